@@ -1,0 +1,22 @@
+"""Token Factory Planner: which racks to buy and how to split a site's power across tiers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner.load import LoadedInstance, load_instance
+from planner.plan import PlanResult, solve_loaded
+from planner.solver import SolveSettings, SolveStatus
+
+
+def solve(
+    instance: str | Path | LoadedInstance, settings: SolveSettings | None = None, **load_kwargs
+) -> PlanResult:
+    """Load (if given a path) and solve an instance; the result carries DataFrames in `.tables`."""
+    loaded = (
+        instance if isinstance(instance, LoadedInstance) else load_instance(instance, **load_kwargs)
+    )
+    return solve_loaded(loaded, settings)
+
+
+__all__ = ["LoadedInstance", "PlanResult", "SolveSettings", "SolveStatus", "load_instance", "solve"]

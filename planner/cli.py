@@ -1,0 +1,186 @@
+"""`plan`: the command line. It only composes pipeline steps and prints."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from planner.errors import (
+    EXIT_INFEASIBLE,
+    EXIT_NO_SOLUTION,
+    EXIT_OK,
+    EXIT_UNEXPECTED,
+    PlannerError,
+)
+from planner.instance import OBJECTIVES, Instance
+from planner.solver import SolveSettings, SolveStatus
+
+STATUS_EXIT = {
+    SolveStatus.OPTIMAL: EXIT_OK,
+    SolveStatus.FEASIBLE: EXIT_OK,
+    SolveStatus.INFEASIBLE: EXIT_INFEASIBLE,
+    SolveStatus.UNBOUNDED: EXIT_INFEASIBLE,
+    SolveStatus.NO_SOLUTION: EXIT_NO_SOLUTION,
+    SolveStatus.ERROR: EXIT_UNEXPECTED,
+}
+DEFAULT_INSTANCE = "instances/1gw.yaml"
+
+
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One-line errors with documented exit codes; a traceback only with --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PlannerError as exc:
+            if debug:
+                traceback.print_exc()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - last line of defence for users
+            if debug:
+                traceback.print_exc()
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
+                err=True,
+            )
+            sys.exit(EXIT_UNEXPECTED)
+
+    return click.option("--debug", is_flag=True, help="Show tracebacks.")(wrapper)
+
+
+def load_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by every command that reads an instance."""
+    func = click.option(
+        "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+        help="Override any instance field, e.g. tiers.ultra.price_usd_per_mtok=120 (repeatable).",
+    )(func)  # fmt: skip
+    func = click.option(
+        "--catalog", "catalog_dir", type=click.Path(), help="Catalog folder (default: models/)."
+    )(func)
+    func = click.option(
+        "--racks-csv", type=click.Path(), help="Procurement CSV overriding rack data."
+    )(func)
+    return click.option(
+        "--objective", type=click.Choice(OBJECTIVES), help="Override the instance's objective."
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="token-factory-planner")
+def cli() -> None:
+    """Token Factory Planner: racks to buy and power per pricing tier for an AI factory."""
+
+
+@cli.command()
+@click.argument("instance", type=click.Path())
+@load_options
+@click.option(
+    "--out", "outdir", type=click.Path(), help="Output folder (default: outputs/<name>/)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds for HiGHS."
+)
+@click.option("--mip-gap", type=click.FloatRange(min=0, max=1), default=1e-4, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), help="HiGHS threads.")
+@click.option("--verbose", is_flag=True, help="Show the HiGHS log.")
+@guarded
+def solve(
+    instance,
+    overrides,
+    catalog_dir,
+    racks_csv,
+    objective,
+    outdir,
+    fmt,
+    time_limit,
+    mip_gap,
+    threads,
+    verbose,
+):
+    """Solve INSTANCE, print a summary and write the CSVs and run.json."""
+    from planner.load import load_instance
+    from planner.plan import solve_loaded, write_result
+    from planner.textreport import render_json, render_table
+
+    loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
+    settings = SolveSettings(time_limit, mip_gap, threads, verbose)
+    result = solve_loaded(loaded, settings)
+    target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
+    paths = write_result(result, target)
+    click.echo(render_json(result) if fmt == "json" else render_table(result))
+    if fmt == "table":
+        click.echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
+    status = result.solved.report.status
+    if not status.has_solution:
+        from planner.diagnose import explain_failure
+
+        click.echo(f"error: {explain_failure(result)}", err=True)
+    sys.exit(STATUS_EXIT[status])
+
+
+@cli.command()
+@click.argument("instance", type=click.Path())
+@load_options
+@guarded
+def validate(instance, overrides, catalog_dir, racks_csv, objective):
+    """Check INSTANCE (schema, catalog references, servable tiers) without solving."""
+    from planner.load import load_instance
+
+    loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
+    inst = loaded.instance
+    click.echo(
+        f"{instance}: valid ({len(inst.tiers)} tiers, "
+        f"{len(inst.systems or loaded.catalog.systems)} systems, objective {inst.objective})"
+    )
+
+
+@cli.command()
+@guarded
+def schema():
+    """Print the JSON schema of the instance format."""
+    click.echo(json.dumps(Instance.model_json_schema(), indent=2))
+
+
+@cli.command()
+@click.argument("instance", type=click.Path(), default=DEFAULT_INSTANCE)
+@load_options
+@click.option("--pue", type=click.FloatRange(min=1.0, max=3.0), help="Override the site PUE.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
+)
+@guarded
+def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
+    """Per system and tier (of INSTANCE): tok/s, tok/s per MW, cost per GPU-hour and per Mtok."""
+    from planner.catalog_report import catalog_table
+    from planner.load import load_instance
+
+    extra = (*overrides, f"site.pue={pue}") if pue is not None else overrides
+    loaded = load_instance(instance, extra, objective, catalog_dir, racks_csv)
+    table = catalog_table(loaded.catalog, loaded.instance)
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False, float_format="%.6g"), nl=False)
+    else:
+        click.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Errors the planner raises on purpose, each with the exit code the CLI documents.
+
+Exit codes (README, "Exit codes"):
+    0 solved (optimal, or feasible within the limits)
+    1 unexpected error
+    2 usage (bad command-line arguments)
+    3 invalid instance (file, YAML, schema or cross-reference)
+    4 infeasible or unbounded
+    5 no solution within the time limit
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_USAGE = 2
+EXIT_INVALID = 3
+EXIT_INFEASIBLE = 4
+EXIT_NO_SOLUTION = 5
+
+
+class PlannerError(Exception):
+    """Base class: a one-line message meant for the user, and an exit code."""
+
+    exit_code = EXIT_UNEXPECTED
+
+
+class InstanceError(PlannerError):
+    """The instance (or catalog) cannot be read or is invalid. Message names the YAML path."""
+
+    exit_code = EXIT_INVALID
+
+
+class UsageError(PlannerError):
+    """A command-line argument is malformed (e.g. a --set without '=')."""
+
+    exit_code = EXIT_USAGE

@@ -1,0 +1,126 @@
+"""The planning problem a user writes in YAML (`instances/*.yaml`), validated.
+
+Field names are a contract other tools read: `site.power_mw`, `site.capex_budget_usd`,
+`tiers.<name>.price_usd_per_mtok`, `tiers.<name>.min_tok_s_per_user`,
+`tiers.<name>.demand_mtok_per_year` (absent means unlimited). `None` means "no limit".
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from planner.base import Strict
+
+Objective = Literal["revenue", "profit", "cost_per_token"]
+OBJECTIVES: tuple[Objective, ...] = ("revenue", "profit", "cost_per_token")
+
+
+class Site(Strict):
+    """The facility: its power envelope, efficiency, money and time."""
+
+    power_mw: float = Field(gt=0, le=1e6)
+    """Facility power envelope (grid connection), MW."""
+    pue: float = Field(default=1.15, ge=1.0, le=3.0)
+    """Power usage effectiveness: facility power / IT power."""
+    capex_budget_usd: float | None = Field(default=None, gt=0)
+    """Hardware capex budget, USD; absent means no limit."""
+    electricity_usd_per_mwh: float = Field(default=70.0, ge=0, le=10_000)
+    """Energy price, USD per MWh of facility energy."""
+    discount_rate_frac: float = Field(default=0.08, ge=0, le=1)
+    """Discount rate for the capital recovery factor (profit and cost objectives)."""
+    utilisation_frac: float = Field(default=1.0, gt=0, le=1)
+    """Share of the year the racks produce tokens at their curve's throughput (and draw power)."""
+    hours_per_year: float = Field(default=8766.0, gt=0, le=8784)
+    """Hours in a year (8,766 = 365.25 days)."""
+
+
+class Tier(Strict):
+    """A pricing tier: a price per million output tokens and a minimum speed per user."""
+
+    price_usd_per_mtok: float = Field(ge=0, le=1e6)
+    """Price per million output tokens, USD."""
+    min_tok_s_per_user: float = Field(gt=0, le=1e6)
+    """Minimum output tokens per second each user of the tier must see."""
+    demand_mtok_per_year: float | None = Field(default=None, ge=0)
+    """Forecast of million output tokens the tier can sell per year; absent means unlimited."""
+    input_price_usd_per_mtok: float = Field(default=0.0, ge=0, le=1e6)
+    """Price per million input tokens, USD (revenue counts input tokens when given)."""
+    input_tokens_per_output_token: float = Field(default=0.0, ge=0, le=1e4)
+    """Input tokens billed per output token sold (e.g. 8 for an 8K-in/1K-out workload)."""
+    power_share_frac: float | None = Field(default=None, ge=0, le=1)
+    """Fixed share of site power for this tier; absent means the optimiser chooses."""
+    min_power_share_frac: float | None = Field(default=None, ge=0, le=1)
+    """Minimum share of site power for this tier."""
+    max_power_share_frac: float | None = Field(default=None, ge=0, le=1)
+    """Maximum share of site power for this tier."""
+
+    @model_validator(mode="after")
+    def _shares(self) -> Tier:
+        if self.power_share_frac is not None and (
+            self.min_power_share_frac is not None or self.max_power_share_frac is not None
+        ):
+            raise ValueError("give power_share_frac (fixed) or min/max_power_share_frac, not both")
+        lo, hi = self.min_power_share_frac, self.max_power_share_frac
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"min_power_share_frac {lo} exceeds max_power_share_frac {hi}")
+        return self
+
+    @property
+    def revenue_usd_per_mtok(self) -> float:
+        """Revenue per million output tokens, input-token revenue included."""
+        return (
+            self.price_usd_per_mtok
+            + self.input_price_usd_per_mtok * self.input_tokens_per_output_token
+        )
+
+    @property
+    def share_floor_frac(self) -> float:
+        """The smallest share of site power this tier must get (fixed or minimum), 0 if none."""
+        return self.power_share_frac or self.min_power_share_frac or 0.0
+
+
+class RackLimits(Strict):
+    """Per-rack-type planning limits."""
+
+    max_count: int | None = Field(default=None, ge=0)
+    """Most racks of this type that can be bought (supply); absent means no limit."""
+
+
+class Instance(Strict):
+    """A planning problem: site, tiers, which systems may be used, and the objective."""
+
+    name: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$", max_length=120)
+    """Run name; outputs go to outputs/<name>/. Defaults to the file's stem."""
+    description: str = ""
+    """What this instance represents."""
+    objective: Objective = "revenue"
+    """revenue (maximise), profit (maximise), cost_per_token (minimise, forecasts served in full)."""
+    workload: str = Field(default="deepseek-r1", min_length=1)
+    """Which curve of each system to use."""
+    catalog_dir: str | None = None
+    """Catalog folder relative to this file; absent means the repository's models/."""
+    racks_csv: str | None = None
+    """CSV of rack data (one row per rack, unit-suffixed columns) overriding the catalog."""
+    site: Site
+    """The facility."""
+    systems: list[str] | None = Field(default=None, min_length=1)
+    """Systems the optimiser may use; absent means every system in the catalog."""
+    racks: dict[str, RackLimits] = Field(default_factory=dict)
+    """Per-rack limits keyed by rack name."""
+    tiers: dict[str, Tier] = Field(min_length=1)
+    """Pricing tiers keyed by name (free, medium, high, premium, ultra)."""
+
+    @model_validator(mode="after")
+    def _share_sum(self) -> Instance:
+        total = sum(t.share_floor_frac for t in self.tiers.values())
+        if total > 1 + 1e-9:
+            raise ValueError(f"tier power shares (fixed or minimum) sum to {total:g}, more than 1")
+        if self.objective == "cost_per_token" and not any(
+            (t.demand_mtok_per_year or 0) > 0 for t in self.tiers.values()
+        ):
+            raise ValueError(
+                "objective cost_per_token needs at least one tier with demand_mtok_per_year > 0"
+            )
+        return self

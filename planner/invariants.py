@@ -1,0 +1,102 @@
+"""Checks on a plan's tables that do not depend on the formulation.
+
+Recomputed from the instance and catalog only: power within the envelope, capex within
+budget, tokens within demand and within capacity, racks used within racks bought, shares,
+and revenue = price x tokens. Returns human-readable violations; an empty list means pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planner.catalog import Catalog
+from planner.instance import Instance
+from planner.results import Tables
+
+REL_TOL = 1e-6
+
+
+def _over(value: float, limit: float) -> bool:
+    return value > limit + REL_TOL * max(1.0, abs(limit))
+
+
+def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
+    """All invariant violations of a solved plan (empty when it is consistent)."""
+    bad: list[str] = []
+    site = inst.site
+    counts = dict(zip(tables.racks["rack"], tables.racks["count"], strict=True))
+    it_mw = sum(n * catalog.racks[r].power_kw / 1e3 for r, n in counts.items())
+    if _over(site.pue * it_mw, site.power_mw):
+        bad.append(f"power: {site.pue * it_mw:.6g} MW facility > {site.power_mw:g} MW site")
+    capex = sum(n * catalog.racks[r].capex_usd for r, n in counts.items())
+    if site.capex_budget_usd is not None and _over(capex, site.capex_budget_usd):
+        bad.append(f"budget: capex {capex:.6g} > {site.capex_budget_usd:.6g}")
+    if any(n < 0 for n in counts.values()):
+        bad.append("racks: negative count")
+
+    used = {r: 0.0 for r in counts}
+    seconds = 3600 * site.hours_per_year * site.utilisation_frac
+    capacity_mtok = {t: 0.0 for t in inst.tiers}
+    power_mw = {t: 0.0 for t in inst.tiers}
+    for row in tables.allocation.itertuples():
+        system = catalog.systems[row.system]
+        for rack, n in system.racks.items():
+            used[rack] = used.get(rack, 0.0) + n * row.units
+        points = system.curves[inst.workload].points
+        need = inst.tiers[row.tier].min_tok_s_per_user
+        speeds = [p.tok_s_per_user for p in points]
+        if need > speeds[-1]:
+            bad.append(f"capacity: {row.system} cannot reach {need} tok/s/user for {row.tier}")
+            continue
+        rate = float(np.interp(need, speeds, [p.tok_s for p in points]))
+        capacity_mtok[row.tier] += row.units * rate * seconds / 1e6
+        power_mw[row.tier] += (
+            row.units
+            * site.pue
+            * sum(n * catalog.racks[r].power_kw / 1e3 for r, n in system.racks.items())
+        )
+    for rack, u in used.items():
+        if _over(u, counts.get(rack, 0)):
+            bad.append(f"racks: {rack} used {u:.6g} > bought {counts.get(rack, 0)}")
+
+    shares = 0.0
+    for row in tables.tiers.itertuples():
+        tier = inst.tiers[row.tier]
+        if _over(row.mtok_per_year, capacity_mtok[row.tier]):
+            bad.append(
+                f"capacity: {row.tier} sells {row.mtok_per_year:.6g} > {capacity_mtok[row.tier]:.6g} Mtok"
+            )
+        if tier.demand_mtok_per_year is not None and _over(
+            row.mtok_per_year, tier.demand_mtok_per_year
+        ):
+            bad.append(
+                f"demand: {row.tier} sells {row.mtok_per_year:.6g} > {tier.demand_mtok_per_year:.6g}"
+            )
+        expected = row.mtok_per_year * (
+            tier.price_usd_per_mtok
+            + tier.input_price_usd_per_mtok * tier.input_tokens_per_output_token
+        )
+        if abs(row.revenue_usd_per_year - expected) > REL_TOL * max(1.0, abs(expected)):
+            bad.append(
+                f"revenue: {row.tier} {row.revenue_usd_per_year:.6g} != price x tokens {expected:.6g}"
+            )
+        share = power_mw[row.tier] / site.power_mw
+        shares += share
+        if abs(share - row.power_share_frac) > REL_TOL:
+            bad.append(
+                f"share: {row.tier} reported {row.power_share_frac:.6g}, recomputed {share:.6g}"
+            )
+        if tier.power_share_frac is not None and abs(share - tier.power_share_frac) > REL_TOL:
+            bad.append(f"share: {row.tier} {share:.6g} != fixed {tier.power_share_frac}")
+        if tier.min_power_share_frac is not None and share < tier.min_power_share_frac - REL_TOL:
+            bad.append(f"share: {row.tier} {share:.6g} < min {tier.min_power_share_frac}")
+        if tier.max_power_share_frac is not None and _over(share, tier.max_power_share_frac):
+            bad.append(f"share: {row.tier} {share:.6g} > max {tier.max_power_share_frac}")
+    if _over(shares, 1.0):
+        bad.append(f"share: tier shares sum to {shares:.6g} > 1")
+
+    summary = tables.summary.iloc[0]
+    revenue = float(tables.tiers["revenue_usd_per_year"].sum())
+    if abs(summary["revenue_usd_per_year"] - revenue) > REL_TOL * max(1.0, revenue):
+        bad.append("revenue: summary differs from the sum over tiers")
+    return bad

@@ -1,0 +1,164 @@
+"""Instance YAML (+ overrides, + catalog, + procurement CSV) -> validated, cross-checked inputs."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import difflib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from planner.catalog import Catalog, Rack, Source, default_catalog_dir, load_catalog
+from planner.curves import max_speed
+from planner.errors import InstanceError
+from planner.instance import Instance, Objective
+from planner.yamlio import apply_override, format_validation_error, parse_override, read_yaml
+
+RACK_CSV_COLUMNS = (
+    "rack",
+    "description",
+    "accelerator",
+    "accelerator_kind",
+    "accelerators",
+    "power_kw",
+    "capex_usd",
+    "lifetime_years",
+    "opex_usd_per_year",
+)
+
+
+@dataclass(frozen=True)
+class LoadedInstance:
+    """A validated instance with the catalog it refers to and its provenance."""
+
+    instance: Instance
+    catalog: Catalog
+    path: Path
+    sha256: str
+    overrides: tuple[str, ...]
+
+
+def _hint(name: str, known: list[str]) -> str:
+    guess = difflib.get_close_matches(name, known, n=1)
+    return f"; did you mean '{guess[0]}'?" if guess else ""
+
+
+def read_rack_csv(path: Path, catalog: Catalog) -> Catalog:
+    """Override catalog racks with rows of a procurement CSV (same unit-suffixed names)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+            header = list(rows[0].keys()) if rows else []
+    except FileNotFoundError:
+        raise InstanceError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InstanceError(f"{path}: cannot read CSV: {exc}") from None
+    unknown = [c for c in header if c not in RACK_CSV_COLUMNS]
+    if unknown or "rack" not in header:
+        raise InstanceError(
+            f"{path}: columns must include 'rack' and be among {', '.join(RACK_CSV_COLUMNS)}"
+            f" (unexpected: {', '.join(unknown) or 'none'})"
+        )
+    racks = dict(catalog.racks)
+    for line, row in enumerate(rows, start=2):
+        name = (row.get("rack") or "").strip()
+        if not name:
+            raise InstanceError(f"{path}:{line}: rack: empty name")
+        given = {k: v.strip() for k, v in row.items() if k != "rack" and v and v.strip()}
+        base = racks[name].model_dump() if name in racks else {"name": name}
+        base.update(given)
+        base["sources"] = [s for s in base.get("sources", []) if s["field"] not in given] + [
+            Source(
+                field=k, value=v, source=f"procurement CSV {path.name}", confidence="stated"
+            ).model_dump()
+            for k, v in given.items()
+        ]
+        try:
+            racks[name] = Rack.model_validate(base)
+        except ValidationError as exc:
+            msg = format_validation_error(exc, f"{path}:{line}", Rack)
+            raise InstanceError(msg) from None
+    return catalog.model_copy(update={"racks": racks})
+
+
+def _cross_check(inst: Instance, catalog: Catalog, source: str) -> None:
+    systems = sorted(catalog.systems)
+    for i, name in enumerate(inst.systems or []):
+        if name not in catalog.systems:
+            raise InstanceError(
+                f"{source}: systems[{i}]: unknown system '{name}'{_hint(name, systems)} "
+                f"(catalog: {', '.join(systems)})"
+            )
+    allowed = inst.systems or systems
+    for name in inst.racks:
+        if name not in catalog.racks:
+            raise InstanceError(
+                f"{source}: racks.{name}: unknown rack{_hint(name, sorted(catalog.racks))} "
+                f"(catalog: {', '.join(sorted(catalog.racks))})"
+            )
+    for name in allowed:
+        if inst.workload not in catalog.systems[name].curves:
+            have = ", ".join(sorted(catalog.systems[name].curves))
+            raise InstanceError(
+                f"{source}: workload: system {name} has no curve for '{inst.workload}' (has: {have})"
+            )
+    fastest = max(allowed, key=lambda s: max_speed(catalog.systems[s].curves[inst.workload]))
+    top = max_speed(catalog.systems[fastest].curves[inst.workload])
+    for tier_name, tier in inst.tiers.items():
+        required = tier.share_floor_frac > 0 or (
+            inst.objective == "cost_per_token" and (tier.demand_mtok_per_year or 0) > 0
+        )
+        if required and tier.min_tok_s_per_user > top:
+            raise InstanceError(
+                f"{source}: tiers.{tier_name}.min_tok_s_per_user: no allowed system can serve "
+                f"{tier.min_tok_s_per_user:g} tok/s per user, and the tier must get power or "
+                f"serve its forecast; the fastest is {fastest} at {top:g}"
+            )
+
+
+def load_instance(
+    path: str | Path,
+    overrides: tuple[str, ...] | list[str] = (),
+    objective: Objective | None = None,
+    catalog_dir: str | Path | None = None,
+    racks_csv: str | Path | None = None,
+) -> LoadedInstance:
+    """Read, override, validate and cross-check an instance. Raises InstanceError (exit 3)."""
+    path = Path(path)
+    raw, node = read_yaml(path)
+    data: dict[str, Any] = copy.deepcopy(raw)
+    for text in overrides:
+        try:
+            keys, value = parse_override(text)
+        except ValueError as exc:
+            raise InstanceError(str(exc)) from None
+        apply_override(data, keys, value)
+    if objective is not None:
+        data["objective"] = objective
+    data.setdefault("name", path.stem)
+    try:
+        inst = Instance.model_validate(data)
+    except ValidationError as exc:
+        raise InstanceError(format_validation_error(exc, str(path), Instance, node)) from None
+
+    folder = Path(catalog_dir) if catalog_dir else None
+    if folder is None and inst.catalog_dir:
+        folder = path.parent / inst.catalog_dir
+    catalog = load_catalog(folder or default_catalog_dir())
+    csv_path = Path(racks_csv) if racks_csv else None
+    if csv_path is None and inst.racks_csv:
+        csv_path = path.parent / inst.racks_csv
+    if csv_path is not None:
+        catalog = read_rack_csv(csv_path, catalog)
+    _cross_check(inst, catalog, str(path))
+    return LoadedInstance(
+        instance=inst,
+        catalog=catalog,
+        path=path,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        overrides=tuple(overrides),
+    )

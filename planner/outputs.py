@@ -1,0 +1,58 @@
+"""Atomic writes of the result tables and run.json: a killed run never leaves a half file."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.results import Tables
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def frame_csv(frame: pd.DataFrame) -> str:
+    """CSV text a spreadsheet opens as is: header row, plain floats, empty cells for None."""
+    return frame.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+
+
+def write_tables(
+    outdir: Path, tables: Tables, extra: dict[str, pd.DataFrame] | None = None
+) -> list[Path]:
+    """summary.csv, racks.csv, tiers.csv, allocation.csv (+ extra tables), each atomically."""
+    written = []
+    frames = {
+        "summary": tables.summary,
+        "racks": tables.racks,
+        "tiers": tables.tiers,
+        "allocation": tables.allocation,
+        **(extra or {}),
+    }
+    for name, frame in frames.items():
+        path = outdir / f"{name}.csv"
+        atomic_write_text(path, frame_csv(frame))
+        written.append(path)
+    return written
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> Path:
+    """JSON with sorted keys, atomically."""
+    atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+    return path

@@ -1,0 +1,142 @@
+"""The only module that talks to HiGHS (through Pyomo's `contrib.solver` interface).
+
+It returns a frozen `SolveReport` with our own status enum. A time limit with an incumbent is
+a result (`feasible`, gap reported), not a crash.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+
+class SolveStatus(StrEnum):
+    """Outcome of a solve, as reported to users and written to CSV."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    NO_SOLUTION = "no_solution"
+    ERROR = "error"
+
+    @property
+    def has_solution(self) -> bool:
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+@dataclass(frozen=True)
+class SolveSettings:
+    """Solver options exposed on the command line."""
+
+    time_limit_s: float | None = None
+    mip_gap_frac: float = 1e-4
+    threads: int | None = None
+    verbose: bool = False
+
+
+@dataclass(frozen=True)
+class SolveReport:
+    """What one HiGHS run produced."""
+
+    status: SolveStatus
+    objective_value: float | None
+    best_bound: float | None
+    mip_gap_frac: float | None
+    solve_s: float
+    termination: str
+    warnings: tuple[str, ...] = ()
+    log: str = field(default="", repr=False)
+
+
+_LIMITS = {
+    TerminationCondition.maxTimeLimit,
+    TerminationCondition.iterationLimit,
+    TerminationCondition.objectiveLimit,
+    TerminationCondition.interrupted,
+    TerminationCondition.minStepLength,
+}
+
+
+def _status(term: TerminationCondition, sol: SolutionStatus) -> SolveStatus:
+    has_incumbent = sol in (SolutionStatus.optimal, SolutionStatus.feasible)
+    if term == TerminationCondition.convergenceCriteriaSatisfied:
+        return SolveStatus.OPTIMAL
+    if term in (TerminationCondition.provenInfeasible, TerminationCondition.locallyInfeasible):
+        return SolveStatus.INFEASIBLE
+    if term == TerminationCondition.infeasibleOrUnbounded:
+        return SolveStatus.INFEASIBLE
+    if term == TerminationCondition.unbounded:
+        return SolveStatus.UNBOUNDED
+    if term in _LIMITS or term == TerminationCondition.unknown:
+        return SolveStatus.FEASIBLE if has_incumbent else SolveStatus.NO_SOLUTION
+    return SolveStatus.ERROR
+
+
+def relative_gap(incumbent: float | None, bound: float | None) -> float | None:
+    """|bound - incumbent| / max(|incumbent|, 1e-9), HiGHS's definition, or None."""
+    if incumbent is None or bound is None or math.isinf(bound) or math.isnan(bound):
+        return None
+    gap = abs(bound - incumbent) / max(abs(incumbent), 1e-9)
+    return 0.0 if gap < 1e-12 else gap
+
+
+def make_solver() -> Highs:
+    """A persistent HiGHS interface; reuse it across solves of the same model."""
+    return Highs()
+
+
+def solve_model(
+    model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs | None = None
+) -> SolveReport:
+    """Solve the model's active objective and load the incumbent into its variables."""
+    solver = solver or make_solver()
+    start = time.perf_counter()
+    try:
+        results = solver.solve(
+            model,
+            tee=[sys.stdout] if settings.verbose else False,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+            time_limit=settings.time_limit_s,
+            rel_gap=settings.mip_gap_frac,
+            threads=settings.threads,
+            solver_options={"random_seed": 0},
+        )
+    except Exception as exc:  # noqa: BLE001 - any solver failure becomes a status
+        return SolveReport(
+            status=SolveStatus.ERROR,
+            objective_value=None,
+            best_bound=None,
+            mip_gap_frac=None,
+            solve_s=time.perf_counter() - start,
+            termination=f"{type(exc).__name__}: {exc}",
+        )
+    status = _status(results.termination_condition, results.solution_status)
+    if status.has_solution:
+        results.solution_loader.load_vars()
+    incumbent = results.incumbent_objective if status.has_solution else None
+    bound = results.objective_bound
+    log = results.solver_log or ""
+    return SolveReport(
+        status=status,
+        objective_value=incumbent,
+        best_bound=bound,
+        mip_gap_frac=relative_gap(incumbent, bound),
+        solve_s=time.perf_counter() - start,
+        termination=results.termination_condition.name,
+        warnings=tuple(line.strip() for line in log.splitlines() if "WARNING" in line),
+        log=log,
+    )
+
+
+def highs_version() -> str:
+    """HiGHS version string, e.g. '1.15.1'."""
+    return ".".join(str(x) for x in make_solver().version())

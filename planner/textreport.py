@@ -1,0 +1,97 @@
+"""Terminal rendering of a plan: a compact summary a capacity planner reads at a glance."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from planner.plan import PlanResult, run_info
+
+
+def _money(usd: float | None) -> str:
+    if usd is None or (isinstance(usd, float) and math.isnan(usd)):
+        return "-"
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(usd) >= scale:
+            return f"${usd / scale:,.2f}{suffix}"
+    return f"${usd:,.2f}"
+
+
+def _num(x: float) -> str:
+    for scale, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= scale:
+            return f"{x / scale:,.2f}{suffix}"
+    return f"{x:,.2f}"
+
+
+def _rows(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)
+    ]
+
+    def fmt(cells: list[str]) -> str:
+        padded = (
+            c.rjust(w) if i else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+        return "  " + "  ".join(padded)
+
+    return [fmt(header), *(fmt(r) for r in rows)]
+
+
+def render_table(result: PlanResult) -> str:
+    """Racks to buy, power split per tier, totals, status and gap."""
+    rep = result.solved.report
+    gap = "-" if rep.mip_gap_frac is None else f"{rep.mip_gap_frac:.2%}"
+    inst = result.loaded.instance
+    lines = [
+        f"{inst.name}: objective {inst.objective}, status {rep.status}, gap {gap}, "
+        f"build {result.build_s:.2f} s, solve {rep.solve_s:.2f} s"
+    ]
+    for tier, why in result.data.unservable.items():
+        lines.append(f"  note: {why}; tier {tier} gets no power")
+    if not rep.status.has_solution:
+        return "\n".join(lines)
+    t = result.tables
+    bought = t.racks[t.racks["count"] > 0]
+    lines.append("Racks to buy")
+    lines += _rows(
+        ["rack", "count", "facility MW", "capex"],
+        [
+            [r.rack, f"{r.count:,}", f"{r.facility_power_mw:,.1f}", _money(r.capex_usd)]
+            for r in bought.itertuples()
+        ],
+    )
+    lines.append("Power split per tier")
+    lines += _rows(
+        ["tier", "$/Mtok", "tok/s/user", "facility MW", "share", "tok/s", "Mtok/yr", "revenue/yr"],
+        [
+            [
+                r.tier, f"{r.price_usd_per_mtok:g}", f"{r.min_tok_s_per_user:g}",
+                f"{r.facility_power_mw:,.1f}", f"{r.power_share_frac:.1%}", _num(r.tok_s),
+                _num(r.mtok_per_year), _money(r.revenue_usd_per_year),
+            ]
+            for r in t.tiers.itertuples()
+        ],
+    )  # fmt: skip
+    s = t.summary.iloc[0]
+    lines.append(
+        f"Total: {_num(s.tok_s)} tok/s, {_num(s.mtok_per_year)} Mtok/yr, revenue {_money(s.revenue_usd_per_year)}/yr, "
+        f"cost {_money(s.cost_usd_per_year)}/yr, {_money(s.cost_usd_per_mtok)} per Mtok, "
+        f"capex {_money(s.capex_usd)}, facility power {s.facility_power_mw:,.1f} of {inst.site.power_mw:,.0f} MW"
+    )
+    if result.solved.dinkelbach:
+        lines.append(f"Dinkelbach: {len(result.solved.dinkelbach)} iterations")
+    for w in rep.warnings:
+        lines.append(f"  solver: {w}")
+    return "\n".join(lines)
+
+
+def render_json(result: PlanResult) -> str:
+    """Machine-readable: run info plus the tables as records."""
+    payload: dict[str, Any] = run_info(result)
+    for name in ("summary", "racks", "tiers", "allocation"):
+        frame = getattr(result.tables, name)
+        payload[name] = json.loads(frame.to_json(orient="records"))
+    return json.dumps(payload, indent=2, sort_keys=True, default=str)
