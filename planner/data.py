@@ -16,6 +16,12 @@ from planner.instance import Instance, Objective
 MTOK_PER_TTOK = 1e6
 USD_PER_MUSD = 1e6
 SECONDS_PER_HOUR = 3600.0
+OBJECTIVE_USD_PER_MODEL_UNIT = {
+    "revenue": USD_PER_MUSD,
+    "profit": USD_PER_MUSD,
+    "cost_per_token": 1.0,
+}
+"""Model objective (in $M/yr, or $/Mtok for cost_per_token) -> the units of summary.csv."""
 
 SystemTier = tuple[str, str]
 SystemRack = tuple[str, str]

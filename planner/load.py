@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from planner.catalog import Catalog, Rack, Source, default_catalog_dir, load_catalog
 from planner.curves import max_speed
-from planner.errors import InstanceError
+from planner.errors import InstanceError, UsageError
 from planner.instance import Instance, Objective
 from planner.yamlio import apply_override, format_validation_error, parse_override, read_yaml
 
@@ -135,7 +135,7 @@ def load_instance(
         try:
             keys, value = parse_override(text)
         except ValueError as exc:
-            raise InstanceError(str(exc)) from None
+            raise UsageError(str(exc)) from None
         apply_override(data, keys, value)
     if objective is not None:
         data["objective"] = objective

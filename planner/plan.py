@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.data import PlanData, build_plan_data
+from planner.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_plan_data
 from planner.formulation import build_model
 from planner.load import LoadedInstance
 from planner.outputs import write_json, write_tables
@@ -66,6 +66,7 @@ def solve_loaded(loaded: LoadedInstance, settings: SolveSettings | None = None) 
 def run_info(result: PlanResult) -> dict[str, Any]:
     """Provenance for run.json."""
     report = result.solved.report
+    scale = OBJECTIVE_USD_PER_MODEL_UNIT[result.loaded.instance.objective]
     return {
         "instance": result.loaded.instance.name,
         "instance_file": str(result.loaded.path),
@@ -74,8 +75,8 @@ def run_info(result: PlanResult) -> dict[str, Any]:
         "objective": result.loaded.instance.objective,
         "status": str(report.status),
         "termination": report.termination,
-        "objective_value": report.objective_value,
-        "best_bound": report.best_bound,
+        "objective_value": result.tables.summary.at[0, "objective_value"],
+        "best_bound": None if report.best_bound is None else report.best_bound * scale,
         "mip_gap_frac": report.mip_gap_frac,
         "build_s": round(result.build_s, 3),
         "solve_s": round(report.solve_s, 3),

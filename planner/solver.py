@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
@@ -93,23 +94,33 @@ def make_solver() -> Highs:
     return Highs()
 
 
+def _run(model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs, presolve: str) -> Any:
+    return solver.solve(
+        model,
+        tee=[sys.stdout] if settings.verbose else False,
+        load_solutions=False,
+        raise_exception_on_nonoptimal_result=False,
+        time_limit=settings.time_limit_s,
+        rel_gap=settings.mip_gap_frac,
+        threads=settings.threads,
+        solver_options={"random_seed": 0, "presolve": presolve},
+    )
+
+
 def solve_model(
     model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs | None = None
 ) -> SolveReport:
-    """Solve the model's active objective and load the incumbent into its variables."""
+    """Solve the model's active objective and load the incumbent into its variables.
+
+    When presolve can only say "infeasible or unbounded", one re-run without presolve tells
+    which, so users get `infeasible` or `unbounded`, never the ambiguous pair.
+    """
     solver = solver or make_solver()
     start = time.perf_counter()
     try:
-        results = solver.solve(
-            model,
-            tee=[sys.stdout] if settings.verbose else False,
-            load_solutions=False,
-            raise_exception_on_nonoptimal_result=False,
-            time_limit=settings.time_limit_s,
-            rel_gap=settings.mip_gap_frac,
-            threads=settings.threads,
-            solver_options={"random_seed": 0},
-        )
+        results = _run(model, settings, solver, "choose")
+        if results.termination_condition == TerminationCondition.infeasibleOrUnbounded:
+            results = _run(model, settings, solver, "off")
     except Exception as exc:  # noqa: BLE001 - any solver failure becomes a status
         return SolveReport(
             status=SolveStatus.ERROR,

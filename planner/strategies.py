@@ -115,7 +115,7 @@ def solve_cost_per_token(m: pyo.ConcreteModel, settings: SolveSettings) -> PlanS
         steps.append(DinkelbachStep(iteration, ratio, cost, tokens, value, report.status))
         if tokens <= 0:
             break
-        converged = value >= -DINKELBACH_TOL * max(1.0, abs(cost))
+        converged = abs(value) <= DINKELBACH_TOL * max(1.0, abs(cost))
         ratio = cost / tokens
         if converged:
             break

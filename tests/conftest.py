@@ -1,0 +1,36 @@
+"""Shared helpers: write small instances against the test catalog and solve them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import planner
+from planner.plan import PlanResult
+from planner.solver import SolveSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_CATALOG = ROOT / "tests" / "data" / "catalog"
+INSTANCES = sorted((ROOT / "instances").rglob("*.yaml"))
+SECONDS_PER_YEAR = 3600 * 8766  # 31,557,600 s at utilisation 1
+
+
+def write_instance(tmp_path: Path, body: dict, name: str = "case") -> Path:
+    """Write an instance using the test catalog (PUE 1, utilisation 1 unless given)."""
+    doc = {"catalog_dir": str(TEST_CATALOG), "workload": "test", "name": name, **body}
+    doc["site"] = {"pue": 1.0, **body.get("site", {})}
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def solve_case(tmp_path):
+    """solve_case(body, **load_kwargs) -> PlanResult for an instance on the test catalog."""
+
+    def run(body: dict, settings: SolveSettings | None = None, **kwargs) -> PlanResult:
+        return planner.solve(write_instance(tmp_path, body), settings, **kwargs)
+
+    return run
