@@ -6,8 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_instance
+
 from planner.cli import cli
 from planner.errors import EXIT_INFEASIBLE, EXIT_INVALID, EXIT_NO_SOLUTION, EXIT_OK, EXIT_USAGE
 

@@ -8,8 +8,8 @@ both answers would agree and the test would fail. The family also holds in the r
 from __future__ import annotations
 
 import pytest
-
 from conftest import write_instance
+
 from planner.data import build_plan_data
 from planner.formulation import build_model
 from planner.load import load_instance

@@ -11,8 +11,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-
 from conftest import SECONDS_PER_YEAR
+
 from planner.data import capital_recovery_factor
 from planner.invariants import check_plan
 
