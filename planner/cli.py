@@ -177,6 +177,25 @@ def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
         click.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
 
 
+@cli.command(name="compare")
+@click.argument("instances", nargs=-1, required=True, type=click.Path())
+@click.option("--out", "outfile", type=click.Path(), help="Also write the table as CSV here.")
+@click.option(
+    "--catalog", "catalog_dir", type=click.Path(), help="Catalog folder (default: models/)."
+)
+@guarded
+def compare_cmd(instances, outfile, catalog_dir):
+    """Solve INSTANCES in order and print revenues side by side with their ratios."""
+    from planner.compare import compare
+    from planner.load import load_instance
+    from planner.outputs import atomic_write_text, frame_csv
+
+    table = compare([load_instance(p, catalog_dir=catalog_dir) for p in instances])
+    click.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+    if outfile:
+        atomic_write_text(Path(outfile), frame_csv(table))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli()

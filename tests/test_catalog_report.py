@@ -7,8 +7,8 @@ import io
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from planner.catalog_report import cost_usd_per_mtok
 from planner.cli import cli
 
@@ -41,7 +41,9 @@ def test_seed_table_via_plan_catalog():
     assert blackwell["market_usd_per_mtok"] == pytest.approx(0.12, abs=0.005)
     assert blackwell["tok_s_per_mw"] == pytest.approx(2_782_609, rel=1e-4)
     # Ratios: 35.5x cheaper per token (seed "35x"), 51x per MW (seed "50x").
-    assert hopper["market_usd_per_mtok"] / blackwell["market_usd_per_mtok"] == pytest.approx(35.47, abs=0.01)
+    assert hopper["market_usd_per_mtok"] / blackwell["market_usd_per_mtok"] == pytest.approx(
+        35.47, abs=0.01
+    )
 
 
 def test_owned_cost_columns_are_consistent():

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
-
 from conftest import ROOT, write_instance
+
 from planner.data import build_plan_data
 from planner.formulation import build_model
 from planner.load import load_instance

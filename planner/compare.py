@@ -1,0 +1,27 @@
+"""Several instances side by side: revenue and throughput, with ratios to the first and previous."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from planner.load import LoadedInstance
+from planner.plan import solve_loaded
+from planner.solver import SolveSettings
+
+COMPARE_COLUMNS = [
+    "instance", "status", "revenue_usd_per_year", "ratio_to_previous", "ratio_to_first",
+    "tok_s", "mtok_per_year", "capex_usd", "facility_power_mw", "cost_usd_per_mtok",
+]  # fmt: skip
+
+
+def compare(loaded: list[LoadedInstance], settings: SolveSettings | None = None) -> pd.DataFrame:
+    """Solve each instance in order; one row each, revenue ratios against first and previous."""
+    rows = []
+    for item in loaded:
+        summary = solve_loaded(item, settings).tables.summary.iloc[0]
+        rows.append({c: summary.get(c) for c in COMPARE_COLUMNS})
+    frame = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+    revenue = frame["revenue_usd_per_year"].astype(float)
+    frame["ratio_to_first"] = revenue / revenue.iloc[0] if len(frame) else None
+    frame["ratio_to_previous"] = revenue / revenue.shift(1)
+    return frame
