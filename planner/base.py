@@ -6,12 +6,11 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Strict(BaseModel):
-    """Frozen, no extra keys, no NaN/inf, field docstrings become schema descriptions."""
+    """Frozen, no extra keys, no NaN/inf. Field docstrings feed `plan schema` (planner.schema)."""
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
         allow_inf_nan=False,
-        use_attribute_docstrings=True,
         validate_default=True,
     )

@@ -152,7 +152,9 @@ def validate(instance, overrides, catalog_dir, racks_csv, objective):
 @guarded
 def schema():
     """Print the JSON schema of the instance format."""
-    click.echo(json.dumps(Instance.model_json_schema(), indent=2))
+    from planner.schema import instance_schema
+
+    click.echo(json.dumps(instance_schema(Instance), indent=2))
 
 
 @cli.command()

@@ -81,6 +81,14 @@ def infeasibility_reasons(data: PlanData) -> list[str]:
                 f"the forecasts and power shares need at least ${need_musd * 1e6:,.0f} of racks; "
                 f"the budget is ${data.capex_budget_musd * 1e6:,.0f}"
             )
+    floor_frac = sum({**data.tier_min_share_frac, **data.tier_fixed_share_frac}.values())
+    largest_unit_mw = max((data.system_power_mw[s] * data.pue for s in data.systems), default=0.0)
+    if data.tier_fixed_share_frac and floor_frac > 1 - largest_unit_mw / data.site_power_mw:
+        reasons.append(
+            f"the fixed and minimum power shares add up to {floor_frac:.1%} of the site's "
+            f"{data.site_power_mw:,.1f} MW, which whole racks can meet only if that power is an "
+            f"exact sum of rack powers; cap the tiers with max_power_share_frac instead"
+        )
     for rack, limit in data.rack_max_count.items():
         if limit == 0:
             reasons.append(f"supply limit: no {rack} racks can be bought")

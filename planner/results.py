@@ -56,16 +56,33 @@ def _rack_rows(m: pyo.ConcreteModel, data: PlanData) -> list[dict]:
     return rows
 
 
-def _allocation_rows(m: pyo.ConcreteModel, data: PlanData) -> list[dict]:
+def _capacity_ttok(m: pyo.ConcreteModel, data: PlanData) -> dict[str, float]:
     capacity = {t: 0.0 for t in data.tiers}
+    for system, tier in data.servable:
+        capacity[tier] += _val(m.units[system, tier]) * data.throughput_ttok_per_year[system, tier]
+    return capacity
+
+
+def served_ttok(m: pyo.ConcreteModel, data: PlanData, tier: str, capacity: float) -> float:
+    """Tokens a tier delivers in a year.
+
+    For a tier that earns money this is the model's `sold_ttok_per_year`. A zero-price tier
+    (free) leaves that variable without a reason to rise, so it is reported as what the tier's
+    capacity serves, up to its forecast: the tokens the free users actually get.
+    """
+    if data.tier_revenue_musd_per_ttok[tier] > 0 or data.must_serve_forecasts:
+        return _val(m.sold_ttok_per_year[tier])
+    return min(capacity, data.tier_demand_ttok_per_year.get(tier, float("inf")))
+
+
+def _allocation_rows(m: pyo.ConcreteModel, data: PlanData) -> list[dict]:
+    capacity = _capacity_ttok(m, data)
     units = {k: _val(m.units[k]) for k in data.servable}
-    for (system, tier), u in units.items():
-        capacity[tier] += u * data.throughput_ttok_per_year[system, tier]
     rows = []
     for (system, tier), u in units.items():
         if u <= 0:
             continue
-        sold = _val(m.sold_ttok_per_year[tier])
+        sold = served_ttok(m, data, tier, capacity[tier])
         share = u * data.throughput_ttok_per_year[system, tier] / capacity[tier]
         rows.append(
             {
@@ -84,11 +101,12 @@ def _tier_rows(
     m: pyo.ConcreteModel, data: PlanData, inst: Instance, alloc: pd.DataFrame
 ) -> list[dict]:
     rows = []
+    capacity = _capacity_ttok(m, data)
     for tier in data.tiers:
         spec = inst.tiers[tier]
         mine = alloc[alloc["tier"] == tier]
         power = float(mine["facility_power_mw"].sum())
-        mtok = _val(m.sold_ttok_per_year[tier]) * MTOK_PER_TTOK
+        mtok = served_ttok(m, data, tier, capacity[tier]) * MTOK_PER_TTOK
         rows.append(
             {
                 "tier": tier,

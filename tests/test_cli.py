@@ -119,6 +119,17 @@ def test_unservable_forecast_is_infeasible_exit_4(tmp_path):
     assert ",infeasible," in summary
 
 
+def test_fixed_shares_that_whole_racks_cannot_fill_are_explained(tmp_path):
+    # alpha draws 100 kW (PUE 1): 1.05 MW is 10.5 racks, so two fixed 50% shares of the site
+    # (0.525 MW each = 5.25 alpha units) would need half a rack bought: infeasible.
+    tiers = {n: {"price_usd_per_mtok": 1, "min_tok_s_per_user": 10, "power_share_frac": 0.5}
+             for n in ("a", "b")}  # fmt: skip
+    body = {**BASE, "site": {"power_mw": 1.05}, "systems": ["alpha"], "tiers": tiers}
+    result = run("solve", str(write_instance(tmp_path, body)), "--out", str(tmp_path / "o"))
+    assert result.exit_code == EXIT_INFEASIBLE
+    assert_one_line_error(result, "100.0%", "whole racks", "max_power_share_frac")
+
+
 def test_no_solution_exit_5(tmp_path, monkeypatch):
     # A time limit with no incumbent: the status maps to exit code 5.
     from planner import solver
@@ -141,6 +152,10 @@ def test_schema_is_json_with_contract_fields():
     tier = schema["$defs"]["Tier"]["properties"]
     assert {"price_usd_per_mtok", "min_tok_s_per_user", "demand_mtok_per_year"} <= set(tier)
     assert "capex_budget_usd" in schema["$defs"]["Site"]["properties"]
+    # every field is documented, from the attribute docstrings (planner.schema)
+    for name, node in [("Instance", schema), *schema["$defs"].items()]:
+        for field, prop in node.get("properties", {}).items():
+            assert prop.get("description"), f"{name}.{field} has no description"
 
 
 def test_unexpected_error_is_one_line_without_debug(tmp_path, monkeypatch):

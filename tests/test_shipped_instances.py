@@ -1,0 +1,131 @@
+"""Every shipped instance solves cleanly: optimal, no HiGHS warning, invariants hold.
+
+The regression pins below are the objective values of the shipped data as of this commit. They
+are not known answers: they catch a silent change in the model or the data. Change them only
+with a note saying which data or formulation change moved them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import INSTANCES, ROOT
+
+import planner
+from planner.catalog import load_catalog
+from planner.compare import compare
+from planner.invariants import check_plan
+from planner.load import load_instance
+
+SINGLE_YEAR = [p for p in INSTANCES if "horizon:" not in p.read_text()]
+GTC = [
+    ROOT / "instances" / "gtc-2026" / f"{g}.yaml"
+    for g in ("hopper", "blackwell", "rubin", "rubin-lpx")
+]
+
+# objective_value (USD/yr for revenue and profit) of each shipped instance at commit time.
+PINNED_OBJECTIVE = {
+    "1gw": 145_635_548_957.8,
+    "100mw-enterprise": 347_595_368.0,
+    "gtc-2026-hopper": 1_454_797_289.0,
+    "gtc-2026-blackwell": 32_585_466_434.8,
+    "gtc-2026-rubin": 293_942_987_769.5,
+    "gtc-2026-rubin-lpx": 574_969_103_107.3,
+}
+
+
+@pytest.fixture(scope="module", params=SINGLE_YEAR, ids=lambda p: p.stem)
+def shipped(request):
+    return planner.solve(request.param)
+
+
+def test_solves_optimal_without_scaling_warnings(shipped):
+    assert shipped.status == "optimal"
+    assert shipped.solved.report.log, "HiGHS log must be captured to check for warnings"
+    assert shipped.solved.report.warnings == ()
+
+
+def test_invariants_hold(shipped):
+    loaded = shipped.loaded
+    assert check_plan(loaded.instance, loaded.catalog, shipped.tables) == []
+
+
+def test_objective_pinned(shipped):
+    name = shipped.loaded.instance.name
+    value = shipped.tables.summary.loc[0, "objective_value"]
+    assert value == pytest.approx(PINNED_OBJECTIVE[name], rel=1e-6)
+
+
+def test_every_shipped_instance_is_pinned():
+    names = {load_instance(p).instance.name for p in SINGLE_YEAR}
+    assert names == set(PINNED_OBJECTIVE)
+
+
+def test_enterprise_is_demand_bound_not_power_bound():
+    result = planner.solve(ROOT / "instances" / "100mw-enterprise.yaml")
+    tiers = result.tables.tiers
+    assert tiers["mtok_per_year"].tolist() == pytest.approx(
+        tiers["demand_mtok_per_year"].tolist(), rel=1e-9
+    )
+    assert result.tables.summary.loc[0, "facility_power_mw"] < 0.5 * 100
+
+
+def test_gtc_ratios_side_by_side(capsys):
+    """Prints the four generations' revenues and ratios (the README quotes this table).
+
+    Checks only what the sourced data imply without tuning: each generation earns more than
+    the previous, Hopper cannot serve premium, and only VR + LPX reaches ultra.
+    """
+    table = compare([load_instance(p) for p in GTC])
+    with capsys.disabled():
+        print("\n" + table[["instance", "revenue_usd_per_year", "ratio_to_previous"]].to_string())
+    revenue = table["revenue_usd_per_year"].tolist()
+    assert all(b > a for a, b in zip(revenue, revenue[1:], strict=False))
+    hopper = planner.solve(GTC[0])
+    assert "premium" in hopper.data.unservable
+    assert hopper.tables.tiers.set_index("tier").loc["premium", "facility_power_mw"] == 0
+    lpx = planner.solve(GTC[3]).tables.allocation
+    assert set(lpx[lpx["tier"] == "ultra"]["system"]) == {"vr-nvl72-lpx"}
+
+
+def test_no_gpu_only_system_reaches_ultra_and_hopper_not_premium():
+    catalog = load_catalog(ROOT / "models")
+    for system in catalog.systems.values():
+        kinds = {catalog.racks[r].accelerator_kind for r in system.racks}
+        fastest = max(p.tok_s_per_user for p in system.curves["deepseek-r1"].points)
+        if kinds == {"gpu"}:
+            assert fastest < 1000, system.name
+    hopper = catalog.systems["hgx-h200"].curves["deepseek-r1"].points
+    assert max(p.tok_s_per_user for p in hopper) < 200
+
+
+def test_every_catalog_number_has_a_source():
+    """Data honesty: each numeric rack field has a source entry carrying the same value, and
+    every curve point cites a source; estimates always carry their reasoning."""
+    catalog = load_catalog(ROOT / "models")
+    numeric = ("accelerators", "power_kw", "capex_usd", "lifetime_years", "opex_usd_per_year",
+               "market_usd_per_gpu_hour")  # fmt: skip
+    for rack in catalog.racks.values():
+        by_field = {s.field: s for s in rack.sources}
+        for name in numeric:
+            value = getattr(rack, name)
+            if value is None or (name == "opex_usd_per_year" and value == 0):
+                continue
+            assert name in by_field, f"{rack.name}.{name} has no source"
+            assert math.isclose(float(by_field[name].value), float(value)), f"{rack.name}.{name}"
+        for source in rack.sources:
+            if source.confidence != "stated":
+                assert source.note, f"{rack.name}.{source.field}: {source.confidence} needs a note"
+    for system in catalog.systems.values():
+        for workload, curve in system.curves.items():
+            for point in curve.points:
+                where = f"{system.name}.{workload}@{point.tok_s_per_user}"
+                assert point.source, where
+                if point.confidence != "stated":
+                    assert point.note, f"{where}: {point.confidence} needs a note"
+
+
+def test_readme_shows_a_real_instance_verbatim():
+    readme = (ROOT / "README.md").read_text()
+    assert (ROOT / "instances" / "gtc-2026" / "blackwell.yaml").read_text() in readme
