@@ -97,6 +97,7 @@ def cli() -> None:
 @click.option("--mip-gap", type=click.FloatRange(min=0, max=1), default=1e-4, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="HiGHS threads.")
 @click.option("--verbose", is_flag=True, help="Show the HiGHS log.")
+@click.option("--report", "with_report", is_flag=True, help="Also write report.html/.xlsx.")
 @guarded
 def solve(
     instance,
@@ -110,6 +111,7 @@ def solve(
     mip_gap,
     threads,
     verbose,
+    with_report,
 ):
     """Solve INSTANCE, print a summary and write the CSVs and run.json."""
     from planner.load import load_instance
@@ -121,6 +123,10 @@ def solve(
     result = solve_loaded(loaded, settings)
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     paths = write_result(result, target)
+    if with_report and result.solved.report.status.has_solution:
+        from planner.report import write_report
+
+        paths += write_report(target)
     click.echo(render_json(result) if fmt == "json" else render_table(result))
     if fmt == "table":
         click.echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
@@ -196,6 +202,12 @@ def compare_cmd(instances, outfile, catalog_dir):
     click.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
     if outfile:
         atomic_write_text(Path(outfile), frame_csv(table))
+
+
+from planner.cli_explain import explain_cmd, report_cmd  # noqa: E402 - registered after cli
+
+cli.add_command(explain_cmd)
+cli.add_command(report_cmd)
 
 
 def main() -> None:

@@ -28,6 +28,21 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Binary twin of `atomic_write_text` (e.g. an XLSX workbook)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def frame_csv(frame: pd.DataFrame) -> str:
     """CSV text a spreadsheet opens as is: header row, plain floats, empty cells for None."""
     return frame.to_csv(index=False, lineterminator="\n", float_format="%.10g")

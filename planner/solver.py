@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -115,14 +116,17 @@ def solve_model(
     When presolve can only say "infeasible or unbounded", one re-run without presolve tells
     which, so users get `infeasible` or `unbounded`, never the ambiguous pair.
     """
-    solver = solver or make_solver()
+    return _solve(model, settings, solver or make_solver())[0]
+
+
+def _solve(model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs) -> tuple[Any, Any]:
     start = time.perf_counter()
     try:
         results = _run(model, settings, solver, "choose")
         if results.termination_condition == TerminationCondition.infeasibleOrUnbounded:
             results = _run(model, settings, solver, "off")
     except Exception as exc:  # noqa: BLE001 - any solver failure becomes a status
-        return SolveReport(
+        report = SolveReport(
             status=SolveStatus.ERROR,
             objective_value=None,
             best_bound=None,
@@ -130,13 +134,14 @@ def solve_model(
             solve_s=time.perf_counter() - start,
             termination=f"{type(exc).__name__}: {exc}",
         )
+        return report, None
     status = _status(results.termination_condition, results.solution_status)
     if status.has_solution:
         results.solution_loader.load_vars()
     incumbent = results.incumbent_objective if status.has_solution else None
     bound = results.objective_bound
     log = results.solver_log or ""
-    return SolveReport(
+    report = SolveReport(
         status=status,
         objective_value=incumbent,
         best_bound=bound,
@@ -146,6 +151,30 @@ def solve_model(
         warnings=tuple(line.strip() for line in log.splitlines() if "WARNING" in line),
         log=log,
     )
+    return report, results
+
+
+@dataclass(frozen=True)
+class LinearDuals:
+    """Duals of an LP solve, as HiGHS reports them: the change of the objective per unit
+    increase of the active bound of each row (`constraints`) and column (`variables`)."""
+
+    report: SolveReport
+    constraints: Mapping[Any, float]
+    variables: Mapping[Any, float]
+    """A pyomo ComponentMap: variables are keyed by identity."""
+
+
+def solve_lp_duals(model: pyo.ConcreteModel, settings: SolveSettings) -> LinearDuals:
+    """Solve a model with no integer variables and read its row and column duals.
+
+    Fixed variables stay columns (with equal bounds) so their reduced costs are reported.
+    """
+    report, results = _solve(model, settings, Highs(treat_fixed_vars_as_params=False))
+    if report.status != SolveStatus.OPTIMAL:
+        return LinearDuals(report, {}, {})
+    loader = results.solution_loader
+    return LinearDuals(report, loader.get_duals(), loader.get_reduced_costs())
 
 
 def highs_version() -> str:

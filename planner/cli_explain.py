@@ -1,0 +1,67 @@
+"""`plan explain` and `plan report`: click commands registered at the bottom of planner/cli.py."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from planner.cli import STATUS_EXIT, guarded, load_options
+from planner.solver import SolveSettings
+
+
+@click.command(name="explain")
+@click.argument("instance", type=click.Path())
+@load_options
+@click.option(
+    "--out", "outdir", type=click.Path(), help="Output folder (default: outputs/<name>/)."
+)
+@click.option(
+    "--near-optimal", "near_optimal_frac", type=click.FloatRange(min=0, max=1, min_open=True),
+    help="Also find the plan within this fraction of the best that differs most in racks.",
+)  # fmt: skip
+@click.option(
+    "--exclude", multiple=True, metavar="RACK", help="Also solve without RACK (repeatable)."
+)
+@click.option(
+    "--no-entry", is_flag=True, help="Skip the entry thresholds of unused systems (bisection)."
+)
+@click.option(
+    "--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per HiGHS run."
+)
+@click.option("--report", "with_report", is_flag=True, help="Also write report.html/.xlsx.")
+@guarded
+def explain_cmd(
+    instance, overrides, catalog_dir, racks_csv, objective, outdir, near_optimal_frac, exclude,
+    no_entry, time_limit, with_report,
+):  # fmt: skip
+    """Explain INSTANCE's optimum: marginal values, binding requirements, entry thresholds,
+    alternatives; for an infeasible instance, the requirements that conflict."""
+    from planner.explain import explain
+    from planner.explain.output import render_explanation, write_explanation
+    from planner.load import load_instance
+
+    loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
+    settings = SolveSettings(time_limit_s=time_limit)
+    expl = explain(loaded, near_optimal_frac, exclude, not no_entry, settings)
+    target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
+    paths = write_explanation(expl, target)
+    click.echo(render_explanation(expl))
+    if with_report and expl.status.has_solution:
+        from planner.report import write_report
+
+        paths += write_report(target)
+    click.echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
+    sys.exit(STATUS_EXIT[expl.status])
+
+
+@click.command(name="report")
+@click.argument("outdir", type=click.Path(file_okay=False))
+@guarded
+def report_cmd(outdir):
+    """Write OUTDIR/report.html and OUTDIR/report.xlsx from the CSVs in OUTDIR."""
+    from planner.report import write_report
+
+    paths = write_report(Path(outdir))
+    click.echo(f"Wrote {', '.join(str(p) for p in paths)}")

@@ -1,0 +1,60 @@
+"""`plan explain`: why the optimum is what it is, what the next unit of each input is worth,
+what would change it, and (for an infeasible instance) which requirements conflict.
+
+Pipeline: solve the MILP (`base`), then marginals from the fixed-racks LP checked by
+finite differences (`marginals`), binding requirements (`binding`), entry thresholds for
+unused systems (`entry`), near-optimal alternatives (`alternatives`), or elastic slacks when
+there is no plan (`elastic`). Tables in user units; `write_explanation` writes CSVs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from planner.explain.base import Baseline, solve_baseline
+from planner.load import LoadedInstance, load_instance
+from planner.solver import SolveSettings, SolveStatus
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Every table `plan explain` writes, plus the plain-word lines of the summary."""
+
+    base: Baseline
+    marginals: pd.DataFrame
+    binding: pd.DataFrame
+    entry: pd.DataFrame
+    alternatives: pd.DataFrame
+    infeasibility: pd.DataFrame
+    lines: list[tuple[str, str, str]] = field(default_factory=list)
+    """(section, subject, words) rows of explain.csv."""
+
+    @property
+    def status(self) -> SolveStatus:
+        return self.base.status
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.lines, columns=["section", "subject", "words"])
+
+
+def explain(
+    instance: str | Path | LoadedInstance,
+    near_optimal_frac: float | None = None,
+    exclude: tuple[str, ...] | list[str] = (),
+    entry: bool = True,
+    settings: SolveSettings | None = None,
+    **load_kwargs,
+) -> Explanation:
+    """Solve and explain an instance (a path or a LoadedInstance); see the module docstring."""
+    from planner.explain.compose import compose
+
+    loaded = (
+        instance if isinstance(instance, LoadedInstance) else load_instance(instance, **load_kwargs)
+    )
+    return compose(solve_baseline(loaded, settings), near_optimal_frac, tuple(exclude), entry)
+
+
+__all__ = ["Explanation", "explain"]

@@ -1,0 +1,82 @@
+"""Which requirements bind at the optimum, in plain words, with their slack in user units."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from planner.data import MTOK_PER_TTOK, USD_PER_MUSD
+from planner.explain.base import Baseline
+
+SLACK_TOL_FRAC = 1e-6
+"""A row binds when its slack is within this fraction of its bound (at least 1e-6)."""
+
+# family -> (user unit, model units per user unit, words); {tier}/{rack} filled from the index
+FAMILIES: dict[str, tuple[str, float, str]] = {
+    "power_envelope": ("MW", 1.0, "the site power envelope"),
+    "capex_budget": ("usd", 1 / USD_PER_MUSD, "the capex budget"),
+    "demand_limit": ("mtok_per_year", 1 / MTOK_PER_TTOK, "the {index} demand forecast"),
+    "forecast_served": ("mtok_per_year", 1 / MTOK_PER_TTOK, "serving all {index} demand"),
+    "tier_power_share_fixed": ("MW", 1.0, "the {index} tier's fixed power share"),
+    "tier_power_share_min": ("MW", 1.0, "the {index} tier's minimum power share"),
+    "tier_power_share_max": ("MW", 1.0, "the {index} tier's maximum power share"),
+    "supply_limit": ("rack", 1.0, "the {index} supply limit"),
+}
+
+BINDING_COLUMNS = ["constraint", "requirement", "binding", "slack_units", "unit", "words"]
+
+
+def _slack(con) -> float:
+    """Distance to the nearer active bound, in model units (0 for a met equality)."""
+    body = pyo.value(con.body)
+    gaps = []
+    if con.upper is not None:
+        gaps.append(pyo.value(con.upper) - body)
+    if con.lower is not None:
+        gaps.append(body - pyo.value(con.lower))
+    return max(min(gaps), 0.0)
+
+
+def _words(
+    requirement: str, binding: bool, slack: float, unit: str, base: Baseline, name: str
+) -> str:
+    if binding:
+        return f"{requirement} binds"
+    text = f"{requirement} has {slack:,.4g} {unit} to spare"
+    if name == "power_envelope":
+        smallest = min(base.data.rack_power_mw.values()) * base.data.pue
+        if slack < smallest:
+            text += " (less than one rack: whole racks leave it unused)"
+    return text
+
+
+def binding_rows(base: Baseline) -> list[dict]:
+    """Each requirement row of the solved MILP: binding or not, slack and a sentence."""
+    rows = []
+    for name, (unit, per_unit, template) in FAMILIES.items():
+        comp = getattr(base.model, name, None)
+        if comp is None or not comp.active:
+            continue
+        for index, con in comp.items():
+            if not con.active:
+                continue
+            bound = con.upper if con.upper is not None else con.lower
+            slack = _slack(con)
+            binding = slack <= SLACK_TOL_FRAC * max(1.0, abs(pyo.value(bound)))
+            requirement = template.format(index=index)
+            slack_units = slack / per_unit
+            rows.append(
+                {
+                    "constraint": con.name,
+                    "requirement": requirement,
+                    "binding": binding,
+                    "slack_units": 0.0 if binding else slack_units,
+                    "unit": unit,
+                    "words": _words(requirement, binding, slack_units, unit, base, name),
+                }
+            )
+    return rows
+
+
+def binding_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=BINDING_COLUMNS)

@@ -1,0 +1,57 @@
+"""Write an explanation's CSVs (and the plan's own tables) and render the terminal summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner.explain import Explanation
+from planner.outputs import atomic_write_text, frame_csv, write_tables
+from planner.results import build_tables
+
+EXPLAIN_FILES = ("explain", "marginals", "binding", "entry", "alternatives", "infeasibility")
+
+
+def write_explanation(expl: Explanation, outdir: Path) -> list[Path]:
+    """summary/racks/tiers/allocation.csv of the plan, then the explain tables that have rows."""
+    base = expl.base
+    tables = build_tables(base.model, base.data, base.loaded.instance, base.solved)
+    paths = write_tables(outdir, tables)
+    frames = {
+        "explain": expl.frame(),
+        "marginals": expl.marginals,
+        "binding": expl.binding,
+        "entry": expl.entry,
+        "alternatives": expl.alternatives,
+        "infeasibility": expl.infeasibility,
+    }
+    for name, frame in frames.items():
+        path = outdir / f"{name}.csv"
+        if frame.empty and name != "explain":
+            path.unlink(missing_ok=True)  # a stale table from an earlier run would mislead
+            continue
+        atomic_write_text(path, frame_csv(frame))
+        paths.append(path)
+    return paths
+
+
+TITLES = {
+    "marginal": "What one more unit is worth",
+    "binding": "Requirements",
+    "entry": "What unused systems would need",
+    "alternative": "Alternatives",
+    "infeasible": "Why there is no plan",
+    "status": "Status",
+}
+
+
+def render_explanation(expl: Explanation) -> str:
+    """Sections of plain sentences, in the order of explain.csv."""
+    base = expl.base
+    lines = [f"{base.data.name}: objective {base.objective}, status {base.status}"]
+    section = None
+    for sec, _, words in expl.lines:
+        if sec != section:
+            lines.append(TITLES.get(sec, sec))
+            section = sec
+        lines.append(f"  {words}")
+    return "\n".join(lines)

@@ -1,0 +1,22 @@
+"""`plan report OUTDIR`: a self-contained HTML page and an XLSX workbook from the CSVs in OUTDIR.
+
+matplotlib and openpyxl are imported here only, so `plan solve` without --report never
+pays for them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write_report(outdir: Path) -> list[Path]:
+    """report.html (inline CSS, charts as base64 PNG) and report.xlsx (tables + native charts)."""
+    from planner.report.html import write_html
+    from planner.report.tables import read_outputs
+    from planner.report.xlsx import write_xlsx
+
+    frames = read_outputs(outdir)
+    return [write_html(frames, outdir / "report.html"), write_xlsx(frames, outdir / "report.xlsx")]
+
+
+__all__ = ["write_report"]

@@ -1,0 +1,90 @@
+"""PNG charts (matplotlib, Agg backend) for the HTML page: power, revenue, racks, frontier,
+tornado. Each returns PNG bytes, or None when its data are absent."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+COLOURS = ["#1f5f8b", "#4c9f70", "#e0a030", "#c8553d", "#7b5ea7", "#5c8a9a", "#999999"]
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _bars(labels, values, title: str, xlabel: str) -> bytes:
+    fig, ax = plt.subplots(figsize=(6, 0.45 * max(len(labels), 2) + 1.2))
+    ax.barh(list(labels), list(values), color=COLOURS[: len(labels)] or COLOURS[0])
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", alpha=0.3)
+    return _png(fig)
+
+
+def power_per_tier(tiers: pd.DataFrame) -> bytes | None:
+    if tiers.empty:
+        return None
+    return _bars(tiers["tier"], tiers["facility_power_mw"], "Facility power per tier", "MW")
+
+
+def revenue_per_tier(tiers: pd.DataFrame) -> bytes | None:
+    if tiers.empty:
+        return None
+    values = tiers["revenue_usd_per_year"] / 1e9
+    return _bars(tiers["tier"], values, "Revenue per tier", "$B per year")
+
+
+def rack_mix(racks: pd.DataFrame) -> bytes | None:
+    bought = racks[racks["count"] > 0]
+    if bought.empty:
+        return None
+    labels = [f"{r} ({n:,})" for r, n in zip(bought["rack"], bought["count"], strict=True)]
+    return _bars(labels, bought["facility_power_mw"], "Rack mix (count)", "facility MW")
+
+
+def frontier(frame: pd.DataFrame | None) -> bytes | None:
+    """The objective against the swept input: first column x, `objective_value` (or the
+    first other numeric column) y."""
+    if frame is None or frame.empty:
+        return None
+    numeric = frame.select_dtypes("number")
+    if numeric.shape[1] < 2:
+        return None
+    x = numeric.columns[0]
+    y = "objective_value" if "objective_value" in numeric else numeric.columns[1]
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.plot(numeric[x], numeric[y], marker="o", color=COLOURS[0])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title("Frontier")
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def tornado(sens: pd.DataFrame | None) -> bytes | None:
+    """Horizontal bars: objective change for +10% of each input, largest first."""
+    if sens is None or sens.empty:
+        return None
+    values = sens["objective_change"]
+    unit = sens["objective_unit"].iloc[0]
+    scale, label = (1e9, "$B per year") if unit == "usd_per_year" else (1.0, "$/Mtok")
+    fig, ax = plt.subplots(figsize=(6.5, 0.4 * len(sens) + 1.4))
+    colours = [COLOURS[1] if v >= 0 else COLOURS[3] for v in values]
+    ax.barh(sens["lever"], values / scale, color=colours)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.invert_yaxis()
+    ax.set_title("Objective change for +10% of each input")
+    ax.set_xlabel(label)
+    ax.grid(axis="x", alpha=0.3)
+    return _png(fig)
