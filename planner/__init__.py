@@ -19,4 +19,18 @@ def solve(
     return solve_loaded(loaded, settings)
 
 
-__all__ = ["LoadedInstance", "PlanResult", "SolveSettings", "SolveStatus", "load_instance", "solve"]
+def explain(instance: str | Path | LoadedInstance, **kwargs):
+    """Solve and explain an instance: marginals, binding requirements, entry thresholds,
+    alternatives or, when infeasible, the conflicting requirements (`planner.explanation.explain`).
+
+    Imported on first use so `import planner` stays light.
+    """
+    from planner.explanation import explain as run
+
+    return run(instance, **kwargs)
+
+
+__all__ = [
+    "LoadedInstance", "PlanResult", "SolveSettings", "SolveStatus", "explain", "load_instance",
+    "solve",
+]  # fmt: skip

@@ -38,8 +38,8 @@ def explain_cmd(
 ):  # fmt: skip
     """Explain INSTANCE's optimum: marginal values, binding requirements, entry thresholds,
     alternatives; for an infeasible instance, the requirements that conflict."""
-    from planner.explain import explain
-    from planner.explain.output import render_explanation, write_explanation
+    from planner.explanation import explain
+    from planner.explanation.output import render_explanation, write_explanation
     from planner.load import load_instance
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.explain import Explanation
+from planner.explanation import Explanation
 from planner.outputs import atomic_write_text, frame_csv, write_tables
 from planner.results import build_tables
 

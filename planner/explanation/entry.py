@@ -24,7 +24,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.data import USD_PER_MUSD
-from planner.explain.base import Baseline, resolve_mip_model
+from planner.explanation.base import Baseline, resolve_mip_model
 
 ENTRY_TOL_FRAC = 0.005
 FASTEST_FACTOR = 100.0

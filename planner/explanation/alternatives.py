@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.explain.base import USD_PER_OBJECTIVE_UNIT, Baseline, objective_value
+from planner.explanation.base import USD_PER_OBJECTIVE_UNIT, Baseline, objective_value
 from planner.formulation import build_model
 from planner.solver import SolveSettings, solve_model
 from planner.strategies import solve_plan
@@ -113,6 +113,7 @@ def _row(base: Baseline, m, name: str, status: str, bound: float | None) -> dict
             abs(counts[r] - best[r]) * base.data.rack_power_mw[r] * base.data.pue for r in counts
         ),
         "racks": mix,
+        "counts": counts,
         "words": f"{name}: {mix or 'no racks'}; loses {loss / abs(base.value):.2%} of the objective"
         if base.value
         else f"{name}: {mix}",

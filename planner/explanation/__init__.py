@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.explain.base import Baseline, solve_baseline
+from planner.explanation.base import Baseline, solve_baseline
 from planner.load import LoadedInstance, load_instance
 from planner.solver import SolveSettings, SolveStatus
 
@@ -49,7 +49,7 @@ def explain(
     **load_kwargs,
 ) -> Explanation:
     """Solve and explain an instance (a path or a LoadedInstance); see the module docstring."""
-    from planner.explain.compose import compose
+    from planner.explanation.compose import compose
 
     loaded = (
         instance if isinstance(instance, LoadedInstance) else load_instance(instance, **load_kwargs)

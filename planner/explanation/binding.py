@@ -6,7 +6,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.data import MTOK_PER_TTOK, USD_PER_MUSD
-from planner.explain.base import Baseline
+from planner.explanation.base import Baseline
 
 SLACK_TOL_FRAC = 1e-6
 """A row binds when its slack is within this fraction of its bound (at least 1e-6)."""
@@ -37,12 +37,23 @@ def _slack(con) -> float:
     return max(min(gaps), 0.0)
 
 
+def amount(x: float, unit: str) -> str:
+    """A quantity in plain words: $1.2B, 28.9 MW, 84,424 Mtok/yr, 3 racks."""
+    if unit == "usd":
+        for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(x) >= scale:
+                return f"${x / scale:,.3g}{suffix}"
+        return f"${x:,.0f}"
+    words = {"MW": "MW", "mtok_per_year": "Mtok/yr", "rack": "racks"}[unit]
+    return f"{x:,.4g} {words}" if abs(x) < 1e4 else f"{x:,.0f} {words}"
+
+
 def _words(
     requirement: str, binding: bool, slack: float, unit: str, base: Baseline, name: str
 ) -> str:
     if binding:
         return f"{requirement} binds"
-    text = f"{requirement} has {slack:,.4g} {unit} to spare"
+    text = f"{requirement} has {amount(slack, unit)} to spare"
     if name == "power_envelope":
         smallest = min(base.data.rack_power_mw.values()) * base.data.pue
         if slack < smallest:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.explain.base import Baseline
-from planner.explain.binding import FAMILIES, amount
+from planner.explanation.base import Baseline
+from planner.explanation.binding import FAMILIES, amount
 from planner.formulation import build_model
 from planner.solver import SolveSettings, solve_model
 

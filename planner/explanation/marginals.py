@@ -23,7 +23,7 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
 
 from planner.data import MTOK_PER_TTOK
-from planner.explain.base import (
+from planner.explanation.base import (
     OBJECTIVE_UNIT,
     USD_PER_OBJECTIVE_UNIT,
     Baseline,

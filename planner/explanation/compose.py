@@ -5,18 +5,18 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.errors import UsageError
-from planner.explain import Explanation
-from planner.explain.alternatives import alternatives_frame, excluding, near_optimal
-from planner.explain.base import Baseline
-from planner.explain.binding import binding_frame, binding_rows
-from planner.explain.elastic import (
+from planner.explanation import Explanation
+from planner.explanation.alternatives import alternatives_frame, excluding, near_optimal
+from planner.explanation.base import Baseline
+from planner.explanation.binding import binding_frame, binding_rows
+from planner.explanation.elastic import (
     elastic_frame,
     elastic_rows,
     power_and_budget_together,
     summary_sentence,
 )
-from planner.explain.entry import entry_frame, entry_rows
-from planner.explain.marginals import marginal_rows, marginals_frame
+from planner.explanation.entry import entry_frame, entry_rows
+from planner.explanation.marginals import marginal_rows, marginals_frame
 
 
 def _money_rate(x: float | None, unit: str) -> str:
