@@ -22,10 +22,10 @@ from planner.explanation.marginals import marginal_rows, marginals_frame
 def _money_rate(x: float | None, unit: str) -> str:
     if x is None or x != x:
         return "n/a"
-    if unit.startswith("usd_per_mtok"):
-        return f"${x:,.4g}/Mtok"
     sign = "-" if x < 0 else ""
     x = abs(x)
+    if unit.startswith("usd_per_mtok"):
+        return f"{sign}${x:,.4g}/Mtok"
     for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if x >= scale:
             return f"{sign}${x / scale:,.3g}{suffix}/yr"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -65,6 +66,14 @@ def enters(base: Baseline, system: str, tier: str, change) -> bool:
     return m is not None and pyo.value(m.units[system, tier]) > UNITS_TOL
 
 
+def _enters_faster(base: Baseline, system: str, tier: str, factor: float) -> bool:
+    return enters(base, system, tier, faster(system, tier, factor))
+
+
+def _enters_cheaper(base: Baseline, system: str, tier: str, factor: float) -> bool:
+    return enters(base, system, tier, cheaper(base, system, factor))
+
+
 def threshold(test: Callable[[float], bool], extreme: float) -> float | None:
     """The factor between 1 and `extreme` where `test` turns true, by bisection on log f."""
     if not test(extreme):
@@ -97,12 +106,8 @@ def entry_rows(base: Baseline) -> list[dict]:
     for system, tier in base.data.servable:
         if pyo.value(base.model.units[system, tier]) > UNITS_TOL:
             continue
-        speed = threshold(
-            lambda f, s=system, t=tier: enters(base, s, t, faster(s, t, f)), FASTEST_FACTOR
-        )
-        price = threshold(
-            lambda f, s=system, t=tier: enters(base, s, t, cheaper(base, s, f)), CHEAPEST_FACTOR
-        )
+        speed = threshold(partial(_enters_faster, base, system, tier), FASTEST_FACTOR)
+        price = threshold(partial(_enters_cheaper, base, system, tier), CHEAPEST_FACTOR)
         rows.append(
             {
                 "system": system,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -156,6 +157,10 @@ def _weight(duals: LinearDuals, component) -> float:
     return duals.constraints.get(component, 0.0)
 
 
+def _move(lever: Lever, delta: float, m: pyo.ConcreteModel) -> None:
+    lever.move(m, delta)
+
+
 def _fd(value: float | None, base_value: float, delta: float) -> float | None:
     return None if value is None else (value - base_value) / delta
 
@@ -173,12 +178,8 @@ def marginal_rows(base: Baseline) -> tuple[list[dict], LinearDuals, pyo.Concrete
         dual = dual_marginal(m, duals, lever, base.objective) * scale
         lp_step = 1.0 if lever.param is None else max(LP_STEP_FRAC * lever.value_units, 1e-6)
         mip_step = 1.0 if lever.param is None else max(MIP_STEP_FRAC * lever.value_units, 1.0)
-        lp = _fd(
-            resolve_fixed_lp(base, lambda mm, lv=lever, d=lp_step: lv.move(mm, d)),
-            lp_value,
-            lp_step,
-        )
-        _, mip_value = resolve_mip(base, lambda mm, lv=lever, d=mip_step: lv.move(mm, d))
+        lp = _fd(resolve_fixed_lp(base, partial(_move, lever, lp_step)), lp_value, lp_step)
+        _, mip_value = resolve_mip(base, partial(_move, lever, mip_step))
         mip = _fd(mip_value, base.value, mip_step)
         rows.append(
             {
