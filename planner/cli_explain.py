@@ -48,7 +48,7 @@ def explain_cmd(
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     paths = write_explanation(expl, target)
     click.echo(render_explanation(expl))
-    if with_report and expl.status.has_solution:
+    if with_report:  # an infeasible plan gets a report of its explanation too
         from planner.report import write_report
 
         paths += write_report(target)
