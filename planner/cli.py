@@ -198,6 +198,13 @@ def compare_cmd(instances, outfile, catalog_dir):
         atomic_write_text(Path(outfile), frame_csv(table))
 
 
+from planner.cli_studies import curves_cmd, frontier_cmd, sweep_cmd  # noqa: E402
+
+cli.add_command(sweep_cmd)
+cli.add_command(frontier_cmd)
+cli.add_command(curves_cmd)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli()
