@@ -54,7 +54,9 @@ def _default_out(spec, suffix: str) -> Path:
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (with --study).")
 @click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="CPU count", help="Local worker processes.")  # fmt: skip
-@click.option("--scheduler", metavar="ADDRESS", help="Dask distributed scheduler, e.g. tcp://h:8786.")
+@click.option(
+    "--scheduler", metavar="ADDRESS", help="Dask distributed scheduler, e.g. tcp://h:8786."
+)
 @click.option("--out", "outdir", type=click.Path(), help="Folder (default outputs/<name>-sweep/).")
 @_solve_options
 @_progress_option
@@ -78,7 +80,8 @@ def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, st
     frame = run_cases(spec, cases, out, workers=workers, scheduler=scheduler, progress=show)
     counts = frame["status"].value_counts().to_dict()
     summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-    click.echo(f"{len(frame)} cases: {summary}. Wrote {out}/sweep.csv")
+    resumed = frame.attrs.get("resumed_cases", 0)
+    click.echo(f"{len(frame)} cases ({resumed} already done): {summary}. Wrote {out}/sweep.csv")
 
 
 @click.command(name="frontier")
@@ -87,7 +90,9 @@ def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, st
 @click.option("--x", "x_spec", required=True, metavar="PATH=SPEC",
               help="The input to vary: a,b,c or start:stop:step.")  # fmt: skip
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--out", "outdir", type=click.Path(), help="Folder (default outputs/<name>-frontier/).")
+@click.option(
+    "--out", "outdir", type=click.Path(), help="Folder (default outputs/<name>-frontier/)."
+)
 @_solve_options
 @_progress_option
 @guarded

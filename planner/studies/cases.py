@@ -68,10 +68,14 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
 
 def grid_cases(varies: list[tuple[str, list[Any]]]) -> list[Case]:
     """Cartesian product of the --vary lists, first PATH outermost."""
+    if not varies:
+        return []
     paths = [p for p, _ in varies]
     if len(set(paths)) != len(paths):
         raise UsageError(f"--vary: a path is given twice ({', '.join(paths)})")
-    return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(v for _, v in varies))]
+    return [
+        dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(v for _, v in varies))
+    ]
 
 
 class Distribution(Strict):
@@ -162,7 +166,9 @@ def _draw(dist: Distribution, rng: np.random.Generator, n: int) -> np.ndarray:
     return np.clip(values, lo, hi)
 
 
-def sample_cases(study: StudyFile, samples: int | None = None, seed: int | None = None) -> list[Case]:
+def sample_cases(
+    study: StudyFile, samples: int | None = None, seed: int | None = None
+) -> list[Case]:
     """Draw `samples` cases, one column of draws per path, in the file's order (reproducible)."""
     n = study.samples if samples is None else samples
     rng = np.random.default_rng(study.seed if seed is None else seed)

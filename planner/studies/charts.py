@@ -55,7 +55,9 @@ def frontier_chart(frame: pd.DataFrame, x: str, objective: str, path: Path) -> P
     top.set_title(f"{objective} against {x}" + (" (dotted: no solution)" if len(bad) else ""))
     tiers = [c for c in frame.columns if c.startswith("power_mw_")]
     if tiers and len(ok):
-        bottom.stackplot(ok[x], *(ok[c].astype(float) for c in tiers), labels=[c[9:] for c in tiers])
+        bottom.stackplot(
+            ok[x], *(ok[c].astype(float) for c in tiers), labels=[c[9:] for c in tiers]
+        )
         bottom.legend(loc="upper left", fontsize="small")
     bottom.set_ylabel("facility power per tier, MW")
     bottom.set_xlabel(x)

@@ -73,8 +73,14 @@ def _dask(spec: BaseSpec, todo: list[tuple[str, Case]], address: str) -> Iterato
 
 def _progress(total: int, done: int, enabled: bool):
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    from rich.progress import TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     progress = Progress(
         TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -99,6 +105,7 @@ def run_cases(
     fingerprint = spec.fingerprint(spec.load())  # also validates the base instance (exit 3)
     ids = [case_id(fingerprint, case) for case in cases]
     done = _load_done(outdir, ids)
+    resumed = len(done)
     todo = [(cid, case) for cid, case in zip(ids, cases, strict=True) if cid not in done]
     if scheduler:
         stream = _dask(spec, todo, scheduler)
@@ -123,6 +130,7 @@ def run_cases(
     frame = sweep_frame([done[cid] for cid in ids], list(cases[0]) if cases else [])
     if outdir is not None:
         atomic_write_text(outdir / "sweep.csv", frame_csv(frame))
+    frame.attrs["resumed_cases"] = resumed
     return frame
 
 

@@ -35,7 +35,9 @@ def frontier(
 
     frame = run_cases(spec, [{x: v} for v in values], outdir, workers=workers, progress=progress)
     frame = frame.drop(columns=["case_id"]).sort_values(x, kind="stable").reset_index(drop=True)
-    frame.insert(frame.columns.get_loc("objective_value") + 1, "d_objective_per_x", marginal(frame, x))
+    frame.insert(
+        frame.columns.get_loc("objective_value") + 1, "d_objective_per_x", marginal(frame, x)
+    )
     atomic_write_text(outdir / "frontier.csv", frame_csv(frame))
     objective = spec.objective or spec.load().instance.objective
     frontier_chart(frame, x, objective, outdir / "frontier.png")
@@ -43,7 +45,9 @@ def frontier(
 
 
 def _facility_mw(catalog: Catalog, system: str, pue: float) -> float:
-    return pue * sum(n * catalog.racks[r].power_kw / 1e3 for r, n in catalog.systems[system].racks.items())
+    return pue * sum(
+        n * catalog.racks[r].power_kw / 1e3 for r, n in catalog.systems[system].racks.items()
+    )
 
 
 def curve_points(catalog: Catalog, inst: Instance, units: dict[str, float]) -> pd.DataFrame:

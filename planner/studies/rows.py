@@ -23,8 +23,16 @@ def _val(x: object) -> float:
 def case_row(m: pyo.ConcreteModel, data: PlanData, inst: Instance, solved: PlanSolve) -> dict:
     """status, summary (SUMMARY_KEYS), racks {rack: count}, power_mw {tier: facility MW}."""
     report = solved.report
-    summary: dict[str, Any] = {"mip_gap_frac": report.mip_gap_frac, "solve_s": round(report.solve_s, 3)}
-    row: dict[str, Any] = {"status": str(report.status), "summary": summary, "racks": {}, "power_mw": {}}
+    summary: dict[str, Any] = {
+        "mip_gap_frac": report.mip_gap_frac,
+        "solve_s": round(report.solve_s, 3),
+    }
+    row: dict[str, Any] = {
+        "status": str(report.status),
+        "summary": summary,
+        "racks": {},
+        "power_mw": {},
+    }
     if not report.status.has_solution:
         return row
     racks = {r: int(round(_val(m.racks[r]))) for r in data.racks}

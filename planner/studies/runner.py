@@ -21,8 +21,8 @@ from planner.load import LoadedInstance, load_instance
 from planner.solver import SolveSettings, make_solver
 from planner.strategies import solve_plan
 from planner.studies.cases import Case
-from planner.studies.rows import case_row
 from planner.studies.knobs import case_data, structure_key, update_params
+from planner.studies.rows import case_row
 
 SUMMARY_KEYS = (
     "objective_value", "revenue_usd_per_year", "cost_usd_per_year", "profit_usd_per_year",
@@ -98,23 +98,29 @@ class CaseRunner:
             result = case_row(self.model, data, inst, solved)
         except Exception as exc:  # noqa: BLE001 - one failed case must not stop a sweep
             self.model = None
-            return row | {"status": "error", "message": f"{type(exc).__name__}: {exc}", "summary": {}}
+            return row | {
+                "status": "error",
+                "message": f"{type(exc).__name__}: {exc}",
+                "summary": {},
+            }
         row.update(result)
         row["case_s"] = time.perf_counter() - start
         return row
 
 
-_LOCAL = threading.local()
+_RUNNERS: dict[BaseSpec, CaseRunner] = {}
+_SOLVE_LOCK = threading.Lock()
+"""One case at a time per process: Pyomo's HiGHS interface captures solver output by
+redirecting file descriptors 1 and 2, which threads solving at once would corrupt (a Dask
+worker with several threads therefore runs its cases in turn; use more worker processes)."""
 
 
 def evaluate(spec: BaseSpec, case: Case) -> dict[str, Any]:
-    """Task function for process pools and Dask workers: one runner per thread, kept warm."""
-    runners = getattr(_LOCAL, "runners", None)
-    if runners is None:
-        runners = _LOCAL.runners = {}
-    if spec not in runners:
-        runners[spec] = CaseRunner(spec)
-    return runners[spec].run(case)
+    """Task function for process pools and Dask workers: one warm runner per process."""
+    with _SOLVE_LOCK:
+        if spec not in _RUNNERS:
+            _RUNNERS[spec] = CaseRunner(spec)
+        return _RUNNERS[spec].run(case)
 
 
 def case_file(outdir: Path, case_id: str) -> Path:
