@@ -81,7 +81,7 @@ class CaseRunner:
         if self.model is not None and key == self.key and self.spec.reuse_model:
             update_params(self.model, data)
             return
-        self.model, self.solver, self.key = build_model(data), make_solver(), key
+        self.model, self.solver, self.key = build_model(data), make_solver(quiet=True), key
         self.builds += 1
 
     def run(self, case: Case) -> dict[str, Any]:
