@@ -62,8 +62,18 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
         raise UsageError(f"{where}: no values")
     if ":" in spec and "," not in spec:
         return ".".join(keys), _range(spec, where)
-    values = [parse_override(f"x={item}")[1] for item in spec.split(",") if item.strip()]
+    values = [_scalar(item) for item in spec.split(",") if item.strip()]
     return ".".join(keys), values
+
+
+def _scalar(text: str) -> Any:
+    """'3' -> 3, '2e6' -> 2000000.0 (YAML 1.1 would read a string), else the YAML scalar."""
+    for kind in (int, float):
+        try:
+            return kind(text.strip())
+        except ValueError:
+            continue
+    return parse_override(f"x={text}")[1]
 
 
 def grid_cases(varies: list[tuple[str, list[Any]]]) -> list[Case]:
