@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import UsageError
+from planner.instance import Objective
 from planner.solver import SolveSettings
 from planner.studies.cases import Case, combine, grid_cases, load_study, parse_vary, sample_cases
 from planner.studies.runner import BaseSpec
@@ -43,7 +44,7 @@ def build_cases(
 def make_spec(
     instance: str | Path,
     overrides: Iterable[str] = (),
-    objective: str | None = None,
+    objective: Objective | None = None,
     catalog_dir: str | Path | None = None,
     settings: SolveSettings | None = None,
 ) -> BaseSpec:
@@ -67,7 +68,7 @@ def sweep(
     scheduler: str | None = None,
     out: str | Path | None = None,
     overrides: Iterable[str] = (),
-    objective: str | None = None,
+    objective: Objective | None = None,
     catalog_dir: str | Path | None = None,
     settings: SolveSettings | None = None,
     progress: bool = False,
@@ -91,7 +92,7 @@ def frontier(
     values: Iterable[Any] | str,
     out: str | Path,
     overrides: Iterable[str] = (),
-    objective: str | None = None,
+    objective: Objective | None = None,
     catalog_dir: str | Path | None = None,
     workers: int = 1,
 ) -> pd.DataFrame:

@@ -35,9 +35,8 @@ def frontier(
 
     frame = run_cases(spec, [{x: v} for v in values], outdir, workers=workers, progress=progress)
     frame = frame.drop(columns=["case_id"]).sort_values(x, kind="stable").reset_index(drop=True)
-    frame.insert(
-        frame.columns.get_loc("objective_value") + 1, "d_objective_per_x", marginal(frame, x)
-    )
+    where = list(frame.columns).index("objective_value") + 1
+    frame.insert(where, "d_objective_per_x", marginal(frame, x))
     atomic_write_text(outdir / "frontier.csv", frame_csv(frame))
     objective = spec.objective or spec.load().instance.objective
     frontier_chart(frame, x, objective, outdir / "frontier.png")
@@ -83,7 +82,9 @@ def plan_curves(result: PlanResult, outdir: Path) -> tuple[pd.DataFrame, pd.Data
     from planner.studies.charts import curves_chart
 
     alloc = result.tables.allocation
-    units = alloc.groupby("system")["units"].sum().to_dict() if len(alloc) else {}
+    units: dict[str, float] = {}
+    for system, count in zip(alloc["system"], alloc["units"], strict=True):
+        units[system] = units.get(system, 0.0) + float(count)
     curves = curve_points(result.loaded.catalog, result.loaded.instance, units)
     tiers = result.tables.tiers[["tier", "min_tok_s_per_user", "facility_power_mw", "tok_s"]].copy()
     power = tiers["facility_power_mw"].astype(float)

@@ -17,6 +17,7 @@ from typing import Any
 
 from planner.errors import PlannerError
 from planner.formulation import build_model
+from planner.instance import Objective
 from planner.load import LoadedInstance, load_instance
 from planner.solver import SolveSettings, make_solver
 from planner.strategies import solve_plan
@@ -37,7 +38,7 @@ class BaseSpec:
 
     path: str
     overrides: tuple[str, ...] = ()
-    objective: str | None = None
+    objective: Objective | None = None
     catalog_dir: str | None = None
     racks_csv: str | None = None
     settings: SolveSettings = field(default_factory=SolveSettings)
@@ -47,7 +48,7 @@ class BaseSpec:
     def load(self) -> LoadedInstance:
         return load_instance(
             self.path, self.overrides, self.objective, self.catalog_dir, self.racks_csv
-        )  # type: ignore[arg-type]
+        )
 
     def fingerprint(self, loaded: LoadedInstance) -> str:
         """Hash of everything a case's result depends on besides its own inputs."""
