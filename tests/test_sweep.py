@@ -163,7 +163,12 @@ def test_dask_local_cluster(tmp_path):
         protocol="tcp", dashboard_address=":0",
     ) as cluster:  # fmt: skip
         frame = run_cases(spec, cases, tmp_path / "out", scheduler=cluster.scheduler_address)
+        args = ["sweep", spec.path, "--vary", "site.power_mw=1,2", "--out", str(tmp_path / "cli"),
+                "--scheduler", cluster.scheduler_address]  # fmt: skip
+        result = CliRunner().invoke(cli, args)
     assert frame.drop(columns="solve_s").equals(serial.drop(columns="solve_s"))
+    assert result.exit_code == 0, result.output
+    assert "2 cases (0 already done): 2 optimal" in result.output
 
 
 def test_killed_sweep_resumes_without_losing_cases(tmp_path):

@@ -7,6 +7,7 @@ those files at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Callable, Iterator
@@ -54,11 +55,14 @@ def _processes(spec: BaseSpec, todo: list[tuple[str, Case]], workers: int) -> It
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    context = multiprocessing.get_context("spawn")  # no fork: safe with threads, any platform
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
         futures = {pool.submit(evaluate, spec, case): cid for cid, case in todo}
         for future in as_completed(futures):
             yield futures[future], future.result()
+    finally:  # interrupted: drop the queued cases instead of waiting for them all
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask(spec: BaseSpec, todo: list[tuple[str, Case]], address: str) -> Iterator:
@@ -115,7 +119,7 @@ def run_cases(
         stream = _serial(spec, todo)
     bar, task = _progress(len(cases), len(done), progress)
     counts = {"failed": 0, "infeasible": 0}
-    with bar:
+    with bar, contextlib.closing(stream):
         for cid, row in stream:
             row = row | {"case_id": cid}
             if outdir is not None:
