@@ -51,6 +51,12 @@ def test_frontier_marks_infeasible_points(tmp_path):
     assert (out / "frontier.png").read_bytes()[:8] == PNG_MAGIC
 
 
+def test_frontier_needs_numbers(tmp_path):
+    path = write_instance(tmp_path, ALPHA)
+    result = CliRunner().invoke(cli, ["frontier", str(path), "--x", "objective=profit,revenue"])
+    assert result.exit_code == 2 and "needs numbers" in result.output
+
+
 def test_curves_for_one_system_plan(tmp_path):
     # alpha is 0.1 MW at PUE 1: 1,000 tok/s at 10 tok/s/user = 10,000 tok/s per MW; the plan
     # buys only alpha, so the mix curve is alpha's own curve.

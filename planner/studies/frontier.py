@@ -9,6 +9,7 @@ import pandas as pd
 
 from planner.catalog import Catalog
 from planner.curves import throughput_tok_s
+from planner.errors import UsageError
 from planner.instance import Instance
 from planner.outputs import atomic_write_text, frame_csv
 from planner.plan import PlanResult
@@ -33,6 +34,8 @@ def frontier(
     """Solve one case per x value; frontier.csv (+ marginal column) and frontier.png in outdir."""
     from planner.studies.charts import frontier_chart
 
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        raise UsageError(f"--x {x}: a frontier needs numbers (got {values!r})")
     frame = run_cases(spec, [{x: v} for v in values], outdir, workers=workers, progress=progress)
     frame = frame.drop(columns=["case_id"]).sort_values(x, kind="stable").reset_index(drop=True)
     where = list(frame.columns).index("objective_value") + 1
