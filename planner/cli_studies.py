@@ -36,7 +36,15 @@ def _spec(instance, overrides, catalog_dir, racks_csv, objective, time_limit, mi
     from planner.studies.runner import BaseSpec
 
     settings = SolveSettings(time_limit_s=time_limit, mip_gap_frac=mip_gap, threads=1)
-    return BaseSpec(str(instance), tuple(overrides), objective, catalog_dir, racks_csv, settings)
+    return BaseSpec(
+        _absolute(instance), tuple(overrides), objective, _absolute(catalog_dir),
+        _absolute(racks_csv), settings,
+    )  # fmt: skip
+
+
+def _absolute(path: str | None) -> str | None:
+    """Absolute paths, so workers started elsewhere (a Dask cluster) find the files."""
+    return None if path is None else str(Path(path).resolve())
 
 
 def _default_out(spec, suffix: str) -> Path:

@@ -48,11 +48,11 @@ def make_spec(
     catalog_dir: str | Path | None = None,
     settings: SolveSettings | None = None,
 ) -> BaseSpec:
-    return BaseSpec(
-        str(instance),
+    return BaseSpec(  # absolute paths: workers started elsewhere (Dask) find the files
+        str(Path(instance).resolve()),
         tuple(overrides),
         objective,
-        None if catalog_dir is None else str(catalog_dir),
+        None if catalog_dir is None else str(Path(catalog_dir).resolve()),
         None,
         settings or SolveSettings(threads=1),
     )
