@@ -130,6 +130,33 @@ def test_reused_model_matches_fresh_builds_and_rebuilds_on_structure(tmp_path):
         assert a["racks"] == b["racks"]
 
 
+def test_models_are_kept_per_structure(tmp_path):
+    spec = BaseSpec(str(write_instance(tmp_path, TWO_TIERS)))
+    # the objective (structural) varies fastest: two models, each reused after the first pass
+    cases = grid_cases([parse_vary("site.capex_budget_usd=4e6,8e6,12e6"),
+                        parse_vary("objective=profit,revenue")])  # fmt: skip
+    runner = CaseRunner(spec)
+    rows = [runner.run(c) for c in cases]
+    assert runner.builds == 2
+    fresh = CaseRunner(replace(spec, reuse_model=False))
+    for case, row in zip(cases, rows, strict=True):
+        expected = fresh.run(case)["summary"]["objective_value"]
+        assert row["summary"]["objective_value"] == pytest.approx(expected)
+
+
+def test_grid_crossed_with_draws(tmp_path):
+    study = tmp_path / "s.yaml"
+    study.write_text(
+        "samples: 3\ndistributions:\n  site.power_mw: {dist: uniform, low: 1, high: 2}\n"
+    )
+    frame = planner.sweep(write_instance(tmp_path, ONE_TIER), study=study,
+                          vary={"systems.beta.derate": [0.5, 1]})  # fmt: skip
+    assert len(frame) == 6 and list(frame.columns[1:3]) == ["systems.beta.derate", "site.power_mw"]
+    assert frame["site.power_mw"].nunique() == 3 and (frame["status"] == "optimal").all()
+    with pytest.raises(UsageError, match="both varied and drawn"):
+        planner.sweep(write_instance(tmp_path, ONE_TIER), study=study, vary={"site.power_mw": [1]})
+
+
 def test_sweep_row_matches_plan_solve_tables(tmp_path):
     path = write_instance(tmp_path, TWO_TIERS)
     case = {"tiers.fast.price_usd_per_mtok": 5, "site.capex_budget_usd": 6e6}

@@ -66,7 +66,13 @@ class BaseSpec:
 
 
 class CaseRunner:
-    """Solves cases of one base instance, reusing the model while its structure holds."""
+    """Solves cases of one base instance, reusing a model while its structure holds.
+
+    Up to MODELS_KEPT models (one per structure key, with their persistent solvers) stay
+    built, so a grid whose structural input varies fastest does not rebuild every case.
+    """
+
+    MODELS_KEPT = 8
 
     def __init__(self, spec: BaseSpec) -> None:
         self.spec = spec
@@ -74,15 +80,20 @@ class CaseRunner:
         self.raw = self.base.instance.model_dump()
         self.model: Any = None
         self.solver: Any = None
-        self.key: tuple | None = None
+        self.kept: dict[tuple, tuple[Any, Any]] = {}
         self.builds = 0
 
     def _model_for(self, data) -> None:
         key = structure_key(data)
-        if self.model is not None and key == self.key and self.spec.reuse_model:
+        if key in self.kept and self.spec.reuse_model:
+            self.model, self.solver = self.kept.pop(key)
+            self.kept[key] = (self.model, self.solver)  # most recently used last
             update_params(self.model, data)
             return
-        self.model, self.solver, self.key = build_model(data), make_solver(quiet=True), key
+        self.model, self.solver = build_model(data), make_solver(quiet=True)
+        self.kept[key] = (self.model, self.solver)
+        if len(self.kept) > self.MODELS_KEPT:
+            del self.kept[next(iter(self.kept))]
         self.builds += 1
 
     def run(self, case: Case) -> dict[str, Any]:
@@ -98,7 +109,7 @@ class CaseRunner:
             solved = solve_plan(self.model, data.objective, self.spec.settings, self.solver)
             result = case_row(self.model, data, inst, solved)
         except Exception as exc:  # noqa: BLE001 - one failed case must not stop a sweep
-            self.model = None
+            self.kept.clear()
             return row | {
                 "status": "error",
                 "message": f"{type(exc).__name__}: {exc}",
