@@ -39,9 +39,11 @@ def _load_done(outdir: Path | None, ids: list[str]) -> dict[str, dict]:
     for cid in ids:
         path = case_file(outdir, cid)
         try:
-            done[cid] = json.loads(path.read_text(encoding="utf-8"))
+            row = json.loads(path.read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
             continue
+        if row.get("status") != "error":  # unexpected failures are retried on a re-run
+            done[cid] = row
     return done
 
 

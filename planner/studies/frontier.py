@@ -36,6 +36,7 @@ def frontier(
 
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         raise UsageError(f"--x {x}: a frontier needs numbers (got {values!r})")
+    values = list(dict.fromkeys(values))  # a repeated x would make a 0/0 slope
     frame = run_cases(spec, [{x: v} for v in values], outdir, workers=workers, progress=progress)
     frame = frame.drop(columns=["case_id"]).sort_values(x, kind="stable").reset_index(drop=True)
     where = list(frame.columns).index("objective_value") + 1
