@@ -227,6 +227,21 @@ def test_killed_sweep_resumes_without_losing_cases(tmp_path):
     assert (frame["status"] == "optimal").all()
 
 
+def test_resume_retries_unexpected_errors(tmp_path):
+    import json
+
+    path = write_instance(tmp_path, ONE_TIER)
+    vary = {"site.power_mw": [1, 2, 3]}
+    first = planner.sweep(path, vary=vary, out=tmp_path / "out")
+    broken = tmp_path / "out" / "cases" / f"{first.at[1, 'case_id']}.json"
+    row = json.loads(broken.read_text())
+    broken.write_text(json.dumps(row | {"status": "error", "summary": {}}))
+    again = planner.sweep(path, vary=vary, out=tmp_path / "out")
+    assert again.attrs["resumed_cases"] == 2
+    assert (again["status"] == "optimal").all()
+    assert again["objective_value"].tolist() == pytest.approx(first["objective_value"].tolist())
+
+
 def test_sweep_cli_usage_errors(tmp_path):
     path = write_instance(tmp_path, ONE_TIER)
     runner = CliRunner()
