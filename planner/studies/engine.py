@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.errors import UsageError
 from planner.outputs import atomic_write_text, frame_csv
 from planner.studies.cases import Case, case_id
 from planner.studies.runner import SUMMARY_KEYS, BaseSpec, CaseRunner, case_file, evaluate
@@ -70,7 +71,11 @@ def _processes(spec: BaseSpec, todo: list[tuple[str, Case]], workers: int) -> It
 def _dask(spec: BaseSpec, todo: list[tuple[str, Case]], address: str) -> Iterator:
     from distributed import Client, as_completed
 
-    with Client(address) as client:
+    try:
+        client = Client(address, timeout="20s")
+    except OSError as exc:
+        raise UsageError(f"--scheduler {address}: cannot connect ({exc})") from None
+    with client:
         futures = client.map(evaluate, [spec] * len(todo), [c for _, c in todo], pure=False)
         ids = {f.key: cid for f, (cid, _) in zip(futures, todo, strict=True)}
         for future in as_completed(futures):
@@ -112,7 +117,8 @@ def run_cases(
     ids = [case_id(fingerprint, case) for case in cases]
     done = _load_done(outdir, ids)
     resumed = len(done)
-    todo = [(cid, case) for cid, case in zip(ids, cases, strict=True) if cid not in done]
+    pending = {cid: case for cid, case in zip(ids, cases, strict=True) if cid not in done}
+    todo = list(pending.items())  # a case given twice is solved once
     if scheduler:
         stream = _dask(spec, todo, scheduler)
     elif workers > 1 and len(todo) > 1:
@@ -120,7 +126,10 @@ def run_cases(
     else:
         stream = _serial(spec, todo)
     bar, task = _progress(len(cases), len(done), progress)
-    counts = {"failed": 0, "infeasible": 0}
+    counts = {
+        "failed": sum(row["status"] in FAILED for row in done.values()),
+        "infeasible": sum(row["status"] in INFEASIBLE for row in done.values()),
+    }
     with bar, contextlib.closing(stream):
         for cid, row in stream:
             row = row | {"case_id": cid}
