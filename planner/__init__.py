@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from planner.load import LoadedInstance, load_instance
 from planner.plan import PlanResult, solve_loaded
@@ -30,7 +31,28 @@ def explain(instance: str | Path | LoadedInstance, **kwargs):
     return run(instance, **kwargs)
 
 
+def sweep(instance: str | Path, **kwargs: Any) -> Any:
+    """A grid and/or Monte Carlo study as a DataFrame (see planner.studies.api.sweep)."""
+    from planner.studies.api import sweep as run_sweep
+
+    return run_sweep(instance, **kwargs)
+
+
+def frontier(instance: str | Path, x: str, values: Any, out: str | Path, **kwargs: Any) -> Any:
+    """The optimum against one input, with frontier.csv/.png (see planner.studies.api.frontier)."""
+    from planner.studies.api import frontier as run_frontier
+
+    return run_frontier(instance, x, values, out, **kwargs)
+
+
 __all__ = [
-    "LoadedInstance", "PlanResult", "SolveSettings", "SolveStatus", "explain", "load_instance",
+    "LoadedInstance",
+    "PlanResult",
+    "SolveSettings",
+    "SolveStatus",
+    "explain",
+    "frontier",
+    "load_instance",
     "solve",
-]  # fmt: skip
+    "sweep",
+]

@@ -209,6 +209,12 @@ from planner.cli_explain import explain_cmd, report_cmd  # noqa: E402 - register
 cli.add_command(explain_cmd)
 cli.add_command(report_cmd)
 
+from planner.cli_studies import curves_cmd, frontier_cmd, sweep_cmd  # noqa: E402
+
+cli.add_command(sweep_cmd)
+cli.add_command(frontier_cmd)
+cli.add_command(curves_cmd)
+
 
 def main() -> None:
     """Console-script entry point."""

@@ -90,9 +90,17 @@ def relative_gap(incumbent: float | None, bound: float | None) -> float | None:
     return 0.0 if gap < 1e-12 else gap
 
 
-def make_solver() -> Highs:
-    """A persistent HiGHS interface; reuse it across solves of the same model."""
-    return Highs()
+def make_solver(quiet: bool = False) -> Highs:
+    """A persistent HiGHS interface; reuse it across solves of the same model.
+
+    quiet: no HiGHS log (for sweeps of thousands of re-solves; no solver warnings collected).
+    """
+    return Highs(solver_options={"output_flag": False}) if quiet else Highs()
+
+
+def write_solver_model(solver: Highs, path: str) -> None:
+    """Write the model a persistent interface holds (after a solve), exactly as HiGHS sees it."""
+    solver._solver_model.writeModel(path)
 
 
 def _run(model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs, presolve: str) -> Any:

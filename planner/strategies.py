@@ -12,7 +12,14 @@ from dataclasses import dataclass, replace
 
 import pyomo.environ as pyo
 
-from planner.solver import SolveReport, SolveSettings, SolveStatus, make_solver, solve_model
+from planner.solver import (
+    Highs,
+    SolveReport,
+    SolveSettings,
+    SolveStatus,
+    make_solver,
+    solve_model,
+)
 
 DINKELBACH_MAX_ITERATIONS = 50
 DINKELBACH_TOL = 1e-9
@@ -55,10 +62,12 @@ def _restore(m: pyo.ConcreteModel, values: dict[int, float | None]) -> None:
         v.set_value(values[id(v)], skip_validation=True)
 
 
-def solve_revenue(m: pyo.ConcreteModel, settings: SolveSettings) -> PlanSolve:
+def solve_revenue(
+    m: pyo.ConcreteModel, settings: SolveSettings, solver: Highs | None = None
+) -> PlanSolve:
     """Stage 1 maximises revenue; stage 2 buys the least capex that keeps it."""
     start = time.perf_counter()
-    solver = make_solver()
+    solver = solver or make_solver()
     first = solve_model(m, settings, solver)
     if not first.status.has_solution:
         return PlanSolve(report=first, stages=(first,))
@@ -83,13 +92,17 @@ def solve_revenue(m: pyo.ConcreteModel, settings: SolveSettings) -> PlanSolve:
     return PlanSolve(report=report, stages=(first, second))
 
 
-def solve_single(m: pyo.ConcreteModel, settings: SolveSettings) -> PlanSolve:
+def solve_single(
+    m: pyo.ConcreteModel, settings: SolveSettings, solver: Highs | None = None
+) -> PlanSolve:
     """One solve of the active objective."""
-    report = solve_model(m, settings)
+    report = solve_model(m, settings, solver)
     return PlanSolve(report=report, stages=(report,))
 
 
-def solve_cost_per_token(m: pyo.ConcreteModel, settings: SolveSettings) -> PlanSolve:
+def solve_cost_per_token(
+    m: pyo.ConcreteModel, settings: SolveSettings, solver: Highs | None = None
+) -> PlanSolve:
     """Dinkelbach: lambda_{k+1} = cost(x_k) / tokens(x_k) until min cost - lambda tokens = 0.
 
     Starting at lambda = 0 gives the cheapest plan serving every forecast; each step then
@@ -97,7 +110,7 @@ def solve_cost_per_token(m: pyo.ConcreteModel, settings: SolveSettings) -> PlanS
     Reported objective: the optimal ratio in $/Mtok ($M per Ttok).
     """
     start = time.perf_counter()
-    solver = make_solver()
+    solver = solver or make_solver()
     steps: list[DinkelbachStep] = []
     stages: list[SolveReport] = []
     ratio = 0.0
@@ -135,10 +148,12 @@ def solve_cost_per_token(m: pyo.ConcreteModel, settings: SolveSettings) -> PlanS
     return PlanSolve(report=report, stages=tuple(stages), dinkelbach=tuple(steps))
 
 
-def solve_plan(m: pyo.ConcreteModel, objective: str, settings: SolveSettings) -> PlanSolve:
-    """Dispatch on the objective."""
+def solve_plan(
+    m: pyo.ConcreteModel, objective: str, settings: SolveSettings, solver: Highs | None = None
+) -> PlanSolve:
+    """Dispatch on the objective. Pass a persistent `solver` to re-solve an updated model."""
     if objective == "revenue":
-        return solve_revenue(m, settings)
+        return solve_revenue(m, settings, solver)
     if objective == "cost_per_token":
-        return solve_cost_per_token(m, settings)
-    return solve_single(m, settings)
+        return solve_cost_per_token(m, settings, solver)
+    return solve_single(m, settings, solver)

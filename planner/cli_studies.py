@@ -1,0 +1,141 @@
+"""`plan sweep`, `plan frontier`, `plan curves`: scenario studies on the command line.
+
+Only composes steps from planner.studies (imported inside the commands, so `plan solve` does
+not load rich, matplotlib or dask).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from planner.cli import guarded, load_options
+from planner.errors import UsageError
+from planner.solver import SolveSettings
+
+
+def _solve_options(func):
+    func = click.option(
+        "--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per case."
+    )(func)
+    return click.option(
+        "--mip-gap", type=click.FloatRange(min=0, max=1), default=1e-4, show_default=True
+    )(func)
+
+
+def _progress_option(func):
+    return click.option(
+        "--progress/--no-progress", default=None, help="Progress bar (default: when a terminal)."
+    )(func)
+
+
+def _spec(instance, overrides, catalog_dir, racks_csv, objective, time_limit, mip_gap):
+    from planner.studies.runner import BaseSpec
+
+    settings = SolveSettings(time_limit_s=time_limit, mip_gap_frac=mip_gap, threads=1)
+    return BaseSpec(
+        _absolute(instance), tuple(overrides), objective, _absolute(catalog_dir),
+        _absolute(racks_csv), settings,
+    )  # fmt: skip
+
+
+def _absolute(path: str | None) -> str | None:
+    """Absolute paths, so workers started elsewhere (a Dask cluster) find the files."""
+    return None if path is None else str(Path(path).resolve())
+
+
+def _default_out(spec, suffix: str) -> Path:
+    return Path("outputs") / f"{spec.load().instance.name}-{suffix}"
+
+
+@click.command(name="sweep")
+@click.argument("instance", type=click.Path())
+@load_options
+@click.option("--vary", "varies", multiple=True, metavar="PATH=SPEC",
+              help="Grid over a field: a,b,c or start:stop:step (stop included). Repeatable; "
+              "systems.<system>.derate=0.7 scales a system's throughput.")  # fmt: skip
+@click.option("--study", type=click.Path(), help="Study file (studies/*.yaml) of distributions.")
+@click.option("--samples", type=click.IntRange(min=1), help="Monte Carlo cases (with --study).")
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed (with --study).")
+@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default="CPU count", help="Local worker processes.")  # fmt: skip
+@click.option(
+    "--scheduler", metavar="ADDRESS", help="Dask distributed scheduler, e.g. tcp://h:8786."
+)
+@click.option("--out", "outdir", type=click.Path(), help="Folder (default outputs/<name>-sweep/).")
+@_solve_options
+@_progress_option
+@guarded
+def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, study, samples,
+              seed, workers, scheduler, outdir, time_limit, mip_gap, progress):  # fmt: skip
+    """Solve INSTANCE for every case of a grid (--vary) and/or a Monte Carlo study (--study).
+
+    Writes OUT/sweep.csv (one row per case) and OUT/cases/ (one file per finished case: a
+    re-run with the same arguments skips them).
+    """
+    from planner.studies.api import build_cases
+    from planner.studies.engine import run_cases
+
+    if (samples is not None or seed is not None) and not study:
+        raise UsageError("--samples and --seed need --study")
+    cases = build_cases(varies, study, samples, seed)
+    spec = _spec(instance, overrides, catalog_dir, racks_csv, objective, time_limit, mip_gap)
+    out = Path(outdir) if outdir else _default_out(spec, "sweep")
+    show = sys.stderr.isatty() if progress is None else progress
+    frame = run_cases(spec, cases, out, workers=workers, scheduler=scheduler, progress=show)
+    counts = frame["status"].value_counts().to_dict()
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    resumed = frame.attrs.get("resumed_cases", 0)
+    click.echo(f"{len(frame)} cases ({resumed} already done): {summary}. Wrote {out}/sweep.csv")
+
+
+@click.command(name="frontier")
+@click.argument("instance", type=click.Path())
+@load_options
+@click.option("--x", "x_spec", required=True, metavar="PATH=SPEC",
+              help="The input to vary: a,b,c or start:stop:step.")  # fmt: skip
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--out", "outdir", type=click.Path(), help="Folder (default outputs/<name>-frontier/)."
+)
+@_solve_options
+@_progress_option
+@guarded
+def frontier_cmd(instance, overrides, catalog_dir, racks_csv, objective, x_spec, workers, outdir,
+                 time_limit, mip_gap, progress):  # fmt: skip
+    """The optimum of INSTANCE as a function of one input: frontier.csv and frontier.png."""
+    from planner.studies.cases import parse_vary
+    from planner.studies.frontier import frontier
+
+    x, values = parse_vary(x_spec)
+    spec = _spec(instance, overrides, catalog_dir, racks_csv, objective, time_limit, mip_gap)
+    out = Path(outdir) if outdir else _default_out(spec, "frontier")
+    show = sys.stderr.isatty() if progress is None else progress
+    frame = frontier(spec, x, values, out, workers=workers, progress=show)
+    cols = [x, "status", "objective_value", "d_objective_per_x", "capex_usd", "facility_power_mw"]
+    click.echo(frame[cols].to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    click.echo(f"Wrote {out}/frontier.csv and {out}/frontier.png")
+
+
+@click.command(name="curves")
+@click.argument("instance", type=click.Path())
+@load_options
+@click.option("--out", "outdir", type=click.Path(), help="Folder (default outputs/<name>/).")
+@guarded
+def curves_cmd(instance, overrides, catalog_dir, racks_csv, objective, outdir):
+    """Solve INSTANCE; chart tok/s per MW against tok/s per user per system, for the mix, per tier."""
+    from planner.cli import STATUS_EXIT
+    from planner.load import load_instance
+    from planner.plan import solve_loaded
+    from planner.studies.frontier import plan_curves
+
+    loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
+    result = solve_loaded(loaded)
+    out = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
+    curves, tiers = plan_curves(result, out)
+    click.echo(tiers.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    click.echo(f"Wrote {out}/curves.csv, {out}/curve_tiers.csv and {out}/curves.png")
+    sys.exit(STATUS_EXIT[result.solved.report.status])

@@ -1,0 +1,104 @@
+"""Notebook entry points behind `planner.sweep` and `planner.frontier`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.errors import UsageError
+from planner.instance import Objective
+from planner.solver import SolveSettings
+from planner.studies.cases import Case, combine, grid_cases, load_study, parse_vary, sample_cases
+from planner.studies.runner import BaseSpec
+
+Vary = Mapping[str, Iterable[Any] | str] | Iterable[str] | None
+
+
+def _varies(vary: Vary) -> list[tuple[str, list[Any]]]:
+    """{'path': [values] or 'SPEC'} or ['PATH=SPEC', ...] -> [(path, values)]."""
+    if vary is None:
+        return []
+    if isinstance(vary, Mapping):
+        return [
+            parse_vary(f"{path}={spec}") if isinstance(spec, str) else (path, list(spec))
+            for path, spec in vary.items()
+        ]
+    return [parse_vary(text) for text in vary]
+
+
+def build_cases(
+    vary: Vary, study: str | Path | None, samples: int | None, seed: int | None
+) -> list[Case]:
+    """The grid (--vary) crossed with the Monte Carlo draws (--study), or either alone."""
+    grid = grid_cases(_varies(vary))
+    drawn = sample_cases(load_study(study), samples, seed) if study else []
+    cases = combine(grid, drawn)
+    if not cases:
+        raise UsageError("nothing to sweep: give --vary PATH=SPEC and/or --study FILE")
+    return cases
+
+
+def make_spec(
+    instance: str | Path,
+    overrides: Iterable[str] = (),
+    objective: Objective | None = None,
+    catalog_dir: str | Path | None = None,
+    settings: SolveSettings | None = None,
+) -> BaseSpec:
+    return BaseSpec(  # absolute paths: workers started elsewhere (Dask) find the files
+        str(Path(instance).resolve()),
+        tuple(overrides),
+        objective,
+        None if catalog_dir is None else str(Path(catalog_dir).resolve()),
+        None,
+        settings or SolveSettings(threads=1),
+    )
+
+
+def sweep(
+    instance: str | Path,
+    vary: Vary = None,
+    study: str | Path | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    overrides: Iterable[str] = (),
+    objective: Objective | None = None,
+    catalog_dir: str | Path | None = None,
+    settings: SolveSettings | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Solve a grid and/or Monte Carlo study of `instance`; one DataFrame row per case.
+
+    vary: {"tiers.ultra.price_usd_per_mtok": [100, 150], "site.power_mw": "500:1000:250"}.
+    With `out`, cases persist in out/cases/ (a re-run skips them) and out/sweep.csv is written.
+    """
+    from planner.studies.engine import run_cases
+
+    cases = build_cases(vary, study, samples, seed)
+    spec = make_spec(instance, overrides, objective, catalog_dir, settings)
+    target = None if out is None else Path(out)
+    return run_cases(spec, cases, target, workers=workers, scheduler=scheduler, progress=progress)
+
+
+def frontier(
+    instance: str | Path,
+    x: str,
+    values: Iterable[Any] | str,
+    out: str | Path,
+    overrides: Iterable[str] = (),
+    objective: Objective | None = None,
+    catalog_dir: str | Path | None = None,
+    workers: int = 1,
+) -> pd.DataFrame:
+    """The optimum against one input; writes out/frontier.csv and out/frontier.png."""
+    from planner.studies.frontier import frontier as run_frontier
+
+    path, points = _varies({x: values})[0]
+    spec = make_spec(instance, overrides, objective, catalog_dir)
+    return run_frontier(spec, path, points, Path(out), workers=workers)

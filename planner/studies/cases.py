@@ -1,0 +1,204 @@
+"""Study cases: `--vary PATH=SPEC` grids and Monte Carlo draws from a study file.
+
+A case is an ordered mapping from an override path (as in `--set`, e.g.
+`tiers.ultra.price_usd_per_mtok`, or the knob `systems.<system>.derate`) to a value. Its id is
+a hash of the base instance's fingerprint and the case's inputs, so a re-run of the same sweep
+finds the cases it already solved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import Field, ValidationError, model_validator
+
+from planner.base import Strict
+from planner.errors import InstanceError, UsageError
+from planner.yamlio import format_validation_error, parse_override, read_yaml
+
+Case = dict[str, Any]
+MAX_GRID_POINTS = 100_000
+
+
+def _number(text: str, where: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{where}: '{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise UsageError(f"{where}: '{text}' must be finite")
+    return value
+
+
+def _range(spec: str, where: str) -> list[float]:
+    """'start:stop:step' -> start, start+step, ... up to and including stop."""
+    parts = spec.split(":")
+    if len(parts) != 3:
+        raise UsageError(f"{where}: range must be start:stop:step (got '{spec}')")
+    start, stop, step = (_number(p, where) for p in parts)
+    if step <= 0 or stop < start:
+        raise UsageError(f"{where}: range needs step > 0 and stop >= start (got '{spec}')")
+    count = math.floor((stop - start) / step + 1e-9) + 1
+    if count > MAX_GRID_POINTS:
+        raise UsageError(f"{where}: {count} points, more than {MAX_GRID_POINTS}")
+    return [round(start + i * step, 12) for i in range(count)]
+
+
+def parse_vary(text: str) -> tuple[str, list[Any]]:
+    """'PATH=SPEC' -> (PATH, values); SPEC is 'a,b,c' (YAML scalars) or 'start:stop:step'."""
+    where = f"--vary {text!r}"
+    try:
+        keys, _ = parse_override(text)
+    except ValueError:
+        raise UsageError(f"{where}: expected PATH=SPEC") from None
+    spec = text.split("=", 1)[1].strip()
+    if not spec:
+        raise UsageError(f"{where}: no values")
+    if ":" in spec and "," not in spec:
+        return ".".join(keys), _range(spec, where)
+    values = [_scalar(item) for item in spec.split(",") if item.strip()]
+    return ".".join(keys), values
+
+
+def _scalar(text: str) -> Any:
+    """'3' -> 3, '2e6' -> 2000000.0 (YAML 1.1 would read a string), else the YAML scalar."""
+    for kind in (int, float):
+        try:
+            return kind(text.strip())
+        except ValueError:
+            continue
+    return parse_override(f"x={text}")[1]
+
+
+def grid_cases(varies: list[tuple[str, list[Any]]]) -> list[Case]:
+    """Cartesian product of the --vary lists, first PATH outermost."""
+    if not varies:
+        return []
+    paths = [p for p, _ in varies]
+    if len(set(paths)) != len(paths):
+        raise UsageError(f"--vary: a path is given twice ({', '.join(paths)})")
+    return [
+        dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(v for _, v in varies))
+    ]
+
+
+class Distribution(Strict):
+    """Clip bounds shared by every distribution (draws outside are clipped)."""
+
+    min: float | None = None
+    """Smallest value kept (draws below are raised to it)."""
+    max: float | None = None
+    """Largest value kept (draws above are lowered to it)."""
+
+
+class Uniform(Distribution):
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError(f"high {self.high:g} is below low {self.low:g}")
+        return self
+
+
+class Normal(Distribution):
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(ge=0)
+
+
+class Triangular(Distribution):
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self) -> Triangular:
+        if not self.low <= self.mode <= self.high or self.low == self.high:
+            raise ValueError("needs low <= mode <= high and low < high")
+        return self
+
+
+class LogNormal(Distribution):
+    dist: Literal["lognormal"]
+    median: float = Field(gt=0)
+    """exp(mu): half the draws fall below it."""
+    sigma: float = Field(ge=0)
+    """Standard deviation of the logarithm (0.3 is roughly +-30%)."""
+
+
+AnyDistribution = Annotated[Uniform | Normal | Triangular | LogNormal, Field(discriminator="dist")]
+
+
+class StudyFile(Strict):
+    """`studies/*.yaml`: Monte Carlo distributions over instance fields (and knobs)."""
+
+    description: str = ""
+    """What the study asks."""
+    samples: int = Field(default=100, ge=1, le=1_000_000)
+    """Cases to draw (overridden by --samples)."""
+    seed: int = Field(default=0, ge=0)
+    """Random seed (overridden by --seed); the same seed draws the same cases."""
+    distributions: dict[str, AnyDistribution] = Field(min_length=1)
+    """Override path (as in --set) -> distribution of its value."""
+
+
+def load_study(path: str | Path) -> StudyFile:
+    """Read and validate a study file; errors are one line naming the YAML path."""
+    raw, node = read_yaml(Path(path))
+    try:
+        return StudyFile.model_validate(raw)
+    except ValidationError as exc:
+        raise InstanceError(format_validation_error(exc, str(path), StudyFile, node)) from None
+
+
+def _draw(dist: Distribution, rng: np.random.Generator, n: int) -> np.ndarray:
+    if isinstance(dist, Uniform):
+        values = rng.uniform(dist.low, dist.high, n)
+    elif isinstance(dist, Normal):
+        values = rng.normal(dist.mean, dist.sd, n)
+    elif isinstance(dist, Triangular):
+        values = rng.triangular(dist.low, dist.mode, dist.high, n)
+    else:
+        assert isinstance(dist, LogNormal)
+        values = rng.lognormal(math.log(dist.median), dist.sigma, n)
+    lo = -np.inf if dist.min is None else dist.min
+    hi = np.inf if dist.max is None else dist.max
+    return np.clip(values, lo, hi)
+
+
+def sample_cases(
+    study: StudyFile, samples: int | None = None, seed: int | None = None
+) -> list[Case]:
+    """Draw `samples` cases, one column of draws per path, in the file's order (reproducible)."""
+    n = study.samples if samples is None else samples
+    rng = np.random.default_rng(study.seed if seed is None else seed)
+    columns = {path: _draw(dist, rng, n) for path, dist in study.distributions.items()}
+    return [{p: float(f"{col[i]:.10g}") for p, col in columns.items()} for i in range(n)]
+
+
+def combine(grid: list[Case], drawn: list[Case]) -> list[Case]:
+    """Every grid point with every drawn case (either list may be empty)."""
+    if not grid:
+        return drawn
+    if not drawn:
+        return grid
+    clash = set(grid[0]) & set(drawn[0])
+    if clash:
+        raise UsageError(f"{', '.join(sorted(clash))}: both varied and drawn")
+    return [{**g, **d} for g in grid for d in drawn]
+
+
+def case_id(fingerprint: str, case: Case) -> str:
+    """Stable id of a case: hash of the base fingerprint and its inputs."""
+    text = json.dumps([fingerprint, sorted(case.items())], default=str, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

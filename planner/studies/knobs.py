@@ -1,0 +1,135 @@
+"""Case inputs -> validated instance + PlanData, the `derate` knob, and in-place model updates.
+
+`systems.<system>.derate=0.7` multiplies a system's throughput curve by 0.7 (measured curves
+are often 30% off). It is applied at the data step, after `build_plan_data`: the throughput
+parameters scale, the set of servable (system, tier) pairs does not change (a curve's reach in
+tok/s per user is a speed, which a derate does not touch).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import replace
+from typing import Any
+
+import pyomo.environ as pyo
+from pydantic import ValidationError
+
+from planner.data import PlanData, build_plan_data
+from planner.errors import InstanceError
+from planner.instance import Instance
+from planner.load import LoadedInstance, _cross_check
+from planner.studies.cases import Case
+from planner.yamlio import apply_override, format_validation_error
+
+DERATE_MAX = 10.0
+
+
+def split_knobs(case: Case, systems: list[str]) -> tuple[dict[str, float], dict[str, Any]]:
+    """Separate `systems.<system>.derate` knobs (validated) from plain instance overrides."""
+    derate: dict[str, float] = {}
+    plain: dict[str, Any] = {}
+    for path, value in case.items():
+        keys = path.split(".")
+        if len(keys) != 3 or keys[0] != "systems" or keys[2] != "derate":
+            plain[path] = value
+            continue
+        if keys[1] not in systems:
+            raise InstanceError(
+                f"{path}: unknown system '{keys[1]}' (allowed: {', '.join(systems)})"
+            )
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise InstanceError(f"{path}: derate must be a number (got {value!r})")
+        if not (0 < value <= DERATE_MAX) or math.isnan(value):
+            raise InstanceError(f"{path}: derate must be > 0 and <= {DERATE_MAX:g} (got {value!r})")
+        derate[keys[1]] = float(value)
+    return derate, plain
+
+
+def apply_derate(data: PlanData, derate: dict[str, float]) -> PlanData:
+    """Scale each derated system's throughput (tok/s and Ttok/yr) by its factor."""
+    if not derate:
+        return data
+    return replace(
+        data,
+        tok_s={k: v * derate.get(k[0], 1.0) for k, v in data.tok_s.items()},
+        throughput_ttok_per_year={
+            k: v * derate.get(k[0], 1.0) for k, v in data.throughput_ttok_per_year.items()
+        },
+    )
+
+
+def case_instance(base: LoadedInstance, raw: dict[str, Any], plain: dict[str, Any]) -> Instance:
+    """Apply a case's overrides to the base instance's raw YAML, re-validate and cross-check."""
+    data = copy.deepcopy(raw)
+    for path, value in plain.items():
+        apply_override(data, path.split("."), value)
+    source = f"{base.path} (case {', '.join(f'{k}={v}' for k, v in plain.items())})"
+    try:
+        inst = Instance.model_validate(data)
+    except ValidationError as exc:
+        raise InstanceError(format_validation_error(exc, source, Instance)) from None
+    _cross_check(inst, base.catalog, source)
+    return inst
+
+
+def case_data(base: LoadedInstance, raw: dict[str, Any], case: Case) -> tuple[Instance, PlanData]:
+    """The case's instance and plan data (derate applied). Raises InstanceError if invalid."""
+    systems = list(base.instance.systems or sorted(base.catalog.systems))
+    derate, plain = split_knobs(case, sorted(base.catalog.systems))
+    inst = case_instance(base, raw, plain)
+    allowed = inst.systems or systems
+    for system in derate:
+        if system not in allowed:
+            raise InstanceError(f"systems.{system}.derate: {system} is not allowed by the instance")
+    return inst, apply_derate(build_plan_data(inst, base.catalog), derate)
+
+
+def structure_key(data: PlanData) -> tuple:
+    """What fixes the model's structure: its sets, which optional families exist, the objective.
+
+    Two PlanData with the same key build the same model up to mutable parameter values.
+    `system_racks` is an immutable parameter (a bill of racks), so it is part of the key.
+    """
+    return (
+        data.objective,
+        data.racks,
+        data.systems,
+        data.tiers,
+        data.servable,
+        tuple(sorted(data.system_racks.items())),
+        tuple(data.rack_max_count),
+        tuple(data.tier_demand_ttok_per_year),
+        tuple(data.tier_fixed_share_frac),
+        tuple(data.tier_min_share_frac),
+        tuple(data.tier_max_share_frac),
+        data.capex_budget_musd is None,
+    )
+
+
+def _set_indexed(param: pyo.Param, values: dict) -> None:
+    for key, value in values.items():
+        param[key].set_value(value)
+
+
+def update_params(m: pyo.ConcreteModel, data: PlanData) -> None:
+    """Load a structurally identical PlanData's numbers into the model's mutable parameters."""
+    m.site_power_mw.set_value(data.site_power_mw)
+    m.pue.set_value(data.pue)
+    m.capex_budget_musd.set_value(data.capex_budget_musd or 0.0)
+    _set_indexed(m.rack_power_mw, data.rack_power_mw)
+    _set_indexed(m.rack_capex_musd, data.rack_capex_musd)
+    _set_indexed(m.rack_fixed_musd_per_year, data.rack_fixed_musd_per_year)
+    _set_indexed(m.rack_energy_musd_per_year, data.rack_energy_musd_per_year)
+    _set_indexed(m.rack_max_count, data.rack_max_count)
+    _set_indexed(m.system_power_mw, data.system_power_mw)
+    _set_indexed(m.throughput_ttok_per_year, data.throughput_ttok_per_year)
+    _set_indexed(m.tier_revenue_musd_per_ttok, data.tier_revenue_musd_per_ttok)
+    _set_indexed(m.tier_demand_ttok_per_year, data.tier_demand_ttok_per_year)
+    _set_indexed(m.tier_fixed_share_frac, data.tier_fixed_share_frac)
+    _set_indexed(m.tier_min_share_frac, data.tier_min_share_frac)
+    _set_indexed(m.tier_max_share_frac, data.tier_max_share_frac)
+    m.cost_per_token_lambda.set_value(0.0)
+    if hasattr(m, "revenue_floor_musd"):
+        m.revenue_floor_musd.set_value(0.0)

@@ -1,0 +1,139 @@
+"""One worker's case loop: build the model once, update mutable parameters, re-solve.
+
+The model is rebuilt only when a case's PlanData has a different `structure_key` (a tier's
+speed changes which systems serve it, a forecast appears, the objective changes, ...). The
+same persistent HiGHS interface is reused while the structure holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner.errors import PlannerError
+from planner.formulation import build_model
+from planner.instance import Objective
+from planner.load import LoadedInstance, load_instance
+from planner.solver import SolveSettings, make_solver
+from planner.strategies import solve_plan
+from planner.studies.cases import Case
+from planner.studies.knobs import case_data, structure_key, update_params
+from planner.studies.rows import case_row
+
+SUMMARY_KEYS = (
+    "objective_value", "revenue_usd_per_year", "cost_usd_per_year", "profit_usd_per_year",
+    "capex_usd", "facility_power_mw", "tok_s", "mtok_per_year", "cost_usd_per_mtok",
+    "mip_gap_frac", "solve_s",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BaseSpec:
+    """The base instance of a study, as picklable arguments (sent to every worker)."""
+
+    path: str
+    overrides: tuple[str, ...] = ()
+    objective: Objective | None = None
+    catalog_dir: str | None = None
+    racks_csv: str | None = None
+    settings: SolveSettings = field(default_factory=SolveSettings)
+    reuse_model: bool = True
+    """False builds a fresh model per case (the bench's baseline)."""
+
+    def load(self) -> LoadedInstance:
+        return load_instance(
+            self.path, self.overrides, self.objective, self.catalog_dir, self.racks_csv
+        )
+
+    def fingerprint(self, loaded: LoadedInstance) -> str:
+        """Hash of everything a case's result depends on besides its own inputs."""
+        settings = asdict(self.settings) | {"verbose": False}
+        text = json.dumps(
+            [
+                loaded.sha256,
+                loaded.instance.model_dump(mode="json"),
+                loaded.catalog.model_dump(mode="json"),
+                settings,
+            ],
+            sort_keys=True,
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class CaseRunner:
+    """Solves cases of one base instance, reusing a model while its structure holds.
+
+    Up to MODELS_KEPT models (one per structure key, with their persistent solvers) stay
+    built, so a grid whose structural input varies fastest does not rebuild every case.
+    """
+
+    MODELS_KEPT = 8
+
+    def __init__(self, spec: BaseSpec) -> None:
+        self.spec = spec
+        self.base = spec.load()
+        self.raw = self.base.instance.model_dump()
+        self.model: Any = None
+        self.solver: Any = None
+        self.kept: dict[tuple, tuple[Any, Any]] = {}
+        self.builds = 0
+
+    def _model_for(self, data) -> None:
+        key = structure_key(data)
+        if key in self.kept and self.spec.reuse_model:
+            self.model, self.solver = self.kept.pop(key)
+            self.kept[key] = (self.model, self.solver)  # most recently used last
+            update_params(self.model, data)
+            return
+        self.model, self.solver = build_model(data), make_solver(quiet=True)
+        self.kept[key] = (self.model, self.solver)
+        if len(self.kept) > self.MODELS_KEPT:
+            del self.kept[next(iter(self.kept))]
+        self.builds += 1
+
+    def run(self, case: Case) -> dict[str, Any]:
+        """Solve one case; never raises: an invalid case or a solver failure is a status."""
+        start = time.perf_counter()
+        row: dict[str, Any] = {"inputs": case, "message": "", "racks": {}, "power_mw": {}}
+        try:
+            inst, data = case_data(self.base, self.raw, case)
+        except PlannerError as exc:
+            return row | {"status": "invalid", "message": str(exc), "summary": {}}
+        try:
+            self._model_for(data)
+            solved = solve_plan(self.model, data.objective, self.spec.settings, self.solver)
+            result = case_row(self.model, data, inst, solved)
+        except Exception as exc:  # noqa: BLE001 - one failed case must not stop a sweep
+            self.kept.clear()
+            return row | {
+                "status": "error",
+                "message": f"{type(exc).__name__}: {exc}",
+                "summary": {},
+            }
+        row.update(result)
+        row["case_s"] = time.perf_counter() - start
+        return row
+
+
+_RUNNERS: dict[BaseSpec, CaseRunner] = {}
+_SOLVE_LOCK = threading.Lock()
+"""One case at a time per process: Pyomo's HiGHS interface captures solver output by
+redirecting file descriptors 1 and 2, which threads solving at once would corrupt (a Dask
+worker with several threads therefore runs its cases in turn; use more worker processes)."""
+
+
+def evaluate(spec: BaseSpec, case: Case) -> dict[str, Any]:
+    """Task function for process pools and Dask workers: one warm runner per process."""
+    with _SOLVE_LOCK:
+        if spec not in _RUNNERS:
+            _RUNNERS[spec] = CaseRunner(spec)
+        return _RUNNERS[spec].run(case)
+
+
+def case_file(outdir: Path, case_id: str) -> Path:
+    return outdir / "cases" / f"{case_id}.json"

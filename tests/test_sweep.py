@@ -1,0 +1,273 @@
+"""plan sweep: case parsing, study files, the derate knob, model reuse, workers, Dask, resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, SECONDS_PER_YEAR, write_instance
+
+import planner
+from planner.cli import cli
+from planner.errors import InstanceError, UsageError
+from planner.studies.cases import grid_cases, load_study, parse_vary, sample_cases
+from planner.studies.engine import run_cases
+from planner.studies.runner import BaseSpec, CaseRunner
+
+MTOK_PER_TOK_S = SECONDS_PER_YEAR / 1e6
+ONE_TIER = {
+    "site": {"power_mw": 1.0},
+    "systems": ["alpha", "beta"],
+    "tiers": {"t": {"price_usd_per_mtok": 1.0, "min_tok_s_per_user": 10}},
+}
+TWO_TIERS = {
+    "site": {"power_mw": 2.0, "capex_budget_usd": 12e6},
+    "objective": "profit",
+    "tiers": {
+        "low": {"price_usd_per_mtok": 2.0, "min_tok_s_per_user": 10, "demand_mtok_per_year": 5e5},
+        "fast": {"price_usd_per_mtok": 9.0, "min_tok_s_per_user": 50},
+    },
+}
+
+
+def test_parse_vary_lists_and_ranges():
+    assert parse_vary("site.power_mw=1:2:0.5") == ("site.power_mw", [1.0, 1.5, 2.0])
+    assert parse_vary("objective=revenue,profit") == ("objective", ["revenue", "profit"])
+    assert parse_vary("tiers.t.price_usd_per_mtok=1,2.5") == (
+        "tiers.t.price_usd_per_mtok",
+        [1, 2.5],
+    )
+    for bad in ("site.power_mw", "site.power_mw=", "site.power_mw=3:1:1", "x=1:2:0", "x=1:b:1"):
+        with pytest.raises(UsageError):
+            parse_vary(bad)
+    cases = grid_cases([("a", [1, 2]), ("b", [3, 4, 5])])
+    assert len(cases) == 6 and cases[0] == {"a": 1, "b": 3} and cases[-1] == {"a": 2, "b": 5}
+
+
+def test_study_file_validation_and_reproducible_draws(tmp_path):
+    good = tmp_path / "s.yaml"
+    good.write_text(
+        "samples: 50\nseed: 3\ndistributions:\n"
+        "  a: {dist: uniform, low: 1, high: 2}\n"
+        "  b: {dist: normal, mean: 0, sd: 1, min: -0.5, max: 0.5}\n"
+        "  c: {dist: triangular, low: 0, mode: 1, high: 4}\n"
+        "  d: {dist: lognormal, median: 10, sigma: 0.3}\n"
+    )
+    study = load_study(good)
+    cases = sample_cases(study)
+    assert len(cases) == 50 and cases == sample_cases(study)  # same seed, same cases
+    assert sample_cases(study, seed=4) != cases
+    assert all(1 <= c["a"] <= 2 and -0.5 <= c["b"] <= 0.5 and 0 <= c["c"] <= 4 for c in cases)
+    assert all(c["d"] > 0 for c in cases)
+    assert any(c["b"] in (-0.5, 0.5) for c in cases)  # clipped draws exist at sd 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("distributions:\n  a: {dist: uniform, low: 3, high: 1}\n")
+    with pytest.raises(InstanceError, match=r"distributions\.a.*high 1 is below low 3"):
+        load_study(bad)
+    bad.write_text("distributions:\n  a: {dist: gamma, shape: 1}\n")
+    with pytest.raises(InstanceError, match=r"distributions\.a"):
+        load_study(bad)
+
+
+def test_derate_knows_the_answer(tmp_path):
+    # 1 MW, one tier at 10 tok/s/user: alpha makes 10,000 tok/s per MW, beta 15,000.
+    # beta derated to 0.5 makes 7,500 per MW < alpha: 10 alpha racks, 10,000 tok/s, $315,576/yr.
+    # beta derated to 0.8 makes 12,000 per MW > alpha: 5 beta racks, 12,000 tok/s, $378,691/yr.
+    path = write_instance(tmp_path, ONE_TIER)
+    frame = planner.sweep(path, vary={"systems.beta.derate": [0.5, 0.8]})
+    assert frame["racks_alpha"].tolist() == [10, 0]
+    assert frame["racks_beta"].tolist() == [0, 5]
+    expected = [10_000 * MTOK_PER_TOK_S, 12_000 * MTOK_PER_TOK_S]
+    assert frame["revenue_usd_per_year"].tolist() == pytest.approx(expected)
+
+
+def test_bad_cases_are_statuses_not_crashes(tmp_path):
+    path = write_instance(tmp_path, ONE_TIER)
+    frame = planner.sweep(
+        path,
+        vary=["systems.beta.derate=0,-1,1", "site.power_mw=1,-2"],
+    )
+    assert frame["status"].tolist() == ["invalid"] * 4 + ["optimal", "invalid"]
+    assert "systems.beta.derate: derate must be > 0" in frame.at[0, "message"]
+    assert "site.power_mw" in frame.at[5, "message"]
+    frame = planner.sweep(path, vary={"systems.nope.derate": [0.5]})
+    assert "unknown system 'nope'" in frame.at[0, "message"]
+
+
+def _cases():
+    # prices and budget keep the structure; the fast tier's speed (alpha cannot reach 150)
+    # and the objective change it.
+    return grid_cases(
+        [
+            parse_vary("tiers.fast.min_tok_s_per_user=50,150"),
+            parse_vary("objective=profit,revenue"),
+            parse_vary("tiers.fast.price_usd_per_mtok=3,9"),
+            parse_vary("site.capex_budget_usd=4e6,12e6"),
+            parse_vary("systems.beta.derate=0.6,1"),
+        ]
+    )
+
+
+def test_reused_model_matches_fresh_builds_and_rebuilds_on_structure(tmp_path):
+    spec = BaseSpec(str(write_instance(tmp_path, TWO_TIERS)))
+    cases = _cases()
+    runner = CaseRunner(spec)
+    reused = [runner.run(c) for c in cases]
+    assert runner.builds == 4  # 2 speeds x 2 objectives; the other 8 cases each reuse the model
+    fresh_runner = CaseRunner(replace(spec, reuse_model=False))
+    fresh = [fresh_runner.run(c) for c in cases]
+    assert fresh_runner.builds == len(cases)
+    for a, b in zip(reused, fresh, strict=True):
+        assert a["status"] == b["status"] == "optimal"
+        assert a["summary"]["objective_value"] == pytest.approx(b["summary"]["objective_value"])
+        assert a["racks"] == b["racks"]
+
+
+def test_models_are_kept_per_structure(tmp_path):
+    spec = BaseSpec(str(write_instance(tmp_path, TWO_TIERS)))
+    # the objective (structural) varies fastest: two models, each reused after the first pass
+    cases = grid_cases([parse_vary("site.capex_budget_usd=4e6,8e6,12e6"),
+                        parse_vary("objective=profit,revenue")])  # fmt: skip
+    runner = CaseRunner(spec)
+    rows = [runner.run(c) for c in cases]
+    assert runner.builds == 2
+    fresh = CaseRunner(replace(spec, reuse_model=False))
+    for case, row in zip(cases, rows, strict=True):
+        expected = fresh.run(case)["summary"]["objective_value"]
+        assert row["summary"]["objective_value"] == pytest.approx(expected)
+
+
+def test_grid_crossed_with_draws(tmp_path):
+    study = tmp_path / "s.yaml"
+    study.write_text(
+        "samples: 3\ndistributions:\n  site.power_mw: {dist: uniform, low: 1, high: 2}\n"
+    )
+    frame = planner.sweep(write_instance(tmp_path, ONE_TIER), study=study,
+                          vary={"systems.beta.derate": [0.5, 1]})  # fmt: skip
+    assert len(frame) == 6 and list(frame.columns[1:3]) == ["systems.beta.derate", "site.power_mw"]
+    assert frame["site.power_mw"].nunique() == 3 and (frame["status"] == "optimal").all()
+    with pytest.raises(UsageError, match="both varied and drawn"):
+        planner.sweep(write_instance(tmp_path, ONE_TIER), study=study, vary={"site.power_mw": [1]})
+
+
+def test_sweep_row_matches_plan_solve_tables(tmp_path):
+    path = write_instance(tmp_path, TWO_TIERS)
+    case = {"tiers.fast.price_usd_per_mtok": 5, "site.capex_budget_usd": 6e6}
+    row = planner.sweep(path, vary={k: [v] for k, v in case.items()}).iloc[0]
+    tables = planner.solve(path, overrides=[f"{k}={v}" for k, v in case.items()]).tables
+    for column in ("objective_value", "revenue_usd_per_year", "cost_usd_per_year", "capex_usd",
+                   "facility_power_mw", "tok_s", "mtok_per_year", "cost_usd_per_mtok"):  # fmt: skip
+        assert row[column] == pytest.approx(tables.summary.at[0, column]), column
+    for _, rack in tables.racks.iterrows():
+        assert row[f"racks_{rack['rack']}"] == rack["count"]
+    for _, tier in tables.tiers.iterrows():
+        assert row[f"power_mw_{tier['tier']}"] == pytest.approx(tier["facility_power_mw"])
+
+
+def test_two_local_workers_match_serial(tmp_path):
+    spec = BaseSpec(str(write_instance(tmp_path, TWO_TIERS)))
+    cases = _cases()[:8]
+    serial = run_cases(spec, cases)
+    parallel = run_cases(spec, cases, tmp_path / "out", workers=2)
+    assert parallel.drop(columns="solve_s").equals(serial.drop(columns="solve_s"))
+    assert len(list((tmp_path / "out" / "cases").glob("*.json"))) == 8
+
+
+def test_dask_local_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    spec = BaseSpec(str(write_instance(tmp_path, TWO_TIERS)))
+    cases = _cases()[:6]
+    serial = run_cases(spec, cases)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, host="127.0.0.1",
+        protocol="tcp", dashboard_address=":0",
+    ) as cluster:  # fmt: skip
+        frame = run_cases(spec, cases, tmp_path / "out", scheduler=cluster.scheduler_address)
+        args = ["sweep", spec.path, "--vary", "site.power_mw=1,2", "--out", str(tmp_path / "cli"),
+                "--scheduler", cluster.scheduler_address]  # fmt: skip
+        result = CliRunner().invoke(cli, args)
+    assert frame.drop(columns="solve_s").equals(serial.drop(columns="solve_s"))
+    assert result.exit_code == 0, result.output
+    assert "2 cases (0 already done): 2 optimal" in result.output
+
+
+def test_killed_sweep_resumes_without_losing_cases(tmp_path):
+    import json
+
+    path = write_instance(tmp_path, TWO_TIERS)
+    out = tmp_path / "out"
+    args = [str(Path(sys.executable).parent / "plan"), "sweep", str(path), "--workers", "1",
+            "--vary", "tiers.fast.price_usd_per_mtok=1:60:1", "--out", str(out)]  # fmt: skip
+    proc = subprocess.Popen(args, cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("cases/*.json"))) < 5:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    first = {p.name: p.stat().st_mtime_ns for p in out.glob("cases/*.json")}
+    assert 5 <= len(first) < 60, "the sweep should be killed part-way"
+    assert not (out / "sweep.csv").exists()
+    for done in out.glob("cases/*.json"):  # atomic writes: no half-written case file
+        json.loads(done.read_text())
+    result = CliRunner().invoke(cli, args[1:])
+    assert result.exit_code == 0, result.output
+    assert f"{len(first)} already done" in result.output
+    after = {p.name: p.stat().st_mtime_ns for p in out.glob("cases/*.json")}
+    assert len(after) == 60 and all(after[name] == t for name, t in first.items())
+    import pandas as pd
+
+    frame = pd.read_csv(out / "sweep.csv")
+    assert len(frame) == 60 and frame["case_id"].is_unique
+    assert frame["tiers.fast.price_usd_per_mtok"].tolist() == list(range(1, 61))
+    assert (frame["status"] == "optimal").all()
+
+
+def test_resume_retries_unexpected_errors(tmp_path):
+    import json
+
+    path = write_instance(tmp_path, ONE_TIER)
+    vary = {"site.power_mw": [1, 2, 3]}
+    first = planner.sweep(path, vary=vary, out=tmp_path / "out")
+    broken = tmp_path / "out" / "cases" / f"{first.at[1, 'case_id']}.json"
+    row = json.loads(broken.read_text())
+    broken.write_text(json.dumps(row | {"status": "error", "summary": {}}))
+    again = planner.sweep(path, vary=vary, out=tmp_path / "out")
+    assert again.attrs["resumed_cases"] == 2
+    assert (again["status"] == "optimal").all()
+    assert again["objective_value"].tolist() == pytest.approx(first["objective_value"].tolist())
+
+
+def test_sweep_cli_usage_errors(tmp_path):
+    path = write_instance(tmp_path, ONE_TIER)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["sweep", str(path)]).exit_code == 2
+    assert runner.invoke(cli, ["sweep", str(path), "--samples", "3"]).exit_code == 2
+    bad = runner.invoke(cli, ["sweep", str(path), "--vary", "site.power_mw=2:1:1"])
+    assert bad.exit_code == 2 and "stop >= start" in bad.output
+
+
+def test_shipped_study_file_on_1gw(tmp_path):
+    study = load_study(ROOT / "studies" / "1gw-prices.yaml")
+    frame = planner.sweep(ROOT / "instances" / "1gw.yaml", study=ROOT / "studies" / "1gw-prices.yaml",
+                          samples=3, out=tmp_path)  # fmt: skip
+    assert list(frame.columns[1 : 1 + len(study.distributions)]) == list(study.distributions)
+    assert (frame["status"] == "optimal").all()
+    assert {"racks_vr-nvl72", "power_mw_ultra"} <= set(frame.columns)
+
+
+def test_cli_does_not_import_heavy_study_modules():
+    code = (
+        "import sys, planner.cli; "
+        "heavy = [m for m in ('matplotlib', 'distributed', 'dask', 'rich') if m in sys.modules]; "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
