@@ -21,6 +21,7 @@ from planner.errors import (
 )
 from planner.instance import OBJECTIVES, Instance
 from planner.solver import SolveSettings, SolveStatus
+from planner.yamlio import one_line
 
 STATUS_EXIT = {
     SolveStatus.OPTIMAL: EXIT_OK,
@@ -43,7 +44,7 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
         except PlannerError as exc:
             if debug:
                 traceback.print_exc()
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
@@ -51,7 +52,8 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             if debug:
                 traceback.print_exc()
             click.echo(
-                f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
+                f"error: unexpected {type(exc).__name__}: {one_line(str(exc))}"
+                " (run with --debug for details)",
                 err=True,
             )
             sys.exit(EXIT_UNEXPECTED)
@@ -128,7 +130,7 @@ def solve(
     if not status.has_solution:
         from planner.diagnose import explain_failure
 
-        click.echo(f"error: {explain_failure(result)}", err=True)
+        click.echo(f"error: {one_line(explain_failure(result))}", err=True)
     sys.exit(STATUS_EXIT[status])
 
 
