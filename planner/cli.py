@@ -19,17 +19,16 @@ from planner.errors import (
     EXIT_UNEXPECTED,
     PlannerError,
 )
-from planner.instance import OBJECTIVES, Instance
-from planner.solver import SolveSettings, SolveStatus
+from planner.instance import OBJECTIVES
 from planner.yamlio import one_line
 
-STATUS_EXIT = {
-    SolveStatus.OPTIMAL: EXIT_OK,
-    SolveStatus.FEASIBLE: EXIT_OK,
-    SolveStatus.INFEASIBLE: EXIT_INFEASIBLE,
-    SolveStatus.UNBOUNDED: EXIT_INFEASIBLE,
-    SolveStatus.NO_SOLUTION: EXIT_NO_SOLUTION,
-    SolveStatus.ERROR: EXIT_UNEXPECTED,
+STATUS_EXIT = {  # keyed by planner.solver.SolveStatus values (a StrEnum), imported lazily
+    "optimal": EXIT_OK,
+    "feasible": EXIT_OK,
+    "infeasible": EXIT_INFEASIBLE,
+    "unbounded": EXIT_INFEASIBLE,
+    "no_solution": EXIT_NO_SOLUTION,
+    "error": EXIT_UNEXPECTED,
 }
 DEFAULT_INSTANCE = "instances/1gw.yaml"
 
@@ -116,6 +115,7 @@ def solve(
     """Solve INSTANCE, print a summary and write the CSVs and run.json."""
     from planner.load import load_instance
     from planner.plan import solve_loaded, write_result
+    from planner.solver import SolveSettings
     from planner.textreport import render_json, render_table
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
@@ -154,6 +154,7 @@ def validate(instance, overrides, catalog_dir, racks_csv, objective):
 @guarded
 def schema():
     """Print the JSON schema of the instance format."""
+    from planner.instance import Instance
     from planner.schema import instance_schema
 
     click.echo(json.dumps(instance_schema(Instance), indent=2))

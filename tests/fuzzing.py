@@ -42,6 +42,12 @@ UNIT_SWAPS = {
     "_mw": "_kw", "_kw": "_mw", "_usd": "_musd", "_frac": "_pct", "_years": "_months",
     "_mtok_per_year": "_tok_per_year", "_mtok": "_tok", "_per_user": "_per_gpu", "_s": "_ms",
 }  # fmt: skip
+CONSEQUENCES = {  # changing these keys changes what other fields refer to or need
+    "catalog_dir": ["systems", "racks.", "workload"],
+    "workload": ["workload"],
+    "systems": ["workload", "tiers."],
+    "objective": ["tiers"],
+}
 TEXT_BREAKS = [": : :", "\t", "[", "{", "- - ]", "&a *b", "!!python/object:os.system ''", "\x00"]
 
 
@@ -124,7 +130,7 @@ class Mutation:
             names.append(dotted((*path[:-1], self.value)))
         if self.kind == "add_key":
             names.append(str(self.value))
-        return names
+        return names + CONSEQUENCES.get(str(path[0]), [])
 
 
 def swapped_unit(key: str) -> str | None:
