@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from planner.cli import cli
 from planner.errors import EXIT_UNEXPECTED
-from planner.yamlio import dotted
+from planner.yamlio import dotted, one_line
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_CATALOG = ROOT / "tests" / "data" / "catalog"
@@ -203,6 +203,12 @@ def invoke(args: list[str]) -> Outcome:
     return Outcome(args[0], result.exit_code, result.stderr, result.stdout)
 
 
+def names_field(err: str, name: str) -> bool:
+    """The error puts `name` where a field path goes: followed by ':', '.' or '['."""
+    shown = one_line(name)  # as the CLI prints it: control characters escaped
+    return any(f"{shown}{end}" in err for end in (":", ".", "["))
+
+
 def violations(outcome: Outcome, blamed: list[str] | None = None) -> list[str]:
     """How an outcome breaks the contract (empty when it keeps it)."""
     bad = []
@@ -216,7 +222,7 @@ def violations(outcome: Outcome, blamed: list[str] | None = None) -> list[str]:
             bad.append(f"error is {len(err.splitlines())} lines, not one")
         elif not err.startswith("error:") and outcome.exit_code != 2:
             bad.append("error line does not start with 'error:'")
-    if outcome.exit_code == 3 and blamed and not any(name in err for name in blamed):
+    if outcome.exit_code == 3 and blamed and not any(names_field(err, name) for name in blamed):
         bad.append(f"error names none of {blamed}")
     if outcome.exit_code == EXIT_UNEXPECTED or bad:
         bad.append(f"{outcome.command} -> {outcome.exit_code}: {err[:300]}")

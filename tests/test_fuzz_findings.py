@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
-from fuzzing import dump, small_seed
+from fuzzing import copy_catalog, dump, small_seed
 
 from planner.cli import cli
 
@@ -59,3 +59,14 @@ def test_rack_csv_rows_longer_than_the_header(tmp_path):
         quotes.write_text(text)
         err = one_line_error(validate(tmp_path, small_seed(), "--racks-csv", str(quotes)))
         assert "q.csv" in err
+
+
+def test_system_needing_an_unknown_rack_names_file_and_field(tmp_path):
+    # Found (once the field check was made strict): the message named only the folder.
+    catalog = copy_catalog(tmp_path / "catalog")
+    (catalog / "systems" / "beta.yaml").write_text(
+        dump({"racks": {"ghost": 1}, "curves": {"test": {"points": [
+            {"tok_s_per_user": 10, "tok_s": 1, "source": "t", "confidence": "estimate"}]}}})
+    )  # fmt: skip
+    err = one_line_error(validate(tmp_path, {**small_seed(), "catalog_dir": str(catalog)}))
+    assert "systems/beta.yaml: racks.ghost: unknown rack" in err
