@@ -165,6 +165,13 @@ def load_catalog(folder: Path) -> Catalog:
         raise InstanceError(f"{folder}: catalog folder must contain racks/ and systems/")
     racks = _load_dir(folder / "racks", Rack)
     systems = _load_dir(folder / "systems", System)
+    for name, system in systems.items():
+        for rack in system.racks:  # type: ignore[union-attr]
+            if rack not in racks:
+                raise InstanceError(
+                    f"{folder / 'systems' / name}.yaml: racks.{rack}: unknown rack "
+                    f"(catalog racks: {', '.join(sorted(racks))})"
+                )
     try:
         return Catalog(racks=racks, systems=systems)  # type: ignore[arg-type]
     except ValidationError as exc:

@@ -19,16 +19,16 @@ from planner.errors import (
     EXIT_UNEXPECTED,
     PlannerError,
 )
-from planner.instance import OBJECTIVES, Instance
-from planner.solver import SolveSettings, SolveStatus
+from planner.instance import OBJECTIVES
+from planner.yamlio import one_line
 
-STATUS_EXIT = {
-    SolveStatus.OPTIMAL: EXIT_OK,
-    SolveStatus.FEASIBLE: EXIT_OK,
-    SolveStatus.INFEASIBLE: EXIT_INFEASIBLE,
-    SolveStatus.UNBOUNDED: EXIT_INFEASIBLE,
-    SolveStatus.NO_SOLUTION: EXIT_NO_SOLUTION,
-    SolveStatus.ERROR: EXIT_UNEXPECTED,
+STATUS_EXIT = {  # keyed by planner.solver.SolveStatus values (a StrEnum), imported lazily
+    "optimal": EXIT_OK,
+    "feasible": EXIT_OK,
+    "infeasible": EXIT_INFEASIBLE,
+    "unbounded": EXIT_INFEASIBLE,
+    "no_solution": EXIT_NO_SOLUTION,
+    "error": EXIT_UNEXPECTED,
 }
 DEFAULT_INSTANCE = "instances/1gw.yaml"
 
@@ -43,7 +43,7 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
         except PlannerError as exc:
             if debug:
                 traceback.print_exc()
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
@@ -51,7 +51,8 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             if debug:
                 traceback.print_exc()
             click.echo(
-                f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
+                f"error: unexpected {type(exc).__name__}: {one_line(str(exc))}"
+                " (run with --debug for details)",
                 err=True,
             )
             sys.exit(EXIT_UNEXPECTED)
@@ -116,6 +117,7 @@ def solve(
     """Solve INSTANCE, print a summary and write the CSVs and run.json."""
     from planner.load import load_instance
     from planner.plan import solve_loaded, write_result
+    from planner.solver import SolveSettings
     from planner.textreport import render_json, render_table
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
@@ -134,7 +136,7 @@ def solve(
     if not status.has_solution:
         from planner.diagnose import explain_failure
 
-        click.echo(f"error: {explain_failure(result)}", err=True)
+        click.echo(f"error: {one_line(explain_failure(result))}", err=True)
     sys.exit(STATUS_EXIT[status])
 
 
@@ -158,6 +160,7 @@ def validate(instance, overrides, catalog_dir, racks_csv, objective):
 @guarded
 def schema():
     """Print the JSON schema of the instance format."""
+    from planner.instance import Instance
     from planner.schema import instance_schema
 
     click.echo(json.dumps(instance_schema(Instance), indent=2))

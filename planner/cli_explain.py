@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from planner.cli import STATUS_EXIT, guarded, load_options
-from planner.solver import SolveSettings
 
 
 @click.command(name="explain")
@@ -43,6 +42,8 @@ def explain_cmd(
     from planner.load import load_instance
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
+    from planner.solver import SolveSettings
+
     settings = SolveSettings(time_limit_s=time_limit)
     expl = explain(loaded, near_optimal_frac, exclude, not no_entry, settings)
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name

@@ -99,9 +99,9 @@ class Instance(Strict):
     """revenue (maximise), profit (maximise), cost_per_token (minimise, forecasts served in full)."""
     workload: str = Field(default="deepseek-r1", min_length=1)
     """Which curve of each system to use."""
-    catalog_dir: str | None = None
+    catalog_dir: str | None = Field(default=None, min_length=1)
     """Catalog folder relative to this file; absent means the repository's models/."""
-    racks_csv: str | None = None
+    racks_csv: str | None = Field(default=None, min_length=1)
     """CSV of rack data (one row per rack, unit-suffixed columns) overriding the catalog."""
     site: Site
     """The facility."""

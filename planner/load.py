@@ -51,8 +51,9 @@ def read_rack_csv(path: Path, catalog: Catalog) -> Catalog:
     """Override catalog racks with rows of a procurement CSV (same unit-suffixed names)."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-            header = list(rows[0].keys()) if rows else []
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            header = list(reader.fieldnames or [])
     except FileNotFoundError:
         raise InstanceError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
@@ -65,6 +66,8 @@ def read_rack_csv(path: Path, catalog: Catalog) -> Catalog:
         )
     racks = dict(catalog.racks)
     for line, row in enumerate(rows, start=2):
+        if None in row:
+            raise InstanceError(f"{path}:{line}: more cells than the {len(header)} columns")
         name = (row.get("rack") or "").strip()
         if not name:
             raise InstanceError(f"{path}:{line}: rack: empty name")
@@ -148,10 +151,16 @@ def load_instance(
     folder = Path(catalog_dir) if catalog_dir else None
     if folder is None and inst.catalog_dir:
         folder = path.parent / inst.catalog_dir
+        if not (folder / "racks").is_dir() or not (folder / "systems").is_dir():
+            raise InstanceError(
+                f"{path}: catalog_dir: {folder} is not a catalog folder (needs racks/ and systems/)"
+            )
     catalog = load_catalog(folder or default_catalog_dir())
     csv_path = Path(racks_csv) if racks_csv else None
     if csv_path is None and inst.racks_csv:
         csv_path = path.parent / inst.racks_csv
+        if not csv_path.is_file():
+            raise InstanceError(f"{path}: racks_csv: {csv_path}: file not found")
     if csv_path is not None:
         catalog = read_rack_csv(csv_path, catalog)
     _cross_check(inst, catalog, str(path))

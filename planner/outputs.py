@@ -13,9 +13,27 @@ import pandas as pd
 from planner.results import Tables
 
 
+def temp_pattern(path: Path) -> str:
+    """Glob of the temporary files `atomic_write_text` uses for `path` (hidden, `.tmp`)."""
+    return f".{path.name}.*.tmp"
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Delete temporaries a killed writer of `path` left (SIGKILL skips the cleanup below)."""
+    if path.parent.is_dir():
+        for stale in path.parent.glob(temp_pattern(path)):
+            stale.unlink(missing_ok=True)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over `path`."""
+    """Write to a temporary file in the same folder, fsync, then rename over `path`.
+
+    A run killed at any point leaves `path` either as it was or complete; only a SIGKILL
+    between the two can leave a temporary (`.<name>.<random>.tmp`), which the next write of
+    `path` removes.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

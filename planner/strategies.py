@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -62,6 +63,11 @@ def _restore(m: pyo.ConcreteModel, values: dict[int, float | None]) -> None:
         v.set_value(values[id(v)], skip_validation=True)
 
 
+def floor_scale_musd(revenue_musd: float) -> float:
+    """Power of ten at or below the revenue floor (at least 1): the floor row's bound is in [1, 10)."""
+    return 10.0 ** max(0, math.floor(math.log10(max(revenue_musd, 1.0))))
+
+
 def solve_revenue(
     m: pyo.ConcreteModel, settings: SolveSettings, solver: Highs | None = None
 ) -> PlanSolve:
@@ -74,6 +80,7 @@ def solve_revenue(
     revenue = pyo.value(m.revenue_musd_per_year)
     kept = _snapshot(m)
     m.revenue_floor_musd.set_value(revenue)
+    m.revenue_floor_scale_musd.set_value(floor_scale_musd(revenue))
     m.objective.deactivate()
     m.revenue_floor.activate()
     m.least_capex.activate()

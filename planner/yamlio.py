@@ -113,7 +113,10 @@ def format_validation_error(
     exc: ValidationError, source: str, model: type[BaseModel], node: yaml.Node | None = None
 ) -> str:
     """First pydantic error as one line: file[:line]: path: problem (got value)."""
-    err = exc.errors(include_url=False)[0]
+    # An unknown key often explains a "missing" one (power_kw written for power_mw): report it
+    # first, with its "did you mean".
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
     loc: Loc = tuple(
         x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-"))
     )
@@ -160,6 +163,12 @@ def apply_override(data: dict[str, Any], keys: list[str], value: Any) -> None:
             raise InstanceError(f"--set {'.'.join(keys)}: '{key}' is not a mapping")
         cursor = nxt
     cursor[keys[-1]] = value
+
+
+def one_line(text: str) -> str:
+    """Fold line breaks and escape control characters so a message stays on one line."""
+    folded = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in folded)
 
 
 def finite(value: float, what: str) -> float:

@@ -40,14 +40,22 @@ def add_objective(m: pyo.ConcreteModel, kind: Objective) -> None:
 def add_least_capex_stage(m: pyo.ConcreteModel) -> None:
     """Second stage for the revenue objective: among revenue-optimal plans, the least capex.
 
-    revenue_floor: revenue_musd_per_year >= revenue_floor_musd  (floor = stage-one optimum)
+    revenue_floor: revenue_musd_per_year / revenue_floor_scale_musd
+                       >= revenue_floor_musd / revenue_floor_scale_musd  (floor = stage-one optimum)
     least_capex:   minimise capex_musd
     Both are deactivated until the driver switches stages; revenue alone does not price racks,
-    so without this stage idle racks could be bought for nothing.
+    so without this stage idle racks could be bought for nothing. The scale (a power of ten
+    near the floor, at least 1) keeps the row's bound near 1: a $10T/yr floor in $M would
+    otherwise be a row bound HiGHS warns about.
     """
     m.revenue_floor_musd = pyo.Param(initialize=0.0, mutable=True, doc="stage-one revenue, $M")
+    m.revenue_floor_scale_musd = pyo.Param(
+        initialize=1.0, mutable=True, doc="power of ten scaling the revenue-floor row, $M"
+    )
     m.revenue_floor = pyo.Constraint(
-        expr=m.revenue_musd_per_year >= m.revenue_floor_musd, doc="keep stage-one revenue"
+        expr=m.revenue_musd_per_year / m.revenue_floor_scale_musd
+        >= m.revenue_floor_musd / m.revenue_floor_scale_musd,
+        doc="keep stage-one revenue",
     )
     m.least_capex = pyo.Objective(expr=m.capex_musd, sense=pyo.minimize, doc="capex, $M")
     m.revenue_floor.deactivate()

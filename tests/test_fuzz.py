@@ -1,0 +1,149 @@
+"""Hostile input never crashes the CLI: documented exit codes, one-line errors naming the field.
+
+A bounded, derandomised sample runs by default (a few seconds); `bench/fuzz.py` runs many more
+with random seeds. Strategies and the contract check live in tests/fuzzing.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from fuzzing import (
+    HOSTILE_VALUES,
+    copy_catalog,
+    dump,
+    invoke,
+    mutations,
+    run_instance_case,
+    seed_instances,
+    small_seed,
+    text_breaks,
+    violations,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+SEEDS = {p.relative_to(p.parents[1]).as_posix(): p for p in seed_instances()}
+CI = settings(
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _check(bad: list[str], what: str) -> None:
+    assert not bad, f"{what}: " + "; ".join(bad)
+
+
+@settings(CI, max_examples=60)
+@given(data=st.data())
+def test_mutated_small_instance_validates_and_solves_cleanly(data):
+    doc = small_seed()
+    mutation = data.draw(mutations(doc), label="mutation")
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = run_instance_case(Path(tmp), dump(mutation.apply(doc)), mutation.blamed(), True)
+    _check(bad, repr(mutation))
+
+
+@settings(CI, max_examples=40)
+@given(data=st.data())
+def test_mutated_shipped_instances_validate_cleanly(data):
+    name = data.draw(st.sampled_from(sorted(SEEDS)), label="seed")
+    doc = yaml.safe_load(SEEDS[name].read_text())
+    mutation = data.draw(mutations(doc), label="mutation")
+    solve = data.draw(st.integers(0, 9), label="solve") == 0  # a few full solves
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = run_instance_case(Path(tmp), dump(mutation.apply(doc)), mutation.blamed(), solve)
+    _check(bad, f"{name} {mutation!r}")
+
+
+@settings(CI, max_examples=25)
+@given(data=st.data())
+def test_broken_yaml_is_an_invalid_instance(data):
+    name = data.draw(st.sampled_from(sorted(SEEDS)), label="seed")
+    text = data.draw(text_breaks(SEEDS[name].read_text()), label="text")
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = run_instance_case(Path(tmp), text, None, False)
+    _check(bad, f"{name} {text[-80:]!r}")
+
+
+@settings(CI, max_examples=25)
+@given(data=st.data())
+def test_mutated_catalog_is_reported_by_file_and_field(data):
+    with tempfile.TemporaryDirectory() as tmp:
+        catalog = copy_catalog(Path(tmp) / "catalog")
+        files = sorted(catalog.rglob("*.yaml"))
+        target = data.draw(st.sampled_from(files), label="file")
+        doc = yaml.safe_load(target.read_text())
+        mutation = data.draw(mutations(doc), label="mutation")
+        target.write_text(dump(mutation.apply(doc)), encoding="utf-8")
+        instance = Path(tmp) / "case.yaml"
+        instance.write_text(dump({**small_seed(), "catalog_dir": str(catalog)}))
+        outcome = invoke(["validate", str(instance)])
+        bad = violations(outcome, mutation.blamed())
+    _check(bad, f"{target.name} {mutation!r}")
+
+
+CSV_COLUMNS = ["rack", "power_kw", "capex_usd", "lifetime_years", "accelerators", "opex_usd_per_year",
+               "accelerator_kind", "power_mw", "", "rack "]  # fmt: skip
+CSV_CELLS = [str(v) for v in HOSTILE_VALUES] + ["alpha", "beta", "ghost", "nan", "inf", "1,5", '"']
+
+
+@st.composite
+def rack_csvs(draw: st.DrawFn) -> str:
+    header = draw(st.lists(st.sampled_from(CSV_COLUMNS), min_size=0, max_size=4))
+    if draw(st.booleans()):
+        header = ["rack", *header]
+    rows = draw(
+        st.lists(
+            st.lists(st.sampled_from(CSV_CELLS), min_size=0, max_size=len(header) + 2),
+            max_size=3,
+        )
+    )
+    return "\n".join(",".join(line) for line in [header, *rows]) + "\n"
+
+
+@settings(CI, max_examples=30)
+@given(text=rack_csvs())
+def test_hostile_rack_csv(text):
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "quotes.csv"
+        csv_path.write_text(text, encoding="utf-8")
+        instance = Path(tmp) / "case.yaml"
+        instance.write_text(dump(small_seed()))
+        outcome = invoke(["validate", str(instance), "--racks-csv", str(csv_path)])
+    _check(violations(outcome), repr(text))
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"site": {"power_mw": float("nan")}}, "site.power_mw"),
+        ({"site": {"power_kw": 1000}}, "site.power_kw"),
+        ({"systems": ["ghost"]}, "systems[0]"),
+        ({"tiers": {}}, "tiers"),
+    ],
+)
+def test_real_process_prints_one_line(tmp_path, change, needle):
+    """A few cases through the installed `plan` script: exit 3, one stderr line, no traceback."""
+    doc = {**small_seed(), **change}
+    path = tmp_path / "case.yaml"
+    path.write_text(dump(doc))
+    plan = Path(sys.executable).with_name("plan")
+    for command in ("validate", "solve"):
+        extra = ["--out", str(tmp_path / "o")] if command == "solve" else []
+        proc = subprocess.run(
+            [str(plan), command, str(path), *extra],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 3, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1 and needle in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr
