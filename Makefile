@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/plan solve instances/1gw.yaml
 
 lint: $(STAMP)
-	$(BIN)/ruff check planner tests bench
-	$(BIN)/ruff format --check planner tests bench
+	$(BIN)/ruff check planner tests bench examples
+	$(BIN)/ruff format --check planner tests bench examples
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q

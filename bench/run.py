@@ -17,11 +17,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fuzz  # noqa: E402
 import solve_vs_import  # noqa: E402
+import sweep_speed  # noqa: E402
 from common import Row  # noqa: E402
 
 ROWS = [
     solve_vs_import.row,
     fuzz.row,
+    sweep_speed.row_vs_raw,
+    sweep_speed.row_vs_fresh,
+    sweep_speed.row_workers,
 ]
 
 

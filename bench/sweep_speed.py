@@ -14,6 +14,7 @@ Targets (issue 4): reuse at most 1.5x raw HiGHS per case; near 2x speed-up on 2 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import highspy
 import numpy as np
+from common import Row
 
 from planner.solver import write_solver_model
 from planner.studies.cases import Case
@@ -143,6 +145,33 @@ def measure(n: int = 100) -> dict[str, float]:
         "cpu_parallelism": ceiling,
         "speedup_2_workers_warm": one_s / max(two_s - start_s, 1e-9),
     }  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def _measured() -> dict[str, float]:
+    return measure()
+
+
+def row_vs_raw() -> Row:
+    """bench/run.py row: seconds per sweep case against raw HiGHS on the same model."""
+    r = _measured()
+    return Row("sweep case (model reuse) vs raw HiGHS", f"{r['reuse_cases_per_s']:.1f} cases/s",
+               f"{r['raw_cases_per_s']:.1f} cases/s", f"{r['reuse_over_raw']:.2f}", "<= 1.5")  # fmt: skip
+
+
+def row_vs_fresh() -> Row:
+    """bench/run.py row: model reuse against a fresh build per case."""
+    r = _measured()
+    return Row("sweep fresh build vs model reuse", f"{r['fresh_cases_per_s']:.1f} cases/s",
+               f"{r['reuse_cases_per_s']:.1f} cases/s", f"{r['fresh_over_reuse']:.2f}", "> 1")  # fmt: skip
+
+
+def row_workers() -> Row:
+    """bench/run.py row: 2 workers against 1 on the same cases (machine ceiling shown)."""
+    r = _measured()
+    return Row(f"sweep 2 workers vs 1 ({r['worker_cases']} cases)", f"{r['two_workers_s']:.2f} s",
+               f"{r['one_worker_s']:.2f} s", f"{r['speedup_2_workers']:.2f}",
+               f"near 2 (CPU ceiling now {r['cpu_parallelism']:.2f})")  # fmt: skip
 
 
 def main() -> None:
