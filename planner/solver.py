@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -103,7 +104,27 @@ def write_solver_model(solver: Highs, path: str) -> None:
     solver._solver_model.writeModel(path)
 
 
+_scheduler = threading.local()
+"""Per thread: the `threads` HiGHS's task scheduler was started with (unset: not started)."""
+
+
+def _match_scheduler(threads: int | None) -> None:
+    """HiGHS (1.12 and later) starts one task scheduler per thread and refuses a later solve
+    asking for a different `threads` ("scheduler has already been initialized"): the solve
+    ends with no solution. Restart this thread's scheduler when the thread count changes."""
+    if getattr(_scheduler, "threads", threads) != threads:
+        import highspy
+
+        reset = getattr(highspy.Highs, "resetThreadScheduler", None) or getattr(
+            highspy.Highs, "resetGlobalScheduler", None
+        )
+        if reset is not None:
+            reset(True)
+    _scheduler.threads = threads
+
+
 def _run(model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs, presolve: str) -> Any:
+    _match_scheduler(settings.threads)
     return solver.solve(
         model,
         tee=[sys.stdout] if settings.verbose else False,
