@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fuzz  # noqa: E402
+import horizon_scale  # noqa: E402
 import solve_vs_import  # noqa: E402
 import sweep_speed  # noqa: E402
 from common import Row  # noqa: E402
@@ -26,6 +27,7 @@ ROWS = [
     sweep_speed.row_vs_raw,
     sweep_speed.row_vs_fresh,
     sweep_speed.row_workers,
+    horizon_scale.row,
 ]
 
 

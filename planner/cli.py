@@ -18,6 +18,7 @@ from planner.errors import (
     EXIT_OK,
     EXIT_UNEXPECTED,
     PlannerError,
+    UsageError,
 )
 from planner.instance import OBJECTIVES
 from planner.yamlio import one_line
@@ -122,6 +123,16 @@ def solve(
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     settings = SolveSettings(time_limit, mip_gap, threads, verbose)
+    if loaded.instance.is_multi_period:
+        from planner.horizon.cli import solve_horizon_cmd
+
+        if with_report:
+            raise UsageError(
+                "--report: reports cover single-year plans; this instance has horizon: or "
+                "scenarios: (run without --report)"
+            )
+
+        sys.exit(STATUS_EXIT[solve_horizon_cmd(loaded, settings, outdir, fmt)])
     result = solve_loaded(loaded, settings)
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     paths = write_result(result, target)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from planner.catalog import Catalog
 from planner.curves import max_speed, throughput_tok_s
+from planner.errors import InstanceError
 from planner.instance import Instance, Objective
 
 MTOK_PER_TTOK = 1e6
@@ -80,8 +81,20 @@ def _unservable_reason(instance: Instance, catalog: Catalog, systems: list[str],
     )
 
 
-def build_plan_data(instance: Instance, catalog: Catalog) -> PlanData:
-    """Derive the model's indexed numbers from a validated instance and catalog."""
+def build_plan_data(
+    instance: Instance, catalog: Catalog, multi_period_ok: bool = False
+) -> PlanData:
+    """Derive the model's indexed numbers from a validated instance and catalog.
+
+    An instance with `horizon:` or `scenarios:` is refused unless `multi_period_ok` (the
+    horizon model builds on this data): single-year tools would silently drop those sections.
+    """
+    if instance.is_multi_period and not multi_period_ok:
+        section = "horizon" if instance.horizon is not None else "scenarios"
+        raise InstanceError(
+            f"{section}: this command plans a single year; instances with horizon: or "
+            "scenarios: are solved by `plan solve` (or planner.solve)"
+        )
     site = instance.site
     systems = list(instance.systems or sorted(catalog.systems))
     tiers = list(instance.tiers)

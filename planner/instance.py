@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from planner.base import Strict
+from planner.horizon.schema import Horizon, Scenario, Stochastic, given_values
 
 Objective = Literal["revenue", "profit", "cost_per_token"]
 OBJECTIVES: tuple[Objective, ...] = ("revenue", "profit", "cost_per_token")
@@ -111,15 +112,63 @@ class Instance(Strict):
     """Per-rack limits keyed by rack name."""
     tiers: dict[str, Tier] = Field(min_length=1)
     """Pricing tiers keyed by name (free, medium, high, premium, ultra)."""
+    horizon: Horizon | None = None
+    """Plan over several years (build schedule); absent: the single-year plan."""
+    scenarios: dict[str, Scenario] | None = Field(default=None, min_length=1)
+    """Possible futures with probabilities summing to 1 (two-stage stochastic plan)."""
+    stochastic: Stochastic = Stochastic()
+    """Which purchases are shared across scenarios, and risk aversion (CVaR)."""
+
+    @property
+    def is_multi_period(self) -> bool:
+        """True when the horizon/stochastic model (planner.horizon) must be used."""
+        return self.horizon is not None or self.scenarios is not None
+
+    @model_validator(mode="after")
+    def _scenarios(self) -> Instance:
+        known = set(self.tiers)
+        if self.horizon is not None:
+            for tier in self.horizon.tiers:
+                if tier not in known:
+                    raise ValueError(
+                        f"horizon.tiers.{tier} is not a tier (tiers: {', '.join(known)})"
+                    )
+        if self.scenarios:
+            total = sum(s.probability for s in self.scenarios.values())
+            if abs(total - 1) > 1e-6:
+                raise ValueError(f"scenario probabilities sum to {total:g}; they must sum to 1")
+            years = self.horizon.years if self.horizon is not None else 1
+            for name, sc in self.scenarios.items():
+                for table in (sc.demand_scale, sc.price_scale, sc.demand_mtok_per_year):
+                    for tier in table:
+                        if tier not in known:
+                            raise ValueError(f"scenarios.{name}: {tier} is not a tier")
+                for tier, series in sc.demand_mtok_per_year.items():
+                    if isinstance(series, list) and len(series) != years:
+                        raise ValueError(
+                            f"scenarios.{name}.demand_mtok_per_year.{tier} has {len(series)} "
+                            f"values; the plan has {years} year(s)"
+                        )
+        return self
+
+    def _has_forecast(self) -> bool:
+        """Some tier has a positive forecast (a single-year value or any year of a series)."""
+        if any((t.demand_mtok_per_year or 0) > 0 for t in self.tiers.values()):
+            return True
+        series = (
+            [ts.demand_mtok_per_year for ts in self.horizon.tiers.values()] if self.horizon else []
+        )
+        series += [
+            v for sc in (self.scenarios or {}).values() for v in sc.demand_mtok_per_year.values()
+        ]
+        return any(x > 0 for v in series for x in given_values(v))
 
     @model_validator(mode="after")
     def _share_sum(self) -> Instance:
         total = sum(t.share_floor_frac for t in self.tiers.values())
         if total > 1 + 1e-9:
             raise ValueError(f"tier power shares (fixed or minimum) sum to {total:g}, more than 1")
-        if self.objective == "cost_per_token" and not any(
-            (t.demand_mtok_per_year or 0) > 0 for t in self.tiers.values()
-        ):
+        if self.objective == "cost_per_token" and not self._has_forecast():
             raise ValueError(
                 "objective cost_per_token needs at least one tier with demand_mtok_per_year > 0"
             )

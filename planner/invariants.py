@@ -20,6 +20,17 @@ def _over(value: float, limit: float) -> bool:
     return value > limit + REL_TOL * max(1.0, abs(limit))
 
 
+def curve_tok_s(inst: Instance, catalog: Catalog, system: str, tier: str) -> float | None:
+    """A system's tok/s at the tier's minimum speed, interpolated with numpy on the catalog
+    points (independently of planner.curves); None when the curve does not reach the speed."""
+    points = catalog.systems[system].curves[inst.workload].points
+    need = inst.tiers[tier].min_tok_s_per_user
+    speeds = [p.tok_s_per_user for p in points]
+    if need > speeds[-1]:
+        return None
+    return float(np.interp(need, speeds, [p.tok_s for p in points]))
+
+
 def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
     """All invariant violations of a solved plan (empty when it is consistent)."""
     bad: list[str] = []
@@ -42,13 +53,10 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
         system = catalog.systems[row.system]
         for rack, n in system.racks.items():
             used[rack] = used.get(rack, 0.0) + n * row.units
-        points = system.curves[inst.workload].points
-        need = inst.tiers[row.tier].min_tok_s_per_user
-        speeds = [p.tok_s_per_user for p in points]
-        if need > speeds[-1]:
-            bad.append(f"capacity: {row.system} cannot reach {need} tok/s/user for {row.tier}")
+        rate = curve_tok_s(inst, catalog, row.system, row.tier)
+        if rate is None:
+            bad.append(f"capacity: {row.system} cannot reach the speed of {row.tier}")
             continue
-        rate = float(np.interp(need, speeds, [p.tok_s for p in points]))
         capacity_mtok[row.tier] += row.units * rate * seconds / 1e6
         power_mw[row.tier] += (
             row.units

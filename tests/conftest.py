@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,10 @@ from planner.solver import SolveSettings
 ROOT = Path(__file__).resolve().parent.parent
 TEST_CATALOG = ROOT / "tests" / "data" / "catalog"
 INSTANCES = sorted((ROOT / "instances").rglob("*.yaml"))
+# instances without horizon:/scenarios: (the single-year tools: explain, sweep, report)
+SINGLE_YEAR_INSTANCES = [
+    p for p in INSTANCES if not re.search(r"^(horizon|scenarios):", p.read_text(), re.MULTILINE)
+]
 SECONDS_PER_YEAR = 3600 * 8766  # 31,557,600 s at utilisation 1
 
 

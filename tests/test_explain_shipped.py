@@ -4,14 +4,14 @@ infeasible variant of the 1 GW instance explained in plain words."""
 from __future__ import annotations
 
 import pytest
-from conftest import INSTANCES, ROOT
+from conftest import ROOT, SINGLE_YEAR_INSTANCES
 
 import planner
 from planner.explanation.base import solve_baseline
 from planner.explanation.marginals import marginal_rows
 
 
-@pytest.mark.parametrize("path", INSTANCES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SINGLE_YEAR_INSTANCES, ids=lambda p: p.stem)
 def test_shadow_prices_match_finite_differences(path):
     """Each dual of the fixed-racks LP equals its LP finite difference, except a rack fixed at
     zero, where the LP is degenerate (the dual is one side of the kink; both are reported)."""

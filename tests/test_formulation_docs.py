@@ -35,3 +35,29 @@ def test_every_component_is_documented(tmp_path):
     names = {n for n in names if not n.endswith("_index") and "_domain" not in n}
     missing = sorted(n for n in names if f"`{n}" not in doc)
     assert not missing, f"not in docs/formulation.md: {missing}"
+
+
+def horizon_components(body: dict, tmp_path) -> set[str]:
+    from planner.horizon.build import build_horizon_model
+    from planner.horizon.data import build_horizon_data
+
+    loaded = load_instance(write_instance(tmp_path, body, name="h"))
+    model = build_horizon_model(build_horizon_data(loaded.instance, loaded.catalog, tmp_path))
+    kinds = (pyo.Constraint, pyo.Objective, pyo.Set, pyo.Var, pyo.Param, pyo.Expression)
+    return {c.local_name for kind in kinds for c in model.component_objects(kind)}
+
+
+def test_every_horizon_component_is_documented(tmp_path):
+    rich = {**RICH, "horizon": {"start_year": 2027, "years": 2,
+                                "racks": {"alpha": {"max_deliveries_per_year": 3}}},
+            "scenarios": {"a": {"probability": 0.5}, "b": {"probability": 0.5}},
+            "stochastic": {"cvar_weight_frac": 0.5}}  # fmt: skip
+    names = set()
+    for objective in ("revenue", "cost_per_token"):
+        names |= horizon_components({**rich, "objective": objective}, tmp_path)
+    names = {n for n in names if not n.endswith("_index") and "_domain" not in n}
+    doc = (ROOT / "docs" / "formulation.md").read_text()
+    section = doc[doc.index("## Horizon and scenarios") :]
+    single = doc[: doc.index("## Horizon and scenarios")]
+    missing = sorted(n for n in names if f"`{n}" not in section and f"`{n}" not in single)
+    assert not missing, f"not in docs/formulation.md: {missing}"

@@ -10,15 +10,17 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import INSTANCES, ROOT
+from conftest import INSTANCES, ROOT, SINGLE_YEAR_INSTANCES
 
 import planner
 from planner.catalog import load_catalog
 from planner.compare import compare
+from planner.horizon.invariants import check_horizon_plan
 from planner.invariants import check_plan
 from planner.load import load_instance
 
-SINGLE_YEAR = [p for p in INSTANCES if "horizon:" not in p.read_text()]
+SINGLE_YEAR = SINGLE_YEAR_INSTANCES
+MULTI_PERIOD = [p for p in INSTANCES if p not in SINGLE_YEAR]
 GTC = [
     ROOT / "instances" / "gtc-2026" / f"{g}.yaml"
     for g in ("hopper", "blackwell", "rubin", "rubin-lpx")
@@ -60,6 +62,48 @@ def test_objective_pinned(shipped):
 def test_every_shipped_instance_is_pinned():
     names = {load_instance(p).instance.name for p in SINGLE_YEAR}
     assert names == set(PINNED_OBJECTIVE)
+
+
+# expected NPV (USD) of each shipped horizon/scenario instance at commit time.
+PINNED_HORIZON = {
+    "1gw-2026-2030": 780_154_048_893.4,
+    "1gw-uncertain": 181_596_816_359.2,
+}
+
+
+@pytest.fixture(scope="module", params=MULTI_PERIOD, ids=lambda p: p.stem)
+def shipped_horizon(request):
+    return planner.solve(request.param)
+
+
+def test_horizon_instances_solve_cleanly(shipped_horizon):
+    r = shipped_horizon
+    assert r.status == "optimal"
+    assert all(stage.log for stage in r.solved.stages)
+    assert [w for stage in r.solved.stages for w in stage.warnings] == []
+    loaded = r.loaded
+    assert check_horizon_plan(loaded.instance, loaded.catalog, r.data, r.tables) == []
+    name = loaded.instance.name
+    value = r.tables.summary.loc[0, "objective_value"]
+    assert value == pytest.approx(PINNED_HORIZON[name], rel=1e-6)
+    if r.values is not None:
+        assert r.values.vss >= -1e-6 * abs(r.values.expected_value)
+        assert r.values.evpi >= -1e-6 * abs(r.values.expected_value)
+
+
+def test_every_horizon_instance_is_pinned():
+    assert {load_instance(p).instance.name for p in MULTI_PERIOD} == set(PINNED_HORIZON)
+
+
+def test_phased_build_shows_generations_and_retirement():
+    """1gw-2026-2030: LPX only from 2027, the H200 fleet retires in 2029, power phases bind."""
+    r = planner.solve(ROOT / "instances" / "1gw-2026-2030.yaml")
+    sched = r.tables.schedule.set_index(["year", "rack"])
+    assert sched.loc[(2026, "groq-lpx"), "bought"] == 0
+    assert sched.loc[(2029, "hgx-h200"), "retired"] == 2000
+    assert sched.loc[(2029, "hgx-h200"), "in_service"] == 0
+    sby = r.tables.summary_by_year.set_index("year")
+    assert (sby["facility_power_mw"] <= sby["site_power_mw"] + 1e-6).all()
 
 
 def test_enterprise_is_demand_bound_not_power_bound():

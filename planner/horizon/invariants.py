@@ -1,0 +1,102 @@
+"""Checks on a horizon/scenario plan's tables that do not depend on the formulation.
+
+Recomputed from the tables, the catalog and the per-year inputs (the instance's series as
+expanded by planner.horizon.data, which the known-answer tests check on their own): for each
+year and scenario, racks in service = existing + bought within their lifetime; facility power
+within the year's envelope; capex within the year's budget; deliveries within their limit and
+none before a rack's first year; racks used within racks in service; tokens within demand and
+within the capacity the allocation makes; revenue = price x tokens; shared purchases equal in
+every scenario. Returns human-readable violations; an empty list means pass.
+"""
+
+from __future__ import annotations
+
+from planner.catalog import Catalog
+from planner.horizon.data import HorizonData
+from planner.horizon.results import HorizonTables
+from planner.instance import Instance
+from planner.invariants import REL_TOL, _over, curve_tok_s
+
+
+def _off(a: float, b: float) -> bool:
+    return abs(a - b) > REL_TOL * max(1.0, abs(a), abs(b))
+
+
+def check_horizon_plan(
+    inst: Instance, catalog: Catalog, d: HorizonData, tables: HorizonTables
+) -> list[str]:
+    """All invariant violations of a solved horizon plan (empty when it is consistent)."""
+    bad: list[str] = []
+    site = inst.site
+    sched = tables.schedule
+    seconds = 3600 * site.hours_per_year * site.utilisation_frac
+    bought = {(r.rack, r.year, r.scenario): r.bought for r in sched.itertuples()}
+    shared_years = set(d.shared_years)
+    first = d.scenarios[0]
+    for row in sched.itertuples():
+        where = f"{row.scenario} {row.year} {row.rack}"
+        rack = catalog.racks[row.rack]
+        life = d.rack_lifetime_years[row.rack]
+        alive = d.existing_in_service[row.rack, row.year] + sum(
+            bought.get((row.rack, y, row.scenario), 0)
+            for y in range(row.year - life + 1, row.year + 1)
+        )
+        if row.in_service != alive:
+            bad.append(
+                f"fleet: {where}: in_service {row.in_service} != existing + bought alive {alive}"
+            )
+        if _off(row.capex_usd, row.bought * rack.capex_usd):
+            bad.append(f"capex: {where}: {row.capex_usd:.6g} != bought x price")
+        limit = d.max_buy.get((row.rack, row.year))
+        if limit is not None and row.bought > limit:
+            bad.append(f"deliveries: {where}: bought {row.bought} > {limit}")
+        if row.bought < 0:
+            bad.append(f"deliveries: {where}: negative purchase")
+        if row.year in shared_years and row.bought != bought[row.rack, row.year, first]:
+            bad.append(f"nonanticipativity: {where}: bought {row.bought} differs from {first}")
+    for (y, s), group in sched.groupby(["year", "scenario"]):
+        it_mw = sum(r.in_service * catalog.racks[r.rack].power_kw / 1e3 for r in group.itertuples())
+        if _over(site.pue * it_mw, d.site_power_mw[y]):
+            bad.append(f"power: {s} {y}: {site.pue * it_mw:.6g} MW > {d.site_power_mw[y]:g} MW")
+        capex_usd = float(group["capex_usd"].sum())
+        if y in d.capex_budget_musd and _over(capex_usd, d.capex_budget_musd[y] * 1e6):
+            bad.append(
+                f"budget: {s} {y}: capex {capex_usd:.6g} > {d.capex_budget_musd[y] * 1e6:.6g}"
+            )
+
+    in_service = {(r.rack, r.year, r.scenario): r.in_service for r in sched.itertuples()}
+    used: dict[tuple[str, int, str], float] = {}
+    capacity_mtok: dict[tuple[str, int, str], float] = {}
+    for row in tables.allocation_by_year.itertuples():
+        system = catalog.systems[row.system]
+        for rack, n in system.racks.items():
+            key = (rack, row.year, row.scenario)
+            used[key] = used.get(key, 0.0) + n * row.units
+        rate = curve_tok_s(inst, catalog, row.system, row.tier)
+        if rate is None:
+            bad.append(f"capacity: {row.system} cannot reach the speed of {row.tier}")
+            continue
+        key = (row.tier, row.year, row.scenario)
+        capacity_mtok[key] = capacity_mtok.get(key, 0.0) + row.units * rate * seconds / 1e6
+    for key, units in used.items():
+        if _over(units, in_service.get(key, 0)):
+            bad.append(f"racks: {key}: used {units:.6g} > in service {in_service.get(key, 0)}")
+    for row in tables.tiers_by_year.itertuples():
+        key = (row.tier, row.year, row.scenario)
+        where = f"{row.scenario} {row.year} {row.tier}"
+        if _over(row.mtok_per_year, capacity_mtok.get(key, 0.0)):
+            bad.append(
+                f"capacity: {where}: {row.mtok_per_year:.6g} Mtok > {capacity_mtok.get(key, 0.0):.6g}"
+            )
+        demand = d.demand_ttok_per_year.get(key)
+        if demand is not None and _over(row.mtok_per_year, demand * 1e6):
+            bad.append(
+                f"demand: {where}: {row.mtok_per_year:.6g} Mtok > forecast {demand * 1e6:.6g}"
+            )
+        if _off(row.revenue_usd_per_year, row.mtok_per_year * d.price_musd_per_ttok[key]):
+            bad.append(f"revenue: {where}: {row.revenue_usd_per_year:.6g} != price x tokens")
+    by_year = tables.tiers_by_year.groupby(["year", "scenario"])["revenue_usd_per_year"].sum()
+    for row in tables.summary_by_year.itertuples():
+        if _off(row.revenue_usd, float(by_year.get((row.year, row.scenario), 0.0))):
+            bad.append(f"revenue: {row.scenario} {row.year}: summary != sum over tiers")
+    return bad
