@@ -139,16 +139,18 @@ class Instance(Strict):
                 raise ValueError(f"scenario probabilities sum to {total:g}; they must sum to 1")
             years = self.horizon.years if self.horizon is not None else 1
             for name, sc in self.scenarios.items():
-                for table in (sc.demand_scale, sc.price_scale, sc.demand_mtok_per_year):
-                    for tier in table:
+                tables = {"demand_scale": sc.demand_scale, "price_scale": sc.price_scale,
+                          "demand_mtok_per_year": sc.demand_mtok_per_year,
+                          "price_usd_per_mtok": sc.price_usd_per_mtok}  # fmt: skip
+                for field, table in tables.items():
+                    for tier, value in table.items():
                         if tier not in known:
-                            raise ValueError(f"scenarios.{name}: {tier} is not a tier")
-                for tier, series in sc.demand_mtok_per_year.items():
-                    if isinstance(series, list) and len(series) != years:
-                        raise ValueError(
-                            f"scenarios.{name}.demand_mtok_per_year.{tier} has {len(series)} "
-                            f"values; the plan has {years} year(s)"
-                        )
+                            raise ValueError(f"scenarios.{name}.{field}: {tier} is not a tier")
+                        if isinstance(value, list) and len(value) != years:
+                            raise ValueError(
+                                f"scenarios.{name}.{field}.{tier} has {len(value)} values; "
+                                f"the plan has {years} year(s)"
+                            )
         return self
 
     def _has_forecast(self) -> bool:

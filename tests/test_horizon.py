@@ -398,3 +398,16 @@ def test_scenario_series_must_match_the_years(tmp_path):
     }
     with pytest.raises(InstanceError, match=r"scenarios.a.demand_mtok_per_year.t has 2 values"):
         load_instance(write(tmp_path, body))
+
+
+def test_scenario_replaces_a_price(tmp_path):
+    # One rack's demand in both futures; "dear" replaces the $10 price with $40. One rack:
+    # cheap 315,576 - 250,000 = $65,576; dear 4 x 315,576 - 250,000 = $1,012,304;
+    # expected (65,576 + 1,012,304) / 2 = $538,940.
+    body = {**NEWSVENDOR, "scenarios": {"cheap": {"probability": 0.5},
+                                        "dear": {"probability": 0.5, "price_usd_per_mtok": {"t": 40}}}}  # fmt: skip
+    r = solve(tmp_path, body)
+    assert bought(r) == {(0, "old"): 1}
+    prices = r.tables.tiers_by_year.set_index("scenario")["price_usd_per_mtok"]
+    assert prices.to_dict() == {"cheap": 10, "dear": 40}
+    assert r.values.expected_value == pytest.approx(538_940, rel=1e-6)

@@ -168,11 +168,14 @@ def build_horizon_data(inst: Instance, catalog: Catalog, base_dir: Path) -> Hori
             dem = base_demand
             if sc and t in sc.demand_mtok_per_year:
                 dem = expand(sc.demand_mtok_per_year[t], n, None)
+            prices = base_price
+            if sc and t in sc.price_usd_per_mtok:
+                prices = expand(sc.price_usd_per_mtok[t], n, None)
             d_scale = sc.demand_scale.get(t, 1.0) if sc else 1.0
             p_scale = sc.price_scale.get(t, 1.0) if sc else 1.0
             for k, y in enumerate(years):
-                price[t, y, s] = (base_price[k] + input_usd) * p_scale  # $/Mtok == $M/Ttok
-                list_price[t, y, s] = base_price[k] * p_scale
+                price[t, y, s] = (prices[k] + input_usd) * p_scale  # $/Mtok == $M/Ttok
+                list_price[t, y, s] = prices[k] * p_scale
                 if dem[k] is not None:
                     demand[t, y, s] = dem[k] * d_scale / MTOK_PER_TTOK
     shared = years if inst.stochastic.nonanticipativity == "all" else years[:1]

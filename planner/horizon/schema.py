@@ -115,6 +115,9 @@ class Scenario(Strict):
     """Tier -> factor on its price (every year)."""
     demand_mtok_per_year: dict[str, float | Series] = Field(default_factory=dict)
     """Tier -> forecast replacing the base one (a number or one value per year)."""
+    price_usd_per_mtok: dict[str, float | Series] = Field(default_factory=dict)
+    """Tier -> price replacing the base one (a number or one value per year); price_scale
+    then applies to it."""
 
     @model_validator(mode="after")
     def _factors(self) -> Scenario:
@@ -122,9 +125,11 @@ class Scenario(Strict):
             for tier, factor in table.items():
                 if factor < 0:
                     raise ValueError(f"{name}.{tier} must be >= 0, got {factor}")
-        for tier, series in self.demand_mtok_per_year.items():
-            if any(v < 0 for v in given_values(series)):
-                raise ValueError(f"demand_mtok_per_year.{tier} must not be negative")
+        for name, table in (("demand_mtok_per_year", self.demand_mtok_per_year),
+                            ("price_usd_per_mtok", self.price_usd_per_mtok)):  # fmt: skip
+            for tier, series in table.items():
+                if any(v < 0 for v in given_values(series)):
+                    raise ValueError(f"{name}.{tier} must not be negative")
         return self
 
 
