@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from planner.horizon.model import linear
+
 
 def add_rack_balance(m):
     """Systems use no more racks than are in service.
@@ -20,7 +22,7 @@ def add_rack_balance(m):
 
     @m.Constraint(m.RACKS, m.YEARS, m.SCENARIOS, doc="units use racks in service")
     def rack_balance(m, r, y, s):
-        used = sum(n * m.units[sy, t, y, s] for sy, t, n in m.rack_users[r])
+        used = linear((n, m.units[sy, t, y, s]) for sy, t, n in m.rack_users[r])
         return used <= m.in_service[r, y, m.owner[y, s]]
 
 
@@ -66,10 +68,10 @@ def add_tier_capacity(m):
 
     @m.Constraint(m.TIERS, m.YEARS, m.SCENARIOS, doc="tokens sold within capacity")
     def tier_capacity(m, t, y, s):
-        made = sum(
-            m.throughput_ttok_per_year[sy, t] * m.units[sy, t, y, s] for sy in m.tier_servers[t]
-        )
-        return m.sold_ttok_per_year[t, y, s] <= made
+        terms = [
+            (-m.throughput_ttok_per_year[sy, t], m.units[sy, t, y, s]) for sy in m.tier_servers[t]
+        ]
+        return linear([(1.0, m.sold_ttok_per_year[t, y, s]), *terms]) <= 0
 
 
 def add_demand_limit(m, must_serve: bool):

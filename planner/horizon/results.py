@@ -154,7 +154,9 @@ def build_horizon_tables(
                                   "mtok_per_year": served[t, y, s] * share * MTOK_PER_TTOK})  # fmt: skip
             for t in b.tiers:
                 mtok = served[t, y, s] * MTOK_PER_TTOK
-                power = _v(m.tier_power_mw[t, y, s])
+                power = b.pue * sum(
+                    _v(m.units[sy, t, y, s]) * b.system_power_mw[sy] for sy in m.tier_servers[t]
+                )
                 dem = d.demand_ttok_per_year.get((t, y, s))
                 tiers.append({"year": y, "tier": t, "price_usd_per_mtok": d.list_price_usd_per_mtok[t, y, s],
                               "min_tok_s_per_user": inst.tiers[t].min_tok_s_per_user, "facility_power_mw": power,
