@@ -123,18 +123,17 @@ def solve(
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     settings = SolveSettings(time_limit, mip_gap, threads, verbose)
+    target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     if loaded.instance.is_multi_period:
-        from planner.horizon.cli import solve_horizon_cmd
-
         if with_report:
             raise UsageError(
                 "--report: reports cover single-year plans; this instance has horizon: or "
                 "scenarios: (run without --report)"
             )
+        from planner.horizon.cli import solve_horizon_cmd
 
-        sys.exit(STATUS_EXIT[solve_horizon_cmd(loaded, settings, outdir, fmt)])
+        sys.exit(STATUS_EXIT[solve_horizon_cmd(loaded, settings, target, fmt)])
     result = solve_loaded(loaded, settings)
-    target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     paths = write_result(result, target)
     if with_report and result.solved.report.status.has_solution:
         from planner.report import write_report

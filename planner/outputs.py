@@ -70,7 +70,6 @@ def write_tables(
     outdir: Path, tables: Tables, extra: dict[str, pd.DataFrame] | None = None
 ) -> list[Path]:
     """summary.csv, racks.csv, tiers.csv, allocation.csv (+ extra tables), each atomically."""
-    written = []
     frames = {
         "summary": tables.summary,
         "racks": tables.racks,
@@ -78,6 +77,12 @@ def write_tables(
         "allocation": tables.allocation,
         **(extra or {}),
     }
+    return write_frames(outdir, frames)
+
+
+def write_frames(outdir: Path, frames: dict[str, pd.DataFrame]) -> list[Path]:
+    """One `<name>.csv` per frame, each atomically, in the given order."""
+    written = []
     for name, frame in frames.items():
         path = outdir / f"{name}.csv"
         atomic_write_text(path, frame_csv(frame))

@@ -16,7 +16,7 @@ from planner.formulation import build_model
 from planner.load import LoadedInstance
 from planner.outputs import write_json, write_tables
 from planner.results import Tables, build_tables
-from planner.solver import SolveSettings, highs_version
+from planner.solver import SolveReport, SolveSettings, highs_version
 from planner.strategies import PlanSolve, solve_plan
 
 
@@ -63,33 +63,46 @@ def solve_loaded(loaded: LoadedInstance, settings: SolveSettings | None = None) 
     return PlanResult(loaded, data, solved, tables, settings, build_s)
 
 
-def run_info(result: PlanResult) -> dict[str, Any]:
-    """Provenance for run.json."""
-    report = result.solved.report
-    scale = OBJECTIVE_USD_PER_MODEL_UNIT[result.loaded.instance.objective]
+def provenance(
+    loaded: LoadedInstance,
+    report: SolveReport,
+    settings: SolveSettings,
+    build_s: float,
+    summary: pd.DataFrame,
+) -> dict[str, Any]:
+    """The run.json fields every solved instance has: input, status, timing, versions."""
     return {
-        "instance": result.loaded.instance.name,
-        "instance_file": str(result.loaded.path),
-        "instance_sha256": result.loaded.sha256,
-        "overrides": list(result.loaded.overrides),
-        "objective": result.loaded.instance.objective,
+        "instance": loaded.instance.name,
+        "instance_file": str(loaded.path),
+        "instance_sha256": loaded.sha256,
+        "overrides": list(loaded.overrides),
+        "objective": loaded.instance.objective,
         "status": str(report.status),
         "termination": report.termination,
-        "objective_value": result.tables.summary.at[0, "objective_value"],
-        "best_bound": None if report.best_bound is None else report.best_bound * scale,
+        "objective_value": summary.at[0, "objective_value"],
         "mip_gap_frac": report.mip_gap_frac,
-        "build_s": round(result.build_s, 3),
+        "build_s": round(build_s, 3),
         "solve_s": round(report.solve_s, 3),
         "solver_warnings": list(report.warnings),
-        "unservable_tiers": result.data.unservable,
-        "dinkelbach_iterations": len(result.solved.dinkelbach),
-        "settings": asdict(result.settings),
+        "settings": asdict(settings),
         "versions": {
             "planner": version("token-factory-planner"),
             "pyomo": version("pyomo"),
             "highs": highs_version(),
             "python": platform.python_version(),
         },
+    }
+
+
+def run_info(result: PlanResult) -> dict[str, Any]:
+    """Provenance for run.json."""
+    report = result.solved.report
+    scale = OBJECTIVE_USD_PER_MODEL_UNIT[result.loaded.instance.objective]
+    return {
+        **provenance(result.loaded, report, result.settings, result.build_s, result.tables.summary),
+        "best_bound": None if report.best_bound is None else report.best_bound * scale,
+        "unservable_tiers": result.data.unservable,
+        "dinkelbach_iterations": len(result.solved.dinkelbach),
     }
 
 

@@ -63,16 +63,24 @@ def _capacity_ttok(m: pyo.ConcreteModel, data: PlanData) -> dict[str, float]:
     return capacity
 
 
-def served_ttok(m: pyo.ConcreteModel, data: PlanData, tier: str, capacity: float) -> float:
+def delivered_ttok(sold: float, sales_count: bool, capacity: float, demand: float | None) -> float:
     """Tokens a tier delivers in a year.
 
-    For a tier that earns money this is the model's `sold_ttok_per_year`. A zero-price tier
-    (free) leaves that variable without a reason to rise, so it is reported as what the tier's
-    capacity serves, up to its forecast: the tokens the free users actually get.
+    When sales count (the tier earns money, or every forecast must be served) this is the
+    model's `sold_ttok_per_year`. A zero-price tier (free) leaves that variable without a
+    reason to rise, so it is reported as what the tier's capacity serves, up to its forecast:
+    the tokens the free users actually get.
     """
-    if data.tier_revenue_musd_per_ttok[tier] > 0 or data.must_serve_forecasts:
-        return _val(m.sold_ttok_per_year[tier])
-    return min(capacity, data.tier_demand_ttok_per_year.get(tier, float("inf")))
+    if sales_count:
+        return sold
+    return capacity if demand is None else min(capacity, demand)
+
+
+def served_ttok(m: pyo.ConcreteModel, data: PlanData, tier: str, capacity: float) -> float:
+    """`delivered_ttok` of a tier in the single-year model."""
+    sales_count = data.tier_revenue_musd_per_ttok[tier] > 0 or data.must_serve_forecasts
+    return delivered_ttok(_val(m.sold_ttok_per_year[tier]), sales_count, capacity,
+                          data.tier_demand_ttok_per_year.get(tier))  # fmt: skip
 
 
 def _allocation_rows(m: pyo.ConcreteModel, data: PlanData) -> list[dict]:

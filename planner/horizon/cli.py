@@ -13,11 +13,10 @@ from planner.solver import SolveSettings, SolveStatus
 
 
 def solve_horizon_cmd(
-    loaded: LoadedInstance, settings: SolveSettings, outdir: str | None, fmt: str
+    loaded: LoadedInstance, settings: SolveSettings, target: Path, fmt: str
 ) -> SolveStatus:
-    """Solve, write, print; returns the status for the exit code."""
+    """Solve, write into `target`, print; returns the status for the exit code."""
     result = solve_horizon(loaded, settings)
-    target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     paths = write_horizon_result(result, target)
     if fmt == "json":
         payload = {"summary": result.tables.summary.iloc[0].to_dict(),

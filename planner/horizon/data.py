@@ -147,7 +147,7 @@ def build_horizon_data(inst: Instance, catalog: Catalog, base_dir: Path) -> Hori
     for r in base.racks:
         sched = schedules.get(r)
         for y in years:
-            if sched and sched.first_year is not None and h is not None and y < sched.first_year:
+            if sched and sched.first_year is not None and y < sched.first_year:
                 max_buy[r, y] = 0
             elif sched and sched.max_deliveries_per_year is not None:
                 max_buy[r, y] = sched.max_deliveries_per_year

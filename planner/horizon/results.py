@@ -15,7 +15,7 @@ from planner.data import MTOK_PER_TTOK, USD_PER_MUSD
 from planner.horizon.data import HorizonData
 from planner.horizon.solve import HorizonSolve, StochasticValues
 from planner.instance import Instance
-from planner.results import ALLOCATION_COLUMNS, SUMMARY_COLUMNS, TIER_COLUMNS
+from planner.results import ALLOCATION_COLUMNS, SUMMARY_COLUMNS, TIER_COLUMNS, delivered_ttok
 
 SCHEDULE_COLUMNS = ["year", "rack", "bought", "retired", "in_service", "capex_usd", "scenario"]
 TIERS_BY_YEAR_COLUMNS = ["year", *TIER_COLUMNS, "scenario"]
@@ -66,24 +66,6 @@ def _schedule(m, d: HorizonData) -> list[dict]:
                              "in_service": round(_v(m.in_service[r, y, m.owner[y, s]])),
                              "capex_usd": bought * d.base.rack_capex_musd[r] * USD_PER_MUSD, "scenario": s})  # fmt: skip
     return rows
-
-
-def _served_ttok(m, d: HorizonData) -> dict[tuple[str, int, str], float]:
-    """Tokens each tier delivers per year and scenario (as planner.results.served_ttok): the
-    model's sales for a tier that earns money; for a zero-price tier, what its capacity serves,
-    up to its forecast."""
-    b, must_serve = d.base, d.objective == "cost_per_token"
-    out = {}
-    for t, y, s in m.sold_ttok_per_year:
-        if d.price_musd_per_ttok[t, y, s] > 0 or must_serve:
-            out[t, y, s] = _v(m.sold_ttok_per_year[t, y, s])
-        else:
-            made = sum(
-                _v(m.units[sy, t, y, s]) * b.throughput_ttok_per_year[sy, t]
-                for sy in m.tier_servers[t]
-            )
-            out[t, y, s] = min(made, d.demand_ttok_per_year.get((t, y, s), float("inf")))
-    return out
 
 
 FLEET_FAMILIES = ("power_envelope", "capex_budget", "delivery_limit")  # indexed (..., year, owner)
@@ -137,13 +119,17 @@ def build_horizon_tables(
                  ALLOCATION_BY_YEAR_COLUMNS, SUMMARY_BY_YEAR_COLUMNS, SCENARIO_COLUMNS)]  # fmt: skip
         return HorizonTables(pd.DataFrame([summary], columns=SUMMARY_COLUMNS), *empty, stochastic)
     b, spy = d.base, 3600 * inst.site.hours_per_year * inst.site.utilisation_frac
-    served = _served_ttok(m, d)
     binding = _binding(m, d)
+    must_serve = d.objective == "cost_per_token"
     tiers, alloc, by_year, scen = [], [], [], []
     for s in d.scenarios:
         for y in d.years:
             capacity = {t: sum(_v(m.units[sy, t, y, s]) * b.throughput_ttok_per_year[sy, t]
                                for sy in m.tier_servers[t]) for t in b.tiers}  # fmt: skip
+            served = {t: delivered_ttok(_v(m.sold_ttok_per_year[t, y, s]),
+                                        d.price_musd_per_ttok[t, y, s] > 0 or must_serve,
+                                        capacity[t], d.demand_ttok_per_year.get((t, y, s)))
+                      for t in b.tiers}  # fmt: skip
             for sy, t in b.servable:
                 u = _v(m.units[sy, t, y, s])
                 if u > 0:
@@ -151,9 +137,9 @@ def build_horizon_tables(
                     alloc.append({"year": y, "system": sy, "tier": t, "units": u, "scenario": s,
                                   "facility_power_mw": u * b.system_power_mw[sy] * b.pue,
                                   "tok_s": u * b.tok_s[sy, t],
-                                  "mtok_per_year": served[t, y, s] * share * MTOK_PER_TTOK})  # fmt: skip
+                                  "mtok_per_year": served[t] * share * MTOK_PER_TTOK})  # fmt: skip
             for t in b.tiers:
-                mtok = served[t, y, s] * MTOK_PER_TTOK
+                mtok = served[t] * MTOK_PER_TTOK
                 power = b.pue * sum(
                     _v(m.units[sy, t, y, s]) * b.system_power_mw[sy] for sy in m.tier_servers[t]
                 )
@@ -172,7 +158,7 @@ def build_horizon_tables(
                             "facility_power_mw": b.pue * sum(b.rack_power_mw[r] * _v(m.in_service[r, y, m.owner[y, s]]) for r in b.racks),
                             "revenue_usd": rev, "cost_usd": cost, "profit_usd": rev - cost,
                             "capex_usd": _v(m.capex_musd[y, m.owner[y, s]]) * USD_PER_MUSD,
-                            "mtok": sum(served[t, y, s] for t in b.tiers) * MTOK_PER_TTOK,
+                            "mtok": sum(served[t] for t in b.tiers) * MTOK_PER_TTOK,
                             "discount_factor": d.discount[y]})  # fmt: skip
         scen.append({"scenario": s, "probability": d.probability[s],
                      "npv_profit_usd": _v(m.npv_profit_musd[s]) * USD_PER_MUSD,

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
-from importlib.metadata import version
+from dataclasses import dataclass
 from pathlib import Path
 
 from planner.horizon.build import build_horizon_model
@@ -17,8 +16,9 @@ from planner.horizon.solve import (
     stochastic_values,
 )
 from planner.load import LoadedInstance
-from planner.outputs import atomic_write_text, frame_csv, write_json
-from planner.solver import SolveSettings, highs_version
+from planner.outputs import write_frames, write_json
+from planner.plan import provenance
+from planner.solver import SolveSettings
 
 
 @dataclass(frozen=True)
@@ -62,21 +62,14 @@ def write_horizon_result(result: HorizonResult, outdir: Path) -> list[Path]:
               "scenarios": t.scenarios}  # fmt: skip
     if t.stochastic is not None:
         frames["stochastic"] = t.stochastic
-    paths = []
-    for name, frame in frames.items():
-        atomic_write_text(outdir / f"{name}.csv", frame_csv(frame))
-        paths.append(outdir / f"{name}.csv")
-    report, inst = result.solved.report, result.loaded.instance
+    paths = write_frames(outdir, frames)
     info = {
-        "instance": inst.name, "instance_file": str(result.loaded.path),
-        "instance_sha256": result.loaded.sha256, "overrides": list(result.loaded.overrides),
-        "objective": inst.objective, "status": str(report.status), "termination": report.termination,
-        "objective_value": t.summary.at[0, "objective_value"], "mip_gap_frac": report.mip_gap_frac,
-        "years": list(result.data.years), "scenarios": list(result.data.scenarios),
-        "build_s": round(result.build_s, 3), "solve_s": round(report.solve_s, 3),
-        "solver_warnings": list(report.warnings), "settings": asdict(result.settings),
-        "versions": {"planner": version("token-factory-planner"), "pyomo": version("pyomo"), "highs": highs_version()},
-    }  # fmt: skip
+        **provenance(
+            result.loaded, result.solved.report, result.settings, result.build_s, t.summary
+        ),
+        "years": list(result.data.years),
+        "scenarios": list(result.data.scenarios),
+    }
     paths.append(write_json(outdir / "run.json", info))
     return paths
 
