@@ -26,11 +26,11 @@ import numpy as np
 import yaml
 from common import Row
 
-from planner.horizon.build import build_horizon_model
-from planner.horizon.data import build_horizon_data
-from planner.horizon.solve import solve_horizon_model
+from planner.inputs.data import build_plan_data
 from planner.load import load_instance
-from planner.solver import SolveSettings
+from planner.model import build_model
+from planner.solver.highs import SolveSettings
+from planner.solver.strategies import solve_plan
 
 TIERS = {  # price $/Mtok, min tok/s/user
     "free": (0.0, 20), "medium": (3.0, 50), "high": (6.0, 100),
@@ -109,11 +109,11 @@ def measure(racks: int, years: int, scenarios: int, time_limit_s: float) -> dict
         path = write_case(Path(tmp), racks, years, scenarios)
         loaded = load_instance(path)
         start = time.perf_counter()
-        data = build_horizon_data(loaded.instance, loaded.catalog, path.parent)
-        model = build_horizon_model(data)
+        data = build_plan_data(loaded.instance, loaded.catalog, path.parent)
+        model = build_model(data)
         settings = SolveSettings(time_limit_s=time_limit_s, mip_gap_frac=TARGET_GAP_FRAC / 5)
         built = time.perf_counter()
-        hs = solve_horizon_model(model, data.objective, settings)
+        hs = solve_plan(model, data, settings)
         done = time.perf_counter()
     build_s, solve_s = built - start, done - built
     highs_s = sum(_highs_run_s(stage.log) for stage in hs.stages)

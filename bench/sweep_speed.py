@@ -26,7 +26,7 @@ import highspy
 import numpy as np
 from common import Row
 
-from planner.solver import write_solver_model
+from planner.solver.highs import write_solver_model
 from planner.studies.cases import Case
 from planner.studies.engine import run_cases
 from planner.studies.knobs import case_data

@@ -11,18 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from planner.horizon.run import HorizonResult
     from planner.load import LoadedInstance, load_instance
     from planner.plan import PlanResult
-    from planner.solver import SolveSettings, SolveStatus
+    from planner.solver.highs import SolveSettings, SolveStatus
 
 _LAZY = {
     "LoadedInstance": "planner.load",
     "load_instance": "planner.load",
     "PlanResult": "planner.plan",
-    "HorizonResult": "planner.horizon.run",
-    "SolveSettings": "planner.solver",
-    "SolveStatus": "planner.solver",
+    "SolveSettings": "planner.solver.highs",
+    "SolveStatus": "planner.solver.highs",
 }
 
 
@@ -34,21 +32,18 @@ def __getattr__(name: str) -> Any:
 
 def solve(
     instance: str | Path | LoadedInstance, settings: SolveSettings | None = None, **load_kwargs
-) -> PlanResult | HorizonResult:
+) -> PlanResult:
     """Load (if given a path) and solve an instance; the result carries DataFrames in `.tables`.
 
-    An instance with `horizon:` or `scenarios:` gives a HorizonResult (build schedule, per-year
-    and per-scenario tables, VSS and EVPI); any other a PlanResult.
+    Every instance is solved by the one model: a single-year plan is a horizon of one year with
+    one scenario. With `horizon:` or `scenarios:` the tables are per year and scenario (build
+    schedule, VSS and EVPI); otherwise racks, tiers and allocation.
     """
     from planner.load import LoadedInstance, load_instance
 
     loaded = (
         instance if isinstance(instance, LoadedInstance) else load_instance(instance, **load_kwargs)
     )
-    if loaded.instance.is_multi_period:
-        from planner.horizon.run import solve_horizon
-
-        return solve_horizon(loaded, settings)
     from planner.plan import solve_loaded
 
     return solve_loaded(loaded, settings)
@@ -80,7 +75,6 @@ def frontier(instance: str | Path, x: str, values: Any, out: str | Path, **kwarg
 
 
 __all__ = [
-    "HorizonResult",
     "LoadedInstance",
     "PlanResult",
     "SolveSettings",

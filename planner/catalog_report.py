@@ -13,7 +13,7 @@ import pandas as pd
 
 from planner.catalog import Catalog
 from planner.curves import throughput_tok_s
-from planner.data import SECONDS_PER_HOUR, capital_recovery_factor
+from planner.inputs.data import SECONDS_PER_HOUR, capital_recovery_factor
 from planner.instance import Instance
 
 CATALOG_COLUMNS = [

@@ -23,7 +23,7 @@ from planner.errors import (
 from planner.instance import OBJECTIVES
 from planner.yamlio import one_line
 
-STATUS_EXIT = {  # keyed by planner.solver.SolveStatus values (a StrEnum), imported lazily
+STATUS_EXIT = {  # keyed by planner.solver.highs.SolveStatus values (a StrEnum), imported lazily
     "optimal": EXIT_OK,
     "feasible": EXIT_OK,
     "infeasible": EXIT_INFEASIBLE,
@@ -118,21 +118,17 @@ def solve(
     """Solve INSTANCE, print a summary and write the CSVs and run.json."""
     from planner.load import load_instance
     from planner.plan import solve_loaded, write_result
-    from planner.solver import SolveSettings
+    from planner.solver.highs import SolveSettings
     from planner.textreport import render_json, render_table
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     settings = SolveSettings(time_limit, mip_gap, threads, verbose)
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
-    if loaded.instance.is_multi_period:
-        if with_report:
-            raise UsageError(
-                "--report: reports cover single-year plans; this instance has horizon: or "
-                "scenarios: (run without --report)"
-            )
-        from planner.horizon.cli import solve_horizon_cmd
-
-        sys.exit(STATUS_EXIT[solve_horizon_cmd(loaded, settings, target, fmt)])
+    if loaded.instance.is_multi_period and with_report:
+        raise UsageError(
+            "--report: reports cover single-year plans; this instance has horizon: or "
+            "scenarios: (run without --report)"
+        )
     result = solve_loaded(loaded, settings)
     paths = write_result(result, target)
     if with_report and result.solved.report.status.has_solution:
@@ -144,7 +140,7 @@ def solve(
         click.echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
     status = result.solved.report.status
     if not status.has_solution:
-        from planner.diagnose import explain_failure
+        from planner.diagnose import explain_failure  # noqa: I001
 
         click.echo(f"error: {one_line(explain_failure(result))}", err=True)
     sys.exit(STATUS_EXIT[status])

@@ -42,7 +42,7 @@ def explain_cmd(
     from planner.load import load_instance
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
-    from planner.solver import SolveSettings
+    from planner.solver.highs import SolveSettings
 
     settings = SolveSettings(time_limit_s=time_limit)
     expl = explain(loaded, near_optimal_frac, exclude, not no_entry, settings)

@@ -32,7 +32,7 @@ def _progress_option(func):
 
 
 def _spec(instance, overrides, catalog_dir, racks_csv, objective, time_limit, mip_gap):
-    from planner.solver import SolveSettings
+    from planner.solver.highs import SolveSettings
     from planner.studies.runner import BaseSpec
 
     settings = SolveSettings(time_limit_s=time_limit, mip_gap_frac=mip_gap, threads=1)

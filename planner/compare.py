@@ -6,7 +6,7 @@ import pandas as pd
 
 from planner.load import LoadedInstance
 from planner.plan import solve_loaded
-from planner.solver import SolveSettings
+from planner.solver.highs import SolveSettings
 
 COMPARE_COLUMNS = [
     "instance", "status", "revenue_usd_per_year", "ratio_to_previous", "ratio_to_first",

@@ -6,12 +6,28 @@ already exceeds the site's power or the budget, using the best system for the pu
 
 from __future__ import annotations
 
-from planner.data import PlanData
+from planner.inputs.data import PlanData
 from planner.plan import PlanResult
-from planner.solver import SolveStatus
+from planner.solver.highs import SolveStatus
 
 
-def _best(data: PlanData, tier: str, per: str) -> tuple[str, float] | None:
+class _SingleYear:
+    """The one year and scenario of a single-year PlanData, as scalars and per-tier tables."""
+
+    def __init__(self, plan: PlanData) -> None:
+        year, scenario = plan.years[0], plan.scenarios[0]
+        self.plan = plan
+        self.site_power_mw = plan.site_power_mw[year]
+        self.capex_budget_musd = plan.capex_budget_musd.get(year)
+        self.tier_demand_ttok_per_year = {
+            t: v for (t, y, s), v in plan.demand_ttok_per_year.items() if (y, s) == (year, scenario)
+        }
+
+    def __getattr__(self, name: str):
+        return getattr(self.plan, name)
+
+
+def _best(data, tier: str, per: str) -> tuple[str, float] | None:
     """(system, Ttok/yr per facility MW or per $M capex) of the best system for a tier."""
     best: tuple[str, float] | None = None
     for system, t in data.servable:
@@ -32,8 +48,9 @@ def _best(data: PlanData, tier: str, per: str) -> tuple[str, float] | None:
     return best
 
 
-def infeasibility_reasons(data: PlanData) -> list[str]:
-    """Requirements that cannot be met even on their own."""
+def infeasibility_reasons(plan: PlanData) -> list[str]:
+    """Requirements that cannot be met even on their own (single-year plans)."""
+    data = _SingleYear(plan)
     reasons: list[str] = []
     need_mw = 0.0
     need_musd = 0.0
@@ -104,6 +121,10 @@ def explain_failure(result: PlanResult) -> str:
         return f"solver error: {result.solved.report.termination}"
     if status == SolveStatus.UNBOUNDED:
         return "the objective is unbounded: a limit (power, demand) is missing"
+    if not result.data.is_single:
+        from planner.horizon.diagnose import explain_infeasible
+
+        return "infeasible: " + explain_infeasible(result.data, result.settings)
     reasons = infeasibility_reasons(result.data)
     if not reasons:
         return (

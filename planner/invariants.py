@@ -11,7 +11,7 @@ import numpy as np
 
 from planner.catalog import Catalog
 from planner.instance import Instance
-from planner.results import Tables
+from planner.results.tables import Tables
 
 REL_TOL = 1e-6
 

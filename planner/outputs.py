@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.results import Tables
+from planner.results.tables import Tables
 
 
 def temp_pattern(path: Path) -> str:
@@ -67,17 +67,13 @@ def frame_csv(frame: pd.DataFrame) -> str:
 
 
 def write_tables(
-    outdir: Path, tables: Tables, extra: dict[str, pd.DataFrame] | None = None
+    outdir: Path,
+    tables: Tables,
+    multi_period: bool = False,
+    extra: dict[str, pd.DataFrame] | None = None,
 ) -> list[Path]:
-    """summary.csv, racks.csv, tiers.csv, allocation.csv (+ extra tables), each atomically."""
-    frames = {
-        "summary": tables.summary,
-        "racks": tables.racks,
-        "tiers": tables.tiers,
-        "allocation": tables.allocation,
-        **(extra or {}),
-    }
-    return write_frames(outdir, frames)
+    """The plan kind's CSVs (+ extra tables), each atomically."""
+    return write_frames(outdir, {**tables.files(multi_period), **(extra or {})})
 
 
 def write_frames(outdir: Path, frames: dict[str, pd.DataFrame]) -> list[Path]:

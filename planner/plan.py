@@ -1,4 +1,8 @@
-"""The pipeline: LoadedInstance -> PlanData -> Pyomo model -> solve -> tables (and files)."""
+"""The pipeline: LoadedInstance -> PlanData -> Pyomo model -> solve -> tables (and files).
+
+One path for every plan kind: a single-year instance is a horizon of one year with one
+scenario. Instances with scenarios also get VSS and EVPI, within the same time budget.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +14,27 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyomo.environ as pyo
 
-from planner.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_plan_data
-from planner.formulation import build_model
+from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_plan_data
 from planner.load import LoadedInstance
-from planner.outputs import write_json, write_tables
-from planner.results import Tables, build_tables
-from planner.solver import SolveReport, SolveSettings, highs_version
-from planner.strategies import PlanSolve, solve_plan
+from planner.model import build_model
+from planner.outputs import write_frames, write_json
+from planner.results.tables import Tables, build_tables
+from planner.solver.highs import SolveReport, SolveSettings, highs_version
+from planner.solver.stochastic import StochasticValues, stochastic_values
+from planner.solver.strategies import Deadline, PlanSolve, solve_plan
 
 
 @dataclass(frozen=True)
 class PlanResult:
-    """A solved (or failed) plan: the report, its tables and how long each step took."""
+    """A solved (or failed) plan: its data, model, report, tables and timings."""
 
     loaded: LoadedInstance
     data: PlanData
+    model: pyo.ConcreteModel
     solved: PlanSolve
+    values: StochasticValues | None
     tables: Tables
     settings: SolveSettings
     build_s: float
@@ -34,6 +42,11 @@ class PlanResult:
     @property
     def status(self) -> str:
         return str(self.solved.report.status)
+
+    @property
+    def multi_period(self) -> bool:
+        """Whether the instance has `horizon:` or `scenarios:` (which tables it writes)."""
+        return self.loaded.instance.is_multi_period
 
     def dinkelbach_frame(self) -> pd.DataFrame:
         """Dinkelbach iterations (cost_per_token only), in user units."""
@@ -51,16 +64,22 @@ class PlanResult:
         return pd.DataFrame(rows)
 
 
-def solve_loaded(loaded: LoadedInstance, settings: SolveSettings | None = None) -> PlanResult:
-    """Build and solve the plan for a loaded instance."""
+def solve_loaded(
+    loaded: LoadedInstance, settings: SolveSettings | None = None, with_values: bool = True
+) -> PlanResult:
+    """Build and solve the plan for a loaded instance (VSS/EVPI when it has scenarios)."""
     settings = settings or SolveSettings()
+    deadline = Deadline.of(settings)
     start = time.perf_counter()
-    data = build_plan_data(loaded.instance, loaded.catalog)
+    data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent)
     model = build_model(data)
     build_s = time.perf_counter() - start
-    solved = solve_plan(model, data.objective, settings)
-    tables = build_tables(model, data, loaded.instance, solved)
-    return PlanResult(loaded, data, solved, tables, settings, build_s)
+    solved = solve_plan(model, data, settings, deadline=deadline)
+    values = None
+    if with_values and loaded.instance.scenarios and solved.report.status.has_solution:
+        values = stochastic_values(model, data, solved, settings, deadline)
+    tables = build_tables(model, data, loaded.instance, solved, values)
+    return PlanResult(loaded, data, model, solved, values, tables, settings, build_s)
 
 
 def provenance(
@@ -98,19 +117,23 @@ def run_info(result: PlanResult) -> dict[str, Any]:
     """Provenance for run.json."""
     report = result.solved.report
     scale = OBJECTIVE_USD_PER_MODEL_UNIT[result.loaded.instance.objective]
-    return {
+    info = {
         **provenance(result.loaded, report, result.settings, result.build_s, result.tables.summary),
         "best_bound": None if report.best_bound is None else report.best_bound * scale,
         "unservable_tiers": result.data.unservable,
         "dinkelbach_iterations": len(result.solved.dinkelbach),
     }
+    if result.multi_period:
+        info["years"] = list(result.data.years)
+        info["scenarios"] = list(result.data.scenarios)
+    return info
 
 
 def write_result(result: PlanResult, outdir: Path) -> list[Path]:
-    """Write the CSV contract and run.json into `outdir`."""
-    extra = {}
-    if result.solved.dinkelbach:
-        extra["dinkelbach"] = result.dinkelbach_frame()
-    paths = write_tables(outdir, result.tables, extra)
+    """Write the plan kind's CSVs, then run.json last."""
+    frames = result.tables.files(result.multi_period)
+    if result.solved.dinkelbach and not result.multi_period:
+        frames["dinkelbach"] = result.dinkelbach_frame()
+    paths = write_frames(outdir, frames)
     paths.append(write_json(outdir / "run.json", run_info(result)))
     return paths

@@ -41,7 +41,10 @@ def _rows(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def render_table(result: PlanResult) -> str:
-    """Racks to buy, power split per tier, totals, status and gap."""
+    """Racks to buy, power split per tier, totals, status and gap (per year and scenario for
+    plans with `horizon:` or `scenarios:`)."""
+    if result.multi_period:
+        return render_horizon(result)
     rep = result.solved.report
     gap = "-" if rep.mip_gap_frac is None else f"{rep.mip_gap_frac:.2%}"
     inst = result.loaded.instance
@@ -89,9 +92,61 @@ def render_table(result: PlanResult) -> str:
 
 
 def render_json(result: PlanResult) -> str:
-    """Machine-readable: run info plus the tables as records."""
+    """Machine-readable: run info plus the plan kind's tables as records."""
     payload: dict[str, Any] = run_info(result)
-    for name in ("summary", "racks", "tiers", "allocation"):
-        frame = getattr(result.tables, name)
+    for name, frame in result.tables.files(result.multi_period).items():
         payload[name] = json.loads(frame.to_json(orient="records"))
     return json.dumps(payload, indent=2, sort_keys=True, default=str)
+
+
+def render_horizon(result: PlanResult) -> str:
+    """Compact summary of a plan over years or scenarios: status, schedule (first scenario),
+    per-year totals, scenarios, VSS and EVPI."""
+    t, inst, d = result.tables, result.loaded.instance, result.data
+    s = t.summary.iloc[0]
+    lines = [f"{inst.name}: objective {inst.objective} over {len(d.years)} year(s) x "
+             f"{len(d.scenarios)} scenario(s), status {s['status']}, build {result.build_s:.2f} s, "
+             f"solve {result.solved.report.solve_s:.2f} s"]  # fmt: skip
+    if t.schedule.empty:
+        return "\n".join(lines)
+    first, many = d.scenarios[0], len(d.scenarios) > 1
+    drop = ["scenario"] if inst.horizon is not None else ["scenario", "year"]
+    sched = t.schedule
+    sched = sched[(sched["scenario"] == first)
+                  & ((sched["bought"] > 0) | (sched["in_service"] > 0) | (sched["retired"] > 0))]  # fmt: skip
+    shared_all = d.shared_years == d.years
+    label = "" if not many else " (shared by every scenario)" if shared_all else (
+        f" (scenario {first}; {d.shared_years[0]} shared, later years adapt)")  # fmt: skip
+    lines.append(f"Build schedule{label}")
+    lines.append(
+        sched.drop(columns=drop).to_string(index=False, float_format=lambda x: f"{x:,.0f}")
+    )
+    if inst.horizon is not None:
+        sby = t.summary_by_year[t.summary_by_year["scenario"] == first]
+        cols = [
+            "year",
+            "site_power_mw",
+            "facility_power_mw",
+            "revenue_usd",
+            "profit_usd",
+            "capex_usd",
+        ]
+        lines.append(f"Per year{f' ({first})' if many else ''}")
+        lines.append(sby[cols].to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+    if many:
+        lines.append("Scenarios")
+        lines.append(t.scenarios.drop(columns="binding").to_string(
+            index=False, float_format=lambda x: f"{x:,.4g}"))  # fmt: skip
+    v = result.values
+    if v is not None:
+        per_mtok = inst.objective == "cost_per_token"
+
+        def fmt(x: float | None) -> str:
+            return "-" if x is None else f"{x:,.4g} $/Mtok" if per_mtok else f"${x:,.4g}"
+
+        lines.append(f"Objective {fmt(v.rp)}; value of the stochastic solution (VSS) {fmt(v.vss)}; "
+                     f"expected value of perfect information (EVPI) {fmt(v.evpi)}")  # fmt: skip
+        if v.note:
+            lines.append(f"  note: {v.note}")
+    lines.append(f"Objective value {s['objective_value']:,.6g}")
+    return "\n".join(lines)

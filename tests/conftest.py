@@ -10,7 +10,7 @@ import yaml
 
 import planner
 from planner.plan import PlanResult
-from planner.solver import SolveSettings
+from planner.solver.highs import SolveSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_CATALOG = ROOT / "tests" / "data" / "catalog"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import planner
 from planner.errors import InstanceError
 from planner.plan import PlanResult
-from planner.solver import SolveSettings
+from planner.solver.highs import SolveSettings
 
 SYSTEMS = ["alpha", "beta", "beta-gamma"]
 SPEEDS = [10, 30, 50, 100, 150, 200, 500, 1000]

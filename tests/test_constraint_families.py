@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 from conftest import write_instance
 
-from planner.data import build_plan_data
-from planner.formulation import build_model
+from planner.inputs.data import build_plan_data
 from planner.load import load_instance
-from planner.solver import SolveSettings
-from planner.strategies import solve_plan
+from planner.model import build_model
+from planner.solver.highs import SolveSettings
+from planner.solver.strategies import solve_plan
 
 
 def tier(price: float, speed: float = 10, **extra) -> dict:
@@ -82,7 +82,7 @@ def outcome(data, drop: str | None) -> tuple[str, float | None]:
     model = build_model(data)
     if drop is not None:
         getattr(model, drop).deactivate()
-    solved = solve_plan(model, data.objective, SolveSettings())
+    solved = solve_plan(model, data, SolveSettings())
     value = solved.report.objective_value
     return str(solved.report.status), None if value is None else round(value, 9)
 

@@ -22,7 +22,7 @@ import pytest
 from conftest import ROOT
 
 from planner.outputs import atomic_write_text, temp_pattern
-from planner.results import ALLOCATION_COLUMNS, RACK_COLUMNS, SUMMARY_COLUMNS, TIER_COLUMNS
+from planner.results.tables import ALLOCATION_COLUMNS, RACK_COLUMNS, SUMMARY_COLUMNS, TIER_COLUMNS
 
 COLUMNS = {
     "summary.csv": SUMMARY_COLUMNS,

@@ -1,14 +1,18 @@
-"""Every constraint and objective of a built model is documented in docs/formulation.md."""
+"""docs/formulation.md and the model agree: every family of the registry has a section, every
+section is a registered family, and every built component is written there in backticks."""
 
 from __future__ import annotations
+
+import re
 
 import pyomo.environ as pyo
 from conftest import ROOT, write_instance
 
-from planner.data import build_plan_data
-from planner.formulation import build_model
+from planner.inputs.data import build_plan_data
 from planner.load import load_instance
+from planner.model import FAMILIES, build_model
 
+DOC = ROOT / "docs" / "formulation.md"
 RICH = {
     "site": {"power_mw": 1.0, "capex_budget_usd": 1e7},
     "systems": ["alpha", "beta"],
@@ -20,44 +24,52 @@ RICH = {
               "demand_mtok_per_year": 100},
     },
 }  # fmt: skip
+HORIZON = {**RICH, "horizon": {"start_year": 2027, "years": 2,
+                               "racks": {"alpha": {"max_deliveries_per_year": 3}}},
+           "scenarios": {"a": {"probability": 0.5}, "b": {"probability": 0.5}},
+           "stochastic": {"cvar_weight_frac": 0.5}}  # fmt: skip
 
 
-def components(objective: str, tmp_path) -> set[str]:
-    loaded = load_instance(write_instance(tmp_path, {**RICH, "objective": objective}))
-    model = build_model(build_plan_data(loaded.instance, loaded.catalog))
-    kinds = (pyo.Constraint, pyo.Objective, pyo.Set, pyo.Var)
-    return {c.local_name for kind in kinds for c in model.component_objects(kind)}
+def components(body: dict, tmp_path) -> set[str]:
+    loaded = load_instance(write_instance(tmp_path, body))
+    model = build_model(build_plan_data(loaded.instance, loaded.catalog, tmp_path))
+    kinds = (pyo.Constraint, pyo.Objective, pyo.Set, pyo.Var, pyo.Param, pyo.Expression)
+    names = {c.local_name for kind in kinds for c in model.component_objects(kind)}
+    return {n for n in names if not n.endswith("_index") and "_domain" not in n}
+
+
+def documented_families() -> list[str]:
+    """The family named first under each `###` heading of the constraint-family section."""
+    text = DOC.read_text()
+    section = text[text.index("## Constraint families") : text.index("## Two stages")]
+    return [re.search(r"`(\w+)`", block).group(1) for block in section.split("\n### ")[1:]]
+
+
+def test_every_registered_family_is_documented_in_order():
+    assert documented_families() == [f.name for f in FAMILIES]
+
+
+def test_a_family_missing_from_the_docs_fails(monkeypatch):
+    # the check above reads the registry, so dropping a family from it must break the match
+    import planner.model.families as families
+
+    monkeypatch.setattr(families, "FAMILIES", families.FAMILIES[:-1])
+    assert documented_families() != [f.name for f in families.FAMILIES]
+
+
+def test_every_family_builds_the_components_it_declares(tmp_path):
+    names = set()
+    for objective in ("revenue", "cost_per_token"):
+        names |= components({**HORIZON, "objective": objective}, tmp_path)
+    for family in FAMILIES:
+        assert set(family.components) <= names, family.name
 
 
 def test_every_component_is_documented(tmp_path):
-    doc = (ROOT / "docs" / "formulation.md").read_text()
-    names = components("revenue", tmp_path) | components("cost_per_token", tmp_path)
-    names = {n for n in names if not n.endswith("_index") and "_domain" not in n}
-    missing = sorted(n for n in names if f"`{n}" not in doc)
-    assert not missing, f"not in docs/formulation.md: {missing}"
-
-
-def horizon_components(body: dict, tmp_path) -> set[str]:
-    from planner.horizon.build import build_horizon_model
-    from planner.horizon.data import build_horizon_data
-
-    loaded = load_instance(write_instance(tmp_path, body, name="h"))
-    model = build_horizon_model(build_horizon_data(loaded.instance, loaded.catalog, tmp_path))
-    kinds = (pyo.Constraint, pyo.Objective, pyo.Set, pyo.Var, pyo.Param, pyo.Expression)
-    return {c.local_name for kind in kinds for c in model.component_objects(kind)}
-
-
-def test_every_horizon_component_is_documented(tmp_path):
-    rich = {**RICH, "horizon": {"start_year": 2027, "years": 2,
-                                "racks": {"alpha": {"max_deliveries_per_year": 3}}},
-            "scenarios": {"a": {"probability": 0.5}, "b": {"probability": 0.5}},
-            "stochastic": {"cvar_weight_frac": 0.5}}  # fmt: skip
+    doc = DOC.read_text()
     names = set()
-    for objective in ("revenue", "cost_per_token"):
-        names |= horizon_components({**rich, "objective": objective}, tmp_path)
-    names = {n for n in names if not n.endswith("_index") and "_domain" not in n}
-    doc = (ROOT / "docs" / "formulation.md").read_text()
-    section = doc[doc.index("## Horizon and scenarios") :]
-    single = doc[: doc.index("## Horizon and scenarios")]
-    missing = sorted(n for n in names if f"`{n}" not in section and f"`{n}" not in single)
+    for body in (RICH, HORIZON):
+        for objective in ("revenue", "profit", "cost_per_token"):
+            names |= components({**body, "objective": objective}, tmp_path)
+    missing = sorted(n for n in names if f"`{n}" not in doc)
     assert not missing, f"not in docs/formulation.md: {missing}"

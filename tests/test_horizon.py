@@ -16,9 +16,9 @@ import yaml
 from conftest import ROOT, SECONDS_PER_YEAR
 
 import planner
-from planner.data import capital_recovery_factor
 from planner.errors import InstanceError
 from planner.horizon.invariants import check_horizon_plan
+from planner.inputs.data import capital_recovery_factor
 from planner.load import load_instance
 
 HORIZON_CATALOG = ROOT / "tests" / "data" / "horizon-catalog"
@@ -247,7 +247,7 @@ def test_newsvendor_buys_before_demand_is_known(tmp_path):
     r = solve(tmp_path, NEWSVENDOR)
     assert bought(r, "low") == bought(r, "high") == {(0, "old"): 1}
     v = r.values
-    assert v.expected_value == pytest.approx(65_576, rel=1e-6)
+    assert v.rp == pytest.approx(65_576, rel=1e-6)
     assert v.eev == pytest.approx(-26_636, rel=1e-6)
     assert v.vss == pytest.approx(92_212, rel=1e-6)
     assert v.wait_and_see == pytest.approx(131_152, rel=1e-6)
@@ -275,7 +275,7 @@ def test_cost_per_token_serves_every_future_and_vss_is_infinite(tmp_path):
     assert bought(r) == {(0, "old"): 3}
     rp = 750_000 / (2 * MTOK_PER_RACK_OLD)
     ws = 250_000 / MTOK_PER_RACK_OLD
-    assert r.values.expected_value == pytest.approx(rp, rel=1e-6)
+    assert r.values.rp == pytest.approx(rp, rel=1e-6)
     assert r.values.vss == math.inf
     assert r.values.wait_and_see == pytest.approx(ws, rel=1e-6)
     assert r.values.evpi == pytest.approx(rp - ws, rel=1e-6)
@@ -289,14 +289,14 @@ def test_cvar_weight_buys_for_the_bad_future(tmp_path):
     body = {**NEWSVENDOR, "tiers": tier(20, demand_mtok_per_year=MTOK_PER_RACK_OLD)}
     neutral = solve(tmp_path, body)
     assert bought(neutral) == {(0, "old"): 3}
-    assert neutral.values.expected_value == pytest.approx(512_304, rel=1e-6)
+    assert neutral.values.rp == pytest.approx(512_304, rel=1e-6)
     averse = solve(
         tmp_path,
         {**body, "stochastic": {"cvar_alpha_frac": 0.5, "cvar_weight_frac": 1.0}},
         name="cvar",
     )
     assert bought(averse) == {(0, "old"): 1}
-    assert averse.values.expected_value == pytest.approx(381_152, rel=1e-6)
+    assert averse.values.rp == pytest.approx(381_152, rel=1e-6)
 
 
 def test_first_year_nonanticipativity_lets_later_years_adapt(tmp_path):
@@ -312,11 +312,11 @@ def test_first_year_nonanticipativity_lets_later_years_adapt(tmp_path):
             "scenarios": {"low": {"probability": 0.5, "demand_mtok_per_year": {"t": [one, one]}},
                           "high": {"probability": 0.5, "demand_mtok_per_year": {"t": [one, three]}}}}  # fmt: skip
     fixed = solve(tmp_path, body)
-    assert fixed.values.expected_value == pytest.approx(524_608, rel=1e-6)
+    assert fixed.values.rp == pytest.approx(524_608, rel=1e-6)
     adapt = solve(
         tmp_path, {**body, "stochastic": {"nonanticipativity": "first_year"}}, name="adapt"
     )
-    assert adapt.values.expected_value == pytest.approx(786_912, rel=1e-6)
+    assert adapt.values.rp == pytest.approx(786_912, rel=1e-6)
     assert bought(adapt, "low") == {(2027, "old"): 1, (2028, "old"): 1}
     assert bought(adapt, "high") == {(2027, "old"): 1, (2028, "old"): 3}
 
@@ -327,8 +327,10 @@ def test_scenario_probabilities_must_sum_to_one(tmp_path):
         load_instance(write(tmp_path, body))
 
 
-def test_single_year_tools_refuse_horizon_instances(tmp_path):
-    with pytest.raises(InstanceError, match="horizon: this command plans a single year"):
+def test_explain_refuses_horizon_instances_for_now(tmp_path):
+    from planner.errors import UsageError
+
+    with pytest.raises(UsageError, match="explain covers single-year plans"):
         planner.explain(write(tmp_path, {"site": {"power_mw": 0.1}, "tiers": tier(1),
                                          "horizon": years(2027, 2)}))  # fmt: skip
 
@@ -352,8 +354,8 @@ def test_cli_writes_schedule_and_scenario_files(tmp_path):
     head = lambda name: (out / name).read_text().splitlines()[0]  # noqa: E731
     assert head("build_schedule.csv") == "year,rack,bought,retired,in_service,capex_usd,scenario"
     assert head("tiers_by_year.csv").startswith("year,tier,price_usd_per_mtok,")
-    assert "expected_value_usd,vss_usd,evpi_usd" in head("stochastic.csv")
-    from planner.results import SUMMARY_COLUMNS
+    assert "expected_value_usd,cvar_usd,objective_value,vss_usd,evpi_usd" in head("stochastic.csv")
+    from planner.results.tables import SUMMARY_COLUMNS
 
     assert head("summary.csv") == ",".join(SUMMARY_COLUMNS)  # the single-year contract
 
@@ -376,7 +378,7 @@ def test_infeasible_horizon_names_the_requirement_and_year(tmp_path):
     assert result.exit_code == EXIT_INFEASIBLE
     err = result.stderr.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in result.output
-    assert "forecasts served in full (demand_limit) in 2028" in err
+    assert "forecasts served in full (forecast_served) in 2028" in err
     assert "deliveries (or first_year) (delivery_limit) in 2028" in err
 
 
@@ -410,4 +412,4 @@ def test_scenario_replaces_a_price(tmp_path):
     assert bought(r) == {(0, "old"): 1}
     prices = r.tables.tiers_by_year.set_index("scenario")["price_usd_per_mtok"]
     assert prices.to_dict() == {"cheap": 10, "dear": 40}
-    assert r.values.expected_value == pytest.approx(538_940, rel=1e-6)
+    assert r.values.rp == pytest.approx(538_940, rel=1e-6)

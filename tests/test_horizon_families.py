@@ -10,11 +10,11 @@ import pyomo.environ as pyo
 import pytest
 from test_horizon import MTOK_PER_RACK_OLD, NEWSVENDOR, tier, write, years
 
-from planner.horizon.build import build_horizon_model
-from planner.horizon.data import build_horizon_data
-from planner.horizon.solve import solve_horizon_model
+from planner.inputs.data import build_plan_data
 from planner.load import load_instance
-from planner.solver import SolveSettings
+from planner.model import build_model
+from planner.solver.highs import SolveSettings
+from planner.solver.strategies import solve_plan
 
 
 def two_tiers(**dear) -> dict:
@@ -45,13 +45,13 @@ CASES = {
 
 def solve_without(tmp_path, body: dict, family: str | None):
     loaded = load_instance(write(tmp_path, body))
-    data = build_horizon_data(loaded.instance, loaded.catalog, tmp_path)
-    m = build_horizon_model(data)
+    data = build_plan_data(loaded.instance, loaded.catalog, tmp_path)
+    m = build_model(data)
     if family is not None:
         component = getattr(m, family)
         assert len(component) > 0, f"{family} is built empty on its case"
         component.deactivate()
-    hs = solve_horizon_model(m, data.objective, SolveSettings())
+    hs = solve_plan(m, data, SolveSettings())
     value = pyo.value(m.objective) if hs.report.status.has_solution else None
     return str(hs.report.status), value
 
@@ -70,12 +70,12 @@ def test_dropping_the_revenue_floor_loses_revenue(tmp_path, monkeypatch):
     # the floor, stage 2 buys nothing and the plan earns nothing.
     body = {**CASES["capex_budget"], "objective": "revenue"}
     loaded = load_instance(write(tmp_path, body))
-    data = build_horizon_data(loaded.instance, loaded.catalog, tmp_path)
-    kept = build_horizon_model(data)
-    solve_horizon_model(kept, "revenue", SolveSettings())
-    dropped = build_horizon_model(data)
+    data = build_plan_data(loaded.instance, loaded.catalog, tmp_path)
+    kept = build_model(data)
+    solve_plan(kept, data, SolveSettings())
+    dropped = build_model(data)
     monkeypatch.setattr(dropped.objective_floor, "activate", lambda: None)
-    solve_horizon_model(dropped, "revenue", SolveSettings())
+    solve_plan(dropped, data, SolveSettings())
     assert pyo.value(kept.objective) > 0
     assert pyo.value(dropped.objective) == pytest.approx(0, abs=1e-6)
 
@@ -87,11 +87,11 @@ def test_shared_purchases_are_what_makes_it_two_stage(tmp_path):
     from dataclasses import replace
 
     loaded = load_instance(write(tmp_path, NEWSVENDOR))
-    data = build_horizon_data(loaded.instance, loaded.catalog, tmp_path)
+    data = build_plan_data(loaded.instance, loaded.catalog, tmp_path)
     values = {}
     for label, d in (("shared", data), ("free", replace(data, shared_years=()))):
-        m = build_horizon_model(d)
-        solve_horizon_model(m, d.objective, SolveSettings())
+        m = build_model(d)
+        solve_plan(m, d, SolveSettings())
         values[label] = sum(pyo.value(m.probability[s] * m.npv_profit_musd[s]) for s in m.SCENARIOS)
     assert values["shared"] == pytest.approx(0.065_576, rel=1e-6)
     assert values["free"] == pytest.approx(0.131_152, rel=1e-6)

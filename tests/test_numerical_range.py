@@ -14,9 +14,9 @@ import pytest
 from conftest import ROOT
 
 import planner
-from planner.data import build_plan_data
-from planner.formulation import build_model
-from planner.solver import SolveSettings, solve_model
+from planner.inputs.data import build_plan_data
+from planner.model import build_model
+from planner.solver.highs import SolveSettings, solve_model
 
 BASE = ROOT / "instances" / "1gw.yaml"
 TIERS = ("free", "medium", "high", "premium", "ultra")

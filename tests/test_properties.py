@@ -12,10 +12,10 @@ from generators import EXACT, instances, load_body, solve_body, with_site, with_
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from planner.data import build_plan_data
-from planner.formulation import build_model
+from planner.inputs.data import build_plan_data
 from planner.invariants import check_plan
-from planner.solver import solve_model
+from planner.model import build_model
+from planner.solver.highs import solve_model
 
 REL_TOL = 1e-6
 PROPS = settings(

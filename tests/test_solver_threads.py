@@ -3,7 +3,7 @@ still solve (HiGHS 1.12+ otherwise stops with "scheduler has already been initia
 
 from __future__ import annotations
 
-from planner.solver import SolveSettings
+from planner.solver.highs import SolveSettings
 
 
 def test_changing_threads_between_solves_still_solves(solve_case):

@@ -8,7 +8,7 @@ import sys
 from conftest import ROOT
 
 from planner.cli import STATUS_EXIT
-from planner.solver import SolveStatus
+from planner.solver.highs import SolveStatus
 
 CHECK = """
 import sys

@@ -16,7 +16,7 @@ import pandas as pd
 
 from planner.explanation.base import Baseline, solve_baseline
 from planner.load import LoadedInstance, load_instance
-from planner.solver import SolveSettings, SolveStatus
+from planner.solver.highs import SolveSettings, SolveStatus
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,18 @@ from dataclasses import replace
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.explanation.base import USD_PER_OBJECTIVE_UNIT, Baseline, objective_value
-from planner.formulation import build_model
-from planner.solver import SolveSettings, solve_model
-from planner.strategies import solve_plan
+from planner.explanation.base import (
+    USD_PER_OBJECTIVE_UNIT,
+    Baseline,
+    objective_value,
+    rack_var,
+    revenue_cost_tokens,
+    units_var,
+    year_scenario,
+)
+from planner.model import build_model
+from planner.solver.highs import SolveSettings, solve_model
+from planner.solver.strategies import solve_plan
 
 ALTERNATIVE_MIP_GAP_FRAC = 1e-3
 ALTERNATIVE_TIME_LIMIT_S = 30.0
@@ -41,19 +49,21 @@ def add_near_optimal_constraints(
     """
     for obj in m.component_data_objects(pyo.Objective, active=True):
         obj.deactivate()
+    revenue, cost, tokens = revenue_cost_tokens(m)
+    year, _ = year_scenario(m)
     if objective == "cost_per_token":
         m.near_optimal = pyo.Constraint(
-            expr=m.cost_musd_per_year <= (1 + frac) * best * m.sold_total_ttok_per_year,
+            expr=cost <= (1 + frac) * best * tokens,
             doc="cost per token within frac of the best",
         )
     else:
-        value = m.revenue_musd_per_year - (m.cost_musd_per_year if objective == "profit" else 0)
+        value = revenue - (cost if objective == "profit" else 0)
         m.near_optimal = pyo.Constraint(
             expr=value >= best - frac * abs(best), doc="objective within frac of the best"
         )
     big_m = {
         r: counts[r]
-        + math.floor(pyo.value(m.site_power_mw) / (pyo.value(m.pue * m.rack_power_mw[r])))
+        + math.floor(pyo.value(m.site_power_mw[year]) / (pyo.value(m.pue * m.rack_power_mw[r])))
         for r in m.RACKS
     }
     m.above = pyo.Var(m.RACKS, domain=pyo.Binary, doc="rack count above the best plan's")
@@ -61,20 +71,22 @@ def add_near_optimal_constraints(
 
     @m.Constraint(m.RACKS, doc="distance when above")
     def distance_above(m, rack):
-        return m.distance[rack] <= m.racks[rack] - counts[rack] + big_m[rack] * (1 - m.above[rack])
+        return m.distance[rack] <= rack_var(m, rack) - counts[rack] + big_m[rack] * (
+            1 - m.above[rack]
+        )
 
     @m.Constraint(m.RACKS, doc="distance when below")
     def distance_below(m, rack):
-        return m.distance[rack] <= counts[rack] - m.racks[rack] + big_m[rack] * m.above[rack]
+        return m.distance[rack] <= counts[rack] - rack_var(m, rack) + big_m[rack] * m.above[rack]
 
     @m.Constraint(m.RACKS, doc="racks bought are used, up to a fraction of one rack")
     def no_idle_racks(m, rack):
         used = sum(
-            m.system_racks[system, rack] * m.units[system, tier]
+            m.system_racks[system, rack] * units_var(m, system, tier)
             for system, tier in m.SERVABLE
             if (system, rack) in m.SYSTEM_RACKS
         )
-        return m.racks[rack] <= used + 1
+        return rack_var(m, rack) <= used + 1
 
     m.rack_distance = pyo.Objective(
         expr=sum(m.pue * m.rack_power_mw[r] * m.distance[r] for r in m.RACKS),
@@ -98,7 +110,7 @@ def _row(base: Baseline, m, name: str, status: str, bound: float | None) -> dict
     if status not in ("optimal", "feasible"):
         return {"alternative": name, "status": status, "words": f"{name}: no plan ({status})"}
     value = objective_value(m, base.objective)
-    counts = {r: int(round(pyo.value(m.racks[r]))) for r in base.data.racks}
+    counts = {r: int(round(pyo.value(rack_var(m, r)))) for r in base.data.racks}
     best = base.rack_counts()
     loss = (base.value - value) if base.objective != "cost_per_token" else (value - base.value)
     mix = ", ".join(f"{r} {n}" for r, n in counts.items() if n)
@@ -134,8 +146,8 @@ def near_optimal(base: Baseline, frac: float) -> dict:
 def excluding(base: Baseline, rack: str) -> dict:
     """The best plan that buys no `rack`, and what it costs."""
     m = build_model(base.data)
-    m.racks[rack].fix(0)
-    solved = solve_plan(m, base.objective, base.settings)
+    rack_var(m, rack).fix(0)
+    solved = solve_plan(m, base.data, base.settings)
     return _row(base, m, f"without {rack}", str(solved.report.status), None)
 
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
-from planner.data import PlanData, build_plan_data
-from planner.formulation import build_model
+from planner.inputs.data import PlanData, build_plan_data
 from planner.load import LoadedInstance
-from planner.solver import SolveReport, SolveSettings, SolveStatus, solve_lp_duals
-from planner.strategies import PlanSolve, solve_plan
+from planner.model import build_model
+from planner.solver.highs import SolveReport, SolveSettings, SolveStatus, solve_lp_duals
+from planner.solver.strategies import PlanSolve, solve_plan
 
 EXPLAIN_MIP_GAP_FRAC = 1e-7
 """Finite differences compare optima, so explain solves far tighter than the default gap."""
@@ -54,7 +54,31 @@ class Baseline:
         return objective_value(self.model, self.objective)
 
     def rack_counts(self) -> dict[str, int]:
-        return {r: int(round(pyo.value(self.model.racks[r]))) for r in self.data.racks}
+        return {r: int(round(pyo.value(rack_var(self.model, r)))) for r in self.data.racks}
+
+
+def year_scenario(m: pyo.ConcreteModel) -> tuple[int, str]:
+    """The one (year, scenario) of a single-year plan's model."""
+    return m.YEARS.first(), m.SCENARIOS.first()
+
+
+def rack_var(m: pyo.ConcreteModel, rack: str):
+    """The racks-bought variable of a single-year plan."""
+    year, scenario = year_scenario(m)
+    return m.racks_bought[rack, year, m.owner[year, scenario]]
+
+
+def units_var(m: pyo.ConcreteModel, system: str, tier: str):
+    """The units variable of (system, tier) in a single-year plan."""
+    year, scenario = year_scenario(m)
+    return m.units[system, tier, year, scenario]
+
+
+def revenue_cost_tokens(m: pyo.ConcreteModel) -> tuple:
+    """Revenue ($M/yr), cost ($M/yr) and tokens sold (Ttok/yr) expressions of a single plan."""
+    year, scenario = year_scenario(m)
+    tokens = sum(m.sold_ttok_per_year[t, year, scenario] for t in m.TIERS)
+    return m.revenue_musd[year, scenario], m.cost_musd[year, scenario], tokens
 
 
 def explain_settings(settings: SolveSettings | None) -> SolveSettings:
@@ -64,23 +88,33 @@ def explain_settings(settings: SolveSettings | None) -> SolveSettings:
 
 
 def solve_baseline(loaded: LoadedInstance, settings: SolveSettings | None = None) -> Baseline:
-    """Build and solve the instance's MILP, keeping the model for the explanations."""
+    """Build and solve the instance's MILP, keeping the model for the explanations.
+
+    Explanations cover single-year plans (one year, one scenario).
+    """
     settings = explain_settings(settings)
-    data = build_plan_data(loaded.instance, loaded.catalog)
+    if loaded.instance.is_multi_period:
+        from planner.errors import UsageError
+
+        raise UsageError(
+            "explain covers single-year plans; this instance has horizon: or scenarios:"
+        )
+    data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent)
     model = build_model(data)
-    solved = solve_plan(model, data.objective, settings)
+    solved = solve_plan(model, data, settings)
     return Baseline(loaded, data, model, solved, settings)
 
 
 def objective_value(m: pyo.ConcreteModel, objective: str) -> float:
     """The user's objective at the model's current values, in model units."""
-    revenue = pyo.value(m.revenue_musd_per_year)
+    revenue_e, cost_e, tokens_e = revenue_cost_tokens(m)
+    revenue = pyo.value(revenue_e)
     if objective == "revenue":
         return revenue
-    cost = pyo.value(m.cost_musd_per_year)
+    cost = pyo.value(cost_e)
     if objective == "profit":
         return revenue - cost
-    tokens = pyo.value(m.sold_total_ttok_per_year)
+    tokens = pyo.value(tokens_e)
     return cost / tokens if tokens > 0 else float("nan")
 
 
@@ -88,7 +122,7 @@ def resolve_mip(base: Baseline, change: Change) -> tuple[SolveReport, float | No
     """Re-solve the MILP (racks free) after `change` edits a fresh copy of the model."""
     m = build_model(base.data)
     change(m)
-    solved = solve_plan(m, base.objective, base.settings)
+    solved = solve_plan(m, base.data, base.settings)
     if not solved.report.status.has_solution:
         return solved.report, None
     return solved.report, objective_value(m, base.objective)
@@ -98,7 +132,7 @@ def resolve_mip_model(base: Baseline, change: Change) -> pyo.ConcreteModel | Non
     """Like `resolve_mip`, returning the solved model (None without a solution)."""
     m = build_model(base.data)
     change(m)
-    solved = solve_plan(m, base.objective, base.settings)
+    solved = solve_plan(m, base.data, base.settings)
     return m if solved.report.status.has_solution else None
 
 
@@ -113,10 +147,10 @@ def fixed_lp(base: Baseline) -> pyo.ConcreteModel:
     """
     m = base.model.clone()
     for rack, count in base.rack_counts().items():
-        m.racks[rack].domain = pyo.NonNegativeReals
-        m.racks[rack].fix(count)
+        rack_var(m, rack).domain = pyo.NonNegativeReals
+        rack_var(m, rack).fix(count)
     for con in m.component_data_objects(pyo.Constraint, active=True):
-        if all(v.parent_component() is m.racks for v in identify_variables(con.body)):
+        if all(v.parent_component() is m.racks_bought for v in identify_variables(con.body)):
             con.deactivate()
     return m
 

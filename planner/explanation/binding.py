@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.data import MTOK_PER_TTOK, USD_PER_MUSD
 from planner.explanation.base import Baseline
+from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD
 
 SLACK_TOL_FRAC = 1e-6
 """A row binds when its slack is within this fraction of its bound (at least 1e-6)."""
@@ -24,6 +24,22 @@ FAMILIES: dict[str, tuple[str, float, str]] = {
 }
 
 BINDING_COLUMNS = ["constraint", "requirement", "binding", "slack_units", "unit", "words"]
+
+
+def subject(index: object) -> str | None:
+    """The tier or rack a row is about (its first index when that is a name), else None."""
+    first = index[0] if isinstance(index, tuple) else index
+    return first if isinstance(first, str) else None
+
+
+def row_label(con, single: bool) -> str:
+    """A row's name: `family[subject]` (or `family`) in a single-year plan, where year and
+    scenario say nothing; the full Pyomo name (year and scenario included) otherwise."""
+    if not single:
+        return con.name
+    family = con.parent_component().local_name
+    about = subject(con.index())
+    return f"{family}[{about}]" if about else family
 
 
 def _slack(con) -> float:
@@ -74,11 +90,11 @@ def binding_rows(base: Baseline) -> list[dict]:
             bound = con.upper if con.upper is not None else con.lower
             slack = _slack(con)
             binding = slack <= SLACK_TOL_FRAC * max(1.0, abs(pyo.value(bound)))
-            requirement = template.format(index=index)
+            requirement = template.format(index=subject(index))
             slack_units = slack / per_unit
             rows.append(
                 {
-                    "constraint": con.name,
+                    "constraint": row_label(con, base.data.is_single),
                     "requirement": requirement,
                     "binding": binding,
                     "slack_units": 0.0 if binding else slack_units,

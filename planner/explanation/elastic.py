@@ -19,9 +19,9 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.explanation.base import Baseline
-from planner.explanation.binding import FAMILIES, amount
-from planner.formulation import build_model
-from planner.solver import SolveSettings, solve_model
+from planner.explanation.binding import FAMILIES, amount, row_label, subject
+from planner.model import build_model
+from planner.solver.highs import SolveSettings, solve_model
 
 SLACK_TOL = 1e-6
 ELASTIC_COLUMNS = ["constraint", "requirement", "unit", "violation_units", "alone_restores",
@@ -67,8 +67,11 @@ def elastic_model(base: Baseline) -> tuple[pyo.ConcreteModel, list[ElasticRow]]:
         if comp is None:
             continue
         for index, con in comp.items():
-            words = needs.replace("{index}", str(index))
-            rows.append(ElasticRow(con.name, template.format(index=index), unit, per_unit, words))
+            words = needs.replace("{index}", str(subject(index)))
+            label = row_label(con, base.data.is_single)
+            rows.append(
+                ElasticRow(label, template.format(index=subject(index)), unit, per_unit, words)
+            )
             cons.append(con)
     names = [r.constraint for r in rows]
     m.ELASTIC_ROWS = pyo.Set(initialize=names, ordered=True, doc="requirement rows made elastic")

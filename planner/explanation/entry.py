@@ -5,7 +5,7 @@ rack shared by several systems, the fixed-racks LP's reduced cost of an unused s
 nothing about buying its racks. For a factor f we re-solve with
 
 - faster:  throughput_ttok_per_year[system, tier] * f            (f > 1)
-- cheaper: rack_capex_musd[rack] * f and the capex part of rack_fixed_musd_per_year * f for
+- cheaper: rack_capex_musd[rack] * f and rack_annuity_musd_per_year[rack] * f for
            every rack in the system's bill                       (f < 1; other systems using
            those racks get the same price)
 
@@ -24,8 +24,7 @@ from functools import partial
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.data import USD_PER_MUSD
-from planner.explanation.base import Baseline, resolve_mip_model
+from planner.explanation.base import Baseline, resolve_mip_model, units_var
 
 ENTRY_TOL_FRAC = 0.005
 FASTEST_FACTOR = 100.0
@@ -47,15 +46,11 @@ def faster(system: str, tier: str, factor: float) -> Callable[[pyo.ConcreteModel
 
 def cheaper(base: Baseline, system: str, factor: float) -> Callable[[pyo.ConcreteModel], None]:
     racks = [r for (s, r) in base.data.system_racks if s == system]
-    catalog = base.loaded.catalog.racks
 
     def change(m: pyo.ConcreteModel) -> None:
         for rack in racks:
-            capex = pyo.value(m.rack_capex_musd[rack])
-            opex = catalog[rack].opex_usd_per_year / USD_PER_MUSD
-            annuity = pyo.value(m.rack_fixed_musd_per_year[rack]) - opex
-            m.rack_capex_musd[rack].set_value(capex * factor)
-            m.rack_fixed_musd_per_year[rack].set_value(annuity * factor + opex)
+            for param in (m.rack_capex_musd[rack], m.rack_annuity_musd_per_year[rack]):
+                param.set_value(pyo.value(param) * factor)
 
     return change
 
@@ -63,7 +58,7 @@ def cheaper(base: Baseline, system: str, factor: float) -> Callable[[pyo.Concret
 def enters(base: Baseline, system: str, tier: str, change) -> bool:
     """Whether the re-solved plan gives (system, tier) any units."""
     m = resolve_mip_model(base, change)
-    return m is not None and pyo.value(m.units[system, tier]) > UNITS_TOL
+    return m is not None and pyo.value(units_var(m, system, tier)) > UNITS_TOL
 
 
 def _enters_faster(base: Baseline, system: str, tier: str, factor: float) -> bool:
@@ -104,7 +99,7 @@ def entry_rows(base: Baseline) -> list[dict]:
     """One row per servable (system, tier) pair the optimum leaves unused."""
     rows = []
     for system, tier in base.data.servable:
-        if pyo.value(base.model.units[system, tier]) > UNITS_TOL:
+        if pyo.value(units_var(base.model, system, tier)) > UNITS_TOL:
             continue
         speed = threshold(partial(_enters_faster, base, system, tier), FASTEST_FACTOR)
         price = threshold(partial(_enters_cheaper, base, system, tier), CHEAPEST_FACTOR)

@@ -23,17 +23,20 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
 
-from planner.data import MTOK_PER_TTOK
 from planner.explanation.base import (
     OBJECTIVE_UNIT,
     USD_PER_OBJECTIVE_UNIT,
     Baseline,
     fixed_lp,
     objective_value,
+    rack_var,
     resolve_fixed_lp,
     resolve_mip,
+    revenue_cost_tokens,
+    year_scenario,
 )
-from planner.solver import LinearDuals, SolveStatus, solve_lp_duals
+from planner.inputs.data import MTOK_PER_TTOK
+from planner.solver.highs import LinearDuals, SolveStatus, solve_lp_duals
 
 LP_STEP_FRAC = 1e-5
 """The LP check moves a parameter by this fraction of its value (still in the dual's range)."""
@@ -54,17 +57,21 @@ class Lever:
     """The input's current value in user units."""
     move: Callable[[pyo.ConcreteModel, float], None]
     """move(m, delta_units): shift the input by delta user units in model m."""
-    param: str | None = None
+    param: ParamRef | None = None
     """Mutable Param component (with index) the dual formula differentiates; None for racks."""
 
 
-def _param(m: pyo.ConcreteModel, path: str):
-    name, _, index = path.partition("[")
+ParamRef = tuple[str, object]
+"""(mutable Param name, index or None)."""
+
+
+def _param(m: pyo.ConcreteModel, ref: ParamRef):
+    name, index = ref
     comp = getattr(m, name)
-    return comp[index[:-1]] if index else comp
+    return comp if index is None else comp[index]
 
 
-def _shift_param(path: str, per_unit: float) -> Callable[[pyo.ConcreteModel, float], None]:
+def _shift_param(path: ParamRef, per_unit: float) -> Callable[[pyo.ConcreteModel, float], None]:
     def move(m: pyo.ConcreteModel, delta: float) -> None:
         p = _param(m, path)
         p.set_value(pyo.value(p) + delta * per_unit)
@@ -76,7 +83,7 @@ def _shift_rack(rack: str, count: int) -> Callable[[pyo.ConcreteModel, float], N
     """Fixed racks (the LP) move by delta; free racks (the MILP) must be at least count + delta."""
 
     def move(m: pyo.ConcreteModel, delta: float) -> None:
-        var = m.racks[rack]
+        var = rack_var(m, rack)
         if var.fixed:
             var.fix(count + delta)
         else:
@@ -88,15 +95,17 @@ def _shift_rack(rack: str, count: int) -> Callable[[pyo.ConcreteModel, float], N
 def levers(base: Baseline) -> list[Lever]:
     """Site power, capex budget (when given), each rack type and each tier's forecast."""
     data = base.data
+    year, scenario = year_scenario(base.model)
+    power: ParamRef = ("site_power_mw", year)
     out = [
-        Lever("site.power_mw", "one more MW of site power", "MW", 1.0, data.site_power_mw,
-              _shift_param("site_power_mw", 1.0), "site_power_mw"),
+        Lever("site.power_mw", "one more MW of site power", "MW", 1.0, data.site_power_mw[year],
+              _shift_param(power, 1.0), power),
     ]  # fmt: skip
-    if data.capex_budget_musd is not None:
+    if year in data.capex_budget_musd:
+        budget: ParamRef = ("capex_budget_musd", year)
         out.append(
             Lever("site.capex_budget_usd", "one more $1B of capex budget", "usd_1e9", 1e3,
-                  data.capex_budget_musd / 1e3, _shift_param("capex_budget_musd", 1e3),
-                  "capex_budget_musd")
+                  data.capex_budget_musd[year] / 1e3, _shift_param(budget, 1e3), budget)
         )  # fmt: skip
     for rack, count in base.rack_counts().items():
         out.append(
@@ -109,8 +118,8 @@ def levers(base: Baseline) -> list[Lever]:
                 _shift_rack(rack, count),
             )
         )
-    for tier, demand in data.tier_demand_ttok_per_year.items():
-        path = f"tier_demand_ttok_per_year[{tier}]"
+    for (tier, _, _), demand in data.demand_ttok_per_year.items():
+        path: ParamRef = ("demand_ttok_per_year", (tier, year, scenario))
         out.append(
             Lever(f"tiers.{tier}.demand_mtok_per_year",
                   f"one more Mtok/yr of {tier} demand", "mtok_per_year", 1 / MTOK_PER_TTOK,
@@ -134,7 +143,7 @@ def dual_marginal(m: pyo.ConcreteModel, duals: LinearDuals, lever: Lever, object
     """dV/d(user unit) at the LP optimum, in model objective units (see module docstring)."""
     if lever.param is None:
         rack = lever.name.removeprefix("racks.")
-        dF = duals.variables[m.racks[rack]]
+        dF = duals.variables[rack_var(m, rack)]
     else:
         p = _param(m, lever.param)
         before = _shifts(m)
@@ -146,7 +155,7 @@ def dual_marginal(m: pyo.ConcreteModel, duals: LinearDuals, lever: Lever, object
             _weight(duals, c) * (after[c] - b) / step for c, b in before.items()
         )
     if objective == "cost_per_token":
-        dF /= pyo.value(m.sold_total_ttok_per_year)
+        dF /= pyo.value(revenue_cost_tokens(m)[2])
     return dF
 
 

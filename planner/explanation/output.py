@@ -6,7 +6,7 @@ from pathlib import Path
 
 from planner.explanation import Explanation
 from planner.outputs import atomic_write_text, frame_csv, write_tables
-from planner.results import build_tables
+from planner.results.tables import build_tables
 
 EXPLAIN_FILES = ("explain", "marginals", "binding", "entry", "alternatives", "infeasibility")
 

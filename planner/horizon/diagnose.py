@@ -11,15 +11,16 @@ from dataclasses import replace
 
 import pyomo.environ as pyo
 
-from planner.horizon.build import build_horizon_model
-from planner.horizon.data import HorizonData
-from planner.solver import SolveSettings, make_solver, solve_model
+from planner.inputs.data import PlanData
+from planner.model import build_model
+from planner.solver.highs import SolveSettings, make_solver, solve_model
 
 RELAXABLE = {
     "power_envelope": "site power",
     "capex_budget": "capex budget",
+    "supply_limit": "supply (max_count)",
     "delivery_limit": "deliveries (or first_year)",
-    "demand_limit": "forecasts served in full",
+    "forecast_served": "forecasts served in full",
     "tier_power_share_fixed": "fixed power shares",
     "tier_power_share_min": "minimum power shares",
 }
@@ -37,10 +38,10 @@ def _broken_rows(con: pyo.Constraint) -> list[tuple]:
     return out
 
 
-def _unserved_years(d: HorizonData, settings: SolveSettings) -> list:
+def _unserved_years(d: PlanData, settings: SolveSettings) -> list:
     """Years where even the plan that sells the most revenue cannot meet every forecast."""
-    as_revenue = replace(d, base=replace(d.base, objective="revenue"))
-    m = build_horizon_model(as_revenue)
+    as_revenue = replace(d, objective="revenue")
+    m = build_model(as_revenue)
     if not solve_model(m, settings, make_solver()).status.has_solution:
         return []
     short = {y for (t, y, s), dem in d.demand_ttok_per_year.items()
@@ -48,20 +49,22 @@ def _unserved_years(d: HorizonData, settings: SolveSettings) -> list:
     return sorted(short)
 
 
-def explain_infeasible(d: HorizonData, settings: SolveSettings) -> str:
+def explain_infeasible(d: PlanData, settings: SolveSettings) -> str:
     """One line: the requirements whose relaxation gives a plan, with the years they break."""
     causes = []
     if d.objective == "cost_per_token":
         short = _unserved_years(d, settings)
         if short:
             causes.append(
-                f"forecasts served in full (demand_limit) in {', '.join(map(str, short))}"
+                f"forecasts served in full (forecast_served) in {', '.join(map(str, short))}"
             )
     for family, what in RELAXABLE.items():
-        if family == "demand_limit" and d.objective == "cost_per_token":
+        if family == "forecast_served" and d.objective == "cost_per_token":
             continue
-        m = build_horizon_model(d)
-        con = getattr(m, family)
+        m = build_model(d)
+        con = getattr(m, family, None)
+        if con is None:
+            continue
         if len(con) == 0:
             continue
         con.deactivate()

@@ -1,7 +1,7 @@
 """Checks on a horizon/scenario plan's tables that do not depend on the formulation.
 
 Recomputed from the tables, the catalog and the per-year inputs (the instance's series as
-expanded by planner.horizon.data, which the known-answer tests check on their own): for each
+expanded by planner.inputs.data, which the known-answer tests check on their own): for each
 year and scenario, racks in service = existing + bought within their lifetime; facility power
 within the year's envelope; capex within the year's budget; deliveries within their limit and
 none before a rack's first year; racks used within racks in service; tokens within demand and
@@ -12,19 +12,17 @@ every scenario. Returns human-readable violations; an empty list means pass.
 from __future__ import annotations
 
 from planner.catalog import Catalog
-from planner.horizon.data import HorizonData
-from planner.horizon.results import HorizonTables
+from planner.inputs.data import PlanData
 from planner.instance import Instance
 from planner.invariants import REL_TOL, _over, curve_tok_s
+from planner.results.tables import Tables
 
 
 def _off(a: float, b: float) -> bool:
     return abs(a - b) > REL_TOL * max(1.0, abs(a), abs(b))
 
 
-def check_horizon_plan(
-    inst: Instance, catalog: Catalog, d: HorizonData, tables: HorizonTables
-) -> list[str]:
+def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Tables) -> list[str]:
     """All invariant violations of a solved horizon plan (empty when it is consistent)."""
     bad: list[str] = []
     site = inst.site
@@ -36,7 +34,7 @@ def check_horizon_plan(
     for row in sched.itertuples():
         where = f"{row.scenario} {row.year} {row.rack}"
         rack = catalog.racks[row.rack]
-        life = d.rack_lifetime_years[row.rack]
+        life = d.rack_service_years[row.rack]
         alive = d.existing_in_service[row.rack, row.year] + sum(
             bought.get((row.rack, y, row.scenario), 0)
             for y in range(row.year - life + 1, row.year + 1)
@@ -47,13 +45,17 @@ def check_horizon_plan(
             )
         if _off(row.capex_usd, row.bought * rack.capex_usd):
             bad.append(f"capex: {where}: {row.capex_usd:.6g} != bought x price")
-        limit = d.max_buy.get((row.rack, row.year))
+        limit = d.max_deliveries.get((row.rack, row.year))
         if limit is not None and row.bought > limit:
             bad.append(f"deliveries: {where}: bought {row.bought} > {limit}")
         if row.bought < 0:
             bad.append(f"deliveries: {where}: negative purchase")
         if row.year in shared_years and row.bought != bought[row.rack, row.year, first]:
             bad.append(f"nonanticipativity: {where}: bought {row.bought} differs from {first}")
+    for (rack, s), group in sched.groupby(["rack", "scenario"]):
+        cap = inst.racks[rack].max_count if rack in inst.racks else None
+        if cap is not None and group["bought"].sum() > cap:
+            bad.append(f"supply: {s} {rack}: bought {group['bought'].sum()} > max_count {cap}")
     for (y, s), group in sched.groupby(["year", "scenario"]):
         it_mw = sum(r.in_service * catalog.racks[r.rack].power_kw / 1e3 for r in group.itertuples())
         if _over(site.pue * it_mw, d.site_power_mw[y]):

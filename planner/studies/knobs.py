@@ -13,11 +13,10 @@ import math
 from dataclasses import replace
 from typing import Any
 
-import pyomo.environ as pyo
 from pydantic import ValidationError
 
-from planner.data import PlanData, build_plan_data
 from planner.errors import InstanceError
+from planner.inputs.data import PlanData, build_plan_data
 from planner.instance import Instance
 from planner.load import LoadedInstance, _cross_check
 from planner.studies.cases import Case
@@ -83,53 +82,21 @@ def case_data(base: LoadedInstance, raw: dict[str, Any], case: Case) -> tuple[In
     for system in derate:
         if system not in allowed:
             raise InstanceError(f"systems.{system}.derate: {system} is not allowed by the instance")
-    return inst, apply_derate(build_plan_data(inst, base.catalog), derate)
+    return inst, apply_derate(build_plan_data(inst, base.catalog, base.path.parent), derate)
 
 
 def structure_key(data: PlanData) -> tuple:
-    """What fixes the model's structure: its sets, which optional families exist, the objective.
-
-    Two PlanData with the same key build the same model up to mutable parameter values.
-    `system_racks` is an immutable parameter (a bill of racks), so it is part of the key.
-    """
+    """What fixes the model's structure: its sets, which optional rows exist, the objective and
+    the immutable parameters. Two PlanData with the same key build the same model up to the
+    values of the mutable parameters (planner.model.STUDY_PARAMS)."""
     return (
-        data.objective,
-        data.racks,
-        data.systems,
-        data.tiers,
-        data.servable,
-        tuple(sorted(data.system_racks.items())),
-        tuple(data.rack_max_count),
-        tuple(data.tier_demand_ttok_per_year),
-        tuple(data.tier_fixed_share_frac),
-        tuple(data.tier_min_share_frac),
-        tuple(data.tier_max_share_frac),
-        data.capex_budget_musd is None,
-    )
-
-
-def _set_indexed(param: pyo.Param, values: dict) -> None:
-    for key, value in values.items():
-        param[key].set_value(value)
-
-
-def update_params(m: pyo.ConcreteModel, data: PlanData) -> None:
-    """Load a structurally identical PlanData's numbers into the model's mutable parameters."""
-    m.site_power_mw.set_value(data.site_power_mw)
-    m.pue.set_value(data.pue)
-    m.capex_budget_musd.set_value(data.capex_budget_musd or 0.0)
-    _set_indexed(m.rack_power_mw, data.rack_power_mw)
-    _set_indexed(m.rack_capex_musd, data.rack_capex_musd)
-    _set_indexed(m.rack_fixed_musd_per_year, data.rack_fixed_musd_per_year)
-    _set_indexed(m.rack_energy_musd_per_year, data.rack_energy_musd_per_year)
-    _set_indexed(m.rack_max_count, data.rack_max_count)
-    _set_indexed(m.system_power_mw, data.system_power_mw)
-    _set_indexed(m.throughput_ttok_per_year, data.throughput_ttok_per_year)
-    _set_indexed(m.tier_revenue_musd_per_ttok, data.tier_revenue_musd_per_ttok)
-    _set_indexed(m.tier_demand_ttok_per_year, data.tier_demand_ttok_per_year)
-    _set_indexed(m.tier_fixed_share_frac, data.tier_fixed_share_frac)
-    _set_indexed(m.tier_min_share_frac, data.tier_min_share_frac)
-    _set_indexed(m.tier_max_share_frac, data.tier_max_share_frac)
-    m.cost_per_token_lambda.set_value(0.0)
-    if hasattr(m, "revenue_floor_musd"):
-        m.revenue_floor_musd.set_value(0.0)
+        data.objective, data.years, data.scenarios, data.shared_years, data.racks, data.systems,
+        data.tiers, data.servable, tuple(sorted(data.system_racks.items())),
+        tuple(sorted(data.rack_service_years.items())),
+        tuple(sorted(data.existing_in_service.items())), tuple(sorted(data.probability.items())),
+        tuple(sorted(data.discount.items())), tuple(data.rack_max_count),
+        tuple(data.max_deliveries), tuple(data.demand_ttok_per_year),
+        tuple(data.tier_fixed_share_frac), tuple(data.tier_min_share_frac),
+        tuple(data.tier_max_share_frac), tuple(data.capex_budget_musd), data.has_cvar,
+        data.cvar_alpha_frac,
+    )  # fmt: skip

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.formulation import build_model
 from planner.instance import Objective
 from planner.load import LoadedInstance, load_instance
-from planner.solver import SolveSettings, make_solver
-from planner.strategies import solve_plan
+from planner.model import build_model, update_params
+from planner.solver.highs import SolveSettings, make_solver
+from planner.solver.strategies import solve_plan
 from planner.studies.cases import Case
-from planner.studies.knobs import case_data, structure_key, update_params
+from planner.studies.knobs import case_data, structure_key
 from planner.studies.rows import case_row
 
 SUMMARY_KEYS = (
@@ -106,7 +106,7 @@ class CaseRunner:
             return row | {"status": "invalid", "message": str(exc), "summary": {}}
         try:
             self._model_for(data)
-            solved = solve_plan(self.model, data.objective, self.spec.settings, self.solver)
+            solved = solve_plan(self.model, data, self.spec.settings, self.solver)
             result = case_row(self.model, data, inst, solved)
         except Exception as exc:  # noqa: BLE001 - one failed case must not stop a sweep
             self.kept.clear()

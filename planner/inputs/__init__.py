@@ -1,0 +1,1 @@
+"""Inputs: instance YAML, catalog, and the derived PlanData (`data`)."""

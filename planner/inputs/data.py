@@ -1,0 +1,369 @@
+"""Instance + catalog -> PlanData: plain indexed numbers over YEARS x SCENARIOS, in model units.
+
+Every plan is a horizon: a single-year instance is one year (labelled 0) with one scenario
+(`base`, probability 1), so every field means the same thing in every plan kind.
+
+Model units (chosen so HiGHS sees coefficients near 1 on every shipped instance): power in MW,
+money in $M (`musd`), tokens in Ttok = 1e12 tokens = 1e6 Mtok (`ttok`). A price in $/Mtok is
+numerically $M per Ttok, so revenue coefficients are the prices.
+
+Time. A rack serves whole years: `ceil(lifetime_years)` of them from the year it is bought
+(a lifetime of 2.5 years serves 3 years). Its capex is recovered as an annuity over those years
+of service, capex x CRF(discount rate, service years), charged in each year it serves inside
+the plan (so a rack bought in the last year is charged one year: the end effect).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from planner.catalog import Catalog
+from planner.curves import max_speed, throughput_tok_s
+from planner.errors import InstanceError
+from planner.horizon.schema import Growth, Series
+from planner.instance import Instance, Objective
+
+MTOK_PER_TTOK = 1e6
+USD_PER_MUSD = 1e6
+SECONDS_PER_HOUR = 3600.0
+BASE_SCENARIO = "base"
+SINGLE_YEAR = 0
+"""The year label of a plan without `horizon:`."""
+
+OBJECTIVE_USD_PER_MODEL_UNIT = {"revenue": USD_PER_MUSD, "profit": USD_PER_MUSD,
+                                "cost_per_token": 1.0}  # fmt: skip
+"""Model objective ($M, or $/Mtok for cost_per_token) -> the units of summary.csv."""
+
+SystemTier = tuple[str, str]
+RackYear = tuple[str, int]
+TierYearScenario = tuple[str, int, str]
+
+
+def capital_recovery_factor(rate_frac: float, lifetime_years: float) -> float:
+    """Annual payment per unit of capex: r / (1 - (1+r)^-n); 1/n when r is (near) 0."""
+    if rate_frac * lifetime_years < 1e-9:
+        return 1.0 / lifetime_years
+    return rate_frac / (1.0 - (1.0 + rate_frac) ** (-lifetime_years))
+
+
+def service_years(lifetime_years: float) -> int:
+    """Whole years a rack serves: its lifetime rounded up (2.5 -> 3, 0.5 -> 1, 5 -> 5)."""
+    return max(1, math.ceil(lifetime_years - 1e-9))
+
+
+def expand(series: Series | float | None, years: int, default: float | None) -> list[float | None]:
+    """A per-year list from a list, a {start, growth} or a constant (None stays None)."""
+    if series is None:
+        return [default] * years
+    if isinstance(series, Growth):
+        return [series.start * (1 + series.growth_frac_per_year) ** k for k in range(years)]
+    if isinstance(series, list):
+        return list(series)
+    return [float(series)] * years
+
+
+@dataclass(frozen=True)
+class PlanData:
+    """Everything the model needs, already derived and scaled. No I/O, no solver."""
+
+    name: str
+    objective: Objective
+    years: tuple[int, ...]
+    scenarios: tuple[str, ...]
+    shared_years: tuple[int, ...]
+    """Years whose purchases every scenario shares (decided before the future is known)."""
+    probability: dict[str, float]
+    discount: dict[int, float]
+    racks: tuple[str, ...]
+    systems: tuple[str, ...]
+    tiers: tuple[str, ...]
+    servable: tuple[SystemTier, ...]
+    pue: float
+    seconds_per_year: float
+    """Seconds a year the racks produce tokens (hours x utilisation)."""
+    site_power_mw: dict[int, float]
+    capex_budget_musd: dict[int, float]
+    """Years with a capex budget -> that year's budget."""
+    rack_power_mw: dict[str, float]
+    rack_capex_musd: dict[str, float]
+    rack_service_years: dict[str, int]
+    rack_annuity_musd_per_year: dict[str, float]
+    rack_opex_musd_per_year: dict[str, float]
+    rack_energy_musd_per_year: dict[RackYear, float]
+    existing_in_service: dict[RackYear, int]
+    existing_retired: dict[RackYear, int]
+    rack_max_count: dict[str, int]
+    """Most racks of a type bought over the whole plan (supply), per scenario path."""
+    max_deliveries: dict[RackYear, int]
+    """Most racks of a type delivered in one year (0 before its first year)."""
+    system_racks: dict[SystemTier, float]
+    system_power_mw: dict[str, float]
+    tok_s: dict[SystemTier, float]
+    throughput_ttok_per_year: dict[SystemTier, float]
+    price_musd_per_ttok: dict[TierYearScenario, float]
+    """Revenue per output Ttok, input-token revenue included ($M/Ttok = $/Mtok)."""
+    list_price_usd_per_mtok: dict[TierYearScenario, float]
+    demand_ttok_per_year: dict[TierYearScenario, float]
+    tier_fixed_share_frac: dict[str, float]
+    tier_min_share_frac: dict[str, float]
+    tier_max_share_frac: dict[str, float]
+    cvar_alpha_frac: float = 0.9
+    cvar_weight_frac: float = 0.0
+    unservable: dict[str, str] = field(default_factory=dict)
+    """Tier -> why no allowed system can serve it (reported; the tier gets no power)."""
+
+    @property
+    def must_serve_forecasts(self) -> bool:
+        """cost_per_token serves every forecast in full."""
+        return self.objective == "cost_per_token"
+
+    @property
+    def is_single(self) -> bool:
+        """One year and one scenario: the single-year plan."""
+        return len(self.years) == 1 and len(self.scenarios) == 1
+
+    @property
+    def has_cvar(self) -> bool:
+        return self.cvar_weight_frac > 0 and self.objective != "cost_per_token"
+
+
+def _unservable_reason(instance: Instance, catalog: Catalog, systems: list[str], tier: str) -> str:
+    need = instance.tiers[tier].min_tok_s_per_user
+    best = max(systems, key=lambda s: max_speed(catalog.systems[s].curves[instance.workload]))
+    fastest = max_speed(catalog.systems[best].curves[instance.workload])
+    return (
+        f"tier {tier} needs {need:g} tok/s per user; the fastest allowed system, {best}, "
+        f"reaches {fastest:g}"
+    )
+
+
+def _existing(inst: Instance, base_dir: Path) -> dict[str, list[tuple[int, int]]]:
+    """rack -> [(count, install_year)] from horizon.racks.*.existing and existing_racks_csv."""
+    h = inst.horizon
+    fleet: dict[str, list[tuple[int, int]]] = {}
+    if h is None:
+        return fleet
+    for rack, sched in h.racks.items():
+        fleet.setdefault(rack, []).extend((e.count, e.install_year) for e in sched.existing)
+    if h.existing_racks_csv:
+        path = (base_dir / h.existing_racks_csv).resolve()
+        year = h.existing_install_year or h.start_year - 1
+        try:
+            with path.open(newline="", encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+        except OSError as exc:
+            raise InstanceError(f"horizon.existing_racks_csv: cannot read {path}: {exc}") from None
+        for k, row in enumerate(rows, start=2):
+            try:
+                rack, count = row["rack"], int(float(row["count"]))
+            except (KeyError, TypeError, ValueError):
+                raise InstanceError(
+                    f"horizon.existing_racks_csv: {path} line {k}: needs columns rack and count "
+                    "(an integer), as in a racks.csv written by `plan solve`"
+                ) from None
+            if count < 0:
+                raise InstanceError(
+                    f"horizon.existing_racks_csv: {path} line {k}: count {count} < 0"
+                )
+            if count:
+                fleet.setdefault(rack, []).append((count, year))
+    return fleet
+
+
+def _servable(inst: Instance, catalog: Catalog, systems: list[str]) -> dict[SystemTier, float]:
+    tok_s: dict[SystemTier, float] = {}
+    for system in systems:
+        curve = catalog.systems[system].curves[inst.workload]
+        for tier in inst.tiers:
+            rate = throughput_tok_s(curve, inst.tiers[tier].min_tok_s_per_user)
+            if rate is not None and rate > 0:
+                tok_s[system, tier] = rate
+    return tok_s
+
+
+def _tier_tables(inst: Instance, years: list[int], names: tuple[str, ...]):
+    """price (incl. input tokens, $M/Ttok), list price ($/Mtok) and demand (Ttok/yr) per
+    (tier, year, scenario), with the horizon's series and the scenarios' replacements."""
+    h, n = inst.horizon, len(years)
+    scenarios = dict(inst.scenarios or {})
+    price, list_price, demand = {}, {}, {}
+    for t, tier in inst.tiers.items():
+        ts = h.tiers.get(t) if h else None
+        base_price = expand(ts.price_usd_per_mtok if ts else None, n, tier.price_usd_per_mtok)
+        base_demand = expand(ts.demand_mtok_per_year if ts else None, n, tier.demand_mtok_per_year)
+        input_usd = tier.input_price_usd_per_mtok * tier.input_tokens_per_output_token
+        for s in names:
+            sc = scenarios.get(s)
+            dem, prices = base_demand, base_price
+            if sc and t in sc.demand_mtok_per_year:
+                dem = expand(sc.demand_mtok_per_year[t], n, None)
+            if sc and t in sc.price_usd_per_mtok:
+                prices = expand(sc.price_usd_per_mtok[t], n, None)
+            d_scale = sc.demand_scale.get(t, 1.0) if sc else 1.0
+            p_scale = sc.price_scale.get(t, 1.0) if sc else 1.0
+            for k, y in enumerate(years):
+                list_price[t, y, s] = prices[k] * p_scale
+                price[t, y, s] = (prices[k] + input_usd) * p_scale
+                if dem[k] is not None:
+                    demand[t, y, s] = dem[k] * d_scale / MTOK_PER_TTOK
+    return price, list_price, demand
+
+
+def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = None) -> PlanData:
+    """Derive the model's indexed numbers from a validated instance and catalog.
+
+    `base_dir` is the instance file's folder (for `horizon.existing_racks_csv`).
+    """
+    site, h = inst.site, inst.horizon
+    years = [h.start_year + k for k in range(h.years)] if h else [SINGLE_YEAR]
+    n = len(years)
+    systems = list(inst.systems or sorted(catalog.systems))
+    schedules = h.racks if h else {}
+    for rack in schedules:
+        if rack not in catalog.racks:
+            raise InstanceError(
+                f"horizon.racks.{rack}: unknown rack (catalog: {', '.join(catalog.racks)})"
+            )
+    fleet = _existing(inst, base_dir or Path("."))
+    for rack in fleet:
+        if rack not in catalog.racks:
+            raise InstanceError(
+                f"horizon.existing_racks_csv: unknown rack {rack} "
+                f"(catalog: {', '.join(catalog.racks)})"
+            )
+    used = {r for s in systems for r in catalog.systems[s].racks}
+    # every installed rack draws power and costs opex, whether or not a system uses it
+    racks = sorted(used | {r for r, items in fleet.items() if any(c for c, _ in items)})
+    tok_s = _servable(inst, catalog, systems)
+    served = {tier for _, tier in tok_s}
+    rate = site.discount_rate_frac
+    power = expand(h.site_power_mw if h else None, n, site.power_mw)
+    budget = expand(h.capex_budget_usd if h else None, n, site.capex_budget_usd)
+    elec = expand(h.electricity_usd_per_mwh if h else None, n, site.electricity_usd_per_mwh)
+    seconds = SECONDS_PER_HOUR * site.hours_per_year * site.utilisation_frac
+    mwh_per_mw = site.pue * site.hours_per_year * site.utilisation_frac
+
+    life: dict[str, int] = {}
+    for r in racks:
+        sched = schedules.get(r)
+        given = sched.lifetime_years if sched and sched.lifetime_years else None
+        life[r] = given or service_years(catalog.racks[r].lifetime_years)
+    in_service, retired, max_deliveries = {}, {}, {}
+    for r in racks:
+        sched = schedules.get(r)
+        for y in years:
+            in_service[r, y] = sum(c for c, yi in fleet.get(r, []) if yi <= y < yi + life[r])
+            retired[r, y] = sum(c for c, yi in fleet.get(r, []) if yi + life[r] == y)
+            if sched and sched.first_year is not None and y < sched.first_year:
+                max_deliveries[r, y] = 0
+            elif sched and sched.max_deliveries_per_year is not None:
+                max_deliveries[r, y] = sched.max_deliveries_per_year
+
+    names = tuple(inst.scenarios or ()) or (BASE_SCENARIO,)
+    price, list_price, demand = _tier_tables(inst, years, names)
+    return PlanData(
+        name=inst.name,
+        objective=inst.objective,
+        years=tuple(years),
+        scenarios=names,
+        shared_years=tuple(years if inst.stochastic.nonanticipativity == "all" else years[:1]),
+        probability=(
+            {s: sc.probability for s, sc in inst.scenarios.items()}
+            if inst.scenarios
+            else {BASE_SCENARIO: 1.0}
+        ),
+        discount={y: 1 / (1 + rate) ** k for k, y in enumerate(years)},
+        racks=tuple(racks),
+        systems=tuple(systems),
+        tiers=tuple(inst.tiers),
+        servable=tuple(tok_s),
+        pue=site.pue,
+        seconds_per_year=seconds,
+        site_power_mw={y: float(power[k]) for k, y in enumerate(years)},  # type: ignore[arg-type]
+        capex_budget_musd={
+            y: b / USD_PER_MUSD for y, b in zip(years, budget, strict=True) if b is not None
+        },
+        rack_power_mw={r: catalog.racks[r].power_kw / 1e3 for r in racks},
+        rack_capex_musd={r: catalog.racks[r].capex_usd / USD_PER_MUSD for r in racks},
+        rack_service_years=life,
+        rack_annuity_musd_per_year={
+            r: catalog.racks[r].capex_usd * capital_recovery_factor(rate, life[r]) / USD_PER_MUSD
+            for r in racks
+        },
+        rack_opex_musd_per_year={
+            r: catalog.racks[r].opex_usd_per_year / USD_PER_MUSD for r in racks
+        },
+        rack_energy_musd_per_year={
+            (r, y): catalog.racks[r].power_kw / 1e3 * mwh_per_mw * elec[k] / USD_PER_MUSD  # type: ignore[operator]
+            for r in racks
+            for k, y in enumerate(years)
+        },
+        existing_in_service=in_service,
+        existing_retired=retired,
+        rack_max_count={
+            r: lim.max_count
+            for r, lim in inst.racks.items()
+            if lim.max_count is not None and r in racks
+        },
+        max_deliveries=max_deliveries,
+        system_racks={(s, r): q for s in systems for r, q in catalog.systems[s].racks.items()},
+        system_power_mw={
+            s: sum(q * catalog.racks[r].power_kw / 1e3 for r, q in catalog.systems[s].racks.items())
+            for s in systems
+        },
+        tok_s=tok_s,
+        throughput_ttok_per_year={k: v * seconds / 1e12 for k, v in tok_s.items()},
+        price_musd_per_ttok=price,
+        list_price_usd_per_mtok=list_price,
+        demand_ttok_per_year=demand,
+        tier_fixed_share_frac={
+            t: x.power_share_frac for t, x in inst.tiers.items() if x.power_share_frac is not None
+        },
+        tier_min_share_frac={
+            t: x.min_power_share_frac
+            for t, x in inst.tiers.items()
+            if x.min_power_share_frac is not None
+        },
+        tier_max_share_frac={
+            t: x.max_power_share_frac
+            for t, x in inst.tiers.items()
+            if x.max_power_share_frac is not None
+        },
+        cvar_alpha_frac=inst.stochastic.cvar_alpha_frac,
+        cvar_weight_frac=inst.stochastic.cvar_weight_frac,
+        unservable={
+            t: _unservable_reason(inst, catalog, systems, t) for t in inst.tiers if t not in served
+        },
+    )
+
+
+def mean_scenario(data: PlanData) -> PlanData:
+    """The expected-value problem: one scenario with probability-weighted demand and price.
+
+    A forecast enters the mean only where every scenario has one for that tier and year.
+    """
+    price, list_price, demand = {}, {}, {}
+    for t in data.tiers:
+        for y in data.years:
+            key = (t, y, BASE_SCENARIO)
+            price[key] = sum(
+                p * data.price_musd_per_ttok[t, y, s] for s, p in data.probability.items()
+            )
+            list_price[key] = sum(
+                p * data.list_price_usd_per_mtok[t, y, s] for s, p in data.probability.items()
+            )
+            if all((t, y, s) in data.demand_ttok_per_year for s in data.scenarios):
+                demand[key] = sum(
+                    p * data.demand_ttok_per_year[t, y, s] for s, p in data.probability.items()
+                )
+    return replace(data, scenarios=(BASE_SCENARIO,), probability={BASE_SCENARIO: 1.0},
+                   price_musd_per_ttok=price, list_price_usd_per_mtok=list_price,
+                   demand_ttok_per_year=demand, cvar_weight_frac=0.0)  # fmt: skip
+
+
+def perfect_information(data: PlanData) -> PlanData:
+    """The wait-and-see problem: every scenario buys its own racks, knowing its future."""
+    return replace(data, shared_years=())

@@ -1,0 +1,55 @@
+"""The one planning model: PlanData -> pyo.ConcreteModel. No file reading, no solver calls.
+
+`build_model` reads like a table of contents: sets, parameters, decisions, expressions, one
+call per constraint family from the `FAMILIES` registry, then the objective.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from planner.inputs.data import PlanData
+from planner.model.components import (
+    STUDY_PARAMS,
+    add_expressions,
+    add_params,
+    add_sets,
+    add_variables,
+)
+from planner.model.families import FAMILIES
+from planner.model.objectives import add_least_capex_stage, add_objective
+
+
+def build_model(data: PlanData) -> pyo.ConcreteModel:
+    """Build the planning MILP over years x scenarios (units: MW, $M, Ttok)."""
+    m = pyo.ConcreteModel(name=data.name or "plan")
+    add_sets(m, data)
+    add_params(m, data)
+    add_variables(m)
+    add_expressions(m, data)
+    for family in FAMILIES:
+        if family.applies(data):
+            family.build(m)
+    add_objective(m, data)
+    if data.objective == "revenue":
+        add_least_capex_stage(m)
+    return m
+
+
+def update_params(m: pyo.ConcreteModel, data: PlanData) -> None:
+    """Load a structurally identical PlanData's numbers into the model's mutable parameters."""
+    for name in STUDY_PARAMS:
+        param, values = getattr(m, name), getattr(data, name)
+        if param.is_indexed():
+            for key, value in values.items():
+                param[key].set_value(value)
+        else:
+            param.set_value(values)
+    m.cost_per_token_lambda.set_value(0.0)
+    if data.has_cvar:
+        m.cvar_weight_frac.set_value(data.cvar_weight_frac)
+    if hasattr(m, "objective_floor_musd"):
+        m.objective_floor_musd.set_value(0.0)
+
+
+__all__ = ["FAMILIES", "STUDY_PARAMS", "build_model", "update_params"]

@@ -1,0 +1,168 @@
+"""Constraint families: one function each, whose docstring states the math and its domain.
+
+Every family holds for each year y and scenario s. Families on the fleet (power, budget,
+deliveries) hold per fleet state (y, o), one per shared year and one per scenario after, where
+owner[y, s] names the fleet state scenario s uses in year y (planner/model/components.py).
+`FAMILIES` lists them in the order docs/formulation.md presents them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+
+from planner.inputs.data import PlanData
+from planner.model.components import linear
+
+
+def add_rack_balance(m: pyo.ConcreteModel) -> None:
+    """Systems use no more racks than are in service.
+
+    for rack, y, s: sum_{(system, tier) in SERVABLE} system_racks[system, rack] * units[system, tier, y, s]
+                    <= racks_in_service[rack, y, owner[y, s]]
+    """
+
+    @m.Constraint(m.RACKS, m.YEARS, m.SCENARIOS, doc="units use racks in service")
+    def rack_balance(m, rack, year, scenario):
+        used = linear((n, m.units[sy, t, year, scenario]) for sy, t, n in m.rack_users[rack])
+        return used <= m.racks_in_service[rack, year, m.owner[year, scenario]]
+
+
+def add_power_envelope(m: pyo.ConcreteModel) -> None:
+    """Racks in service, times their power and the site PUE, fit the year's grid connection.
+
+    for (y, o) in FLEET: pue * sum_rack rack_power_mw[rack] * racks_in_service[rack, y, o] <= site_power_mw[y]
+    """
+
+    @m.Constraint(m.FLEET, doc="facility power within the year's envelope")
+    def power_envelope(m, year, o):
+        it_mw = sum(m.rack_power_mw[r] * m.racks_in_service[r, year, o] for r in m.RACKS)
+        return m.pue * it_mw <= m.site_power_mw[year]
+
+
+def add_capex_budget(m: pyo.ConcreteModel) -> None:
+    """Each year's purchases fit that year's budget.
+
+    for (y, o) in BUDGET_FLEET: sum_rack rack_capex_musd[rack] * racks_bought[rack, y, o] <= capex_budget_musd[y]
+    """
+
+    @m.Constraint(m.BUDGET_FLEET, doc="capex within the year's budget")
+    def capex_budget(m, year, o):
+        return m.capex_musd[year, o] <= m.capex_budget_musd[year]
+
+
+def add_supply_limit(m: pyo.ConcreteModel) -> None:
+    """At most `max_count` racks of a supply-limited type are bought over the whole plan.
+
+    for rack in LIMITED_RACKS, s in PATHS: sum_y racks_bought[rack, y, owner[y, s]] <= rack_max_count[rack]
+    """
+
+    @m.Constraint(m.LIMITED_RACKS, m.PATHS, doc="racks bought over the plan within supply")
+    def supply_limit(m, rack, scenario):
+        bought = sum(m.racks_bought[rack, y, m.owner[y, scenario]] for y in m.YEARS)
+        return bought <= m.rack_max_count[rack]
+
+
+def add_delivery_limit(m: pyo.ConcreteModel) -> None:
+    """Deliveries per year are limited; none before a rack's first year.
+
+    for (rack, y, o) in DELIVERY_FLEET: racks_bought[rack, y, o] <= max_deliveries[rack, y]
+    """
+
+    @m.Constraint(m.DELIVERY_FLEET, doc="deliveries within the year's limit")
+    def delivery_limit(m, rack, year, o):
+        return m.racks_bought[rack, year, o] <= m.max_deliveries[rack, year]
+
+
+def add_tier_capacity(m: pyo.ConcreteModel) -> None:
+    """Tokens sold are produced by the units serving the tier.
+
+    for tier, y, s: sold_ttok_per_year[tier, y, s]
+                    <= sum_{(system, tier) in SERVABLE} throughput_ttok_per_year[system, tier] * units[system, tier, y, s]
+    """
+
+    @m.Constraint(m.TIERS, m.YEARS, m.SCENARIOS, doc="tokens sold within capacity")
+    def tier_capacity(m, tier, year, scenario):
+        made = [(-m.throughput_ttok_per_year[sy, tier], m.units[sy, tier, year, scenario])
+                for sy in m.tier_servers[tier]]  # fmt: skip
+        return linear([(1.0, m.sold_ttok_per_year[tier, year, scenario]), *made]) <= 0
+
+
+def add_demand_limit(m: pyo.ConcreteModel) -> None:
+    """Tokens sold within the forecast.
+
+    for (tier, y, s) in DEMAND: sold_ttok_per_year[tier, y, s] <= demand_ttok_per_year[tier, y, s]
+    """
+
+    @m.Constraint(m.DEMAND, doc="tokens sold within the forecast")
+    def demand_limit(m, tier, year, scenario):
+        return (
+            m.sold_ttok_per_year[tier, year, scenario]
+            <= m.demand_ttok_per_year[tier, year, scenario]
+        )
+
+
+def add_forecast_served(m: pyo.ConcreteModel) -> None:
+    """Every forecast is served in full (cost_per_token objective only).
+
+    for (tier, y, s) in DEMAND: sold_ttok_per_year[tier, y, s] >= demand_ttok_per_year[tier, y, s]
+    """
+
+    @m.Constraint(m.DEMAND, doc="forecast served in full")
+    def forecast_served(m, tier, year, scenario):
+        return (
+            m.sold_ttok_per_year[tier, year, scenario]
+            >= m.demand_ttok_per_year[tier, year, scenario]
+        )
+
+
+def add_tier_power_share(m: pyo.ConcreteModel) -> None:
+    """A tier's facility power is a fixed, minimum or maximum share of the year's site power.
+
+    for tier in FIXED_SHARE_TIERS, y, s: tier_power_mw[tier, y, s] == tier_fixed_share_frac[tier] * site_power_mw[y]
+    for tier in MIN_SHARE_TIERS, y, s:   tier_power_mw[tier, y, s] >= tier_min_share_frac[tier] * site_power_mw[y]
+    for tier in MAX_SHARE_TIERS, y, s:   tier_power_mw[tier, y, s] <= tier_max_share_frac[tier] * site_power_mw[y]
+    where tier_power_mw[tier, y, s] = pue * sum_{(system, tier) in SERVABLE} system_power_mw[system] * units[system, tier, y, s]
+    """
+    ys = (m.YEARS, m.SCENARIOS)
+    m.tier_power_share_fixed = pyo.Constraint(m.FIXED_SHARE_TIERS, *ys, doc="tier power is its fixed share",
+        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] == m.tier_fixed_share_frac[t] * m.site_power_mw[y])  # fmt: skip
+    m.tier_power_share_min = pyo.Constraint(m.MIN_SHARE_TIERS, *ys, doc="tier power at least its minimum share",
+        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] >= m.tier_min_share_frac[t] * m.site_power_mw[y])  # fmt: skip
+    m.tier_power_share_max = pyo.Constraint(m.MAX_SHARE_TIERS, *ys, doc="tier power at most its maximum share",
+        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] <= m.tier_max_share_frac[t] * m.site_power_mw[y])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Family:
+    """A constraint family: its builder, the Pyomo components it adds, and when it applies."""
+
+    name: str
+    build: Callable[[pyo.ConcreteModel], None]
+    components: tuple[str, ...]
+    applies: Callable[[PlanData], bool] = lambda d: True
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("rack_balance", add_rack_balance, ("rack_balance",)),
+    Family("power_envelope", add_power_envelope, ("power_envelope",)),
+    Family("capex_budget", add_capex_budget, ("capex_budget",)),
+    Family("supply_limit", add_supply_limit, ("supply_limit",)),
+    Family("delivery_limit", add_delivery_limit, ("delivery_limit",)),
+    Family("tier_capacity", add_tier_capacity, ("tier_capacity",)),
+    Family("demand_limit", add_demand_limit, ("demand_limit",)),
+    Family(
+        "forecast_served",
+        add_forecast_served,
+        ("forecast_served",),
+        applies=lambda d: d.must_serve_forecasts,
+    ),  # fmt: skip
+    Family(
+        "tier_power_share",
+        add_tier_power_share,
+        ("tier_power_share_fixed", "tier_power_share_min", "tier_power_share_max"),
+    ),  # fmt: skip
+)
+"""The constraint families in the order docs/formulation.md presents them."""

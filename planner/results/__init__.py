@@ -1,0 +1,1 @@
+"""Results: solved model -> tidy DataFrames (`tables`), checks, files."""

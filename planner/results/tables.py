@@ -1,0 +1,286 @@
+"""Solved model -> tidy DataFrames with fixed, unit-suffixed columns, for every plan kind.
+
+The tables are computed once, per year and scenario (`build_schedule`, `tiers_by_year`,
+`allocation_by_year`, `summary_by_year`, `scenarios`); a single-year plan's `racks`, `tiers` and
+`allocation` are the same rows without the year and scenario columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD, PlanData
+from planner.instance import Instance
+from planner.solver.stochastic import StochasticValues, cvar, objective_musd
+from planner.solver.strategies import PlanSolve
+
+SUMMARY_COLUMNS = [
+    "instance", "objective", "status", "objective_value", "revenue_usd_per_year",
+    "cost_usd_per_year", "profit_usd_per_year", "capex_usd", "it_power_mw",
+    "facility_power_mw", "tok_s", "mtok_per_year", "cost_usd_per_mtok", "mip_gap_frac", "solve_s",
+]  # fmt: skip
+RACK_COLUMNS = ["rack", "count", "power_kw_each", "facility_power_mw", "capex_usd"]
+TIER_COLUMNS = [
+    "tier", "price_usd_per_mtok", "min_tok_s_per_user", "facility_power_mw", "power_share_frac",
+    "tok_s", "mtok_per_year", "demand_mtok_per_year", "revenue_usd_per_year",
+]  # fmt: skip
+ALLOCATION_COLUMNS = ["system", "tier", "units", "facility_power_mw", "tok_s", "mtok_per_year"]
+SCHEDULE_COLUMNS = ["year", "rack", "bought", "retired", "in_service", "capex_usd", "scenario"]
+TIERS_BY_YEAR_COLUMNS = ["year", *TIER_COLUMNS, "scenario"]
+ALLOCATION_BY_YEAR_COLUMNS = ["year", *ALLOCATION_COLUMNS, "scenario"]
+SUMMARY_BY_YEAR_COLUMNS = [
+    "year", "site_power_mw", "facility_power_mw", "revenue_usd", "cost_usd", "profit_usd",
+    "capex_usd", "mtok", "discount_factor", "scenario",
+]  # fmt: skip
+SCENARIO_COLUMNS = [
+    "scenario", "probability", "npv_profit_usd", "npv_revenue_usd", "pv_cost_usd", "pv_capex_usd",
+    "mtok", "binding",
+]  # fmt: skip
+STOCHASTIC_COLUMNS = [
+    "instance", "objective", "status", "nonanticipativity", "expected_value_usd", "cvar_usd",
+    "objective_value", "vss_usd", "evpi_usd", "eev_usd", "wait_and_see_usd", "note",
+]  # fmt: skip
+FLEET_FAMILIES = ("power_envelope", "capex_budget", "delivery_limit")
+"""Rows indexed (..., year, owner): they belong to every scenario using that fleet state."""
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Every result table of one plan; `files` picks those its plan kind writes."""
+
+    summary: pd.DataFrame
+    racks: pd.DataFrame
+    """Racks bought over the plan (the first scenario's purchases when there are several)."""
+    schedule: pd.DataFrame
+    tiers_by_year: pd.DataFrame
+    allocation_by_year: pd.DataFrame
+    summary_by_year: pd.DataFrame
+    scenarios: pd.DataFrame
+    stochastic: pd.DataFrame | None
+
+    @property
+    def tiers(self) -> pd.DataFrame:
+        """The tier table of a single-year plan (no year and scenario columns)."""
+        return self.tiers_by_year[TIER_COLUMNS].reset_index(drop=True)
+
+    @property
+    def allocation(self) -> pd.DataFrame:
+        """The allocation table of a single-year plan (no year and scenario columns)."""
+        return self.allocation_by_year[ALLOCATION_COLUMNS].reset_index(drop=True)
+
+    def files(self, multi_period: bool) -> dict[str, pd.DataFrame]:
+        """CSV name -> frame: the single-year contract, or the per-year/per-scenario tables."""
+        if not multi_period:
+            return {"summary": self.summary, "racks": self.racks, "tiers": self.tiers,
+                    "allocation": self.allocation}  # fmt: skip
+        frames = {"summary": self.summary, "build_schedule": self.schedule,
+                  "tiers_by_year": self.tiers_by_year, "allocation_by_year": self.allocation_by_year,
+                  "summary_by_year": self.summary_by_year, "scenarios": self.scenarios}  # fmt: skip
+        if self.stochastic is not None:
+            frames["stochastic"] = self.stochastic
+        return frames
+
+
+def _v(x: object) -> float:
+    """Solver value with round-off noise around zero removed."""
+    v = float(pyo.value(x))
+    return 0.0 if abs(v) < 1e-9 else v
+
+
+def delivered_ttok(sold: float, sales_count: bool, capacity: float, demand: float | None) -> float:
+    """Tokens a tier delivers in a year.
+
+    When sales count (the tier earns money, or every forecast must be served) this is the
+    model's `sold_ttok_per_year`. A zero-price tier (free) leaves that variable without a
+    reason to rise, so it is reported as what the tier's capacity serves, up to its forecast:
+    the tokens the free users actually get.
+    """
+    if sales_count:
+        return sold
+    return capacity if demand is None else min(capacity, demand)
+
+
+def _schedule(m: pyo.ConcreteModel, d: PlanData) -> list[dict]:
+    rows = []
+    for s in d.scenarios:
+        for y in d.years:
+            for r in d.racks:
+                bought = round(_v(m.racks_bought[r, y, m.owner[y, s]]))
+                life = d.rack_service_years[r]
+                retired = d.existing_retired[r, y]
+                if y - life in d.years:
+                    retired += round(_v(m.racks_bought[r, y - life, m.owner[y - life, s]]))
+                rows.append({"year": y, "rack": r, "bought": bought, "retired": retired,
+                             "in_service": round(_v(m.racks_in_service[r, y, m.owner[y, s]])),
+                             "capex_usd": bought * d.rack_capex_musd[r] * USD_PER_MUSD, "scenario": s})  # fmt: skip
+    return rows
+
+
+def _rack_list(schedule: pd.DataFrame, d: PlanData) -> pd.DataFrame:
+    first = schedule[schedule["scenario"] == d.scenarios[0]]
+    bought = first.groupby("rack", sort=False)[["bought", "capex_usd"]].sum()
+    rows = [{"rack": r, "count": int(bought.at[r, "bought"]), "power_kw_each": d.rack_power_mw[r] * 1e3,
+             "facility_power_mw": int(bought.at[r, "bought"]) * d.rack_power_mw[r] * d.pue,
+             "capex_usd": float(bought.at[r, "capex_usd"])} for r in d.racks]  # fmt: skip
+    return pd.DataFrame(rows, columns=RACK_COLUMNS)
+
+
+def binding_by_scenario(m: pyo.ConcreteModel, d: PlanData) -> dict[str, str]:
+    """Scenario -> inequality families with a row at zero slack in that scenario, in one pass.
+
+    A row indexed by scenario belongs to it; a fleet row indexed (..., year, owner) belongs to
+    every scenario that uses that fleet state.
+    """
+    users: dict[tuple, list[str]] = {}
+    for (y, s), o in m.owner.items():
+        users.setdefault((y, o), []).append(s)
+    found: dict[str, list[str]] = {s: [] for s in d.scenarios}
+    for con in m.component_objects(pyo.Constraint, active=True):
+        fleet_row = con.local_name in FLEET_FAMILIES
+        for index, row in con.items():
+            if not isinstance(index, tuple) or row.has_ub() == row.has_lb():
+                continue
+            scenarios = users.get(index[-2:], []) if fleet_row else [index[-1]]
+            scenarios = [s for s in scenarios if s in found]
+            if all(con.name in found[s] for s in scenarios):
+                continue
+            body = pyo.value(row.body)
+            bound = pyo.value(row.upper if row.has_ub() else row.lower)
+            if abs(bound - body) <= 1e-6 * max(1, abs(body)):
+                for s in scenarios:
+                    if con.name not in found[s]:
+                        found[s].append(con.name)
+    return {s: " ".join(names) for s, names in found.items()}
+
+
+def _year_rows(m, d: PlanData, inst: Instance, y: int, s: str, tiers, alloc, by_year) -> None:
+    """The tier, allocation and summary rows of one year in one scenario."""
+    capacity = {t: sum(_v(m.units[sy, t, y, s]) * d.throughput_ttok_per_year[sy, t]
+                       for sy in m.tier_servers[t]) for t in d.tiers}  # fmt: skip
+    served = {t: delivered_ttok(_v(m.sold_ttok_per_year[t, y, s]),
+                                d.price_musd_per_ttok[t, y, s] > 0 or d.must_serve_forecasts,
+                                capacity[t], d.demand_ttok_per_year.get((t, y, s)))
+              for t in d.tiers}  # fmt: skip
+    power = dict.fromkeys(d.tiers, 0.0)
+    tok_s = dict.fromkeys(d.tiers, 0.0)
+    for sy, t in d.servable:
+        u = _v(m.units[sy, t, y, s])
+        if u <= 0:
+            continue
+        share = u * d.throughput_ttok_per_year[sy, t] / capacity[t]
+        row = {"year": y, "system": sy, "tier": t, "units": u, "scenario": s,
+               "facility_power_mw": u * d.system_power_mw[sy] * d.pue, "tok_s": u * d.tok_s[sy, t],
+               "mtok_per_year": served[t] * share * MTOK_PER_TTOK}  # fmt: skip
+        power[t] += row["facility_power_mw"]
+        tok_s[t] += row["tok_s"]
+        alloc.append(row)
+    for t in d.tiers:
+        mtok = served[t] * MTOK_PER_TTOK
+        dem = d.demand_ttok_per_year.get((t, y, s))
+        tiers.append({"year": y, "tier": t, "price_usd_per_mtok": d.list_price_usd_per_mtok[t, y, s],
+                      "min_tok_s_per_user": inst.tiers[t].min_tok_s_per_user,
+                      "facility_power_mw": power[t], "power_share_frac": power[t] / d.site_power_mw[y],
+                      "tok_s": tok_s[t], "mtok_per_year": mtok,
+                      "demand_mtok_per_year": None if dem is None else dem * MTOK_PER_TTOK,
+                      "revenue_usd_per_year": mtok * d.price_musd_per_ttok[t, y, s], "scenario": s})  # fmt: skip
+    o = m.owner[y, s]
+    revenue = sum(served[t] * d.price_musd_per_ttok[t, y, s] for t in d.tiers) * USD_PER_MUSD
+    cost = _v(m.cost_musd[y, s]) * USD_PER_MUSD
+    it_mw = sum(d.rack_power_mw[r] * _v(m.racks_in_service[r, y, o]) for r in d.racks)
+    by_year.append({"year": y, "site_power_mw": d.site_power_mw[y], "facility_power_mw": d.pue * it_mw,
+                    "revenue_usd": revenue, "cost_usd": cost, "profit_usd": revenue - cost,
+                    "capex_usd": _v(m.capex_musd[y, o]) * USD_PER_MUSD,
+                    "mtok": sum(served.values()) * MTOK_PER_TTOK, "discount_factor": d.discount[y],
+                    "scenario": s})  # fmt: skip
+
+
+def _stochastic(inst: Instance, report, values: StochasticValues | None, expected_usd, cvar_usd):
+    row = {"instance": inst.name, "objective": inst.objective, "status": str(report.status),
+           "nonanticipativity": inst.stochastic.nonanticipativity,
+           "expected_value_usd": expected_usd, "cvar_usd": cvar_usd}  # fmt: skip
+    if values is not None:
+        row.update(objective_value=values.rp, vss_usd=values.vss, evpi_usd=values.evpi,
+                   eev_usd=values.eev, wait_and_see_usd=values.wait_and_see, note=values.note)  # fmt: skip
+    return pd.DataFrame([row], columns=STOCHASTIC_COLUMNS)
+
+
+def build_tables(
+    m: pyo.ConcreteModel,
+    d: PlanData,
+    inst: Instance,
+    solved: PlanSolve,
+    values: StochasticValues | None = None,
+) -> Tables:
+    """Tables of a solved plan; with no solution, the summary row alone (status, no numbers)."""
+    report = solved.report
+    summary = dict.fromkeys(SUMMARY_COLUMNS)
+    summary.update(instance=inst.name, objective=inst.objective, status=str(report.status),
+                   mip_gap_frac=report.mip_gap_frac, solve_s=round(report.solve_s, 3))  # fmt: skip
+    if not report.status.has_solution:
+        empty = [pd.DataFrame(columns=c) for c in (RACK_COLUMNS, SCHEDULE_COLUMNS,
+                 TIERS_BY_YEAR_COLUMNS, ALLOCATION_BY_YEAR_COLUMNS, SUMMARY_BY_YEAR_COLUMNS,
+                 SCENARIO_COLUMNS)]  # fmt: skip
+        stochastic = _stochastic(inst, report, values, None, None) if inst.scenarios else None
+        return Tables(pd.DataFrame([summary], columns=SUMMARY_COLUMNS), *empty, stochastic)
+    tiers: list[dict] = []
+    alloc: list[dict] = []
+    by_year: list[dict] = []
+    for s in d.scenarios:
+        for y in d.years:
+            _year_rows(m, d, inst, y, s, tiers, alloc, by_year)
+    sby = pd.DataFrame(by_year, columns=SUMMARY_BY_YEAR_COLUMNS)
+    binding = binding_by_scenario(m, d)
+    scen = []
+    for s in d.scenarios:
+        mine = sby[sby["scenario"] == s]
+        scen.append({"scenario": s, "probability": d.probability[s],
+                     "npv_profit_usd": float((mine["discount_factor"] * mine["profit_usd"]).sum()),
+                     "npv_revenue_usd": float((mine["discount_factor"] * mine["revenue_usd"]).sum()),
+                     "pv_cost_usd": float((mine["discount_factor"] * mine["cost_usd"]).sum()),
+                     "pv_capex_usd": _v(m.pv_capex_musd[s]) * USD_PER_MUSD,
+                     "mtok": float(mine["mtok"].sum()), "binding": binding[s]})  # fmt: skip
+    scenarios = pd.DataFrame(scen, columns=SCENARIO_COLUMNS)
+    p = sby["scenario"].map(d.probability)
+    n = len(d.years)
+    pv_cost = float((p * sby["discount_factor"] * sby["cost_usd"]).sum())
+    pv_mtok = float((p * sby["discount_factor"] * sby["mtok"]).sum())
+    npv = scenarios.set_index("scenario")[
+        "npv_revenue_usd" if inst.objective == "revenue" else "npv_profit_usd"
+    ]
+    expected = float((scenarios["probability"] * npv.values).sum())
+    cvar_usd = cvar(npv.to_dict(), d.probability, d.cvar_alpha_frac) if inst.scenarios else None
+    objective_value = {
+        "cost_per_token": pv_cost / pv_mtok if pv_mtok > 0 else None,
+        "revenue": objective_musd(m, d) * USD_PER_MUSD if d.has_cvar else expected,
+        "profit": objective_musd(m, d) * USD_PER_MUSD if d.has_cvar else expected,
+    }[inst.objective]
+    last = sby[sby["year"] == d.years[-1]]
+    summary.update(
+        objective_value=objective_value,
+        revenue_usd_per_year=float((p * sby["revenue_usd"]).sum() / n),
+        cost_usd_per_year=float((p * sby["cost_usd"]).sum() / n),
+        profit_usd_per_year=float((p * sby["profit_usd"]).sum() / n),
+        capex_usd=float((p * sby["capex_usd"]).sum()),
+        facility_power_mw=float((last["scenario"].map(d.probability) * last["facility_power_mw"]).sum()),
+        mtok_per_year=float((p * sby["mtok"]).sum() / n),
+        cost_usd_per_mtok=pv_cost / pv_mtok if pv_mtok > 0 else None,
+    )  # fmt: skip
+    summary["it_power_mw"] = summary["facility_power_mw"] / d.pue
+    tier_frame = pd.DataFrame(tiers, columns=TIERS_BY_YEAR_COLUMNS)
+    summary["tok_s"] = float(
+        (tier_frame["scenario"].map(d.probability) * tier_frame["tok_s"]).sum() / n
+    )
+    schedule = pd.DataFrame(_schedule(m, d), columns=SCHEDULE_COLUMNS)
+    return Tables(
+        pd.DataFrame([summary], columns=SUMMARY_COLUMNS),
+        _rack_list(schedule, d),
+        schedule,
+        tier_frame,
+        pd.DataFrame(alloc, columns=ALLOCATION_BY_YEAR_COLUMNS),
+        sby,
+        scenarios,
+        _stochastic(inst, report, values, expected, cvar_usd) if inst.scenarios else None,
+    )

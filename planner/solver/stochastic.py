@@ -1,0 +1,139 @@
+"""The value of the stochastic solution (VSS) and of perfect information (EVPI).
+
+With RP the optimum of the stochastic plan (the recourse problem), in the units of the
+objective (expected or risk-adjusted NPV in $, or levelised $/Mtok for cost_per_token):
+- EEV: the shared purchases of the mean-value plan (one scenario with probability-weighted
+  demand and prices) fixed in the RP model, everything else re-optimised in every scenario.
+  VSS = RP - EEV.
+- WS (wait and see): the same objective with each scenario buying its own racks after its
+  future is known (nonanticipativity dropped), solved as one model. EVPI = WS - RP.
+Signs flip for cost_per_token (a minimisation), so both are >= 0: the EEV plan is feasible for
+RP and the wait-and-see problem relaxes RP (up to the MIP gap). For cost per token, WS is the
+ratio of expectations, E[PV cost] / E[PV tokens], of the wait-and-see plans, not the mean of
+each scenario's own ratio (which can exceed RP).
+
+Extra solves: the mean-value model (one scenario, small), EEV on the RP model itself (bounds
+changed, then restored), and the wait-and-see model. All share the run's deadline.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+
+from planner.inputs.data import (
+    OBJECTIVE_USD_PER_MODEL_UNIT,
+    PlanData,
+    mean_scenario,
+    perfect_information,
+)
+from planner.model import build_model
+from planner.solver.highs import SolveSettings, SolveStatus
+from planner.solver.strategies import Deadline, PlanSolve, restore, snapshot, solve_plan
+
+
+@dataclass(frozen=True)
+class StochasticValues:
+    """RP, VSS, EVPI, EEV and WS in objective units ($ or $/Mtok); None where not computed."""
+
+    rp: float | None
+    """The stochastic plan's objective (risk-adjusted when CVaR is weighed)."""
+    vss: float | None
+    evpi: float | None
+    eev: float | None
+    wait_and_see: float | None
+    note: str = ""
+    """Why a value is missing (time limit, no plan), empty when all were computed."""
+
+
+def objective_of(m: pyo.ConcreteModel, data: PlanData, solved: PlanSolve) -> float | None:
+    """The solved model's objective in user units: $ (NPV) or $/Mtok (cost per token)."""
+    if not solved.report.status.has_solution:
+        return None
+    if data.objective == "cost_per_token":
+        return solved.report.objective_value
+    return objective_musd(m, data) * OBJECTIVE_USD_PER_MODEL_UNIT[data.objective]
+
+
+def cvar(values: dict[str, float], probability: dict[str, float], alpha: float) -> float:
+    """CVaR_alpha of a discrete outcome (the mean of its worst 1 - alpha by probability):
+    max over eta of eta - E[(eta - X)+] / (1 - alpha); the maximum is at an outcome."""
+    return max(
+        eta - sum(p * max(eta - values[s], 0.0) for s, p in probability.items()) / (1 - alpha)
+        for eta in values.values()
+    )
+
+
+def objective_musd(m: pyo.ConcreteModel, data: PlanData) -> float:
+    """(1 - w) E[NPV] + w CVaR(NPV), $M, computed from each scenario's NPV at the plan."""
+    npv = m.npv_revenue_musd if data.objective == "revenue" else m.npv_profit_musd
+    values = {s: pyo.value(npv[s]) for s in data.scenarios}
+    expected = sum(data.probability[s] * v for s, v in values.items())
+    if not data.has_cvar:
+        return expected
+    w = data.cvar_weight_frac
+    return (1 - w) * expected + w * cvar(values, data.probability, data.cvar_alpha_frac)
+
+
+def _solve_data(data: PlanData, settings: SolveSettings, deadline: Deadline):
+    m = build_model(data)
+    return m, solve_plan(m, data, settings, deadline=deadline)
+
+
+def _eev(
+    m, data: PlanData, settings: SolveSettings, deadline: Deadline
+) -> tuple[float | None, str]:
+    """Fix the mean-value plan's shared purchases in the RP model, re-solve, restore."""
+    mean_data = mean_scenario(data)
+    mean_m, mean = _solve_data(mean_data, settings, deadline)
+    if not mean.report.status.has_solution:
+        return None, f"the mean-value problem has no plan ({mean.report.status})"
+    first = mean_data.scenarios[0]
+    kept = snapshot(m)
+    fixed = []
+    for rack in data.racks:
+        for year in data.shared_years:
+            var = m.racks_bought[rack, year, m.owner[year, data.scenarios[0]]]
+            var.fix(round(pyo.value(mean_m.racks_bought[rack, year, first])))
+            fixed.append(var)
+    solved = solve_plan(m, data, settings, deadline=deadline)
+    value = objective_of(m, data, solved)
+    for var in fixed:
+        var.unfix()
+    restore(m, kept)
+    if value is None and solved.report.status == SolveStatus.INFEASIBLE:
+        sign = -1.0 if data.objective == "cost_per_token" else 1.0
+        return -sign * math.inf, "the mean-value plan cannot run in some scenario"
+    if value is None:
+        return None, f"EEV: {solved.report.status}"
+    return value, ""
+
+
+def stochastic_values(
+    m: pyo.ConcreteModel, data: PlanData, rp: PlanSolve, settings: SolveSettings, deadline: Deadline
+) -> StochasticValues:
+    """VSS and EVPI around the solved recourse problem `m` (its plan is left as it was)."""
+    sign = -1.0 if data.objective == "cost_per_token" else 1.0
+    rp_value = objective_of(m, data, rp)
+    notes = []
+    eev, ws = None, None
+    if rp_value is not None and not deadline.expired:
+        eev, note = _eev(m, data, settings, deadline)
+        notes.append(note)
+    if rp_value is not None and not deadline.expired:
+        ws_m, ws_solved = _solve_data(perfect_information(data), settings, deadline)
+        ws = objective_of(ws_m, data, ws_solved)
+        if ws is None:
+            notes.append(f"wait-and-see: {ws_solved.report.status}")
+        elif sign * (ws - rp_value) < 0:  # within the MIP gap: RP's plan is feasible for WS
+            ws = rp_value
+    if deadline.expired and (eev is None or ws is None):
+        notes.append("time limit reached before VSS and EVPI were computed")
+    if eev is not None and rp_value is not None and sign * (rp_value - eev) < 0:
+        notes.append("the mean-value plan did as well as the stochastic plan within the MIP gap")
+        eev = rp_value
+    vss = None if rp_value is None or eev is None else sign * (rp_value - eev)
+    evpi = None if rp_value is None or ws is None else sign * (ws - rp_value)
+    return StochasticValues(rp_value, vss, evpi, eev, ws, "; ".join(n for n in notes if n))

@@ -1,0 +1,227 @@
+"""How each objective is solved, composed from `highs.solve_model` calls on one model.
+
+- revenue: maximise (expected, risk-adjusted) revenue, then, on the same model, the least
+  expected PV of capex that keeps it.
+- profit: one MILP.
+- cost_per_token: Dinkelbach iterations of MILPs on  min cost - lambda x tokens.
+- With CVaR, a last pass fixes the purchases and maximises the expected NPV, so that every
+  scenario's sales are the best it can do with the racks bought (CVaR alone ignores the
+  better scenarios); no scenario's NPV falls, so the blended objective does not fall either.
+
+`Deadline` is the run's one time budget: every solve of the run (stages, Dinkelbach steps,
+VSS and EVPI solves) gets what is left of it, and a run out of time returns its best plan.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+
+import pyomo.environ as pyo
+
+from planner.inputs.data import PlanData
+from planner.solver.highs import (
+    Highs,
+    SolveReport,
+    SolveSettings,
+    SolveStatus,
+    make_solver,
+    solve_model,
+)
+
+DINKELBACH_MAX_ITERATIONS = 50
+DINKELBACH_TOL = 1e-9
+MIN_SOLVE_S = 0.01
+
+
+@dataclass
+class Deadline:
+    """One time budget for a whole run, however many solves it takes."""
+
+    limit_s: float | None
+    start: float = field(default_factory=time.perf_counter)
+
+    @classmethod
+    def of(cls, settings: SolveSettings) -> Deadline:
+        return cls(settings.time_limit_s)
+
+    def left_s(self) -> float | None:
+        if self.limit_s is None:
+            return None
+        return self.limit_s - (time.perf_counter() - self.start)
+
+    @property
+    def expired(self) -> bool:
+        left = self.left_s()
+        return left is not None and left <= MIN_SOLVE_S
+
+    def settings(self, settings: SolveSettings) -> SolveSettings:
+        """`settings` with the time limit set to what is left of the budget."""
+        left = self.left_s()
+        return settings if left is None else replace(settings, time_limit_s=max(left, MIN_SOLVE_S))
+
+
+@dataclass(frozen=True)
+class DinkelbachStep:
+    """One Dinkelbach iteration: the ratio tried, and the MILP's cost, tokens and value."""
+
+    iteration: int
+    lambda_usd_per_mtok: float
+    cost_musd_per_year: float
+    sold_ttok_per_year: float
+    step_objective_musd: float
+    status: SolveStatus
+
+
+@dataclass(frozen=True)
+class PlanSolve:
+    """The report users see, plus the per-stage detail."""
+
+    report: SolveReport
+    stages: tuple[SolveReport, ...]
+    dinkelbach: tuple[DinkelbachStep, ...] = ()
+
+
+def floor_scale_musd(value_musd: float) -> float:
+    """Power of ten at or below |value| (at least 1): the floor row's bound is in [1, 10)."""
+    return 10.0 ** max(0, math.floor(math.log10(max(abs(value_musd), 1.0))))
+
+
+def snapshot(m: pyo.ConcreteModel) -> dict[int, float | None]:
+    """Every variable's value, to restore after a solve that must not change the plan."""
+    return {id(v): v.value for v in m.component_data_objects(pyo.Var)}
+
+
+def restore(m: pyo.ConcreteModel, values: dict[int, float | None]) -> None:
+    for v in m.component_data_objects(pyo.Var):
+        v.set_value(values[id(v)], skip_validation=True)
+
+
+def _merged(first: SolveReport, stages: list[SolveReport], value: float | None) -> SolveReport:
+    """One report for several solves: optimal only if every stage was; times and warnings add."""
+    worst = first.status
+    if first.status.has_solution and any(s.status != SolveStatus.OPTIMAL for s in stages):
+        worst = SolveStatus.FEASIBLE
+    return replace(first, status=worst, objective_value=value,
+                   solve_s=sum(s.solve_s for s in stages),
+                   warnings=tuple(w for s in stages for w in s.warnings))  # fmt: skip
+
+
+def _least_capex(m, settings, solver, deadline, stages: list[SolveReport]) -> None:
+    """Stage 2 of revenue: keep the stage-1 objective, buy the least expected PV of capex."""
+    value = pyo.value(m.objective)
+    kept = snapshot(m)
+    m.objective_floor_musd.set_value(value)
+    m.objective_floor_scale_musd.set_value(floor_scale_musd(value))
+    m.objective.deactivate()
+    m.objective_floor.activate()
+    m.least_capex.activate()
+    second = solve_model(m, deadline.settings(settings), solver)
+    m.least_capex.deactivate()
+    m.objective_floor.deactivate()
+    m.objective.activate()
+    stages.append(second)
+    if not second.status.has_solution:
+        restore(m, kept)
+
+
+def _sales_pass(m, data, settings, solver, deadline, stages: list[SolveReport]) -> None:
+    """With CVaR: purchases fixed, maximise the expected NPV (each scenario's best sales)."""
+    kept = snapshot(m)
+    bought = [v for v in m.racks_bought.values() if not v.fixed]
+    for v in bought:
+        v.fix(round(v.value or 0.0))
+    m.cvar_weight_frac.set_value(0.0)
+    third = solve_model(m, deadline.settings(settings), solver)
+    m.cvar_weight_frac.set_value(data.cvar_weight_frac)
+    for v in bought:
+        v.unfix()
+    stages.append(third)
+    if not third.status.has_solution:
+        restore(m, kept)
+
+
+def solve_max(
+    m: pyo.ConcreteModel, data: PlanData, settings: SolveSettings, solver: Highs, deadline: Deadline
+) -> PlanSolve:
+    """revenue and profit: the objective, the least-capex stage (revenue), the sales pass (CVaR)."""
+    first = solve_model(m, deadline.settings(settings), solver)
+    stages = [first]
+    if not first.status.has_solution:
+        return PlanSolve(report=first, stages=(first,))
+    value = pyo.value(m.objective)
+    if data.objective == "revenue" and not deadline.expired:
+        _least_capex(m, settings, solver, deadline, stages)
+    if data.has_cvar and not deadline.expired:
+        _sales_pass(m, data, settings, solver, deadline, stages)
+    report = _merged(first, stages, value)
+    return PlanSolve(report=report, stages=tuple(stages))
+
+
+def solve_cost_per_token(
+    m: pyo.ConcreteModel, data: PlanData, settings: SolveSettings, solver: Highs, deadline: Deadline
+) -> PlanSolve:
+    """Dinkelbach: lambda_{k+1} = cost(x_k) / tokens(x_k) until min cost - lambda tokens = 0.
+
+    Cost and tokens are expected present values (for one year and one scenario: the year's).
+    Starting at lambda = 0 gives the cheapest plan serving every forecast; each step then finds
+    a plan whose ratio is strictly lower, or proves none exists (step optimum >= 0). Reported
+    objective: the optimal ratio in $/Mtok ($M per Ttok). Out of time, the last plan is kept
+    with status feasible.
+    """
+    steps: list[DinkelbachStep] = []
+    stages: list[SolveReport] = []
+    ratio, converged = 0.0, False
+    probability = {s: pyo.value(m.probability[s]) for s in m.SCENARIOS}
+    for iteration in range(1, DINKELBACH_MAX_ITERATIONS + 1):
+        if steps and deadline.expired:
+            break
+        m.cost_per_token_lambda.set_value(ratio)
+        report = solve_model(m, deadline.settings(settings), solver)
+        stages.append(report)
+        if not report.status.has_solution:
+            if steps:  # keep the best plan found so far, at the last accepted ratio
+                break
+            return PlanSolve(report=report, stages=tuple(stages))
+        cost = sum(p * pyo.value(m.pv_cost_musd[s]) for s, p in probability.items())
+        tokens = sum(p * pyo.value(m.pv_tokens_ttok[s]) for s, p in probability.items())
+        value = cost - ratio * tokens
+        steps.append(DinkelbachStep(iteration, ratio, cost, tokens, value, report.status))
+        if tokens <= 0:
+            converged = True
+            break
+        converged = abs(value) <= DINKELBACH_TOL * max(1.0, abs(cost))
+        ratio = cost / tokens
+        if converged:
+            break
+    optimal = converged and all(s.status == SolveStatus.OPTIMAL for s in stages)
+    last = stages[-1]
+    report = SolveReport(
+        status=SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
+        objective_value=ratio,
+        best_bound=ratio if optimal else None,
+        mip_gap_frac=0.0 if optimal else last.mip_gap_frac,
+        solve_s=sum(s.solve_s for s in stages),
+        termination=last.termination if converged else "time limit before Dinkelbach converged",
+        warnings=tuple(w for s in stages for w in s.warnings),
+    )
+    return PlanSolve(report=report, stages=tuple(stages), dinkelbach=tuple(steps))
+
+
+def solve_plan(
+    m: pyo.ConcreteModel,
+    data: PlanData,
+    settings: SolveSettings,
+    solver: Highs | None = None,
+    deadline: Deadline | None = None,
+) -> PlanSolve:
+    """Solve `m` (built from `data`) with its objective's strategy, within the deadline.
+
+    Pass a persistent `solver` to re-solve an updated model.
+    """
+    solver = solver or make_solver()
+    deadline = deadline or Deadline.of(settings)
+    if data.objective == "cost_per_token":
+        return solve_cost_per_token(m, data, settings, solver, deadline)
+    return solve_max(m, data, settings, solver, deadline)
