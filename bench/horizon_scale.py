@@ -27,7 +27,7 @@ import yaml
 from common import Row
 
 from planner.inputs.data import build_plan_data
-from planner.load import load_instance
+from planner.inputs.load import load_instance
 from planner.model import build_model
 from planner.solver.highs import SolveSettings
 from planner.solver.strategies import solve_plan

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from planner.load import LoadedInstance, load_instance
-    from planner.plan import PlanResult
+    from planner.inputs.load import LoadedInstance, load_instance
+    from planner.results.run import PlanResult
     from planner.solver.highs import SolveSettings, SolveStatus
 
 _LAZY = {
-    "LoadedInstance": "planner.load",
-    "load_instance": "planner.load",
-    "PlanResult": "planner.plan",
+    "LoadedInstance": "planner.inputs.load",
+    "load_instance": "planner.inputs.load",
+    "PlanResult": "planner.results.run",
     "SolveSettings": "planner.solver.highs",
     "SolveStatus": "planner.solver.highs",
 }
@@ -39,12 +39,12 @@ def solve(
     one scenario. With `horizon:` or `scenarios:` the tables are per year and scenario (build
     schedule, VSS and EVPI); otherwise racks, tiers and allocation.
     """
-    from planner.load import LoadedInstance, load_instance
+    from planner.inputs.load import LoadedInstance, load_instance
 
     loaded = (
         instance if isinstance(instance, LoadedInstance) else load_instance(instance, **load_kwargs)
     )
-    from planner.plan import solve_loaded
+    from planner.results.run import solve_loaded
 
     return solve_loaded(loaded, settings)
 

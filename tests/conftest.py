@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import planner
-from planner.plan import PlanResult
+from planner.results.run import PlanResult
 from planner.solver.highs import SolveSettings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from planner.cli import cli
 from planner.errors import EXIT_UNEXPECTED
-from planner.yamlio import dotted, one_line
+from planner.inputs.yamlio import dotted, one_line
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_CATALOG = ROOT / "tests" / "data" / "catalog"

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import planner
 from planner.errors import InstanceError
-from planner.plan import PlanResult
+from planner.results.run import PlanResult
 from planner.solver.highs import SolveSettings
 
 SYSTEMS = ["alpha", "beta", "beta-gamma"]

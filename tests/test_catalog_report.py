@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from planner.catalog_report import cost_usd_per_mtok
 from planner.cli import cli
+from planner.studies.catalog_costs import cost_usd_per_mtok
 
 SEED = str(ROOT / "tests" / "data" / "seed.yaml")
 

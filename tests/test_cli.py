@@ -152,7 +152,7 @@ def test_schema_is_json_with_contract_fields():
     tier = schema["$defs"]["Tier"]["properties"]
     assert {"price_usd_per_mtok", "min_tok_s_per_user", "demand_mtok_per_year"} <= set(tier)
     assert "capex_budget_usd" in schema["$defs"]["Site"]["properties"]
-    # every field is documented, from the attribute docstrings (planner.schema)
+    # every field is documented, from the attribute docstrings (planner.inputs.schema)
     for name, node in [("Instance", schema), *schema["$defs"].items()]:
         for field, prop in node.get("properties", {}).items():
             assert prop.get("description"), f"{name}.{field} has no description"
@@ -162,7 +162,7 @@ def test_unexpected_error_is_one_line_without_debug(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr("planner.plan.build_plan_data", boom)
+    monkeypatch.setattr("planner.results.run.build_plan_data", boom)
     path = str(write_instance(tmp_path, BASE))
     result = run("solve", path, "--out", str(tmp_path / "o"))
     assert result.exit_code == 1

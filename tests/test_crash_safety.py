@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from planner.outputs import atomic_write_text, temp_pattern
+from planner.results.files import atomic_write_text, temp_pattern
 from planner.results.tables import ALLOCATION_COLUMNS, RACK_COLUMNS, SUMMARY_COLUMNS, TIER_COLUMNS
 
 COLUMNS = {
@@ -81,7 +81,7 @@ def test_killed_solves_leave_no_partial_file_and_a_rerun_completes(tmp_path):
 KILL_IN_FSYNC = """
 import os, sys, time
 from pathlib import Path
-from planner.outputs import atomic_write_text
+from planner.results.files import atomic_write_text
 os.fsync = lambda fd: (print("writing", flush=True), time.sleep(60))
 atomic_write_text(Path(sys.argv[1]), "new,content\\n" * 1000)
 """
@@ -109,7 +109,7 @@ def test_interrupt_during_write_removes_the_temporary(tmp_path, monkeypatch):
     def interrupted(*_args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("planner.outputs.os.replace", interrupted)
+    monkeypatch.setattr("planner.results.files.os.replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         atomic_write_text(target, "x\n")
     assert list(tmp_path.iterdir()) == []

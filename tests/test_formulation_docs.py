@@ -9,7 +9,7 @@ import pyomo.environ as pyo
 from conftest import ROOT, write_instance
 
 from planner.inputs.data import build_plan_data
-from planner.load import load_instance
+from planner.inputs.load import load_instance
 from planner.model import FAMILIES, build_model
 
 DOC = ROOT / "docs" / "formulation.md"

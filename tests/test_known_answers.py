@@ -14,7 +14,7 @@ import pytest
 from conftest import SECONDS_PER_YEAR
 
 from planner.inputs.data import capital_recovery_factor
-from planner.invariants import check_plan
+from planner.results.checks import check_plan
 
 MTOK_PER_TOK_S = SECONDS_PER_YEAR / 1e6  # 31.5576 Mtok/yr per tok/s
 

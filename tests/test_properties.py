@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from planner.inputs.data import build_plan_data
-from planner.invariants import check_plan
 from planner.model import build_model
+from planner.results.checks import check_plan
 from planner.solver.highs import solve_model
 
 REL_TOL = 1e-6

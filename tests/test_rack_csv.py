@@ -8,7 +8,7 @@ from conftest import write_instance
 
 from planner.cli import cli
 from planner.errors import InstanceError
-from planner.load import load_instance
+from planner.inputs.load import load_instance
 
 BASE = {
     "site": {"power_mw": 10.0, "capex_budget_usd": 5e6},

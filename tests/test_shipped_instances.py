@@ -13,11 +13,11 @@ import pytest
 from conftest import INSTANCES, ROOT, SINGLE_YEAR_INSTANCES
 
 import planner
-from planner.catalog import load_catalog
-from planner.compare import compare
-from planner.horizon.invariants import check_horizon_plan
-from planner.invariants import check_plan
-from planner.load import load_instance
+from planner.inputs.catalog import load_catalog
+from planner.inputs.load import load_instance
+from planner.results.checks import check_plan
+from planner.results.checks_horizon import check_horizon_plan
+from planner.studies.compare import compare
 
 SINGLE_YEAR = SINGLE_YEAR_INSTANCES
 MULTI_PERIOD = [p for p in INSTANCES if p not in SINGLE_YEAR]

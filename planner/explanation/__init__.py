@@ -9,35 +9,12 @@ there is no plan (`elastic`). Tables in user units; `write_explanation` writes C
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-from planner.explanation.base import Baseline, solve_baseline
-from planner.load import LoadedInstance, load_instance
-from planner.solver.highs import SolveSettings, SolveStatus
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """Every table `plan explain` writes, plus the plain-word lines of the summary."""
-
-    base: Baseline
-    marginals: pd.DataFrame
-    binding: pd.DataFrame
-    entry: pd.DataFrame
-    alternatives: pd.DataFrame
-    infeasibility: pd.DataFrame
-    lines: list[tuple[str, str, str]] = field(default_factory=list)
-    """(section, subject, words) rows of explain.csv."""
-
-    @property
-    def status(self) -> SolveStatus:
-        return self.base.status
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.lines, columns=["section", "subject", "words"])
+from planner.explanation.base import solve_baseline
+from planner.explanation.compose import Explanation
+from planner.inputs.load import LoadedInstance, load_instance
+from planner.solver.highs import SolveSettings
 
 
 def explain(

@@ -12,7 +12,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
 from planner.inputs.data import PlanData, build_plan_data
-from planner.load import LoadedInstance
+from planner.inputs.load import LoadedInstance
 from planner.model import build_model
 from planner.solver.highs import SolveReport, SolveSettings, SolveStatus, solve_lp_duals
 from planner.solver.strategies import PlanSolve, solve_plan

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
 from planner.errors import UsageError
-from planner.explanation import Explanation
 from planner.explanation.alternatives import alternatives_frame, excluding, near_optimal
 from planner.explanation.base import Baseline
 from planner.explanation.binding import binding_frame, binding_rows
@@ -17,6 +18,28 @@ from planner.explanation.elastic import (
 )
 from planner.explanation.entry import entry_frame, entry_rows
 from planner.explanation.marginals import marginal_rows, marginals_frame
+from planner.solver.highs import SolveStatus
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Every table `plan explain` writes, plus the plain-word lines of the summary."""
+
+    base: Baseline
+    marginals: pd.DataFrame
+    binding: pd.DataFrame
+    entry: pd.DataFrame
+    alternatives: pd.DataFrame
+    infeasibility: pd.DataFrame
+    lines: list[tuple[str, str, str]] = field(default_factory=list)
+    """(section, subject, words) rows of explain.csv."""
+
+    @property
+    def status(self) -> SolveStatus:
+        return self.base.status
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.lines, columns=["section", "subject", "words"])
 
 
 def _money_rate(x: float | None, unit: str) -> str:

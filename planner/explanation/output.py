@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.explanation import Explanation
-from planner.outputs import atomic_write_text, frame_csv, write_tables
+from planner.explanation.compose import Explanation
+from planner.results.files import atomic_write_text, frame_csv, write_tables
 from planner.results.tables import build_tables
 
 EXPLAIN_FILES = ("explain", "marginals", "binding", "entry", "alternatives", "infeasibility")

@@ -20,11 +20,11 @@ import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from planner.catalog import Catalog
-from planner.curves import max_speed, throughput_tok_s
 from planner.errors import InstanceError
-from planner.horizon.schema import Growth, Series
-from planner.instance import Instance, Objective
+from planner.inputs.catalog import Catalog
+from planner.inputs.curves import max_speed, throughput_tok_s
+from planner.inputs.horizon import Growth, Series
+from planner.inputs.instance import Instance, Objective
 
 MTOK_PER_TTOK = 1e6
 USD_PER_MUSD = 1e6

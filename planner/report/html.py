@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.outputs import atomic_write_text
 from planner.report import charts
+from planner.results.files import atomic_write_text
 
 CSS = """
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; margin: 2em auto;

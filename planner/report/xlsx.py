@@ -12,7 +12,7 @@ from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.outputs import atomic_write_bytes
+from planner.results.files import atomic_write_bytes
 
 SHEETS = (
     "summary", "racks", "tiers", "allocation", "sweep", "frontier", "explain", "marginals",

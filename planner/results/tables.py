@@ -13,7 +13,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD, PlanData
-from planner.instance import Instance
+from planner.inputs.instance import Instance
 from planner.solver.stochastic import StochasticValues, cvar, objective_musd
 from planner.solver.strategies import PlanSolve
 

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import UsageError
-from planner.instance import Objective
+from planner.inputs.instance import Objective
 from planner.solver.highs import SolveSettings
 from planner.studies.cases import Case, combine, grid_cases, load_study, parse_vary, sample_cases
 from planner.studies.runner import BaseSpec

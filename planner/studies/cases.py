@@ -18,9 +18,9 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from planner.base import Strict
 from planner.errors import InstanceError, UsageError
-from planner.yamlio import format_validation_error, parse_override, read_yaml
+from planner.inputs.base import Strict
+from planner.inputs.yamlio import format_validation_error, parse_override, read_yaml
 
 Case = dict[str, Any]
 MAX_GRID_POINTS = 100_000

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import UsageError
-from planner.outputs import atomic_write_text, frame_csv
+from planner.results.files import atomic_write_text, frame_csv
 from planner.studies.cases import Case, case_id
 from planner.studies.runner import SUMMARY_KEYS, BaseSpec, CaseRunner, case_file, evaluate
 

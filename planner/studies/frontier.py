@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.catalog import Catalog
-from planner.curves import throughput_tok_s
 from planner.errors import UsageError
-from planner.instance import Instance
-from planner.outputs import atomic_write_text, frame_csv
-from planner.plan import PlanResult
+from planner.inputs.catalog import Catalog
+from planner.inputs.curves import throughput_tok_s
+from planner.inputs.instance import Instance
+from planner.results.files import atomic_write_text, frame_csv
+from planner.results.run import PlanResult
 from planner.studies.engine import run_cases
 from planner.studies.runner import BaseSpec
 

@@ -17,10 +17,10 @@ from pydantic import ValidationError
 
 from planner.errors import InstanceError
 from planner.inputs.data import PlanData, build_plan_data
-from planner.instance import Instance
-from planner.load import LoadedInstance, _cross_check
+from planner.inputs.instance import Instance
+from planner.inputs.load import LoadedInstance, _cross_check
+from planner.inputs.yamlio import apply_override, format_validation_error
 from planner.studies.cases import Case
-from planner.yamlio import apply_override, format_validation_error
 
 DERATE_MAX = 10.0
 

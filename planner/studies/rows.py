@@ -11,7 +11,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD, PlanData
-from planner.instance import Instance
+from planner.inputs.instance import Instance
 from planner.results.tables import build_tables, delivered_ttok
 from planner.solver.strategies import PlanSolve
 

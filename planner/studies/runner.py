@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.instance import Objective
-from planner.load import LoadedInstance, load_instance
+from planner.inputs.instance import Objective
+from planner.inputs.load import LoadedInstance, load_instance
 from planner.model import build_model, update_params
 from planner.solver.highs import SolveSettings, make_solver
 from planner.solver.strategies import solve_plan

@@ -7,7 +7,7 @@ already exceeds the site's power or the budget, using the best system for the pu
 from __future__ import annotations
 
 from planner.inputs.data import PlanData
-from planner.plan import PlanResult
+from planner.results.run import PlanResult
 from planner.solver.highs import SolveStatus
 
 
@@ -122,7 +122,7 @@ def explain_failure(result: PlanResult) -> str:
     if status == SolveStatus.UNBOUNDED:
         return "the objective is unbounded: a limit (power, demand) is missing"
     if not result.data.is_single:
-        from planner.horizon.diagnose import explain_infeasible
+        from planner.explanation.infeasible_horizon import explain_infeasible
 
         return "infeasible: " + explain_infeasible(result.data, result.settings)
     reasons = infeasibility_reasons(result.data)

@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from planner.catalog import Catalog, Rack, Source, default_catalog_dir, load_catalog
-from planner.curves import max_speed
 from planner.errors import InstanceError, UsageError
-from planner.instance import Instance, Objective
-from planner.yamlio import apply_override, format_validation_error, parse_override, read_yaml
+from planner.inputs.catalog import Catalog, Rack, Source, default_catalog_dir, load_catalog
+from planner.inputs.curves import max_speed
+from planner.inputs.instance import Instance, Objective
+from planner.inputs.yamlio import apply_override, format_validation_error, parse_override, read_yaml
 
 RACK_CSV_COLUMNS = (
     "rack",

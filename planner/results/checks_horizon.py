@@ -11,10 +11,10 @@ every scenario. Returns human-readable violations; an empty list means pass.
 
 from __future__ import annotations
 
-from planner.catalog import Catalog
+from planner.inputs.catalog import Catalog
 from planner.inputs.data import PlanData
-from planner.instance import Instance
-from planner.invariants import REL_TOL, _over, curve_tok_s
+from planner.inputs.instance import Instance
+from planner.results.checks import REL_TOL, _over, curve_tok_s
 from planner.results.tables import Tables
 
 

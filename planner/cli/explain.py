@@ -1,4 +1,4 @@
-"""`plan explain` and `plan report`: click commands registered at the bottom of planner/cli.py."""
+"""`plan explain` and `plan report`: click commands registered in planner/cli/__init__.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from planner.cli import STATUS_EXIT, guarded, load_options
+from planner.cli.common import STATUS_EXIT, guarded, load_options
 
 
 @click.command(name="explain")
@@ -39,7 +39,7 @@ def explain_cmd(
     alternatives; for an infeasible instance, the requirements that conflict."""
     from planner.explanation import explain
     from planner.explanation.output import render_explanation, write_explanation
-    from planner.load import load_instance
+    from planner.inputs.load import load_instance
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     from planner.solver.highs import SolveSettings

@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from planner.plan import PlanResult, run_info
+from planner.results.run import PlanResult, run_info
 
 
 def _money(usd: float | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.catalog import Curve
+from planner.inputs.catalog import Curve
 
 
 def throughput_tok_s(curve: Curve, tok_s_per_user: float) -> float | None:

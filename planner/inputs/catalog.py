@@ -12,9 +12,9 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from planner.base import Strict
 from planner.errors import InstanceError
-from planner.yamlio import format_validation_error, read_yaml
+from planner.inputs.base import Strict
+from planner.inputs.yamlio import format_validation_error, read_yaml
 
 Confidence = Literal["stated", "derived", "estimate"]
 AcceleratorKind = Literal["gpu", "lpu"]
@@ -181,4 +181,4 @@ def load_catalog(folder: Path) -> Catalog:
 
 def default_catalog_dir() -> Path:
     """The repository's `models/` folder (the package is installed editable from the repo)."""
-    return Path(__file__).resolve().parent.parent / "models"
+    return Path(__file__).resolve().parents[2] / "models"

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Strict(BaseModel):
-    """Frozen, no extra keys, no NaN/inf. Field docstrings feed `plan schema` (planner.schema)."""
+    """Frozen, no extra keys, no NaN/inf. Field docstrings feed `plan schema` (planner.inputs.schema)."""
 
     model_config = ConfigDict(
         extra="forbid",

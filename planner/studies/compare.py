@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner.load import LoadedInstance
-from planner.plan import solve_loaded
+from planner.inputs.load import LoadedInstance
+from planner.results.run import solve_loaded
 from planner.solver.highs import SolveSettings
 
 COMPARE_COLUMNS = [

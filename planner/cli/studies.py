@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from planner.cli import guarded, load_options
+from planner.cli.common import guarded, load_options
 from planner.errors import UsageError
 
 
@@ -127,9 +127,9 @@ def frontier_cmd(instance, overrides, catalog_dir, racks_csv, objective, x_spec,
 @guarded
 def curves_cmd(instance, overrides, catalog_dir, racks_csv, objective, outdir):
     """Solve INSTANCE; chart tok/s per MW against tok/s per user per system, for the mix, per tier."""
-    from planner.cli import STATUS_EXIT
-    from planner.load import load_instance
-    from planner.plan import solve_loaded
+    from planner.cli.common import STATUS_EXIT
+    from planner.inputs.load import load_instance
+    from planner.results.run import solve_loaded
     from planner.studies.frontier import plan_curves
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner.catalog import Catalog
-from planner.curves import throughput_tok_s
+from planner.inputs.catalog import Catalog
+from planner.inputs.curves import throughput_tok_s
 from planner.inputs.data import SECONDS_PER_HOUR, capital_recovery_factor
-from planner.instance import Instance
+from planner.inputs.instance import Instance
 
 CATALOG_COLUMNS = [
     "system", "tier", "min_tok_s_per_user", "tok_s", "tok_s_per_gpu", "tok_s_per_mw",

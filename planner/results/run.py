@@ -17,9 +17,9 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_plan_data
-from planner.load import LoadedInstance
+from planner.inputs.load import LoadedInstance
 from planner.model import build_model
-from planner.outputs import write_frames, write_json
+from planner.results.files import write_frames, write_json
 from planner.results.tables import Tables, build_tables
 from planner.solver.highs import SolveReport, SolveSettings, highs_version
 from planner.solver.stochastic import StochasticValues, stochastic_values

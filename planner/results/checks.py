@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.catalog import Catalog
-from planner.instance import Instance
+from planner.inputs.catalog import Catalog
+from planner.inputs.instance import Instance
 from planner.results.tables import Tables
 
 REL_TOL = 1e-6
@@ -22,7 +22,7 @@ def _over(value: float, limit: float) -> bool:
 
 def curve_tok_s(inst: Instance, catalog: Catalog, system: str, tier: str) -> float | None:
     """A system's tok/s at the tier's minimum speed, interpolated with numpy on the catalog
-    points (independently of planner.curves); None when the curve does not reach the speed."""
+    points (independently of planner.inputs.curves); None when the curve does not reach the speed."""
     points = catalog.systems[system].curves[inst.workload].points
     need = inst.tiers[tier].min_tok_s_per_user
     speeds = [p.tok_s_per_user for p in points]

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from planner.base import Strict
+from planner.inputs.base import Strict
 
 
 class Growth(Strict):

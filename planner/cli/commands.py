@@ -1,90 +1,23 @@
-"""`plan`: the command line. It only composes pipeline steps and prints."""
+"""`plan solve`, `plan validate`, `plan schema`, `plan catalog`, `plan compare`.
+
+Commands only compose pipeline steps and print; the steps are imported inside each command
+so that `plan --help` and `plan validate` do not pay for pandas and Pyomo.
+"""
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
-from planner.errors import (
-    EXIT_INFEASIBLE,
-    EXIT_NO_SOLUTION,
-    EXIT_OK,
-    EXIT_UNEXPECTED,
-    PlannerError,
-    UsageError,
-)
-from planner.instance import OBJECTIVES
-from planner.yamlio import one_line
-
-STATUS_EXIT = {  # keyed by planner.solver.highs.SolveStatus values (a StrEnum), imported lazily
-    "optimal": EXIT_OK,
-    "feasible": EXIT_OK,
-    "infeasible": EXIT_INFEASIBLE,
-    "unbounded": EXIT_INFEASIBLE,
-    "no_solution": EXIT_NO_SOLUTION,
-    "error": EXIT_UNEXPECTED,
-}
-DEFAULT_INSTANCE = "instances/1gw.yaml"
+from planner.cli.common import DEFAULT_INSTANCE, STATUS_EXIT, guarded, load_options
+from planner.errors import UsageError
+from planner.inputs.yamlio import one_line
 
 
-def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
-    """One-line errors with documented exit codes; a traceback only with --debug."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except PlannerError as exc:
-            if debug:
-                traceback.print_exc()
-            click.echo(f"error: {one_line(str(exc))}", err=True)
-            sys.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # noqa: BLE001 - last line of defence for users
-            if debug:
-                traceback.print_exc()
-            click.echo(
-                f"error: unexpected {type(exc).__name__}: {one_line(str(exc))}"
-                " (run with --debug for details)",
-                err=True,
-            )
-            sys.exit(EXIT_UNEXPECTED)
-
-    return click.option("--debug", is_flag=True, help="Show tracebacks.")(wrapper)
-
-
-def load_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by every command that reads an instance."""
-    func = click.option(
-        "--set", "overrides", multiple=True, metavar="PATH=VALUE",
-        help="Override any instance field, e.g. tiers.ultra.price_usd_per_mtok=120 (repeatable).",
-    )(func)  # fmt: skip
-    func = click.option(
-        "--catalog", "catalog_dir", type=click.Path(), help="Catalog folder (default: models/)."
-    )(func)
-    func = click.option(
-        "--racks-csv", type=click.Path(), help="Procurement CSV overriding rack data."
-    )(func)
-    return click.option(
-        "--objective", type=click.Choice(OBJECTIVES), help="Override the instance's objective."
-    )(func)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="token-factory-planner")
-def cli() -> None:
-    """Token Factory Planner: racks to buy and power per pricing tier for an AI factory."""
-
-
-@cli.command()
+@click.command()
 @click.argument("instance", type=click.Path())
 @load_options
 @click.option(
@@ -116,10 +49,10 @@ def solve(
     with_report,
 ):
     """Solve INSTANCE, print a summary and write the CSVs and run.json."""
-    from planner.load import load_instance
-    from planner.plan import solve_loaded, write_result
+    from planner.inputs.load import load_instance
+    from planner.results.run import solve_loaded, write_result
+    from planner.results.text import render_json, render_table
     from planner.solver.highs import SolveSettings
-    from planner.textreport import render_json, render_table
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     settings = SolveSettings(time_limit, mip_gap, threads, verbose)
@@ -140,19 +73,19 @@ def solve(
         click.echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
     status = result.solved.report.status
     if not status.has_solution:
-        from planner.diagnose import explain_failure  # noqa: I001
+        from planner.explanation.infeasible import explain_failure  # noqa: I001
 
         click.echo(f"error: {one_line(explain_failure(result))}", err=True)
     sys.exit(STATUS_EXIT[status])
 
 
-@cli.command()
+@click.command()
 @click.argument("instance", type=click.Path())
 @load_options
 @guarded
 def validate(instance, overrides, catalog_dir, racks_csv, objective):
     """Check INSTANCE (schema, catalog references, servable tiers) without solving."""
-    from planner.load import load_instance
+    from planner.inputs.load import load_instance
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     inst = loaded.instance
@@ -162,17 +95,17 @@ def validate(instance, overrides, catalog_dir, racks_csv, objective):
     )
 
 
-@cli.command()
+@click.command()
 @guarded
 def schema():
     """Print the JSON schema of the instance format."""
-    from planner.instance import Instance
-    from planner.schema import instance_schema
+    from planner.inputs.instance import Instance
+    from planner.inputs.schema import instance_schema
 
     click.echo(json.dumps(instance_schema(Instance), indent=2))
 
 
-@cli.command()
+@click.command()
 @click.argument("instance", type=click.Path(), default=DEFAULT_INSTANCE)
 @load_options
 @click.option("--pue", type=click.FloatRange(min=1.0, max=3.0), help="Override the site PUE.")
@@ -182,8 +115,8 @@ def schema():
 @guarded
 def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
     """Per system and tier (of INSTANCE): tok/s, tok/s per MW, cost per GPU-hour and per Mtok."""
-    from planner.catalog_report import catalog_table
-    from planner.load import load_instance
+    from planner.inputs.load import load_instance
+    from planner.studies.catalog_costs import catalog_table
 
     extra = (*overrides, f"site.pue={pue}") if pue is not None else overrides
     loaded = load_instance(instance, extra, objective, catalog_dir, racks_csv)
@@ -194,7 +127,7 @@ def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
         click.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
 
 
-@cli.command(name="compare")
+@click.command(name="compare")
 @click.argument("instances", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "outfile", type=click.Path(), help="Also write the table as CSV here.")
 @click.option(
@@ -203,32 +136,11 @@ def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
 @guarded
 def compare_cmd(instances, outfile, catalog_dir):
     """Solve INSTANCES in order and print revenues side by side with their ratios."""
-    from planner.compare import compare
-    from planner.load import load_instance
-    from planner.outputs import atomic_write_text, frame_csv
+    from planner.inputs.load import load_instance
+    from planner.results.files import atomic_write_text, frame_csv
+    from planner.studies.compare import compare
 
     table = compare([load_instance(p, catalog_dir=catalog_dir) for p in instances])
     click.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
     if outfile:
         atomic_write_text(Path(outfile), frame_csv(table))
-
-
-from planner.cli_explain import explain_cmd, report_cmd  # noqa: E402 - registered after cli
-
-cli.add_command(explain_cmd)
-cli.add_command(report_cmd)
-
-from planner.cli_studies import curves_cmd, frontier_cmd, sweep_cmd  # noqa: E402
-
-cli.add_command(sweep_cmd)
-cli.add_command(frontier_cmd)
-cli.add_command(curves_cmd)
-
-
-def main() -> None:
-    """Console-script entry point."""
-    cli()
-
-
-if __name__ == "__main__":
-    main()

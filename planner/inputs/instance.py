@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from planner.base import Strict
-from planner.horizon.schema import Horizon, Scenario, Stochastic, given_values
+from planner.inputs.base import Strict
+from planner.inputs.horizon import Horizon, Scenario, Stochastic, given_values
 
 Objective = Literal["revenue", "profit", "cost_per_token"]
 OBJECTIVES: tuple[Objective, ...] = ("revenue", "profit", "cost_per_token")

@@ -1,0 +1,75 @@
+"""What every command shares: exit codes by status, one-line errors, instance options."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from planner.errors import (
+    EXIT_INFEASIBLE,
+    EXIT_NO_SOLUTION,
+    EXIT_OK,
+    EXIT_UNEXPECTED,
+    PlannerError,
+)
+from planner.inputs.instance import OBJECTIVES
+from planner.inputs.yamlio import one_line
+
+STATUS_EXIT = {  # keyed by planner.solver.highs.SolveStatus values (a StrEnum), imported lazily
+    "optimal": EXIT_OK,
+    "feasible": EXIT_OK,
+    "infeasible": EXIT_INFEASIBLE,
+    "unbounded": EXIT_INFEASIBLE,
+    "no_solution": EXIT_NO_SOLUTION,
+    "error": EXIT_UNEXPECTED,
+}
+DEFAULT_INSTANCE = "instances/1gw.yaml"
+
+
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One-line errors with documented exit codes; a traceback only with --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PlannerError as exc:
+            if debug:
+                traceback.print_exc()
+            click.echo(f"error: {one_line(str(exc))}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - last line of defence for users
+            if debug:
+                traceback.print_exc()
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {one_line(str(exc))}"
+                " (run with --debug for details)",
+                err=True,
+            )
+            sys.exit(EXIT_UNEXPECTED)
+
+    return click.option("--debug", is_flag=True, help="Show tracebacks.")(wrapper)
+
+
+def load_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by every command that reads an instance."""
+    func = click.option(
+        "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+        help="Override any instance field, e.g. tiers.ultra.price_usd_per_mtok=120 (repeatable).",
+    )(func)  # fmt: skip
+    func = click.option(
+        "--catalog", "catalog_dir", type=click.Path(), help="Catalog folder (default: models/)."
+    )(func)
+    func = click.option(
+        "--racks-csv", type=click.Path(), help="Procurement CSV overriding rack data."
+    )(func)
+    return click.option(
+        "--objective", type=click.Choice(OBJECTIVES), help="Override the instance's objective."
+    )(func)
