@@ -327,14 +327,6 @@ def test_scenario_probabilities_must_sum_to_one(tmp_path):
         load_instance(write(tmp_path, body))
 
 
-def test_explain_refuses_horizon_instances_for_now(tmp_path):
-    from planner.errors import UsageError
-
-    with pytest.raises(UsageError, match="explain covers single-year plans"):
-        planner.explain(write(tmp_path, {"site": {"power_mw": 0.1}, "tiers": tier(1),
-                                         "horizon": years(2027, 2)}))  # fmt: skip
-
-
 # -- command line and outputs ------------------------------------------------------------------
 
 
@@ -380,17 +372,6 @@ def test_infeasible_horizon_names_the_requirement_and_year(tmp_path):
     assert len(err.splitlines()) == 1 and "Traceback" not in result.output
     assert "forecasts served in full (forecast_served) in 2028" in err
     assert "deliveries (or first_year) (delivery_limit) in 2028" in err
-
-
-def test_report_flag_is_refused_for_horizon_plans(tmp_path):
-    from click.testing import CliRunner
-
-    from planner.cli import cli
-    from planner.errors import EXIT_USAGE
-
-    result = CliRunner().invoke(cli, ["solve", str(write(tmp_path, NEWSVENDOR)), "--report"])
-    assert result.exit_code == EXIT_USAGE
-    assert "--report: reports cover single-year plans" in result.stderr
 
 
 def test_scenario_series_must_match_the_years(tmp_path):

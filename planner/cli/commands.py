@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from planner.cli.common import DEFAULT_INSTANCE, STATUS_EXIT, guarded, load_options
-from planner.errors import UsageError
 from planner.inputs.yamlio import one_line
 
 
@@ -57,11 +56,6 @@ def solve(
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     settings = SolveSettings(time_limit, mip_gap, threads, verbose)
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
-    if loaded.instance.is_multi_period and with_report:
-        raise UsageError(
-            "--report: reports cover single-year plans; this instance has horizon: or "
-            "scenarios: (run without --report)"
-        )
     result = solve_loaded(loaded, settings)
     paths = write_result(result, target)
     if with_report and result.solved.report.status.has_solution:

@@ -11,12 +11,14 @@ import pyomo.environ as pyo
 from planner.explanation.base import (
     USD_PER_OBJECTIVE_UNIT,
     Baseline,
+    PurchaseKey,
+    expected_cost,
+    expected_tokens,
     objective_value,
-    rack_var,
-    revenue_cost_tokens,
-    units_var,
-    year_scenario,
+    purchase_counts,
+    purchase_label,
 )
+from planner.inputs.data import PlanData
 from planner.model import build_model
 from planner.solver.highs import SolveSettings, solve_model
 from planner.solver.strategies import solve_plan
@@ -30,68 +32,70 @@ ALTERNATIVE_COLUMNS = ["alternative", "status", "objective_value", "objective_lo
 
 
 def add_near_optimal_constraints(
-    m: pyo.ConcreteModel, objective: str, best: float, frac: float, counts: dict[str, int]
+    m: pyo.ConcreteModel, data: PlanData, best: float, frac: float, counts: dict[PurchaseKey, int]
 ) -> None:
-    """Keep the objective within `frac` of the best and maximise the L1 distance of the rack mix.
+    """Keep the objective within `frac` of the best and maximise the L1 distance of the
+    purchases (rack, year, owner) from the best plan's.
 
-    The distance counts each rack type by its facility power (MW), so many small racks do not
+    The distance counts each rack by its facility power (MW), so many small racks do not
     outweigh a few large ones.
 
-    objective floor (revenue, profit):  value >= best - frac * |best|
-    objective cap (cost_per_token):     cost <= (1 + frac) * best * tokens   (ratio <= (1+frac) best)
-    distance, for rack in RACKS, with binary above[rack] and big-M = most racks the site fits:
-        distance[rack] <= racks[rack] - counts[rack] + M * (1 - above[rack])
-        distance[rack] <= counts[rack] - racks[rack] + M * above[rack]
-    no idle racks, for rack in RACKS (else buying unused racks would be a cheap "difference"):
-        racks[rack] <= sum_{(system, tier) in SERVABLE} system_racks[system, rack] * units[system, tier] + 1
-    maximise sum_rack pue * rack_power_mw[rack] * distance[rack]
+    objective floor (revenue, profit):  objective >= best - frac * |best|
+    objective cap (cost_per_token):     E[PV cost] <= (1 + frac) * best * E[PV tokens]
+    distance, for key in PURCHASES, with binary above[key] and big-M = most racks the site fits:
+        distance[key] <= racks_bought[key] - counts[key] + M * (1 - above[key])
+        distance[key] <= counts[key] - racks_bought[key] + M * above[key]
+    no idle racks, single-year plans (else buying unused racks would be a cheap "difference"):
+        racks_bought[key] <= sum_{(system, tier) in SERVABLE} system_racks[system, rack] * units[system, tier] + 1
+    maximise sum_key pue * rack_power_mw[rack] * distance[key]
         (= the facility MW of racks bought differently from the best plan, at the optimum)
     """
     for obj in m.component_data_objects(pyo.Objective, active=True):
         obj.deactivate()
-    revenue, cost, tokens = revenue_cost_tokens(m)
-    year, _ = year_scenario(m)
-    if objective == "cost_per_token":
+    if data.objective == "cost_per_token":
         m.near_optimal = pyo.Constraint(
-            expr=cost <= (1 + frac) * best * tokens,
+            expr=expected_cost(m) <= (1 + frac) * best * expected_tokens(m),
             doc="cost per token within frac of the best",
         )
     else:
-        value = revenue - (cost if objective == "profit" else 0)
         m.near_optimal = pyo.Constraint(
-            expr=value >= best - frac * abs(best), doc="objective within frac of the best"
+            expr=m.objective.expr >= best - frac * abs(best),
+            doc="objective within frac of the best",
         )
+    m.PURCHASES = pyo.Set(dimen=3, initialize=list(counts), ordered=True, doc="(rack, year, owner)")
     big_m = {
-        r: counts[r]
-        + math.floor(pyo.value(m.site_power_mw[year]) / (pyo.value(m.pue * m.rack_power_mw[r])))
-        for r in m.RACKS
+        (r, y, o): counts[r, y, o]
+        + math.floor(pyo.value(m.site_power_mw[y]) / (pyo.value(m.pue * m.rack_power_mw[r])))
+        for r, y, o in counts
     }
-    m.above = pyo.Var(m.RACKS, domain=pyo.Binary, doc="rack count above the best plan's")
-    m.distance = pyo.Var(m.RACKS, domain=pyo.NonNegativeReals, doc="|racks - best racks|")
+    m.above = pyo.Var(m.PURCHASES, domain=pyo.Binary, doc="purchase above the best plan's")
+    m.distance = pyo.Var(m.PURCHASES, domain=pyo.NonNegativeReals, doc="|bought - best bought|")
 
-    @m.Constraint(m.RACKS, doc="distance when above")
-    def distance_above(m, rack):
-        return m.distance[rack] <= rack_var(m, rack) - counts[rack] + big_m[rack] * (
-            1 - m.above[rack]
+    @m.Constraint(m.PURCHASES, doc="distance when above")
+    def distance_above(m, *key):
+        return m.distance[key] <= m.racks_bought[key] - counts[key] + big_m[key] * (
+            1 - m.above[key]
         )
 
-    @m.Constraint(m.RACKS, doc="distance when below")
-    def distance_below(m, rack):
-        return m.distance[rack] <= counts[rack] - rack_var(m, rack) + big_m[rack] * m.above[rack]
+    @m.Constraint(m.PURCHASES, doc="distance when below")
+    def distance_below(m, *key):
+        return m.distance[key] <= counts[key] - m.racks_bought[key] + big_m[key] * m.above[key]
 
-    @m.Constraint(m.RACKS, doc="racks bought are used, up to a fraction of one rack")
-    def no_idle_racks(m, rack):
-        used = sum(
-            m.system_racks[system, rack] * units_var(m, system, tier)
-            for system, tier in m.SERVABLE
-            if (system, rack) in m.SYSTEM_RACKS
-        )
-        return rack_var(m, rack) <= used + 1
+    if data.is_single:
+
+        @m.Constraint(m.PURCHASES, doc="racks bought are used, up to a fraction of one rack")
+        def no_idle_racks(m, rack, year, owner):
+            used = sum(
+                m.system_racks[system, rack] * m.units[system, tier, year, owner]
+                for system, tier in m.SERVABLE
+                if (system, rack) in m.SYSTEM_RACKS
+            )
+            return m.racks_bought[rack, year, owner] <= used + 1
 
     m.rack_distance = pyo.Objective(
-        expr=sum(m.pue * m.rack_power_mw[r] * m.distance[r] for r in m.RACKS),
+        expr=sum(m.pue * m.rack_power_mw[k[0]] * m.distance[k] for k in m.PURCHASES),
         sense=pyo.maximize,
-        doc="L1 distance of the rack mix, facility MW",
+        doc="L1 distance of the purchases, facility MW",
     )
 
 
@@ -109,11 +113,12 @@ def _row(base: Baseline, m, name: str, status: str, bound: float | None) -> dict
     scale = USD_PER_OBJECTIVE_UNIT[base.objective]
     if status not in ("optimal", "feasible"):
         return {"alternative": name, "status": status, "words": f"{name}: no plan ({status})"}
-    value = objective_value(m, base.objective)
-    counts = {r: int(round(pyo.value(rack_var(m, r)))) for r in base.data.racks}
-    best = base.rack_counts()
+    value = objective_value(m, base.data)
+    bought = purchase_counts(m)
+    best = base.purchase_counts()
+    counts = {purchase_label(k, base.data): n for k, n in bought.items()}
     loss = (base.value - value) if base.objective != "cost_per_token" else (value - base.value)
-    mix = ", ".join(f"{r} {n}" for r, n in counts.items() if n)
+    mix = ", ".join(f"{label} {n}" for label, n in counts.items() if n)
     return {
         "alternative": name,
         "status": status,
@@ -122,7 +127,8 @@ def _row(base: Baseline, m, name: str, status: str, bound: float | None) -> dict
         "objective_loss_frac": loss / abs(base.value) if base.value else None,
         "bound_value": None if bound is None else bound * scale,
         "rack_distance_mw": sum(
-            abs(counts[r] - best[r]) * base.data.rack_power_mw[r] * base.data.pue for r in counts
+            abs(n - best[k]) * base.data.rack_power_mw[k[0]] * base.data.pue
+            for k, n in bought.items()
         ),
         "racks": mix,
         "counts": counts,
@@ -133,10 +139,17 @@ def _row(base: Baseline, m, name: str, status: str, bound: float | None) -> dict
 
 
 def near_optimal(base: Baseline, frac: float) -> dict:
-    """The plan within `frac` of the best whose rack counts differ most from the best's."""
+    """The plan within `frac` of the best whose purchases differ most from the best's, valued
+    with those purchases fixed and the rest (allocation, sales) re-optimised."""
     m = build_model(base.data)
-    add_near_optimal_constraints(m, base.objective, base.value, frac, base.rack_counts())
+    add_near_optimal_constraints(m, base.data, base.value, frac, base.purchase_counts())
     report = solve_model(m, _settings(base))
+    if report.status.has_solution:  # value the purchases found at their best sales
+        found = purchase_counts(m)
+        m = build_model(base.data)
+        for key, count in found.items():
+            m.racks_bought[key].fix(count)
+        solve_plan(m, base.data, base.settings)
     bound = base.value - frac * abs(base.value)
     if base.objective == "cost_per_token":
         bound = (1 + frac) * base.value
@@ -146,7 +159,9 @@ def near_optimal(base: Baseline, frac: float) -> dict:
 def excluding(base: Baseline, rack: str) -> dict:
     """The best plan that buys no `rack`, and what it costs."""
     m = build_model(base.data)
-    rack_var(m, rack).fix(0)
+    for key, var in m.racks_bought.items():
+        if key[0] == rack:
+            var.fix(0)
     solved = solve_plan(m, base.data, base.settings)
     return _row(base, m, f"without {rack}", str(solved.report.status), None)
 

@@ -15,17 +15,13 @@ from planner.inputs.data import PlanData, build_plan_data
 from planner.inputs.load import LoadedInstance
 from planner.model import build_model
 from planner.solver.highs import SolveReport, SolveSettings, SolveStatus, solve_lp_duals
+from planner.solver.stochastic import objective_musd
 from planner.solver.strategies import PlanSolve, solve_plan
 
 EXPLAIN_MIP_GAP_FRAC = 1e-7
 """Finite differences compare optima, so explain solves far tighter than the default gap."""
 
 USD_PER_OBJECTIVE_UNIT = {"revenue": 1e6, "profit": 1e6, "cost_per_token": 1.0}
-OBJECTIVE_UNIT = {
-    "revenue": "usd_per_year",
-    "profit": "usd_per_year",
-    "cost_per_token": "usd_per_mtok",
-}
 
 Change = Callable[[pyo.ConcreteModel], None]
 
@@ -50,35 +46,74 @@ class Baseline:
 
     @property
     def value(self) -> float:
-        """The optimum in model units ($M/yr, or $/Mtok for cost_per_token)."""
-        return objective_value(self.model, self.objective)
+        """The optimum in model units ($M, or $/Mtok for cost_per_token)."""
+        return objective_value(self.model, self.data)
+
+    def purchase_counts(self) -> dict[PurchaseKey, int]:
+        """Racks bought per (rack, year, owner scenario), rounded to whole racks."""
+        return purchase_counts(self.model)
 
     def rack_counts(self) -> dict[str, int]:
-        return {r: int(round(pyo.value(rack_var(self.model, r)))) for r in self.data.racks}
+        """Racks bought over the plan per rack type, along the first scenario's purchases."""
+        totals = dict.fromkeys(self.data.racks, 0)
+        first = self.data.scenarios[0]
+        for (rack, year, owner), n in self.purchase_counts().items():
+            if owner == self.model.owner[year, first]:
+                totals[rack] += n
+        return totals
+
+
+PurchaseKey = tuple[str, int, str]
+"""(rack, year, owner scenario): the index of `racks_bought`."""
+
+
+def purchase_counts(m: pyo.ConcreteModel) -> dict[PurchaseKey, int]:
+    return {key: int(round(pyo.value(var))) for key, var in m.racks_bought.items()}
+
+
+def purchase_label(key: PurchaseKey, data: PlanData) -> str:
+    """`rack` in a single-year plan; `rack year` (and the owner scenario when the year's
+    purchases are not shared) otherwise."""
+    rack, year, owner = key
+    if data.is_single:
+        return rack
+    shared = year in data.shared_years or len(data.scenarios) == 1
+    label = rack if len(data.years) == 1 else f"{rack} {year}"
+    return label if shared else f"{label} {owner}"
+
+
+def objective_unit(data: PlanData) -> str:
+    """usd_per_year (a single-year plan), usd (an NPV) or usd_per_mtok."""
+    if data.objective == "cost_per_token":
+        return "usd_per_mtok"
+    return "usd_per_year" if data.is_single else "usd"
 
 
 def year_scenario(m: pyo.ConcreteModel) -> tuple[int, str]:
-    """The one (year, scenario) of a single-year plan's model."""
+    """The first (year, scenario) of a model: the only one of a single-year plan."""
     return m.YEARS.first(), m.SCENARIOS.first()
 
 
 def rack_var(m: pyo.ConcreteModel, rack: str):
-    """The racks-bought variable of a single-year plan."""
+    """The racks-bought variable of a rack in the first year and scenario."""
     year, scenario = year_scenario(m)
     return m.racks_bought[rack, year, m.owner[year, scenario]]
 
 
 def units_var(m: pyo.ConcreteModel, system: str, tier: str):
-    """The units variable of (system, tier) in a single-year plan."""
+    """The units variable of (system, tier) in the first year and scenario."""
     year, scenario = year_scenario(m)
     return m.units[system, tier, year, scenario]
 
 
-def revenue_cost_tokens(m: pyo.ConcreteModel) -> tuple:
-    """Revenue ($M/yr), cost ($M/yr) and tokens sold (Ttok/yr) expressions of a single plan."""
-    year, scenario = year_scenario(m)
-    tokens = sum(m.sold_ttok_per_year[t, year, scenario] for t in m.TIERS)
-    return m.revenue_musd[year, scenario], m.cost_musd[year, scenario], tokens
+def expected_tokens(m: pyo.ConcreteModel):
+    """Expected discounted tokens sold (Ttok), the denominator of cost per token."""
+    return sum(m.probability[s] * m.pv_tokens_ttok[s] for s in m.SCENARIOS)
+
+
+def expected_cost(m: pyo.ConcreteModel):
+    """Expected present value of cost ($M)."""
+    return sum(m.probability[s] * m.pv_cost_musd[s] for s in m.SCENARIOS)
 
 
 def explain_settings(settings: SolveSettings | None) -> SolveSettings:
@@ -90,32 +125,24 @@ def explain_settings(settings: SolveSettings | None) -> SolveSettings:
 def solve_baseline(loaded: LoadedInstance, settings: SolveSettings | None = None) -> Baseline:
     """Build and solve the instance's MILP, keeping the model for the explanations.
 
-    Explanations cover single-year plans (one year, one scenario).
+    Every plan kind: for a plan over years or scenarios the objective is the expected (or
+    risk-adjusted) NPV, or the levelised cost per token.
     """
     settings = explain_settings(settings)
-    if loaded.instance.is_multi_period:
-        from planner.errors import UsageError
-
-        raise UsageError(
-            "explain covers single-year plans; this instance has horizon: or scenarios:"
-        )
     data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent)
     model = build_model(data)
     solved = solve_plan(model, data, settings)
     return Baseline(loaded, data, model, solved, settings)
 
 
-def objective_value(m: pyo.ConcreteModel, objective: str) -> float:
-    """The user's objective at the model's current values, in model units."""
-    revenue_e, cost_e, tokens_e = revenue_cost_tokens(m)
-    revenue = pyo.value(revenue_e)
-    if objective == "revenue":
-        return revenue
-    cost = pyo.value(cost_e)
-    if objective == "profit":
-        return revenue - cost
-    tokens = pyo.value(tokens_e)
-    return cost / tokens if tokens > 0 else float("nan")
+def objective_value(m: pyo.ConcreteModel, data: PlanData) -> float:
+    """The user's objective at the model's current values, in model units: $M (a year's
+    revenue or profit for a single-year plan, else the expected or risk-adjusted NPV), or
+    $/Mtok for cost_per_token (expected PV cost over expected discounted tokens)."""
+    if data.objective != "cost_per_token":
+        return objective_musd(m, data)
+    tokens = pyo.value(expected_tokens(m))
+    return pyo.value(expected_cost(m)) / tokens if tokens > 0 else float("nan")
 
 
 def resolve_mip(base: Baseline, change: Change) -> tuple[SolveReport, float | None]:
@@ -125,7 +152,7 @@ def resolve_mip(base: Baseline, change: Change) -> tuple[SolveReport, float | No
     solved = solve_plan(m, base.data, base.settings)
     if not solved.report.status.has_solution:
         return solved.report, None
-    return solved.report, objective_value(m, base.objective)
+    return solved.report, objective_value(m, base.data)
 
 
 def resolve_mip_model(base: Baseline, change: Change) -> pyo.ConcreteModel | None:
@@ -146,9 +173,9 @@ def fixed_lp(base: Baseline) -> pyo.ConcreteModel:
     marginals table gives the value with racks free to change.
     """
     m = base.model.clone()
-    for rack, count in base.rack_counts().items():
-        rack_var(m, rack).domain = pyo.NonNegativeReals
-        rack_var(m, rack).fix(count)
+    for key, count in base.purchase_counts().items():
+        m.racks_bought[key].domain = pyo.NonNegativeReals
+        m.racks_bought[key].fix(count)
     for con in m.component_data_objects(pyo.Constraint, active=True):
         if all(v.parent_component() is m.racks_bought for v in identify_variables(con.body)):
             con.deactivate()
@@ -162,4 +189,4 @@ def resolve_fixed_lp(base: Baseline, change: Change) -> float | None:
     duals = solve_lp_duals(m, base.settings)
     if duals.report.status != SolveStatus.OPTIMAL:
         return None
-    return objective_value(m, base.objective)
+    return objective_value(m, base.data)

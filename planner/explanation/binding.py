@@ -21,6 +21,7 @@ FAMILIES: dict[str, tuple[str, float, str]] = {
     "tier_power_share_min": ("MW", 1.0, "the {index} tier's minimum power share"),
     "tier_power_share_max": ("MW", 1.0, "the {index} tier's maximum power share"),
     "supply_limit": ("rack", 1.0, "the {index} supply limit"),
+    "delivery_limit": ("rack", 1.0, "the {index} delivery limit"),
 }
 
 BINDING_COLUMNS = ["constraint", "requirement", "binding", "slack_units", "unit", "words"]
@@ -30,6 +31,25 @@ def subject(index: object) -> str | None:
     """The tier or rack a row is about (its first index when that is a name), else None."""
     first = index[0] if isinstance(index, tuple) else index
     return first if isinstance(first, str) else None
+
+
+FLEET_ROWS = ("power_envelope", "capex_budget", "delivery_limit")
+"""Rows indexed by (..., year, owner): in a shared year they hold for every scenario."""
+
+
+def where(index: object, data, family: str = "") -> str:
+    """' in 2028' / ' in 2028, scenario high' for a row of a plan over years or scenarios."""
+    if data.is_single:
+        return ""
+    keys = index if isinstance(index, tuple) else (index,)
+    year = next((k for k in keys if isinstance(k, int)), None)
+    scenario = keys[-1] if isinstance(keys[-1], str) and keys[-1] in data.scenarios else None
+    if family in FLEET_ROWS and year in data.shared_years:
+        scenario = None  # one fleet for every scenario
+    parts = [] if year is None or len(data.years) == 1 else [f"in {year}"]
+    if scenario is not None and len(data.scenarios) > 1:
+        parts.append(f"scenario {scenario}" if parts else f"in scenario {scenario}")
+    return (" " + ", ".join(parts)) if parts else ""
 
 
 def row_label(con, single: bool) -> str:
@@ -90,7 +110,7 @@ def binding_rows(base: Baseline) -> list[dict]:
             bound = con.upper if con.upper is not None else con.lower
             slack = _slack(con)
             binding = slack <= SLACK_TOL_FRAC * max(1.0, abs(pyo.value(bound)))
-            requirement = template.format(index=subject(index))
+            requirement = template.format(index=subject(index)) + where(index, base.data, name)
             slack_units = slack / per_unit
             rows.append(
                 {

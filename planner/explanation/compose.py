@@ -49,10 +49,11 @@ def _money_rate(x: float | None, unit: str) -> str:
     x = abs(x)
     if unit.startswith("usd_per_mtok"):
         return f"{sign}${x:,.4g}/Mtok"
+    per = "/yr" if unit.startswith("usd_per_year") else " of NPV"
     for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if x >= scale:
-            return f"{sign}${x / scale:,.3g}{suffix}/yr"
-    return f"{sign}${x:,.3g}/yr"
+            return f"{sign}${x / scale:,.3g}{suffix}{per}"
+    return f"{sign}${x:,.3g}{per}"
 
 
 def _marginal_line(row: dict) -> str:

@@ -96,8 +96,11 @@ def _words(system: str, tier: str, speed: float | None, price: float | None) -> 
 
 
 def entry_rows(base: Baseline) -> list[dict]:
-    """One row per servable (system, tier) pair the optimum leaves unused."""
-    rows = []
+    """One row per servable (system, tier) pair the optimum leaves unused (single-year plans:
+    over years and scenarios a pair is used in some years and not others)."""
+    rows: list[dict] = []
+    if not base.data.is_single:
+        return rows
     for system, tier in base.data.servable:
         if pyo.value(units_var(base.model, system, tier)) > UNITS_TOL:
             continue

@@ -24,16 +24,15 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
 
 from planner.explanation.base import (
-    OBJECTIVE_UNIT,
     USD_PER_OBJECTIVE_UNIT,
     Baseline,
+    PurchaseKey,
+    expected_tokens,
     fixed_lp,
+    objective_unit,
     objective_value,
-    rack_var,
     resolve_fixed_lp,
     resolve_mip,
-    revenue_cost_tokens,
-    year_scenario,
 )
 from planner.inputs.data import MTOK_PER_TTOK
 from planner.solver.highs import LinearDuals, SolveStatus, solve_lp_duals
@@ -57,8 +56,11 @@ class Lever:
     """The input's current value in user units."""
     move: Callable[[pyo.ConcreteModel, float], None]
     """move(m, delta_units): shift the input by delta user units in model m."""
-    param: ParamRef | None = None
-    """Mutable Param component (with index) the dual formula differentiates; None for racks."""
+    rack_key: PurchaseKey | None = None
+    """For a rack lever, the purchase (rack, year, owner) it moves."""
+    params: tuple[ParamRef, ...] = ()
+    """Mutable Params (with index) the input moves together, which the dual formula
+    differentiates; empty for racks."""
 
 
 ParamRef = tuple[str, object]
@@ -71,19 +73,22 @@ def _param(m: pyo.ConcreteModel, ref: ParamRef):
     return comp if index is None else comp[index]
 
 
-def _shift_param(path: ParamRef, per_unit: float) -> Callable[[pyo.ConcreteModel, float], None]:
+def _shift_params(
+    paths: tuple[ParamRef, ...], per_unit: float
+) -> Callable[[pyo.ConcreteModel, float], None]:
     def move(m: pyo.ConcreteModel, delta: float) -> None:
-        p = _param(m, path)
-        p.set_value(pyo.value(p) + delta * per_unit)
+        for path in paths:
+            p = _param(m, path)
+            p.set_value(pyo.value(p) + delta * per_unit)
 
     return move
 
 
-def _shift_rack(rack: str, count: int) -> Callable[[pyo.ConcreteModel, float], None]:
+def _shift_rack(key: PurchaseKey, count: int) -> Callable[[pyo.ConcreteModel, float], None]:
     """Fixed racks (the LP) move by delta; free racks (the MILP) must be at least count + delta."""
 
     def move(m: pyo.ConcreteModel, delta: float) -> None:
-        var = rack_var(m, rack)
+        var = m.racks_bought[key]
         if var.fixed:
             var.fix(count + delta)
         else:
@@ -92,38 +97,55 @@ def _shift_rack(rack: str, count: int) -> Callable[[pyo.ConcreteModel, float], N
     return move
 
 
+def _rack_keys(base: Baseline) -> dict[str, PurchaseKey]:
+    """Per rack type, the purchase a rack lever moves: the first year it is bought along the
+    first scenario (the first year when it is never bought)."""
+    m, first = base.model, base.data.scenarios[0]
+    counts = base.purchase_counts()
+    keys = {}
+    for rack in base.data.racks:
+        path = [(rack, y, m.owner[y, first]) for y in base.data.years]
+        keys[rack] = next((k for k in path if counts[k] > 0), path[0])
+    return keys
+
+
 def levers(base: Baseline) -> list[Lever]:
-    """Site power, capex budget (when given), each rack type and each tier's forecast."""
+    """Site power, capex budget (when given), each rack type and each tier's forecast. In a
+    plan over years or scenarios, power, budget and forecasts move in every year and scenario
+    together, and a rack lever adds one rack in the year its type is first bought."""
     data = base.data
-    year, scenario = year_scenario(base.model)
-    power: ParamRef = ("site_power_mw", year)
+    every = "" if len(data.years) == 1 else " in every year"
+    power = tuple(("site_power_mw", y) for y in data.years)
     out = [
-        Lever("site.power_mw", "one more MW of site power", "MW", 1.0, data.site_power_mw[year],
-              _shift_param(power, 1.0), power),
+        Lever("site.power_mw", f"one more MW of site power{every}", "MW", 1.0,
+              sum(data.site_power_mw.values()) / len(data.years), _shift_params(power, 1.0),
+              params=power),
     ]  # fmt: skip
-    if year in data.capex_budget_musd:
-        budget: ParamRef = ("capex_budget_musd", year)
+    if data.capex_budget_musd:
+        budget = tuple(("capex_budget_musd", y) for y in data.capex_budget_musd)
+        mean = sum(data.capex_budget_musd.values()) / len(budget)
         out.append(
-            Lever("site.capex_budget_usd", "one more $1B of capex budget", "usd_1e9", 1e3,
-                  data.capex_budget_musd[year] / 1e3, _shift_param(budget, 1e3), budget)
+            Lever("site.capex_budget_usd", f"one more $1B of capex budget{every}", "usd_1e9",
+                  1e3, mean / 1e3, _shift_params(budget, 1e3), params=budget)
         )  # fmt: skip
-    for rack, count in base.rack_counts().items():
-        out.append(
-            Lever(
-                f"racks.{rack}",
-                f"one more {rack} rack",
-                "rack",
-                1.0,
-                count,
-                _shift_rack(rack, count),
-            )
-        )
-    for (tier, _, _), demand in data.demand_ttok_per_year.items():
-        path: ParamRef = ("demand_ttok_per_year", (tier, year, scenario))
+    counts = base.purchase_counts()
+    for rack, key in _rack_keys(base).items():
+        when = "" if len(data.years) == 1 else f" in {key[1]}"
+        out.append(Lever(f"racks.{rack}", f"one more {rack} rack{when}", "rack", 1.0,
+                         counts[key], _shift_rack(key, counts[key]), rack_key=key))  # fmt: skip
+    for tier in data.tiers:
+        keys = tuple(k for k in data.demand_ttok_per_year if k[0] == tier)
+        if not keys:
+            continue
+        paths = tuple(("demand_ttok_per_year", k) for k in keys)
+        mean = sum(data.demand_ttok_per_year[k] for k in keys) / len(keys)
+        where = {(True, True): "", (False, True): " in every year",
+                 (True, False): " in every scenario"}.get(
+            (len(data.years) == 1, len(data.scenarios) == 1), " in every year and scenario")  # fmt: skip
         out.append(
             Lever(f"tiers.{tier}.demand_mtok_per_year",
-                  f"one more Mtok/yr of {tier} demand", "mtok_per_year", 1 / MTOK_PER_TTOK,
-                  demand * MTOK_PER_TTOK, _shift_param(path, 1 / MTOK_PER_TTOK), path)
+                  f"one more Mtok/yr of {tier} demand{where}", "mtok_per_year", 1 / MTOK_PER_TTOK,
+                  mean * MTOK_PER_TTOK, _shift_params(paths, 1 / MTOK_PER_TTOK), params=paths)
         )  # fmt: skip
     return out
 
@@ -141,21 +163,22 @@ def _shifts(m: pyo.ConcreteModel) -> ComponentMap:
 
 def dual_marginal(m: pyo.ConcreteModel, duals: LinearDuals, lever: Lever, objective: str) -> float:
     """dV/d(user unit) at the LP optimum, in model objective units (see module docstring)."""
-    if lever.param is None:
-        rack = lever.name.removeprefix("racks.")
-        dF = duals.variables[rack_var(m, rack)]
+    if not lever.params:
+        dF = duals.variables[m.racks_bought[lever.rack_key]]
     else:
-        p = _param(m, lever.param)
+        params = [_param(m, ref) for ref in lever.params]
         before = _shifts(m)
-        step = max(abs(pyo.value(p)), 1.0)
-        p.set_value(pyo.value(p) + step)
+        step = max(max(abs(pyo.value(p)) for p in params), 1.0)
+        for p in params:
+            p.set_value(pyo.value(p) + step)
         after = _shifts(m)
-        p.set_value(pyo.value(p) - step)
+        for p in params:
+            p.set_value(pyo.value(p) - step)
         dF = lever.model_per_unit * sum(
             _weight(duals, c) * (after[c] - b) / step for c, b in before.items()
         )
     if objective == "cost_per_token":
-        dF /= pyo.value(revenue_cost_tokens(m)[2])
+        dF /= pyo.value(expected_tokens(m))
     return dF
 
 
@@ -181,12 +204,12 @@ def marginal_rows(base: Baseline) -> tuple[list[dict], LinearDuals, pyo.Concrete
     duals = solve_lp_duals(m, base.settings)
     if duals.report.status != SolveStatus.OPTIMAL:
         return [], duals, m
-    lp_value = objective_value(m, base.objective)
+    lp_value = objective_value(m, base.data)
     rows = []
     for lever in levers(base):
         dual = dual_marginal(m, duals, lever, base.objective) * scale
-        lp_step = 1.0 if lever.param is None else max(LP_STEP_FRAC * lever.value_units, 1e-6)
-        mip_step = 1.0 if lever.param is None else max(MIP_STEP_FRAC * lever.value_units, 1.0)
+        lp_step = 1.0 if not lever.params else max(LP_STEP_FRAC * lever.value_units, 1e-6)
+        mip_step = 1.0 if not lever.params else max(MIP_STEP_FRAC * lever.value_units, 1.0)
         lp = _fd(resolve_fixed_lp(base, partial(_move, lever, lp_step)), lp_value, lp_step)
         _, mip_value = resolve_mip(base, partial(_move, lever, mip_step))
         mip = _fd(mip_value, base.value, mip_step)
@@ -196,7 +219,7 @@ def marginal_rows(base: Baseline) -> tuple[list[dict], LinearDuals, pyo.Concrete
                 "description": lever.description,
                 "unit": lever.unit,
                 "value_units": lever.value_units,
-                "objective_unit": OBJECTIVE_UNIT[base.objective] + "_per_unit",
+                "objective_unit": objective_unit(base.data) + "_per_unit",
                 "dual_fixed_racks": dual,
                 "fd_fixed_racks": None if lp is None else lp * scale,
                 "fd_fixed_racks_step_units": lp_step,

@@ -15,7 +15,7 @@ def write_explanation(expl: Explanation, outdir: Path) -> list[Path]:
     """summary/racks/tiers/allocation.csv of the plan, then the explain tables that have rows."""
     base = expl.base
     tables = build_tables(base.model, base.data, base.loaded.instance, base.solved)
-    paths = write_tables(outdir, tables)
+    paths = write_tables(outdir, tables, base.loaded.instance.is_multi_period)
     frames = {
         "explain": expl.frame(),
         "marginals": expl.marginals,

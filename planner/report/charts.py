@@ -50,6 +50,8 @@ def rack_mix(racks: pd.DataFrame) -> bytes | None:
     if bought.empty:
         return None
     labels = [f"{r} ({n:,})" for r, n in zip(bought["rack"], bought["count"], strict=True)]
+    if "facility_power_mw" not in bought:  # a plan over years: racks bought over the plan
+        return _bars(labels, bought["count"], "Racks bought over the plan", "racks")
     return _bars(labels, bought["facility_power_mw"], "Rack mix (count)", "facility MW")
 
 

@@ -97,8 +97,14 @@ def render_html(frames: dict[str, pd.DataFrame]) -> str:
                      "with the same --out for the sensitivity tornado.</p>")  # fmt: skip
     if "explain" in frames and not frames["explain"].empty:
         parts += ["<h2>Explanation</h2>", _words(frames["explain"])]
+    over_years = "build_schedule" in frames
     for key, title in (
-        ("racks", "Racks"), ("tiers", "Tiers"), ("allocation", "Allocation"),
+        ("racks", "Racks bought over the plan" if over_years else "Racks"),
+        ("tiers", "Tiers, expected average year" if over_years else "Tiers"),
+        ("allocation", "Allocation"), ("stochastic", "Value of the stochastic solution"),
+        ("scenarios", "Scenarios"), ("summary_by_year", "Per year"),
+        ("build_schedule", "Build schedule"), ("tiers_by_year", "Tiers by year"),
+        ("allocation_by_year", "Allocation by year"),
         ("marginals", "Marginal values"), ("sensitivity", "Sensitivity (+10%)"),
         ("binding", "Requirements"), ("entry", "Entry thresholds"),
         ("alternatives", "Alternatives"), ("infeasibility", "Infeasibility"),

@@ -8,31 +8,42 @@ import pandas as pd
 
 from planner.errors import UsageError
 
-REQUIRED = ("summary", "racks", "tiers", "allocation")
+SINGLE_YEAR = ("summary", "racks", "tiers", "allocation")
+OVER_YEARS = ("summary", "build_schedule", "tiers_by_year", "allocation_by_year",
+              "summary_by_year", "scenarios")  # fmt: skip
 OPTIONAL = (
-    "sweep", "frontier", "explain", "marginals", "binding", "entry", "alternatives",
-    "infeasibility",
+    "stochastic", "sweep", "frontier", "explain", "marginals", "binding", "entry",
+    "alternatives", "infeasibility",
 )  # fmt: skip
 TORNADO_STEP_FRAC = 0.10
 """The tornado shows the objective change for a 10% change of each input."""
 
 
 def read_outputs(outdir: Path) -> dict[str, pd.DataFrame]:
-    """The plan tables (required) and any sweep/frontier/explain tables found in `outdir`."""
-    missing = [n for n in REQUIRED if not (outdir / f"{n}.csv").is_file()]
+    """The plan tables (required) and any sweep/frontier/explain tables found in `outdir`.
+
+    A plan over years or scenarios (build_schedule.csv present) also gets `racks` (bought
+    over the plan, first scenario) and `tiers` (the expected average year) for the charts.
+    """
+    over_years = (outdir / "build_schedule.csv").is_file()
+    required = OVER_YEARS if over_years else SINGLE_YEAR
+    missing = [n for n in required if not (outdir / f"{n}.csv").is_file()]
     if missing:
         raise UsageError(
             f"{outdir}: no {', '.join(m + '.csv' for m in missing)}; run `plan solve --out "
             f"{outdir}` or `plan explain --out {outdir}` first"
         )
     frames = {}
-    for name in REQUIRED + OPTIONAL:
+    for name in required + OPTIONAL:
         path = outdir / f"{name}.csv"
         if path.is_file():
             try:
                 frames[name] = pd.read_csv(path)
             except pd.errors.EmptyDataError:
                 frames[name] = pd.DataFrame()
+    if over_years:
+        frames["racks"] = racks_over_plan(frames["build_schedule"])
+        frames["tiers"] = average_year(frames["tiers_by_year"], frames["scenarios"])
     if "marginals" in frames and not frames["marginals"].empty:
         frames["sensitivity"] = sensitivity(frames["marginals"])
     return frames
@@ -55,3 +66,26 @@ def sensitivity(marginals: pd.DataFrame) -> pd.DataFrame:
     frame = frame[frame["step_units"] > 0]
     order = frame["objective_change"].abs().sort_values(ascending=False).index
     return frame.loc[order].reset_index(drop=True)
+
+
+def racks_over_plan(schedule: pd.DataFrame) -> pd.DataFrame:
+    """Racks bought over the whole plan by the first scenario (shared years are the same in
+    every scenario), with their capex."""
+    if schedule.empty:
+        return pd.DataFrame(columns=["rack", "count", "capex_usd"])
+    first = schedule[schedule["scenario"] == schedule["scenario"].iloc[0]]
+    total = first.groupby("rack", sort=False)[["bought", "capex_usd"]].sum().reset_index()
+    return total.rename(columns={"bought": "count"})
+
+
+def average_year(tiers_by_year: pd.DataFrame, scenarios: pd.DataFrame) -> pd.DataFrame:
+    """Per tier, the mean over years of facility power, tokens and revenue, weighted by the
+    scenarios' probabilities (the expected average year)."""
+    columns = ["tier", "facility_power_mw", "mtok_per_year", "revenue_usd_per_year"]
+    if tiers_by_year.empty:
+        return pd.DataFrame(columns=columns)
+    probability = scenarios.set_index("scenario")["probability"]
+    years = tiers_by_year["year"].nunique()
+    weight = tiers_by_year["scenario"].map(probability) / years
+    weighted = tiers_by_year[columns[1:]].mul(weight, axis=0).assign(tier=tiers_by_year["tier"])
+    return weighted.groupby("tier", sort=False)[columns[1:]].sum().reset_index()[columns]
