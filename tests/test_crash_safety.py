@@ -1,17 +1,17 @@
 """A solve killed at any point leaves no partial file, and a re-run completes.
 
-The slow case is real: instances/1gw.yaml without budget or forecasts at --mip-gap 0 keeps
-HiGHS branching until --time-limit, so SIGKILLs at seeded random delays land during start-up,
-the solve and the writes. After each kill every file in the out dir is absent or complete
-(parses, has the contract columns), and no temporary is left but `.<name>.*.tmp` ones, which
-the next run removes.
+A real `plan solve` is paused before each of its renames in turn and killed there, so every
+kill point of the write sequence is tested with its exact expected state: the files renamed
+before it complete (parse, contract columns), the one being written only as its temporary
+`.<name>.*.tmp` (which the next run removes), the rest absent. A kill mid-solve (instances/1gw.yaml
+without budget or forecasts at --mip-gap 0 keeps HiGHS branching until --time-limit) leaves
+nothing, and a re-run completes.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import random
 import signal
 import subprocess
 import sys
@@ -62,16 +62,53 @@ def assert_complete_or_absent(out: Path) -> None:
             assert all(len(row) == len(rows[0]) for row in rows), f"{path.name} has a short row"
 
 
-def test_killed_solves_leave_no_partial_file_and_a_rerun_completes(tmp_path):
-    out = tmp_path / "out"
-    rng = random.Random(5)
-    for delay in sorted(rng.uniform(0.2, 2.8) for _ in range(5)):
-        proc = subprocess.Popen(slow_solve(out, 1.0), cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)  # fmt: skip
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
+PAUSE_BEFORE_RENAME = """
+import os, sys
+from planner.cli import main
+real = os.replace
+def replace(src, dst):
+    print("renaming", os.path.basename(dst), flush=True)
+    sys.stdin.readline()  # the test kills the process here
+    real(src, dst)
+os.replace = replace
+sys.argv = ["plan", *sys.argv[1:]]
+main()
+"""
+WRITE_ORDER = ["summary.csv", "racks.csv", "tiers.csv", "allocation.csv", "run.json"]
+
+
+def test_a_kill_at_every_write_leaves_whole_files_only(tmp_path):
+    """The solve is killed just before its k-th rename, for every k: the first k files are
+    there and complete, the k-th exists only as its temporary, the rest not at all."""
+    for k, name in enumerate(WRITE_ORDER):
+        out = tmp_path / f"kill{k}"
+        command = [sys.executable, "-c", PAUSE_BEFORE_RENAME, "solve",
+                   str(ROOT / "instances" / "100mw-enterprise.yaml"), "--out", str(out)]  # fmt: skip
+        with subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True) as proc:  # fmt: skip
+            assert proc.stdin is not None and proc.stdout is not None
+            for done in WRITE_ORDER[:k]:
+                assert proc.stdout.readline() == f"renaming {done}\n"
+                proc.stdin.write("\n")
+                proc.stdin.flush()
+            assert proc.stdout.readline() == f"renaming {name}\n"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        finals = sorted(p.name for p in out.iterdir() if not p.name.endswith(".tmp"))
+        assert finals == sorted(WRITE_ORDER[:k]), (k, finals)
+        temps = [p for p in out.iterdir() if p.name.endswith(".tmp")]
+        assert len(temps) == 1 and temps[0].match(temp_pattern(out / name)), (k, temps)
         assert_complete_or_absent(out)
+
+
+def test_a_rerun_after_a_kill_completes_and_cleans_up(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen(slow_solve(out, 5.0), cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    time.sleep(2.0)  # mid-solve: nothing written yet
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert not out.exists() or not any(out.iterdir())
     done = subprocess.run(slow_solve(out, 0.5), cwd=ROOT, capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert_complete_or_absent(out)

@@ -155,16 +155,26 @@ def test_infeasible_needs_power_and_budget_together(tmp_path):
 
 
 def test_near_optimal_alternative_respects_its_bound(baseline):
-    # 1 MW and $12M: best 8 alpha + 1 beta = 11,000 tok/s. Within 10% (>= 9,900 tok/s) the
-    # plan most different in facility MW is 10 alpha (10,000 tok/s: 1 MW of alpha...).
+    # 1 MW and $12M; alpha 0.1 MW, $1M, 1,000 tok/s; beta 0.2 MW, $4M, 3,000 tok/s. Best:
+    # 8 alpha + 1 beta = 11,000 tok/s (power 1.0, budget 12). Distance |a - 8| x 0.1 +
+    # |b - 1| x 0.2 MW, racks used (at most one idle per type):
+    #   within 10% (>= 9,900): 10a (0.4 MW), 4a + 2b (10,000, 0.6 MW) -> 4 alpha, 2 beta;
+    #   within 30% (>= 7,700): 0a + 3b (9,000 tok/s, budget 12, 0.8 + 0.4 = 1.2 MW) is the
+    #   farthest (0a + 2b makes only 6,000).
     base = baseline(one_tier({"power_mw": 1.0, "capex_budget_usd": 12e6}, ["alpha", "beta"]))
     for frac in (0.01, 0.1, 0.3):
         row = near_optimal(base, frac)
         assert row["status"] in ("optimal", "feasible")
         assert row["objective_value"] >= (1 - frac) * base.value * 1e6 * (1 - 1e-9)
         assert row["objective_loss_frac"] <= frac + 1e-9
+    assert near_optimal(base, 0.01)["rack_distance_mw"] == pytest.approx(0, abs=1e-9)
+    mid = near_optimal(base, 0.1)
+    assert mid["counts"] == {"alpha": 4, "beta": 2}
+    assert mid["rack_distance_mw"] == pytest.approx(0.6, rel=1e-9)
     wide = near_optimal(base, 0.3)
-    assert wide["rack_distance_mw"] > 0
+    assert wide["counts"] == {"alpha": 0, "beta": 3}
+    assert wide["rack_distance_mw"] == pytest.approx(1.2, rel=1e-9)
+    assert wide["objective_loss_frac"] == pytest.approx(2 / 11, rel=1e-6)
 
 
 def test_near_optimal_buys_no_idle_racks(baseline):

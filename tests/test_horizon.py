@@ -347,9 +347,12 @@ def test_cli_writes_schedule_and_scenario_files(tmp_path):
     assert head("build_schedule.csv") == "year,rack,bought,retired,in_service,capex_usd,scenario"
     assert head("tiers_by_year.csv").startswith("year,tier,price_usd_per_mtok,")
     assert "expected_value_usd,cvar_usd,objective_value,vss_usd,evpi_usd" in head("stochastic.csv")
-    from planner.results.tables import SUMMARY_COLUMNS
-
-    assert head("summary.csv") == ",".join(SUMMARY_COLUMNS)  # the single-year contract
+    # the single-year contract, written out: a renamed or reordered column must fail here
+    assert head("summary.csv") == (
+        "instance,objective,status,objective_value,revenue_usd_per_year,cost_usd_per_year,"
+        "profit_usd_per_year,capex_usd,it_power_mw,facility_power_mw,tok_s,mtok_per_year,"
+        "cost_usd_per_mtok,mip_gap_frac,solve_s"
+    )
 
 
 def test_infeasible_horizon_names_the_requirement_and_year(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 from planner.cli import STATUS_EXIT
@@ -30,6 +31,34 @@ def test_validate_and_help_skip_the_solver_stack():
         assert "HEAVY []" in proc.stdout, (args, proc.stdout)
 
 
-def test_every_status_has_an_exit_code():
+DOCUMENTED_EXIT = {"optimal": 0, "feasible": 0, "infeasible": 4, "unbounded": 4,
+                   "no_solution": 5, "error": 1}  # README, "Exit codes"  # fmt: skip
+
+
+def test_every_status_has_its_documented_exit_code():
     assert set(STATUS_EXIT) == {str(s) for s in SolveStatus}
-    assert all(STATUS_EXIT[s] == STATUS_EXIT[str(s)] for s in SolveStatus)
+    assert STATUS_EXIT == DOCUMENTED_EXIT
+
+
+@pytest.mark.parametrize("status", list(SolveStatus), ids=str)
+def test_plan_solve_exits_with_the_status_code(status, tmp_path, monkeypatch):
+    # every status a solve can end with reaches the shell as its documented code
+    from dataclasses import replace
+
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+    from planner.solver import strategies
+    from planner.solver.highs import SolveReport
+
+    real = strategies.solve_model
+
+    def fake(m, settings, solver=None):
+        if status.has_solution:  # a real plan, reported with this status
+            return replace(real(m, settings, solver), status=status)
+        return SolveReport(status, None, None, None, 0.0, "test")
+
+    monkeypatch.setattr(strategies, "solve_model", fake)
+    path = ROOT / "instances" / "100mw-enterprise.yaml"
+    result = CliRunner().invoke(cli, ["solve", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == DOCUMENTED_EXIT[str(status)], result.output
