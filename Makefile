@@ -20,6 +20,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check planner tests bench examples
 	$(BIN)/ruff format --check planner tests bench examples
+	$(BIN)/mypy planner
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q

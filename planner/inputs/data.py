@@ -54,8 +54,15 @@ def service_years(lifetime_years: float) -> int:
     return max(1, math.ceil(lifetime_years - 1e-9))
 
 
-def expand(series: Series | float | None, years: int, default: float | None) -> list[float | None]:
-    """A per-year list from a list, a {start, growth} or a constant (None stays None)."""
+def expand(series: Series | float | None, years: int, default: float) -> list[float]:
+    """A per-year list from a list, a {start, growth} or a constant; `default` when absent."""
+    return [default if v is None else v for v in expand_optional(series, years, default)]
+
+
+def expand_optional(
+    series: Series | float | None, years: int, default: float | None
+) -> list[float | None]:
+    """As `expand`, where an absent value (no series, no default) stays None."""
     if series is None:
         return [default] * years
     if isinstance(series, Growth):
@@ -193,22 +200,25 @@ def _tier_tables(inst: Instance, years: list[int], names: tuple[str, ...]):
     for t, tier in inst.tiers.items():
         ts = h.tiers.get(t) if h else None
         base_price = expand(ts.price_usd_per_mtok if ts else None, n, tier.price_usd_per_mtok)
-        base_demand = expand(ts.demand_mtok_per_year if ts else None, n, tier.demand_mtok_per_year)
+        base_demand = expand_optional(
+            ts.demand_mtok_per_year if ts else None, n, tier.demand_mtok_per_year
+        )
         input_usd = tier.input_price_usd_per_mtok * tier.input_tokens_per_output_token
         for s in names:
             sc = scenarios.get(s)
             dem, prices = base_demand, base_price
             if sc and t in sc.demand_mtok_per_year:
-                dem = expand(sc.demand_mtok_per_year[t], n, None)
+                dem = expand_optional(sc.demand_mtok_per_year[t], n, None)
             if sc and t in sc.price_usd_per_mtok:
-                prices = expand(sc.price_usd_per_mtok[t], n, None)
+                prices = expand(sc.price_usd_per_mtok[t], n, 0.0)
             d_scale = sc.demand_scale.get(t, 1.0) if sc else 1.0
             p_scale = sc.price_scale.get(t, 1.0) if sc else 1.0
             for k, y in enumerate(years):
                 list_price[t, y, s] = prices[k] * p_scale
                 price[t, y, s] = (prices[k] + input_usd) * p_scale
-                if dem[k] is not None:
-                    demand[t, y, s] = dem[k] * d_scale / MTOK_PER_TTOK
+                forecast = dem[k]
+                if forecast is not None:
+                    demand[t, y, s] = forecast * d_scale / MTOK_PER_TTOK
     return price, list_price, demand
 
 
@@ -241,7 +251,7 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
     served = {tier for _, tier in tok_s}
     rate = site.discount_rate_frac
     power = expand(h.site_power_mw if h else None, n, site.power_mw)
-    budget = expand(h.capex_budget_usd if h else None, n, site.capex_budget_usd)
+    budget = expand_optional(h.capex_budget_usd if h else None, n, site.capex_budget_usd)
     elec = expand(h.electricity_usd_per_mwh if h else None, n, site.electricity_usd_per_mwh)
     seconds = SECONDS_PER_HOUR * site.hours_per_year * site.utilisation_frac
     mwh_per_mw = site.pue * site.hours_per_year * site.utilisation_frac

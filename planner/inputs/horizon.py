@@ -125,9 +125,9 @@ class Scenario(Strict):
             for tier, factor in table.items():
                 if factor < 0:
                     raise ValueError(f"{name}.{tier} must be >= 0, got {factor}")
-        for name, table in (("demand_mtok_per_year", self.demand_mtok_per_year),
-                            ("price_usd_per_mtok", self.price_usd_per_mtok)):  # fmt: skip
-            for tier, series in table.items():
+        for name, by_tier in (("demand_mtok_per_year", self.demand_mtok_per_year),
+                              ("price_usd_per_mtok", self.price_usd_per_mtok)):  # fmt: skip
+            for tier, series in by_tier.items():
                 if any(v < 0 for v in given_values(series)):
                     raise ValueError(f"{name}.{tier} must not be negative")
         return self

@@ -7,12 +7,12 @@ Field names are a contract other tools read: `site.power_mw`, `site.capex_budget
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from planner.inputs.base import Strict
-from planner.inputs.horizon import Horizon, Scenario, Stochastic, given_values
+from planner.inputs.horizon import Horizon, Scenario, Series, Stochastic, given_values
 
 Objective = Literal["revenue", "profit", "cost_per_token"]
 OBJECTIVES: tuple[Objective, ...] = ("revenue", "profit", "cost_per_token")
@@ -139,7 +139,7 @@ class Instance(Strict):
                 raise ValueError(f"scenario probabilities sum to {total:g}; they must sum to 1")
             years = self.horizon.years if self.horizon is not None else 1
             for name, sc in self.scenarios.items():
-                tables = {"demand_scale": sc.demand_scale, "price_scale": sc.price_scale,
+                tables: dict[str, dict[str, Any]] = {"demand_scale": sc.demand_scale, "price_scale": sc.price_scale,
                           "demand_mtok_per_year": sc.demand_mtok_per_year,
                           "price_usd_per_mtok": sc.price_usd_per_mtok}  # fmt: skip
                 for field, table in tables.items():
@@ -157,7 +157,7 @@ class Instance(Strict):
         """Some tier has a positive forecast (a single-year value or any year of a series)."""
         if any((t.demand_mtok_per_year or 0) > 0 for t in self.tiers.values()):
             return True
-        series = (
+        series: list[float | Series | None] = (
             [ts.demand_mtok_per_year for ts in self.horizon.tiers.values()] if self.horizon else []
         )
         series += [

@@ -72,7 +72,7 @@ def read_rack_csv(path: Path, catalog: Catalog) -> Catalog:
         if not name:
             raise InstanceError(f"{path}:{line}: rack: empty name")
         given = {k: v.strip() for k, v in row.items() if k != "rack" and v and v.strip()}
-        base = racks[name].model_dump() if name in racks else {"name": name}
+        base: dict[str, Any] = racks[name].model_dump() if name in racks else {"name": name}
         base.update(given)
         base["sources"] = [s for s in base.get("sources", []) if s["field"] not in given] + [
             Source(

@@ -11,7 +11,7 @@ import numpy as np
 
 from planner.inputs.catalog import Catalog
 from planner.inputs.instance import Instance
-from planner.results.tables import Tables
+from planner.results.tables import Tables, rows
 
 REL_TOL = 1e-6
 
@@ -49,7 +49,7 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
     seconds = 3600 * site.hours_per_year * site.utilisation_frac
     capacity_mtok = {t: 0.0 for t in inst.tiers}
     power_mw = {t: 0.0 for t in inst.tiers}
-    for row in tables.allocation.itertuples():
+    for row in rows(tables.allocation):
         system = catalog.systems[row.system]
         for rack, n in system.racks.items():
             used[rack] = used.get(rack, 0.0) + n * row.units
@@ -68,7 +68,7 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
             bad.append(f"racks: {rack} used {u:.6g} > bought {counts.get(rack, 0)}")
 
     shares = 0.0
-    for row in tables.tiers.itertuples():
+    for row in rows(tables.tiers):
         tier = inst.tiers[row.tier]
         if _over(row.mtok_per_year, capacity_mtok[row.tier]):
             bad.append(

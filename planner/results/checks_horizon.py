@@ -15,7 +15,7 @@ from planner.inputs.catalog import Catalog
 from planner.inputs.data import PlanData
 from planner.inputs.instance import Instance
 from planner.results.checks import REL_TOL, _over, curve_tok_s
-from planner.results.tables import Tables
+from planner.results.tables import Tables, rows
 
 
 def _off(a: float, b: float) -> bool:
@@ -28,12 +28,12 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
     site = inst.site
     sched = tables.schedule
     seconds = 3600 * site.hours_per_year * site.utilisation_frac
-    bought = {(r.rack, r.year, r.scenario): r.bought for r in sched.itertuples()}
+    bought = {(r.rack, r.year, r.scenario): r.bought for r in rows(sched)}
     shared_years = set(d.shared_years)
     first = d.scenarios[0]
-    for row in sched.itertuples():
+    for row in rows(sched):
         where = f"{row.scenario} {row.year} {row.rack}"
-        rack = catalog.racks[row.rack]
+        spec = catalog.racks[row.rack]
         life = d.rack_service_years[row.rack]
         alive = d.existing_in_service[row.rack, row.year] + sum(
             bought.get((row.rack, y, row.scenario), 0)
@@ -43,7 +43,7 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
             bad.append(
                 f"fleet: {where}: in_service {row.in_service} != existing + bought alive {alive}"
             )
-        if _off(row.capex_usd, row.bought * rack.capex_usd):
+        if _off(row.capex_usd, row.bought * spec.capex_usd):
             bad.append(f"capex: {where}: {row.capex_usd:.6g} != bought x price")
         limit = d.max_deliveries.get((row.rack, row.year))
         if limit is not None and row.bought > limit:
@@ -52,12 +52,14 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
             bad.append(f"deliveries: {where}: negative purchase")
         if row.year in shared_years and row.bought != bought[row.rack, row.year, first]:
             bad.append(f"nonanticipativity: {where}: bought {row.bought} differs from {first}")
-    for (rack, s), group in sched.groupby(["rack", "scenario"]):
+    for (rack_name, s), group in sched.groupby(["rack", "scenario"]):
+        rack = str(rack_name)
         cap = inst.racks[rack].max_count if rack in inst.racks else None
         if cap is not None and group["bought"].sum() > cap:
             bad.append(f"supply: {s} {rack}: bought {group['bought'].sum()} > max_count {cap}")
-    for (y, s), group in sched.groupby(["year", "scenario"]):
-        it_mw = sum(r.in_service * catalog.racks[r.rack].power_kw / 1e3 for r in group.itertuples())
+    for (year, s), group in sched.groupby(["year", "scenario"]):
+        y = int(str(year))
+        it_mw = sum(r.in_service * catalog.racks[r.rack].power_kw / 1e3 for r in rows(group))
         if _over(site.pue * it_mw, d.site_power_mw[y]):
             bad.append(f"power: {s} {y}: {site.pue * it_mw:.6g} MW > {d.site_power_mw[y]:g} MW")
         capex_usd = float(group["capex_usd"].sum())
@@ -66,10 +68,10 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
                 f"budget: {s} {y}: capex {capex_usd:.6g} > {d.capex_budget_musd[y] * 1e6:.6g}"
             )
 
-    in_service = {(r.rack, r.year, r.scenario): r.in_service for r in sched.itertuples()}
+    in_service = {(r.rack, r.year, r.scenario): r.in_service for r in rows(sched)}
     used: dict[tuple[str, int, str], float] = {}
     capacity_mtok: dict[tuple[str, int, str], float] = {}
-    for row in tables.allocation_by_year.itertuples():
+    for row in rows(tables.allocation_by_year):
         system = catalog.systems[row.system]
         for rack, n in system.racks.items():
             key = (rack, row.year, row.scenario)
@@ -83,7 +85,7 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
     for key, units in used.items():
         if _over(units, in_service.get(key, 0)):
             bad.append(f"racks: {key}: used {units:.6g} > in service {in_service.get(key, 0)}")
-    for row in tables.tiers_by_year.itertuples():
+    for row in rows(tables.tiers_by_year):
         key = (row.tier, row.year, row.scenario)
         where = f"{row.scenario} {row.year} {row.tier}"
         if _over(row.mtok_per_year, capacity_mtok.get(key, 0.0)):
@@ -98,7 +100,7 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
         if _off(row.revenue_usd_per_year, row.mtok_per_year * d.price_musd_per_ttok[key]):
             bad.append(f"revenue: {where}: {row.revenue_usd_per_year:.6g} != price x tokens")
     by_year = tables.tiers_by_year.groupby(["year", "scenario"])["revenue_usd_per_year"].sum()
-    for row in tables.summary_by_year.itertuples():
+    for row in rows(tables.summary_by_year):
         if _off(row.revenue_usd, float(by_year.get((row.year, row.scenario), 0.0))):
             bad.append(f"revenue: {row.scenario} {row.year}: summary != sum over tiers")
     return bad

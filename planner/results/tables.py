@@ -8,6 +8,7 @@ The tables are computed once, per year and scenario (`build_schedule`, `tiers_by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -84,6 +85,11 @@ class Tables:
         return frames
 
 
+def rows(frame: pd.DataFrame) -> list[Any]:
+    """A frame's rows as named tuples, typed Any: a frame's columns carry no static types."""
+    return list(frame.itertuples())
+
+
 def _v(x: object) -> float:
     """Solver value with round-off noise around zero removed."""
     v = float(pyo.value(x))
@@ -121,11 +127,13 @@ def _schedule(m: pyo.ConcreteModel, d: PlanData) -> list[dict]:
 
 def _rack_list(schedule: pd.DataFrame, d: PlanData) -> pd.DataFrame:
     first = schedule[schedule["scenario"] == d.scenarios[0]]
-    bought = first.groupby("rack", sort=False)[["bought", "capex_usd"]].sum()
-    rows = [{"rack": r, "count": int(bought.at[r, "bought"]), "power_kw_each": d.rack_power_mw[r] * 1e3,
-             "facility_power_mw": int(bought.at[r, "bought"]) * d.rack_power_mw[r] * d.pue,
-             "capex_usd": float(bought.at[r, "capex_usd"])} for r in d.racks]  # fmt: skip
-    return pd.DataFrame(rows, columns=RACK_COLUMNS)
+    totals = first.groupby("rack", sort=False)[["bought", "capex_usd"]].sum()
+    count: dict[Any, Any] = totals["bought"].to_dict()
+    capex: dict[Any, Any] = totals["capex_usd"].to_dict()
+    racks = [{"rack": r, "count": int(count[r]), "power_kw_each": d.rack_power_mw[r] * 1e3,
+              "facility_power_mw": int(count[r]) * d.rack_power_mw[r] * d.pue,
+              "capex_usd": float(capex[r])} for r in d.racks]  # fmt: skip
+    return pd.DataFrame(racks, columns=RACK_COLUMNS)
 
 
 def binding_by_scenario(m: pyo.ConcreteModel, d: PlanData) -> dict[str, str]:
@@ -171,12 +179,12 @@ def _year_rows(m, d: PlanData, inst: Instance, y: int, s: str, tiers, alloc, by_
         if u <= 0:
             continue
         share = u * d.throughput_ttok_per_year[sy, t] / capacity[t]
-        row = {"year": y, "system": sy, "tier": t, "units": u, "scenario": s,
-               "facility_power_mw": u * d.system_power_mw[sy] * d.pue, "tok_s": u * d.tok_s[sy, t],
-               "mtok_per_year": served[t] * share * MTOK_PER_TTOK}  # fmt: skip
-        power[t] += row["facility_power_mw"]
-        tok_s[t] += row["tok_s"]
-        alloc.append(row)
+        facility_mw, rate = u * d.system_power_mw[sy] * d.pue, u * d.tok_s[sy, t]
+        power[t] += facility_mw
+        tok_s[t] += rate
+        alloc.append({"year": y, "system": sy, "tier": t, "units": u, "scenario": s,
+                      "facility_power_mw": facility_mw, "tok_s": rate,
+                      "mtok_per_year": served[t] * share * MTOK_PER_TTOK})  # fmt: skip
     for t in d.tiers:
         mtok = served[t] * MTOK_PER_TTOK
         dem = d.demand_ttok_per_year.get((t, y, s))
@@ -220,11 +228,14 @@ def build_tables(
     summary.update(instance=inst.name, objective=inst.objective, status=str(report.status),
                    mip_gap_frac=report.mip_gap_frac, solve_s=round(report.solve_s, 3))  # fmt: skip
     if not report.status.has_solution:
-        empty = [pd.DataFrame(columns=c) for c in (RACK_COLUMNS, SCHEDULE_COLUMNS,
-                 TIERS_BY_YEAR_COLUMNS, ALLOCATION_BY_YEAR_COLUMNS, SUMMARY_BY_YEAR_COLUMNS,
-                 SCENARIO_COLUMNS)]  # fmt: skip
         stochastic = _stochastic(inst, report, values, None, None) if inst.scenarios else None
-        return Tables(pd.DataFrame([summary], columns=SUMMARY_COLUMNS), *empty, stochastic)
+        return Tables(
+            pd.DataFrame([summary], columns=SUMMARY_COLUMNS), pd.DataFrame(columns=RACK_COLUMNS),
+            pd.DataFrame(columns=SCHEDULE_COLUMNS), pd.DataFrame(columns=TIERS_BY_YEAR_COLUMNS),
+            pd.DataFrame(columns=ALLOCATION_BY_YEAR_COLUMNS),
+            pd.DataFrame(columns=SUMMARY_BY_YEAR_COLUMNS), pd.DataFrame(columns=SCENARIO_COLUMNS),
+            stochastic,
+        )  # fmt: skip
     tiers: list[dict] = []
     alloc: list[dict] = []
     by_year: list[dict] = []
@@ -251,24 +262,26 @@ def build_tables(
         "npv_revenue_usd" if inst.objective == "revenue" else "npv_profit_usd"
     ]
     expected = float((scenarios["probability"] * npv.values).sum())
-    cvar_usd = cvar(npv.to_dict(), d.probability, d.cvar_alpha_frac) if inst.scenarios else None
+    outcomes = {str(s): float(v) for s, v in npv.items()}
+    cvar_usd = cvar(outcomes, d.probability, d.cvar_alpha_frac) if inst.scenarios else None
     objective_value = {
         "cost_per_token": pv_cost / pv_mtok if pv_mtok > 0 else None,
         "revenue": objective_musd(m, d) * USD_PER_MUSD if d.has_cvar else expected,
         "profit": objective_musd(m, d) * USD_PER_MUSD if d.has_cvar else expected,
     }[inst.objective]
     last = sby[sby["year"] == d.years[-1]]
+    facility_mw = float((last["scenario"].map(d.probability) * last["facility_power_mw"]).sum())
     summary.update(
         objective_value=objective_value,
         revenue_usd_per_year=float((p * sby["revenue_usd"]).sum() / n),
         cost_usd_per_year=float((p * sby["cost_usd"]).sum() / n),
         profit_usd_per_year=float((p * sby["profit_usd"]).sum() / n),
         capex_usd=float((p * sby["capex_usd"]).sum()),
-        facility_power_mw=float((last["scenario"].map(d.probability) * last["facility_power_mw"]).sum()),
+        facility_power_mw=facility_mw,
         mtok_per_year=float((p * sby["mtok"]).sum() / n),
         cost_usd_per_mtok=pv_cost / pv_mtok if pv_mtok > 0 else None,
     )  # fmt: skip
-    summary["it_power_mw"] = summary["facility_power_mw"] / d.pue
+    summary["it_power_mw"] = facility_mw / d.pue
     tier_frame = pd.DataFrame(tiers, columns=TIERS_BY_YEAR_COLUMNS)
     summary["tok_s"] = float(
         (tier_frame["scenario"].map(d.probability) * tier_frame["tok_s"]).sum() / n

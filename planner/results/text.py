@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from planner.results.run import PlanResult, run_info
+from planner.results.tables import rows
 
 
 def _money(usd: float | None) -> str:
@@ -63,7 +64,7 @@ def render_table(result: PlanResult) -> str:
         ["rack", "count", "facility MW", "capex"],
         [
             [r.rack, f"{r.count:,}", f"{r.facility_power_mw:,.1f}", _money(r.capex_usd)]
-            for r in bought.itertuples()
+            for r in rows(bought)
         ],
     )
     lines.append("Power split per tier")
@@ -75,7 +76,7 @@ def render_table(result: PlanResult) -> str:
                 f"{r.facility_power_mw:,.1f}", f"{r.power_share_frac:.1%}", _num(r.tok_s),
                 _num(r.mtok_per_year), _money(r.revenue_usd_per_year),
             ]
-            for r in t.tiers.itertuples()
+            for r in rows(t.tiers)
         ],
     )  # fmt: skip
     s = t.summary.iloc[0]

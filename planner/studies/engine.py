@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +48,13 @@ def _load_done(outdir: Path | None, ids: list[str]) -> dict[str, dict]:
     return done
 
 
-def _serial(spec: BaseSpec, todo: list[tuple[str, Case]]) -> Iterator[tuple[str, dict]]:
+def _serial(spec: BaseSpec, todo: list[tuple[str, Case]]) -> Generator[tuple[str, dict]]:
     runner = CaseRunner(spec)
     for cid, case in todo:
         yield cid, runner.run(case)
 
 
-def _processes(spec: BaseSpec, todo: list[tuple[str, Case]], workers: int) -> Iterator:
+def _processes(spec: BaseSpec, todo: list[tuple[str, Case]], workers: int) -> Generator:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -68,7 +68,7 @@ def _processes(spec: BaseSpec, todo: list[tuple[str, Case]], workers: int) -> It
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask(spec: BaseSpec, todo: list[tuple[str, Case]], address: str) -> Iterator:
+def _dask(spec: BaseSpec, todo: list[tuple[str, Case]], address: str) -> Generator:
     from distributed import Client, as_completed
 
     try:
