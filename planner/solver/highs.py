@@ -1,4 +1,11 @@
-"""The only module that talks to HiGHS (through Pyomo's `contrib.solver` interface).
+"""The only module that talks to HiGHS.
+
+A model's active objective and constraints are compiled to a matrix by Pyomo's linear
+expression walker (one pass; fixed variables fold into constants) and handed to highspy in one
+call; the solution is read back into the model's variables. Compiling each solve anew keeps Pyomo the
+model of record (a study changes a mutable parameter, a strategy fixes a variable or switches
+an objective, and the next solve sees it) at a fraction of the cost of Pyomo's persistent
+interface, which re-walks every expression on each hand-off (bench/horizon_scale.py).
 
 It returns a frozen `SolveReport` with our own status enum. A time limit with an incumbent is
 a result (`feasible`, gap reported), not a crash.
@@ -7,17 +14,22 @@ a result (`feasible`, gap reported), not a crash.
 from __future__ import annotations
 
 import math
+import os
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
+import highspy
+import numpy as np
 import pyomo.environ as pyo
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
+from pyomo.common.collections import ComponentMap
+from pyomo.repn.linear import LinearRepnVisitor
 
 
 class SolveStatus(StrEnum):
@@ -57,30 +69,27 @@ class SolveReport:
     termination: str
     warnings: tuple[str, ...] = ()
     log: str = field(default="", repr=False)
+    highs_s: float = 0.0
+    """HiGHS's own run time; solve_s - highs_s is the hand-off (compile, pass, read back)."""
 
 
-_LIMITS = {
-    TerminationCondition.maxTimeLimit,
-    TerminationCondition.iterationLimit,
-    TerminationCondition.objectiveLimit,
-    TerminationCondition.interrupted,
-    TerminationCondition.minStepLength,
+_MS = highspy.HighsModelStatus
+_TERMINATION = {
+    _MS.kOptimal: ("convergenceCriteriaSatisfied", SolveStatus.OPTIMAL),
+    _MS.kInfeasible: ("provenInfeasible", SolveStatus.INFEASIBLE),
+    _MS.kUnboundedOrInfeasible: ("infeasibleOrUnbounded", SolveStatus.INFEASIBLE),
+    _MS.kUnbounded: ("unbounded", SolveStatus.UNBOUNDED),
+    _MS.kTimeLimit: ("maxTimeLimit", None),
+    _MS.kIterationLimit: ("iterationLimit", None),
+    _MS.kSolutionLimit: ("iterationLimit", None),
+    _MS.kInterrupt: ("interrupted", None),
+    _MS.kObjectiveBound: ("objectiveLimit", None),
+    _MS.kObjectiveTarget: ("objectiveLimit", None),
+    _MS.kUnknown: ("unknown", None),
+    _MS.kNotset: ("unknown", None),
 }
-
-
-def _status(term: TerminationCondition, sol: SolutionStatus) -> SolveStatus:
-    has_incumbent = sol in (SolutionStatus.optimal, SolutionStatus.feasible)
-    if term == TerminationCondition.convergenceCriteriaSatisfied:
-        return SolveStatus.OPTIMAL
-    if term in (TerminationCondition.provenInfeasible, TerminationCondition.locallyInfeasible):
-        return SolveStatus.INFEASIBLE
-    if term == TerminationCondition.infeasibleOrUnbounded:
-        return SolveStatus.INFEASIBLE
-    if term == TerminationCondition.unbounded:
-        return SolveStatus.UNBOUNDED
-    if term in _LIMITS or term == TerminationCondition.unknown:
-        return SolveStatus.FEASIBLE if has_incumbent else SolveStatus.NO_SOLUTION
-    return SolveStatus.ERROR
+"""HiGHS model status -> (termination name, status; None: feasible with an incumbent, else
+no_solution). Any other status (load, model, presolve, solve or postsolve error) is `error`."""
 
 
 def relative_gap(incumbent: float | None, bound: float | None) -> float | None:
@@ -91,50 +100,188 @@ def relative_gap(incumbent: float | None, bound: float | None) -> float | None:
     return 0.0 if gap < 1e-12 else gap
 
 
-def make_solver(quiet: bool = False) -> Highs:
-    """A persistent HiGHS interface; reuse it across solves of the same model.
-
-    quiet: no HiGHS log (for sweeps of thousands of re-solves; no solver warnings collected).
-    """
-    return Highs(solver_options={"output_flag": False}) if quiet else Highs()
+_local = threading.local()
+"""Per thread: one highspy instance (its banner is printed once, at creation, and silenced)
+and the `threads` its task scheduler was started with."""
 
 
-def write_solver_model(solver: Highs, path: str) -> None:
-    """Write the model a persistent interface holds (after a solve), exactly as HiGHS sees it."""
-    solver._solver_model.writeModel(path)
+def _new_highs() -> highspy.Highs:
+    """A highspy instance, created with file descriptor 1 silenced (HiGHS prints a banner)."""
+    sys.stdout.flush()
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    try:
+        return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
 
 
-_scheduler = threading.local()
-"""Per thread: the `threads` HiGHS's task scheduler was started with (unset: not started)."""
+def _highs() -> highspy.Highs:
+    if getattr(_local, "highs", None) is None:
+        _local.highs = _new_highs()
+    return _local.highs
 
 
 def _match_scheduler(threads: int | None) -> None:
     """HiGHS (1.12 and later) starts one task scheduler per thread and refuses a later solve
     asking for a different `threads` ("scheduler has already been initialized"): the solve
     ends with no solution. Restart this thread's scheduler when the thread count changes."""
-    if getattr(_scheduler, "threads", threads) != threads:
-        import highspy
-
+    if getattr(_local, "threads", threads) != threads:
         reset = getattr(highspy.Highs, "resetThreadScheduler", None) or getattr(
             highspy.Highs, "resetGlobalScheduler", None
         )
         if reset is not None:
             reset(True)
-    _scheduler.threads = threads
+    _local.threads = threads
 
 
-def _run(model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs, presolve: str) -> Any:
+class Highs:
+    """A solver session: quiet or not, and the last model handed to HiGHS (`write_model`)."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.last_lp: highspy.HighsLp | None = None
+
+
+def make_solver(quiet: bool = False) -> Highs:
+    """A session to reuse across solves. quiet: no HiGHS log (sweeps of thousands of
+    re-solves; no solver warnings collected)."""
+    return Highs(quiet)
+
+
+@dataclass
+class Compiled:
+    """A model as HiGHS sees it, with the Pyomo variables and rows of its columns and rows."""
+
+    lp: highspy.HighsLp
+    columns: list[Any]
+    rows: list[Any]
+    """Constraint of each row."""
+    objective_offset: float
+
+
+def compile_model(model: pyo.ConcreteModel) -> Compiled:
+    """The active objective and constraints as one HiGHS LP/MIP (fixed variables as constants).
+
+    Each expression is reduced to its linear form by Pyomo's LinearRepnVisitor (the walker of
+    Pyomo's own standard-form compiler; named expressions are reduced once and reused), and
+    the column-wise matrix is assembled with numpy.
+    """
+    visitor = LinearRepnVisitor({})
+    objectives = list(model.component_data_objects(pyo.Objective, active=True))
+    if len(objectives) != 1:
+        raise ValueError(f"expected one active objective, found {len(objectives)}")
+    objective = visitor.walk_expression(objectives[0].expr)
+    if objective.nonlinear is not None:
+        raise ValueError(f"objective {objectives[0].name} is not linear")
+    rows, row_lower, row_upper = [], [], []
+    entry_row: list[int] = []
+    entry_var: list[int] = []
+    entry_value: list[float] = []
+    for con in model.component_data_objects(pyo.Constraint, active=True):
+        lb, body, ub = con.to_bounded_expression()
+        if lb is None and ub is None:
+            continue
+        repn = visitor.walk_expression(body)
+        if repn.nonlinear is not None:
+            raise ValueError(f"constraint {con.name} is not linear")
+        constant = float(pyo.value(repn.constant))
+        row = len(rows)
+        rows.append(con)
+        row_lower.append(-np.inf if lb is None else float(pyo.value(lb)) - constant)
+        row_upper.append(np.inf if ub is None else float(pyo.value(ub)) - constant)
+        entry_row.extend([row] * len(repn.linear))
+        entry_var.extend(repn.linear.keys())
+        entry_value.extend(repn.linear.values())
+    columns = list(visitor.var_map.values())
+    position = {id(v): k for k, v in enumerate(columns)}
+    n_col = len(columns)
+    col = np.fromiter((position[v] for v in entry_var), dtype=np.int64, count=len(entry_var))
+    order = np.argsort(col, kind="stable")
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_col, len(rows)
+    cost = np.zeros(n_col)
+    for vid, coef in objective.linear.items():
+        cost[position[vid]] = coef
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.array([-np.inf if v.lb is None else v.lb for v in columns], dtype=float)
+    lp.col_upper_ = np.array([np.inf if v.ub is None else v.ub for v in columns], dtype=float)
+    lp.row_lower_ = np.array(row_lower, dtype=float)
+    lp.row_upper_ = np.array(row_upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_col, len(rows)
+    starts = np.zeros(n_col + 1, dtype=np.int32)
+    starts[1:] = np.cumsum(np.bincount(col, minlength=n_col))
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = np.asarray(entry_row, dtype=np.int32)[order]
+    lp.a_matrix_.value_ = np.asarray(entry_value, dtype=float)[order]
+    offset = float(pyo.value(objective.constant))
+    lp.offset_ = offset
+    maximise = objectives[0].sense == pyo.maximize
+    lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
+    if any(v.is_integer() for v in columns):
+        integer, real = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+        lp.integrality_ = [integer if v.is_integer() else real for v in columns]
+    return Compiled(lp, columns, rows, offset)
+
+
+def _options(h: highspy.Highs, settings: SolveSettings, quiet: bool, presolve: str, log: str):
+    h.resetOptions()
+    for name, value in (
+        ("output_flag", not quiet or settings.verbose), ("log_to_console", settings.verbose),
+        ("log_file", log), ("random_seed", 0), ("presolve", presolve),
+        ("mip_rel_gap", settings.mip_gap_frac), ("time_limit", settings.time_limit_s or math.inf),
+        ("threads", settings.threads or 0),
+    ):  # fmt: skip
+        h.setOptionValue(name, value)
+
+
+def _run(compiled: Compiled, settings: SolveSettings, quiet: bool, presolve: str) -> tuple:
+    """Pass the model, run HiGHS, return (highs, log text, run seconds)."""
     _match_scheduler(settings.threads)
-    return solver.solve(
-        model,
-        tee=[sys.stdout] if settings.verbose else False,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
-        time_limit=settings.time_limit_s,
-        rel_gap=settings.mip_gap_frac,
-        threads=settings.threads,
-        solver_options={"random_seed": 0, "presolve": presolve},
-    )
+    h = _highs()
+    with tempfile.TemporaryDirectory() as folder:
+        log = str(Path(folder) / "highs.log")
+        _options(h, settings, quiet, presolve, "" if quiet and not settings.verbose else log)
+        h.clearModel()
+        h.passModel(compiled.lp)
+        start = time.perf_counter()
+        h.run()
+        run_s = time.perf_counter() - start
+        h.setOptionValue("log_file", "")
+        text = Path(log).read_text(errors="replace") if Path(log).exists() else ""
+    return h, text, run_s
+
+
+def _report(h: highspy.Highs, compiled: Compiled, log: str, start: float, run_s: float):
+    status_code = h.getModelStatus()
+    info = h.getInfo()
+    has_incumbent = info.primal_solution_status == 2
+    termination, status = _TERMINATION.get(status_code, ("error", SolveStatus.ERROR))
+    if status is None:
+        status = SolveStatus.FEASIBLE if has_incumbent else SolveStatus.NO_SOLUTION
+    if status_code == _MS.kModelEmpty:  # nothing to decide: the offset is the optimum
+        termination, status = "convergenceCriteriaSatisfied", SolveStatus.OPTIMAL
+    incumbent = None
+    if status.has_solution:
+        incumbent = info.objective_function_value if compiled.columns else compiled.objective_offset
+        _load(compiled, np.asarray(h.getSolution().col_value))
+    mip = compiled.lp.integrality_ and info.mip_node_count >= 0
+    bound = info.mip_dual_bound if mip else (incumbent if status == SolveStatus.OPTIMAL else None)
+    return SolveReport(
+        status=status, objective_value=incumbent, best_bound=bound,
+        mip_gap_frac=relative_gap(incumbent, bound), solve_s=time.perf_counter() - start,
+        termination=termination,
+        warnings=tuple(line.strip() for line in log.splitlines() if "WARNING" in line),
+        log=log, highs_s=run_s,
+    )  # fmt: skip
+
+
+def _load(compiled: Compiled, values: np.ndarray) -> None:
+    for var, value in zip(compiled.columns, values.tolist(), strict=True):
+        var.set_value(value, skip_validation=True)
 
 
 def solve_model(
@@ -151,9 +298,12 @@ def solve_model(
 def _solve(model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs) -> tuple[Any, Any]:
     start = time.perf_counter()
     try:
-        results = _run(model, settings, solver, "choose")
-        if results.termination_condition == TerminationCondition.infeasibleOrUnbounded:
-            results = _run(model, settings, solver, "off")
+        compiled = compile_model(model)
+        solver.last_lp = compiled.lp
+        h, log, run_s = _run(compiled, settings, solver.quiet, "choose")
+        if h.getModelStatus() == _MS.kUnboundedOrInfeasible:
+            h, log, run_s = _run(compiled, settings, solver.quiet, "off")
+        report = _report(h, compiled, log, start, run_s)
     except Exception as exc:  # noqa: BLE001 - any solver failure becomes a status
         report = SolveReport(
             status=SolveStatus.ERROR,
@@ -164,23 +314,17 @@ def _solve(model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs) -> 
             termination=f"{type(exc).__name__}: {exc}",
         )
         return report, None
-    status = _status(results.termination_condition, results.solution_status)
-    if status.has_solution:
-        results.solution_loader.load_vars()
-    incumbent = results.incumbent_objective if status.has_solution else None
-    bound = results.objective_bound
-    log = results.solver_log or ""
-    report = SolveReport(
-        status=status,
-        objective_value=incumbent,
-        best_bound=bound,
-        mip_gap_frac=relative_gap(incumbent, bound),
-        solve_s=time.perf_counter() - start,
-        termination=results.termination_condition.name,
-        warnings=tuple(line.strip() for line in log.splitlines() if "WARNING" in line),
-        log=log,
-    )
-    return report, results
+    return report, (h, compiled)
+
+
+def write_solver_model(solver: Highs, path: str) -> None:
+    """Write the last model the session handed to HiGHS (after a solve), as HiGHS sees it."""
+    if solver.last_lp is None:
+        raise ValueError("no model solved yet")
+    h = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(solver.last_lp)
+    h.writeModel(path)
 
 
 @dataclass(frozen=True)
@@ -199,13 +343,34 @@ def solve_lp_duals(model: pyo.ConcreteModel, settings: SolveSettings) -> LinearD
 
     Fixed variables stay columns (with equal bounds) so their reduced costs are reported.
     """
-    report, results = _solve(model, settings, Highs(treat_fixed_vars_as_params=False))
-    if report.status != SolveStatus.OPTIMAL:
+    fixed = [v for v in model.component_data_objects(pyo.Var) if v.fixed]
+    bounds = {id(v): (v.lb, v.ub) for v in fixed}
+    for v in fixed:
+        value = v.value
+        v.unfix()
+        v.setlb(value)
+        v.setub(value)
+    try:
+        report, found = _solve(model, settings, make_solver())
+    finally:
+        for v in fixed:
+            lb, ub = bounds[id(v)]
+            value = v.value
+            v.setlb(lb)
+            v.setub(ub)
+            v.fix(value)
+    if report.status != SolveStatus.OPTIMAL or found is None:
         return LinearDuals(report, {}, {})
-    loader = results.solution_loader
-    return LinearDuals(report, loader.get_duals(), loader.get_reduced_costs())
+    h, compiled = found
+    solution = h.getSolution()
+    if not solution.dual_valid:
+        return LinearDuals(report, {}, {})
+    rows = dict(zip(compiled.rows, solution.row_dual, strict=True))
+    columns = ComponentMap(zip(compiled.columns, solution.col_dual, strict=True))
+    return LinearDuals(report, rows, columns)
 
 
 def highs_version() -> str:
     """HiGHS version string, e.g. '1.15.1'."""
-    return ".".join(str(x) for x in make_solver().version())
+    h = _highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
