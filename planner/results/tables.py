@@ -90,10 +90,38 @@ def rows(frame: pd.DataFrame) -> list[Any]:
     return list(frame.itertuples())
 
 
-def _v(x: object) -> float:
-    """Solver value with round-off noise around zero removed."""
-    v = float(pyo.value(x))
-    return 0.0 if abs(v) < 1e-9 else v
+def _v(var: Any) -> float:
+    """A variable's solver value with round-off noise around zero removed."""
+    v = var.value or 0.0
+    return 0.0 if abs(v) < 1e-9 else float(v)
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """Racks bought (rounded to whole racks), in service, their yearly cost and capex per fleet
+    state (year, owner), computed from the purchases as docs/formulation.md defines them."""
+
+    bought: dict[tuple[str, int, str], int]
+    in_service: dict[tuple[str, int, str], int]
+    cost_musd: dict[tuple[int, str], float]
+    capex_musd: dict[tuple[int, str], float]
+
+    @classmethod
+    def of(cls, m: pyo.ConcreteModel, d: PlanData) -> Fleet:
+        bought = {key: round(_v(var)) for key, var in m.racks_bought.items()}
+        in_service, cost, capex = {}, {}, {}
+        for y, o in m.FLEET:
+            cost[y, o], capex[y, o] = 0.0, 0.0
+            for r in d.racks:
+                life = d.rack_service_years[r]
+                new = sum(bought[r, yb, m.owner[yb, o]] for yb in d.years if yb <= y < yb + life)
+                alive = d.existing_in_service[r, y] + new
+                in_service[r, y, o] = alive
+                cost[y, o] += new * d.rack_annuity_musd_per_year[r] + alive * (
+                    d.rack_opex_musd_per_year[r] + d.rack_energy_musd_per_year[r, y]
+                )
+                capex[y, o] += d.rack_capex_musd[r] * bought[r, y, o]
+        return cls(bought, in_service, cost, capex)
 
 
 def delivered_ttok(sold: float, sales_count: bool, capacity: float, demand: float | None) -> float:
@@ -109,18 +137,18 @@ def delivered_ttok(sold: float, sales_count: bool, capacity: float, demand: floa
     return capacity if demand is None else min(capacity, demand)
 
 
-def _schedule(m: pyo.ConcreteModel, d: PlanData) -> list[dict]:
+def _schedule(m: pyo.ConcreteModel, d: PlanData, fleet: Fleet) -> list[dict]:
     rows = []
     for s in d.scenarios:
         for y in d.years:
             for r in d.racks:
-                bought = round(_v(m.racks_bought[r, y, m.owner[y, s]]))
+                bought = fleet.bought[r, y, m.owner[y, s]]
                 life = d.rack_service_years[r]
                 retired = d.existing_retired[r, y]
                 if y - life in d.years:
-                    retired += round(_v(m.racks_bought[r, y - life, m.owner[y - life, s]]))
+                    retired += fleet.bought[r, y - life, m.owner[y - life, s]]
                 rows.append({"year": y, "rack": r, "bought": bought, "retired": retired,
-                             "in_service": round(_v(m.racks_in_service[r, y, m.owner[y, s]])),
+                             "in_service": fleet.in_service[r, y, m.owner[y, s]],
                              "capex_usd": bought * d.rack_capex_musd[r] * USD_PER_MUSD, "scenario": s})  # fmt: skip
     return rows
 
@@ -164,7 +192,7 @@ def binding_by_scenario(m: pyo.ConcreteModel, d: PlanData) -> dict[str, str]:
     return {s: " ".join(names) for s, names in found.items()}
 
 
-def _year_rows(m, d: PlanData, inst: Instance, y: int, s: str, tiers, alloc, by_year) -> None:
+def _year_rows(m, d: PlanData, inst: Instance, fleet: Fleet, y: int, s: str, tiers, alloc, by_year):
     """The tier, allocation and summary rows of one year in one scenario."""
     capacity = {t: sum(_v(m.units[sy, t, y, s]) * d.throughput_ttok_per_year[sy, t]
                        for sy in m.tier_servers[t]) for t in d.tiers}  # fmt: skip
@@ -196,11 +224,11 @@ def _year_rows(m, d: PlanData, inst: Instance, y: int, s: str, tiers, alloc, by_
                       "revenue_usd_per_year": mtok * d.price_musd_per_ttok[t, y, s], "scenario": s})  # fmt: skip
     o = m.owner[y, s]
     revenue = sum(served[t] * d.price_musd_per_ttok[t, y, s] for t in d.tiers) * USD_PER_MUSD
-    cost = _v(m.cost_musd[y, s]) * USD_PER_MUSD
-    it_mw = sum(d.rack_power_mw[r] * _v(m.racks_in_service[r, y, o]) for r in d.racks)
+    cost = fleet.cost_musd[y, o] * USD_PER_MUSD
+    it_mw = sum(d.rack_power_mw[r] * fleet.in_service[r, y, o] for r in d.racks)
     by_year.append({"year": y, "site_power_mw": d.site_power_mw[y], "facility_power_mw": d.pue * it_mw,
                     "revenue_usd": revenue, "cost_usd": cost, "profit_usd": revenue - cost,
-                    "capex_usd": _v(m.capex_musd[y, o]) * USD_PER_MUSD,
+                    "capex_usd": fleet.capex_musd[y, o] * USD_PER_MUSD,
                     "mtok": sum(served.values()) * MTOK_PER_TTOK, "discount_factor": d.discount[y],
                     "scenario": s})  # fmt: skip
 
@@ -239,9 +267,10 @@ def build_tables(
     tiers: list[dict] = []
     alloc: list[dict] = []
     by_year: list[dict] = []
+    fleet = Fleet.of(m, d)
     for s in d.scenarios:
         for y in d.years:
-            _year_rows(m, d, inst, y, s, tiers, alloc, by_year)
+            _year_rows(m, d, inst, fleet, y, s, tiers, alloc, by_year)
     sby = pd.DataFrame(by_year, columns=SUMMARY_BY_YEAR_COLUMNS)
     binding = binding_by_scenario(m, d)
     scen = []
@@ -251,7 +280,7 @@ def build_tables(
                      "npv_profit_usd": float((mine["discount_factor"] * mine["profit_usd"]).sum()),
                      "npv_revenue_usd": float((mine["discount_factor"] * mine["revenue_usd"]).sum()),
                      "pv_cost_usd": float((mine["discount_factor"] * mine["cost_usd"]).sum()),
-                     "pv_capex_usd": _v(m.pv_capex_musd[s]) * USD_PER_MUSD,
+                     "pv_capex_usd": float((mine["discount_factor"] * mine["capex_usd"]).sum()),
                      "mtok": float(mine["mtok"].sum()), "binding": binding[s]})  # fmt: skip
     scenarios = pd.DataFrame(scen, columns=SCENARIO_COLUMNS)
     p = sby["scenario"].map(d.probability)
@@ -286,7 +315,7 @@ def build_tables(
     summary["tok_s"] = float(
         (tier_frame["scenario"].map(d.probability) * tier_frame["tok_s"]).sum() / n
     )
-    schedule = pd.DataFrame(_schedule(m, d), columns=SCHEDULE_COLUMNS)
+    schedule = pd.DataFrame(_schedule(m, d, fleet), columns=SCHEDULE_COLUMNS)
     return Tables(
         pd.DataFrame([summary], columns=SUMMARY_COLUMNS),
         _rack_list(schedule, d),

@@ -176,7 +176,9 @@ def compile_model(model: pyo.ConcreteModel) -> Compiled:
     objective = visitor.walk_expression(objectives[0].expr)
     if objective.nonlinear is not None:
         raise ValueError(f"objective {objectives[0].name} is not linear")
-    rows, row_lower, row_upper = [], [], []
+    rows: list[Any] = []
+    row_lower: list[float] = []
+    row_upper: list[float] = []
     entry_row: list[int] = []
     entry_var: list[int] = []
     entry_value: list[float] = []

@@ -30,7 +30,7 @@ from planner.inputs.data import (
     perfect_information,
 )
 from planner.model import build_model
-from planner.solver.highs import SolveSettings, SolveStatus
+from planner.solver.highs import SolveReport, SolveSettings, SolveStatus
 from planner.solver.strategies import Deadline, PlanSolve, restore, snapshot, solve_plan
 
 
@@ -46,6 +46,8 @@ class StochasticValues:
     wait_and_see: float | None
     note: str = ""
     """Why a value is missing (time limit, no plan), empty when all were computed."""
+    reports: tuple[SolveReport, ...] = ()
+    """Every HiGHS run of the extra solves (mean value, EEV, wait and see)."""
 
 
 def objective_of(m: pyo.ConcreteModel, data: PlanData, solved: PlanSolve) -> float | None:
@@ -54,7 +56,10 @@ def objective_of(m: pyo.ConcreteModel, data: PlanData, solved: PlanSolve) -> flo
         return None
     if data.objective == "cost_per_token":
         return solved.report.objective_value
-    return objective_musd(m, data) * OBJECTIVE_USD_PER_MODEL_UNIT[data.objective]
+    scale = OBJECTIVE_USD_PER_MODEL_UNIT[data.objective]
+    if not data.has_cvar and solved.report.objective_value is not None:
+        return solved.report.objective_value * scale  # the solved objective, as HiGHS saw it
+    return objective_musd(m, data) * scale
 
 
 def cvar(values: dict[str, float], probability: dict[str, float], alpha: float) -> float:
@@ -77,17 +82,19 @@ def objective_musd(m: pyo.ConcreteModel, data: PlanData) -> float:
     return (1 - w) * expected + w * cvar(values, data.probability, data.cvar_alpha_frac)
 
 
-def _solve_data(data: PlanData, settings: SolveSettings, deadline: Deadline):
+def _solve_data(data: PlanData, settings: SolveSettings, deadline: Deadline, runs: list):
     m = build_model(data)
-    return m, solve_plan(m, data, settings, deadline=deadline)
+    solved = solve_plan(m, data, settings, deadline=deadline)
+    runs.extend(solved.stages)
+    return m, solved
 
 
 def _eev(
-    m, data: PlanData, settings: SolveSettings, deadline: Deadline
+    m, data: PlanData, settings: SolveSettings, deadline: Deadline, runs: list
 ) -> tuple[float | None, str]:
     """Fix the mean-value plan's shared purchases in the RP model, re-solve, restore."""
     mean_data = mean_scenario(data)
-    mean_m, mean = _solve_data(mean_data, settings, deadline)
+    mean_m, mean = _solve_data(mean_data, settings, deadline, runs)
     if not mean.report.status.has_solution:
         return None, f"the mean-value problem has no plan ({mean.report.status})"
     first = mean_data.scenarios[0]
@@ -99,6 +106,7 @@ def _eev(
             var.fix(round(pyo.value(mean_m.racks_bought[rack, year, first])))
             fixed.append(var)
     solved = solve_plan(m, data, settings, deadline=deadline)
+    runs.extend(solved.stages)
     value = objective_of(m, data, solved)
     for var in fixed:
         var.unfix()
@@ -118,12 +126,13 @@ def stochastic_values(
     sign = -1.0 if data.objective == "cost_per_token" else 1.0
     rp_value = objective_of(m, data, rp)
     notes = []
+    runs: list[SolveReport] = []
     eev, ws = None, None
     if rp_value is not None and not deadline.expired:
-        eev, note = _eev(m, data, settings, deadline)
+        eev, note = _eev(m, data, settings, deadline, runs)
         notes.append(note)
     if rp_value is not None and not deadline.expired:
-        ws_m, ws_solved = _solve_data(perfect_information(data), settings, deadline)
+        ws_m, ws_solved = _solve_data(perfect_information(data), settings, deadline, runs)
         ws = objective_of(ws_m, data, ws_solved)
         if ws is None:
             notes.append(f"wait-and-see: {ws_solved.report.status}")
@@ -136,4 +145,5 @@ def stochastic_values(
         eev = rp_value
     vss = None if rp_value is None or eev is None else sign * (rp_value - eev)
     evpi = None if rp_value is None or ws is None else sign * (ws - rp_value)
-    return StochasticValues(rp_value, vss, evpi, eev, ws, "; ".join(n for n in notes if n))
+    note = "; ".join(n for n in notes if n)
+    return StochasticValues(rp_value, vss, evpi, eev, ws, note, tuple(runs))

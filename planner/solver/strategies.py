@@ -108,9 +108,8 @@ def _merged(first: SolveReport, stages: list[SolveReport], value: float | None) 
                    warnings=tuple(w for s in stages for w in s.warnings))  # fmt: skip
 
 
-def _least_capex(m, settings, solver, deadline, stages: list[SolveReport]) -> None:
+def _least_capex(m, value, settings, solver, deadline, stages: list[SolveReport]) -> None:
     """Stage 2 of revenue: keep the stage-1 objective, buy the least expected PV of capex."""
-    value = pyo.value(m.objective)
     kept = snapshot(m)
     m.objective_floor_musd.set_value(value)
     m.objective_floor_scale_musd.set_value(floor_scale_musd(value))
@@ -150,9 +149,9 @@ def solve_max(
     stages = [first]
     if not first.status.has_solution:
         return PlanSolve(report=first, stages=(first,))
-    value = pyo.value(m.objective)
+    value = first.objective_value  # HiGHS's value of the objective, offset included
     if data.objective == "revenue" and not deadline.expired:
-        _least_capex(m, settings, solver, deadline, stages)
+        _least_capex(m, value, settings, solver, deadline, stages)
     if data.has_cvar and not deadline.expired:
         _sales_pass(m, data, settings, solver, deadline, stages)
     report = _merged(first, stages, value)
