@@ -1,14 +1,27 @@
-"""Plain-words reasons why a plan has no solution, from bounds computed on the plan data.
+"""Why a plan has no solution, in one line of plain words: the one explainer of `plan solve`.
 
-Each check relaxes everything but one requirement family and asks whether that family alone
-already exceeds the site's power or the budget, using the best system for the purpose.
+Two steps, cheapest first:
+- Bounds on the plan data (single-year plans): each check relaxes everything but one
+  requirement family and asks whether that family alone already exceeds the site's power or
+  the budget, using the best system for the purpose ("needs at least 1,234 MW").
+- Relaxation (every plan kind, and single-year plans the bounds do not explain): each
+  relaxable family is dropped in turn and the model re-solved; a family whose removal gives a
+  plan is a cause, and the rows of it that plan breaks say where (years, scenarios). Only run
+  on infeasible instances, so the extra solves cost nothing on the usual path.
+
+`plan explain` quantifies the same conflict row by row (planner/explanation/elastic.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pyomo.environ as pyo
+
 from planner.inputs.data import PlanData
+from planner.model import build_model
 from planner.results.run import PlanResult
-from planner.solver.highs import SolveStatus
+from planner.solver.highs import SolveSettings, SolveStatus, make_solver, solve_model
 
 
 class _SingleYear:
@@ -121,14 +134,76 @@ def explain_failure(result: PlanResult) -> str:
         return f"solver error: {result.solved.report.termination}"
     if status == SolveStatus.UNBOUNDED:
         return "the objective is unbounded: a limit (power, demand) is missing"
-    if not result.data.is_single:
-        from planner.explanation.infeasible_horizon import explain_infeasible
+    reasons = infeasibility_reasons(result.data) if result.data.is_single else []
+    if reasons:
+        return "infeasible: " + "; ".join(reasons)
+    return "infeasible: " + explain_infeasible(result.data, result.settings)
 
-        return "infeasible: " + explain_infeasible(result.data, result.settings)
-    reasons = infeasibility_reasons(result.data)
-    if not reasons:
+
+RELAXABLE = {
+    "power_envelope": "site power",
+    "capex_budget": "capex budget",
+    "supply_limit": "supply (max_count)",
+    "delivery_limit": "deliveries (or first_year)",
+    "forecast_served": "forecasts served in full",
+    "tier_power_share_fixed": "fixed power shares",
+    "tier_power_share_min": "minimum power shares",
+}
+
+
+def _broken_rows(con: pyo.Constraint) -> list[tuple]:
+    out = []
+    for index, row in con.items():
+        body = pyo.value(row.body)
+        tol = 1e-6 * max(1.0, abs(body))
+        if (row.has_ub() and body > pyo.value(row.upper) + tol) or (
+            row.has_lb() and body < pyo.value(row.lower) - tol
+        ):
+            out.append(index if isinstance(index, tuple) else (index,))
+    return out
+
+
+def _unserved_years(d: PlanData, settings: SolveSettings) -> list:
+    """Years where even the plan that sells the most revenue cannot meet every forecast."""
+    as_revenue = replace(d, objective="revenue")
+    m = build_model(as_revenue)
+    if not solve_model(m, settings, make_solver()).status.has_solution:
+        return []
+    short = {y for (t, y, s), dem in d.demand_ttok_per_year.items()
+             if pyo.value(m.sold_ttok_per_year[t, y, s]) < dem * (1 - 1e-6) - 1e-9}  # fmt: skip
+    return sorted(short)
+
+
+def explain_infeasible(d: PlanData, settings: SolveSettings) -> str:
+    """One line: the requirements whose relaxation gives a plan, with the years they break."""
+    causes = []
+    if d.objective == "cost_per_token":
+        short = _unserved_years(d, settings)
+        if short:
+            causes.append(
+                f"forecasts served in full (forecast_served) in {', '.join(map(str, short))}"
+            )
+    for family, what in RELAXABLE.items():
+        if family == "forecast_served" and d.objective == "cost_per_token":
+            continue
+        m = build_model(d)
+        con = getattr(m, family, None)
+        if con is None:
+            continue
+        if len(con) == 0:
+            continue
+        con.deactivate()
+        report = solve_model(m, settings, make_solver())
+        if not report.status.has_solution:
+            continue
+        years = sorted({y for index in _broken_rows(con) for y in index if y in d.years})
+        where = f" in {', '.join(str(y) for y in years)}" if years and len(d.years) > 1 else ""
+        causes.append(f"{what} ({family}){where}")
+    if not causes:
         return (
-            "infeasible: the power shares, supply limits, budget and forecasts conflict in "
-            "combination; relax one of them"
+            "no plan meets every year's requirements, and no single one of site power, budget, "
+            "deliveries, forecasts or power shares is to blame alone; relax several"
         )
-    return "infeasible: " + "; ".join(reasons)
+    return "no plan meets every year's requirements; a plan exists if you relax " + " or ".join(
+        causes
+    )
