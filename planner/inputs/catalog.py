@@ -53,7 +53,8 @@ class Rack(Strict):
     capex_usd: float = Field(gt=0)
     """Purchase price, USD."""
     lifetime_years: float = Field(gt=0, le=30)
-    """Economic life for annualising capex, years."""
+    """Economic life, years: a rack serves this many whole years (rounded up) and its capex is
+    recovered over them."""
     opex_usd_per_year: float = Field(default=0.0, ge=0)
     """Non-energy operating cost (support, maintenance), USD per year."""
     market_usd_per_gpu_hour: float | None = Field(default=None, gt=0)

@@ -48,9 +48,11 @@ class RackSchedule(Strict):
     first_year: int | None = Field(default=None, ge=1990, le=2200)
     """First year the rack can be bought (a generation's arrival); absent: from the start."""
     max_deliveries_per_year: int | None = Field(default=None, ge=0)
-    """Most racks delivered in one year (lead times, allocation); absent: no limit."""
+    """Most racks delivered in one year (lead times, allocation), on top of racks.<rack>.max_count
+    over the whole plan; absent: no limit."""
     lifetime_years: int | None = Field(default=None, ge=1, le=30)
-    """Years in service before retirement; absent: the catalog's lifetime, rounded."""
+    """Years in service before retirement; absent: the catalog's lifetime rounded up to whole
+    years (2.5 serves 3)."""
     existing: list[ExistingRacks] = Field(default_factory=list)
     """Installed fleet at the start."""
 

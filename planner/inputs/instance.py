@@ -86,7 +86,8 @@ class RackLimits(Strict):
     """Per-rack-type planning limits."""
 
     max_count: int | None = Field(default=None, ge=0)
-    """Most racks of this type that can be bought (supply); absent means no limit."""
+    """Most racks of this type bought over the whole plan (supply; every year together, and
+    together with any per-year delivery limit); absent means no limit."""
 
 
 class Instance(Strict):
