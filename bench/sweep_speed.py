@@ -57,8 +57,8 @@ def time_runner(spec: BaseSpec, cases: list[Case]) -> tuple[float, list[float]]:
 
 
 def time_raw_highs(spec: BaseSpec, cases: list[Case]) -> tuple[float, list[float]]:
-    """highspy on the exact model the persistent interface holds, written once (MPS); per case
-    only the changed objective coefficients (the tier prices) are set before `run()`."""
+    """highspy on the exact model the planner hands HiGHS, written once (MPS); per case only
+    the changed objective coefficients (the tier prices) are set before `run()`."""
     runner = CaseRunner(spec)
     runner.run(cases[0])
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,21 +71,18 @@ def time_raw_highs(spec: BaseSpec, cases: list[Case]) -> tuple[float, list[float
         h.setOptionValue(option, value)
     data = case_data(runner.base, runner.raw, cases[0])[1]
     model = runner.model
-    column = {t: solver_column(runner.solver, model.sold_ttok_per_year[t]) for t in data.tiers}
+    column = {
+        t: runner.solver.column_of(model.sold_ttok_per_year[t, 0, "base"]) for t in data.tiers
+    }
     datas = [case_data(runner.base, runner.raw, case)[1] for case in cases]  # not timed
     values = []
     start = time.perf_counter()
     for case_plan in datas:
         for tier, col in column.items():
-            h.changeColCost(col, case_plan.tier_revenue_musd_per_ttok[tier])
+            h.changeColCost(col, case_plan.price_musd_per_ttok[tier, 0, "base"])
         h.run()
         values.append(h.getInfo().objective_function_value * 1e6)
     return time.perf_counter() - start, values
-
-
-def solver_column(solver, var) -> int:
-    """HiGHS column of a Pyomo variable in a persistent interface (a Pyomo internal)."""
-    return solver._pyomo_var_to_solver_var_map[id(var)]
 
 
 def time_workers(spec: BaseSpec, cases: list[Case], workers: int) -> float:

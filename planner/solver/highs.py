@@ -143,6 +143,12 @@ class Highs:
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
         self.last_lp: highspy.HighsLp | None = None
+        self.last_columns: list[Any] = []
+        """The Pyomo variable of each column of `last_lp`."""
+
+    def column_of(self, var: Any) -> int:
+        """The column of a variable in the last model handed to HiGHS."""
+        return next(k for k, v in enumerate(self.last_columns) if v is var)
 
 
 def make_solver(quiet: bool = False) -> Highs:
@@ -244,17 +250,24 @@ def _run(compiled: Compiled, settings: SolveSettings, quiet: bool, presolve: str
     """Pass the model, run HiGHS, return (highs, log text, run seconds)."""
     _match_scheduler(settings.threads)
     h = _highs()
+    if quiet and not settings.verbose:  # sweeps: no log to keep, no file to write
+        _options(h, settings, quiet, presolve, "")
+        return h, "", _pass_and_run(h, compiled)
     with tempfile.TemporaryDirectory() as folder:
-        log = str(Path(folder) / "highs.log")
-        _options(h, settings, quiet, presolve, "" if quiet and not settings.verbose else log)
-        h.clearModel()
-        h.passModel(compiled.lp)
-        start = time.perf_counter()
-        h.run()
-        run_s = time.perf_counter() - start
+        log = Path(folder) / "highs.log"
+        _options(h, settings, quiet, presolve, str(log))
+        run_s = _pass_and_run(h, compiled)
         h.setOptionValue("log_file", "")
-        text = Path(log).read_text(errors="replace") if Path(log).exists() else ""
+        text = log.read_text(errors="replace") if log.exists() else ""
     return h, text, run_s
+
+
+def _pass_and_run(h: highspy.Highs, compiled: Compiled) -> float:
+    h.clearModel()
+    h.passModel(compiled.lp)
+    start = time.perf_counter()
+    h.run()
+    return time.perf_counter() - start
 
 
 def _report(h: highspy.Highs, compiled: Compiled, log: str, start: float, run_s: float):
@@ -301,7 +314,7 @@ def _solve(model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs) -> 
     start = time.perf_counter()
     try:
         compiled = compile_model(model)
-        solver.last_lp = compiled.lp
+        solver.last_lp, solver.last_columns = compiled.lp, compiled.columns
         h, log, run_s = _run(compiled, settings, solver.quiet, "choose")
         if h.getModelStatus() == _MS.kUnboundedOrInfeasible:
             h, log, run_s = _run(compiled, settings, solver.quiet, "off")
