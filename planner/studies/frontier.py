@@ -82,15 +82,22 @@ def curve_points(catalog: Catalog, inst: Instance, units: dict[str, float]) -> p
 
 
 def plan_curves(result: PlanResult, outdir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """curves.csv (systems and mix), curve_tiers.csv (the plan's operating point per tier), PNG."""
+    """curves.csv (systems and mix), curve_tiers.csv (the plan's operating point per tier), PNG.
+
+    A plan over years or scenarios is shown in its last year, first scenario (the full fleet).
+    """
     from planner.studies.charts import curves_chart
 
-    alloc = result.tables.allocation
+    year, scenario = result.data.years[-1], result.data.scenarios[0]
+    by_year = result.tables.allocation_by_year
+    alloc = by_year[(by_year["year"] == year) & (by_year["scenario"] == scenario)]
     units: dict[str, float] = {}
     for system, count in zip(alloc["system"], alloc["units"], strict=True):
         units[system] = units.get(system, 0.0) + float(count)
     curves = curve_points(result.loaded.catalog, result.loaded.instance, units)
-    tiers = result.tables.tiers[["tier", "min_tok_s_per_user", "facility_power_mw", "tok_s"]].copy()
+    tier_rows = result.tables.tiers_by_year
+    mine = tier_rows[(tier_rows["year"] == year) & (tier_rows["scenario"] == scenario)]
+    tiers = mine[["tier", "min_tok_s_per_user", "facility_power_mw", "tok_s"]].copy()
     power = tiers["facility_power_mw"].astype(float)
     tiers["tok_s_per_mw"] = (tiers["tok_s"].astype(float) / power.where(power > 0)).fillna(0.0)
     atomic_write_text(outdir / "curves.csv", frame_csv(curves))
