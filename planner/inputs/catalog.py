@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from planner.errors import InstanceError
-from planner.inputs.base import Strict
+from planner.inputs.base import Name, Strict
 from planner.inputs.yamlio import format_validation_error, read_yaml
 
 Confidence = Literal["stated", "derived", "estimate"]
@@ -38,7 +38,7 @@ class Source(Strict):
 class Rack(Strict):
     """A purchasable rack (or server) with its power, price and life."""
 
-    name: str
+    name: Name
     """Catalog key, e.g. `gb300-nvl72`."""
     description: str = ""
     """What it is."""
@@ -104,7 +104,7 @@ class Curve(Strict):
 class System(Strict):
     """A serving system: a bill of racks and a curve per workload."""
 
-    name: str
+    name: Name
     """Catalog key, e.g. `vr-nvl72-lpx`."""
     description: str = ""
     """How it serves (e.g. prefill and attention on GPUs, FFN decode on LPX)."""

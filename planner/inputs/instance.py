@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from planner.inputs.base import Strict
+from planner.inputs.base import NAME_PATTERN, Name, Strict
 from planner.inputs.horizon import Horizon, Scenario, Series, Stochastic, given_values
 
 Objective = Literal["revenue", "profit", "cost_per_token"]
@@ -93,7 +93,7 @@ class RackLimits(Strict):
 class Instance(Strict):
     """A planning problem: site, tiers, which systems may be used, and the objective."""
 
-    name: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$", max_length=120)
+    name: str = Field(default="", pattern=r"^$|" + NAME_PATTERN, max_length=120)
     """Run name; outputs go to outputs/<name>/. Defaults to the file's stem."""
     description: str = ""
     """What this instance represents."""
@@ -107,15 +107,15 @@ class Instance(Strict):
     """CSV of rack data (one row per rack, unit-suffixed columns) overriding the catalog."""
     site: Site
     """The facility."""
-    systems: list[str] | None = Field(default=None, min_length=1)
+    systems: list[Name] | None = Field(default=None, min_length=1)
     """Systems the optimiser may use; absent means every system in the catalog."""
-    racks: dict[str, RackLimits] = Field(default_factory=dict)
+    racks: dict[Name, RackLimits] = Field(default_factory=dict)
     """Per-rack limits keyed by rack name."""
-    tiers: dict[str, Tier] = Field(min_length=1)
+    tiers: dict[Name, Tier] = Field(min_length=1)
     """Pricing tiers keyed by name (free, medium, high, premium, ultra)."""
     horizon: Horizon | None = None
     """Plan over several years (build schedule); absent: the single-year plan."""
-    scenarios: dict[str, Scenario] | None = Field(default=None, min_length=1)
+    scenarios: dict[Name, Scenario] | None = Field(default=None, min_length=1)
     """Possible futures with probabilities summing to 1 (two-stage stochastic plan)."""
     stochastic: Stochastic = Stochastic()
     """Which purchases are shared across scenarios, and risk aversion (CVaR)."""

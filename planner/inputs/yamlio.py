@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +16,99 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from planner.errors import InstanceError
+from planner.inputs.base import NAME_RULE
 
 Loc = tuple[str | int, ...]
 # libyaml's parser when PyYAML was built with it (the wheels are): ~10x faster, same safe schema.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+MAX_FILE_BYTES = 10_000_000
+"""An instance or catalog file larger than this is refused (they are a few kB)."""
+MAX_EXPANDED_NODES = 200_000
+"""Nodes after expanding aliases: a few hundred in a real instance; a 'billion laughs' alias
+bomb of a few hundred bytes expands to billions."""
+_YAML11_INT = re.compile(
+    r"^[-+]?(0[0-7]+|0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_]*(:[0-5]?[0-9])+|.*_.*)$"
+)
+_BOOL_WORDS = {"true", "false"}
+
+
+def _where(path: Path, node: yaml.Node, keys: list[Any]) -> str:
+    return f"{path}:{node.start_mark.line + 1}: {dotted(tuple(keys)) or '(top level)'}"
+
+
+def check_node_tree(path: Path, root: yaml.Node) -> None:
+    """Refuse what a YAML 1.1 loader would silently misread or what would exhaust memory:
+    duplicate keys (the last would win), yes/no/on/off as booleans, numbers in octal, hex,
+    base 60 or with underscores, and alias expansion beyond MAX_EXPANDED_NODES."""
+    size: dict[int, int] = {}
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, list[Any], bool]] = [(root, [], False)]
+    while stack:
+        node, keys, children_done = stack.pop()
+        if children_done:
+            kids = _children(node)
+            size[id(node)] = 1 + sum(size[id(k)] for k in kids)
+            if size[id(node)] > MAX_EXPANDED_NODES:
+                raise InstanceError(
+                    f"{_where(path, node, keys)}: more than {MAX_EXPANDED_NODES:,} values "
+                    "once aliases are expanded (an alias bomb?)"
+                )
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            _check_scalar(path, node, keys)
+            size[id(node)] = 1
+            continue
+        stack.append((node, keys, True))
+        if isinstance(node, yaml.MappingNode):
+            names = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+            for key_node, value in node.value:
+                name = getattr(key_node, "value", "?")
+                if names.count(name) > 1:
+                    raise InstanceError(
+                        f"{_where(path, key_node, [*keys, name])}: duplicate key '{name}' "
+                        "(each key may appear once)"
+                    )
+                stack.append((key_node, keys, False))
+                stack.append((value, [*keys, name], False))
+        elif isinstance(node, yaml.SequenceNode):
+            for k, item in enumerate(node.value):
+                stack.append((item, [*keys, k], False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_scalar(path: Path, node: yaml.ScalarNode, keys: list[Any]) -> None:
+    if node.style not in (None, ""):  # quoted or a block: a string, whatever it looks like
+        return
+    if node.tag.endswith(":bool") and node.value.lower() not in _BOOL_WORDS:
+        raise InstanceError(
+            f"{_where(path, node, keys)}: '{node.value}' is read as a yes/no value; write "
+            "true or false, or quote it for text"
+        )
+    if node.tag.endswith(":int") and _YAML11_INT.match(node.value):
+        raise InstanceError(
+            f"{_where(path, node, keys)}: '{node.value}' is not a plain decimal number; write "
+            "numbers in decimal (e.g. 16, 1e9) without leading zeros, underscores or colons"
+        )
+
+
 def read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
-    """Read a YAML mapping with the safe loader; also return its node tree for line numbers."""
+    """Read a YAML mapping with the safe loader, after checking its node tree
+    (`check_node_tree`); also return the tree for line numbers."""
     try:
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+            raise InstanceError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InstanceError(f"{path}: file not found") from None
@@ -34,6 +119,8 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
     loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            check_node_tree(path, node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
@@ -118,7 +205,9 @@ def format_validation_error(
     errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
     err = errors[0]
     loc: Loc = tuple(
-        x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-"))
+        x
+        for x in err["loc"]
+        if not (isinstance(x, str) and (x.startswith("function-") or x == "[key]"))
     )
     path = dotted(loc) or "(top level)"
     line = line_of(node, loc)
@@ -131,6 +220,8 @@ def format_validation_error(
         allowed_txt = f" (allowed: {', '.join(allowed)})" if allowed else ""
         return f"{where}: {path}: unknown field{hint}{allowed_txt}"
     msg = err["msg"].removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        msg = f"a name uses only {NAME_RULE}"
     if kind == "missing":
         return f"{where}: {path}: required field is missing"
     return f"{where}: {path}: {msg} (got {_show(err.get('input'))})"

@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from planner.errors import InstanceError, UsageError
-from planner.inputs.base import Strict
+from planner.inputs.base import Strict, StrictBase
 from planner.inputs.yamlio import format_validation_error, parse_override, read_yaml
 
 Case = dict[str, Any]
@@ -88,7 +88,7 @@ def grid_cases(varies: list[tuple[str, list[Any]]]) -> list[Case]:
     ]
 
 
-class Distribution(Strict):
+class Distribution(StrictBase):
     """Clip bounds shared by every distribution (draws outside are clipped)."""
 
     min: float | None = None

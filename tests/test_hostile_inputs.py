@@ -1,0 +1,93 @@
+"""Careless and hostile input files: each is refused with exit 3 and one line naming the YAML
+path and what is allowed, never a traceback, a hang or a silent misreading."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+from planner.cli import cli
+from planner.errors import EXIT_INVALID
+
+BASE = (ROOT / "instances" / "1gw.yaml").read_text()
+
+
+def validate(tmp_path, text: str):
+    path = tmp_path / "case.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert "Traceback" not in result.output
+    return result
+
+
+def assert_refused(result, *words: str) -> None:
+    assert result.exit_code == EXIT_INVALID, result.output
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1 and line.startswith("error:"), line
+    for word in words:
+        assert word in line, (word, line)
+
+
+def test_the_base_instance_is_valid(tmp_path):
+    assert validate(tmp_path, BASE).exit_code == 0
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../x", "-x", "=cmd()"])
+def test_a_run_name_cannot_leave_outputs_or_start_a_formula(tmp_path, name):
+    text = BASE.replace("name: 1gw", f'name: "{name}"')
+    assert_refused(validate(tmp_path, text), "name:", "starting with a letter or digit")
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(1)", "+1", "-x", "@x", " x", "a/b"])
+def test_a_tier_name_cannot_start_a_formula_or_hold_a_path(tmp_path, name):
+    text = BASE.replace("  medium:", f'  "{name}":')
+    assert_refused(validate(tmp_path, text), "tiers.", "a name uses only")
+
+
+def test_a_rack_name_in_a_racks_csv_is_checked(tmp_path):
+    (tmp_path / "racks.csv").write_text("rack,power_kw\n=HYPERLINK(1),10\n")
+    text = BASE + "racks_csv: racks.csv\n"
+    result = validate(tmp_path, text)
+    assert result.exit_code == EXIT_INVALID and "a name uses only" in result.stderr
+
+
+def test_an_alias_bomb_is_refused_quickly(tmp_path):
+    # 9 levels of 9 aliases: 387 million strings once expanded, from a few hundred bytes
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for k in range(1, 9):
+        refs = ",".join([f"*a{k - 1}"] * 9)
+        lines.append(f"a{k}: &a{k} [{refs}]")
+    start = time.perf_counter()
+    result = validate(tmp_path, "\n".join(lines) + "\n")
+    assert time.perf_counter() - start < 5
+    assert_refused(result, "aliases are expanded")
+
+
+def test_deep_nesting_is_an_error_not_a_recursion_error(tmp_path):
+    assert_refused(validate(tmp_path, "a: " + "[" * 10_000 + "]" * 10_000 + "\n"), "error")
+
+
+def test_a_duplicate_key_is_refused(tmp_path):
+    text = BASE.replace("objective: profit", "objective: profit\nobjective: revenue")
+    assert_refused(validate(tmp_path, text), "duplicate key 'objective'")
+
+
+@pytest.mark.parametrize(
+    ("written", "words"),
+    [("yes", "yes/no"), ("on", "yes/no"), ("true", "yes/no"), ("0x10", "decimal"),
+     ("010", "decimal"), ("1_000", "decimal"), ("1:30", "decimal")],
+)  # fmt: skip
+def test_yaml_1_1_numbers_and_booleans_are_refused_where_numbers_are_expected(
+    tmp_path, written, words
+):
+    text = BASE.replace("  power_mw: 1000 ", f"  power_mw: {written} ")
+    assert_refused(validate(tmp_path, text), "site.power_mw", words)
+
+
+def test_quoted_text_is_text(tmp_path):
+    # a quoted "yes" is a string: the schema then says what it expected, naming the field
+    text = BASE.replace("  power_mw: 1000 ", '  power_mw: "yes" ')
+    assert_refused(validate(tmp_path, text), "site.power_mw")
