@@ -7,6 +7,9 @@ Exit codes (README, "Exit codes"):
     3 invalid instance (file, YAML, schema or cross-reference)
     4 infeasible or unbounded
     5 no solution within the time limit
+    6 output error (the output folder cannot be created or written: a file in its place, no
+      permission, a full disk)
+    7 output folder busy (another plan command kept writing to it for OUTPUT_LOCK_WAIT_S)
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ EXIT_USAGE = 2
 EXIT_INVALID = 3
 EXIT_INFEASIBLE = 4
 EXIT_NO_SOLUTION = 5
+EXIT_OUTPUT = 6
+EXIT_BUSY = 7
 
 
 class PlannerError(Exception):
@@ -35,3 +40,15 @@ class UsageError(PlannerError):
     """A command-line argument is malformed (e.g. a --set without '=')."""
 
     exit_code = EXIT_USAGE
+
+
+class OutputError(PlannerError):
+    """An output file or folder cannot be written. Message names the path and the reason."""
+
+    exit_code = EXIT_OUTPUT
+
+
+class OutputBusyError(PlannerError):
+    """Another plan command holds the output folder's lock."""
+
+    exit_code = EXIT_BUSY

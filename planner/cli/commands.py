@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from planner.cli.common import DEFAULT_INSTANCE, STATUS_EXIT, guarded, load_options
+from planner.cli.common import DEFAULT_INSTANCE, STATUS_EXIT, echo, guarded, load_options
 from planner.inputs.yamlio import one_line
 
 
@@ -62,14 +62,14 @@ def solve(
         from planner.report import write_report
 
         paths += write_report(target)
-    click.echo(render_json(result) if fmt == "json" else render_table(result))
+    echo(render_json(result) if fmt == "json" else render_table(result))
     if fmt == "table":
-        click.echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
+        echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
     status = result.solved.report.status
     if not status.has_solution:
         from planner.explanation.infeasible import explain_failure  # noqa: I001
 
-        click.echo(f"error: {one_line(explain_failure(result))}", err=True)
+        echo(f"error: {one_line(explain_failure(result))}", err=True)
     sys.exit(STATUS_EXIT[status])
 
 
@@ -83,7 +83,7 @@ def validate(instance, overrides, catalog_dir, racks_csv, objective):
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     inst = loaded.instance
-    click.echo(
+    echo(
         f"{instance}: valid ({len(inst.tiers)} tiers, "
         f"{len(inst.systems or loaded.catalog.systems)} systems, objective {inst.objective})"
     )
@@ -96,7 +96,7 @@ def schema():
     from planner.inputs.instance import Instance
     from planner.inputs.schema import instance_schema
 
-    click.echo(json.dumps(instance_schema(Instance), indent=2))
+    echo(json.dumps(instance_schema(Instance), indent=2))
 
 
 @click.command()
@@ -116,9 +116,9 @@ def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
     loaded = load_instance(instance, extra, objective, catalog_dir, racks_csv)
     table = catalog_table(loaded.catalog, loaded.instance)
     if fmt == "csv":
-        click.echo(table.to_csv(index=False, float_format="%.6g"), nl=False)
+        echo(table.to_csv(index=False, float_format="%.6g"), nl=False)
     else:
-        click.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+        echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
 
 
 @click.command(name="compare")
@@ -135,6 +135,6 @@ def compare_cmd(instances, outfile, catalog_dir):
     from planner.studies.compare import compare
 
     table = compare([load_instance(p, catalog_dir=catalog_dir) for p in instances])
-    click.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+    echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
     if outfile:
         atomic_write_text(Path(outfile), frame_csv(table))

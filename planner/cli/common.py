@@ -41,14 +41,14 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
         except PlannerError as exc:
             if debug:
                 traceback.print_exc()
-            click.echo(f"error: {one_line(str(exc))}", err=True)
+            echo(f"error: {one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - last line of defence for users
             if debug:
                 traceback.print_exc()
-            click.echo(
+            echo(
                 f"error: unexpected {type(exc).__name__}: {one_line(str(exc))}"
                 " (run with --debug for details)",
                 err=True,
@@ -73,3 +73,16 @@ def load_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--objective", type=click.Choice(OBJECTIVES), help="Override the instance's objective."
     )(func)
+
+
+def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo that ends quietly on a closed pipe (`plan solve ... | head`): the rest of the
+    output goes nowhere and the command still exits with its status's code."""
+    try:
+        click.echo(message, err=err, nl=nl)
+    except BrokenPipeError:
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, (sys.stderr if err else sys.stdout).fileno())
+        os.close(devnull)

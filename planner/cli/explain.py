@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from planner.cli.common import STATUS_EXIT, guarded, load_options
+from planner.cli.common import STATUS_EXIT, echo, guarded, load_options
 
 
 @click.command(name="explain")
@@ -48,12 +48,12 @@ def explain_cmd(
     expl = explain(loaded, near_optimal_frac, exclude, not no_entry, settings)
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     paths = write_explanation(expl, target)
-    click.echo(render_explanation(expl))
+    echo(render_explanation(expl))
     if with_report:  # an infeasible plan gets a report of its explanation too
         from planner.report import write_report
 
         paths += write_report(target)
-    click.echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
+    echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
     sys.exit(STATUS_EXIT[expl.status])
 
 
@@ -65,4 +65,4 @@ def report_cmd(outdir):
     from planner.report import write_report
 
     paths = write_report(Path(outdir))
-    click.echo(f"Wrote {', '.join(str(p) for p in paths)}")
+    echo(f"Wrote {', '.join(str(p) for p in paths)}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from planner.cli.common import guarded, load_options
+from planner.cli.common import echo, guarded, load_options
 from planner.errors import UsageError
 
 
@@ -65,7 +65,12 @@ def _default_out(spec, suffix: str) -> Path:
 @click.option(
     "--scheduler", metavar="ADDRESS", help="Dask distributed scheduler, e.g. tcp://h:8786."
 )
-@click.option("--out", "outdir", type=click.Path(), help="Folder (default outputs/<name>-sweep/).")
+@click.option(
+    "--out",
+    "outdir",
+    type=click.Path(),
+    help="Folder (default outputs/<name>-grid/, -montecarlo/ or -sweep/ for both).",
+)
 @_solve_options
 @_progress_option
 @guarded
@@ -83,13 +88,14 @@ def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, st
         raise UsageError("--samples and --seed need --study")
     cases = build_cases(varies, study, samples, seed)
     spec = _spec(instance, overrides, catalog_dir, racks_csv, objective, time_limit, mip_gap)
-    out = Path(outdir) if outdir else _default_out(spec, "sweep")
+    kind = "sweep" if varies and study else "grid" if varies else "montecarlo"
+    out = Path(outdir) if outdir else _default_out(spec, kind)
     show = sys.stderr.isatty() if progress is None else progress
     frame = run_cases(spec, cases, out, workers=workers, scheduler=scheduler, progress=show)
     counts = frame["status"].value_counts().to_dict()
     summary = ", ".join(f"{n} {s}" for s, n in counts.items())
     resumed = frame.attrs.get("resumed_cases", 0)
-    click.echo(f"{len(frame)} cases ({resumed} already done): {summary}. Wrote {out}/sweep.csv")
+    echo(f"{len(frame)} cases ({resumed} already done): {summary}. Wrote {out}/sweep.csv")
 
 
 @click.command(name="frontier")
@@ -116,8 +122,8 @@ def frontier_cmd(instance, overrides, catalog_dir, racks_csv, objective, x_spec,
     show = sys.stderr.isatty() if progress is None else progress
     frame = frontier(spec, x, values, out, workers=workers, progress=show)
     cols = [x, "status", "objective_value", "d_objective_per_x", "capex_usd", "facility_power_mw"]
-    click.echo(frame[cols].to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
-    click.echo(f"Wrote {out}/frontier.csv and {out}/frontier.png")
+    echo(frame[cols].to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    echo(f"Wrote {out}/frontier.csv and {out}/frontier.png")
 
 
 @click.command(name="curves")
@@ -136,6 +142,6 @@ def curves_cmd(instance, overrides, catalog_dir, racks_csv, objective, outdir):
     result = solve_loaded(loaded)
     out = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     curves, tiers = plan_curves(result, out)
-    click.echo(tiers.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
-    click.echo(f"Wrote {out}/curves.csv, {out}/curve_tiers.csv and {out}/curves.png")
+    echo(tiers.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    echo(f"Wrote {out}/curves.csv, {out}/curve_tiers.csv and {out}/curves.png")
     sys.exit(STATUS_EXIT[result.solved.report.status])

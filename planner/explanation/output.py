@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.explanation.compose import Explanation
-from planner.results.files import atomic_write_text, frame_csv, write_tables
+from planner.results.files import atomic_write_text, frame_csv, output_lock, write_tables
 from planner.results.tables import build_tables
 
 EXPLAIN_FILES = ("explain", "marginals", "binding", "entry", "alternatives", "infeasibility")
@@ -13,25 +13,26 @@ EXPLAIN_FILES = ("explain", "marginals", "binding", "entry", "alternatives", "in
 
 def write_explanation(expl: Explanation, outdir: Path) -> list[Path]:
     """summary/racks/tiers/allocation.csv of the plan, then the explain tables that have rows."""
-    base = expl.base
-    tables = build_tables(base.model, base.data, base.loaded.instance, base.solved)
-    paths = write_tables(outdir, tables, base.loaded.instance.is_multi_period)
-    frames = {
-        "explain": expl.frame(),
-        "marginals": expl.marginals,
-        "binding": expl.binding,
-        "entry": expl.entry,
-        "alternatives": expl.alternatives,
-        "infeasibility": expl.infeasibility,
-    }
-    for name, frame in frames.items():
-        path = outdir / f"{name}.csv"
-        if frame.empty and name != "explain":
-            path.unlink(missing_ok=True)  # a stale table from an earlier run would mislead
-            continue
-        atomic_write_text(path, frame_csv(frame))
-        paths.append(path)
-    return paths
+    with output_lock(outdir):
+        base = expl.base
+        tables = build_tables(base.model, base.data, base.loaded.instance, base.solved)
+        paths = write_tables(outdir, tables, base.loaded.instance.is_multi_period)
+        frames = {
+            "explain": expl.frame(),
+            "marginals": expl.marginals,
+            "binding": expl.binding,
+            "entry": expl.entry,
+            "alternatives": expl.alternatives,
+            "infeasibility": expl.infeasibility,
+        }
+        for name, frame in frames.items():
+            path = outdir / f"{name}.csv"
+            if frame.empty and name != "explain":
+                path.unlink(missing_ok=True)  # a stale table from an earlier run would mislead
+                continue
+            atomic_write_text(path, frame_csv(frame))
+            paths.append(path)
+        return paths
 
 
 TITLES = {

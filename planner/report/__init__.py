@@ -14,9 +14,14 @@ def write_report(outdir: Path) -> list[Path]:
     from planner.report.html import write_html
     from planner.report.tables import read_outputs
     from planner.report.xlsx import write_xlsx
+    from planner.results.files import output_lock
 
-    frames = read_outputs(outdir)
-    return [write_html(frames, outdir / "report.html"), write_xlsx(frames, outdir / "report.xlsx")]
+    with output_lock(outdir):
+        frames = read_outputs(outdir)
+        return [
+            write_html(frames, outdir / "report.html"),
+            write_xlsx(frames, outdir / "report.xlsx"),
+        ]
 
 
 __all__ = ["write_report"]

@@ -1,15 +1,34 @@
-"""Atomic writes of the result tables and run.json: a killed run never leaves a half file."""
+"""Safe writes of every output file.
+
+- Atomic: a temporary in the target folder, fsynced, then renamed, so a killed run never
+  leaves a half file.
+- Locked: a command holds an exclusive lock on its output folder (flock on the folder itself:
+  no lock file) while it writes, so concurrent runs into one folder never delete or mix each
+  other's files; the second waits up to OUTPUT_LOCK_WAIT_S, then exits 7 with a message.
+- Readable: files get the mode the umask gives new files (0644 by default), not the 0600 of
+  a temporary file.
+- Strict JSON: no NaN or Infinity (null, and the field named under `nonfinite`).
+- Failures (a file where the folder should be, no permission, a full disk) are OutputError,
+  exit 6, with the path and the reason.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import math
 import os
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from planner.errors import OutputBusyError, OutputError
 from planner.results.tables import Tables
 
 
@@ -25,40 +44,98 @@ def remove_stale_temps(path: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
+OUTPUT_LOCK_WAIT_S = 60.0
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK
+"""The mode a new file gets under this process's umask (0644 with the usual 022)."""
+_held = threading.local()
+
+
+def output_folder(path: Path) -> Path:
+    """Create the output folder (and parents); OutputError when it cannot be."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"{path}: exists and is not a folder; choose another --out") from None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot create the output folder: {exc.strerror}") from None
+    return path
+
+
+@contextlib.contextmanager
+def output_lock(folder: Path, wait_s: float = OUTPUT_LOCK_WAIT_S) -> Iterator[Path]:
+    """Hold the folder's exclusive lock (re-entrant within a thread) while writing into it."""
+    folder = output_folder(folder)
+    key = str(folder.resolve())
+    held: dict[str, int] = getattr(_held, "folders", None) or {}
+    _held.folders = held
+    if held.get(key):
+        held[key] += 1
+        try:
+            yield folder
+        finally:
+            held[key] -= 1
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise OutputBusyError(
+                        f"{folder}: another plan command is writing to this folder; wait for "
+                        "it or choose another --out"
+                    ) from None
+                time.sleep(0.05)
+        held[key] = 1
+        try:
+            yield folder
+        finally:
+            held[key] = 0
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    with output_lock(path.parent):
+        remove_stale_temps(path)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, FILE_MODE)
+            os.replace(tmp, path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write to a temporary file in the same folder, fsync, then rename over `path`.
 
     A run killed at any point leaves `path` either as it was or complete; only a SIGKILL
     between the two can leave a temporary (`.<name>.<random>.tmp`), which the next write of
-    `path` removes.
+    `path` removes (under the folder's lock, so never another run's temporary).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _atomic_write(path, text.encode("utf-8"))
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Binary twin of `atomic_write_text` (e.g. an XLSX workbook)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _atomic_write(path, data)
 
 
 def frame_csv(frame: pd.DataFrame) -> str:
@@ -77,16 +154,46 @@ def write_tables(
 
 
 def write_frames(outdir: Path, frames: dict[str, pd.DataFrame]) -> list[Path]:
-    """One `<name>.csv` per frame, each atomically, in the given order."""
+    """One `<name>.csv` per frame, each atomically, in the given order, under one lock."""
     written = []
-    for name, frame in frames.items():
-        path = outdir / f"{name}.csv"
-        atomic_write_text(path, frame_csv(frame))
-        written.append(path)
+    with output_lock(outdir):
+        for name, frame in frames.items():
+            path = outdir / f"{name}.csv"
+            atomic_write_text(path, frame_csv(frame))
+            written.append(path)
     return written
 
 
+def finite_json(payload: Any, where: str = "", nonfinite: dict[str, str] | None = None) -> Any:
+    """`payload` with every NaN or infinity replaced by None; their paths and values are
+    recorded in `nonfinite` (JSON has no NaN or Infinity)."""
+    found = {} if nonfinite is None else nonfinite
+    if isinstance(payload, float) and not math.isfinite(payload):
+        found[where or "(top level)"] = str(payload)
+        return None
+    if isinstance(payload, dict):
+        return {
+            k: finite_json(v, f"{where}.{k}" if where else str(k), found)
+            for k, v in payload.items()
+        }
+    if isinstance(payload, list | tuple):
+        return [finite_json(v, f"{where}[{i}]", found) for i, v in enumerate(payload)]
+    if hasattr(payload, "item") and not isinstance(payload, str):  # numpy scalars
+        return finite_json(payload.item(), where, found)
+    return payload
+
+
+def json_text(payload: dict[str, Any]) -> str:
+    """Strict JSON text (sorted keys): non-finite numbers become null and are listed, with
+    their value, under `nonfinite`."""
+    nonfinite: dict[str, str] = {}
+    clean = finite_json(payload, "", nonfinite)
+    if nonfinite:
+        clean["nonfinite"] = nonfinite
+    return json.dumps(clean, indent=2, sort_keys=True, default=str, allow_nan=False)
+
+
 def write_json(path: Path, payload: dict[str, Any]) -> Path:
-    """JSON with sorted keys, atomically."""
-    atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+    """Strict JSON with sorted keys (`json_text`), atomically."""
+    atomic_write_text(path, json_text(payload) + "\n")
     return path

@@ -19,7 +19,7 @@ import pyomo.environ as pyo
 from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_plan_data
 from planner.inputs.load import LoadedInstance
 from planner.model import build_model
-from planner.results.files import write_frames, write_json
+from planner.results.files import output_lock, write_frames, write_json
 from planner.results.tables import Tables, build_tables
 from planner.solver.highs import SolveReport, SolveSettings, highs_version
 from planner.solver.stochastic import StochasticValues, stochastic_values
@@ -134,6 +134,7 @@ def write_result(result: PlanResult, outdir: Path) -> list[Path]:
     frames = result.tables.files(result.multi_period)
     if result.solved.dinkelbach and not result.multi_period:
         frames["dinkelbach"] = result.dinkelbach_frame()
-    paths = write_frames(outdir, frames)
-    paths.append(write_json(outdir / "run.json", run_info(result)))
+    with output_lock(outdir):
+        paths = write_frames(outdir, frames)
+        paths.append(write_json(outdir / "run.json", run_info(result)))
     return paths

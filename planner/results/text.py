@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+from planner.results.files import json_text
 from planner.results.run import PlanResult, run_info
 from planner.results.tables import rows
 
@@ -97,7 +98,7 @@ def render_json(result: PlanResult) -> str:
     payload: dict[str, Any] = run_info(result)
     for name, frame in result.tables.files(result.multi_period).items():
         payload[name] = json.loads(frame.to_json(orient="records"))
-    return json.dumps(payload, indent=2, sort_keys=True, default=str)
+    return json_text(payload)
 
 
 def render_horizon(result: PlanResult) -> str:

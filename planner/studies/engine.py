@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import UsageError
-from planner.results.files import atomic_write_text, frame_csv
+from planner.results.files import atomic_write_text, finite_json, frame_csv, output_lock
 from planner.studies.cases import Case, case_id
 from planner.studies.runner import SUMMARY_KEYS, BaseSpec, CaseRunner, case_file, evaluate
 
@@ -112,7 +112,17 @@ def run_cases(
     progress: bool = False,
     on_row: Callable[[str, dict], None] | None = None,
 ) -> pd.DataFrame:
-    """Solve every case (skipping those already in OUT/cases/) and return the sweep table."""
+    """Solve every case (skipping those already in OUT/cases/) and return the sweep table.
+
+    The whole sweep holds OUT's lock: a second sweep into the same folder exits at once (7).
+    """
+    if outdir is None:
+        return _run_cases(spec, cases, None, workers, scheduler, progress, on_row)
+    with output_lock(outdir, wait_s=0):
+        return _run_cases(spec, cases, outdir, workers, scheduler, progress, on_row)
+
+
+def _run_cases(spec, cases, outdir, workers, scheduler, progress, on_row) -> pd.DataFrame:
     fingerprint = spec.fingerprint(spec.load())  # also validates the base instance (exit 3)
     ids = [case_id(fingerprint, case) for case in cases]
     done = _load_done(outdir, ids)
@@ -134,7 +144,9 @@ def run_cases(
         for cid, row in stream:
             row = row | {"case_id": cid}
             if outdir is not None:
-                text = json.dumps(row, default=_jsonable, sort_keys=True)
+                text = json.dumps(
+                    finite_json(row), default=_jsonable, sort_keys=True, allow_nan=False
+                )
                 atomic_write_text(case_file(outdir, cid), text + "\n")
             done[cid] = row
             counts["failed"] += row["status"] in FAILED
