@@ -91,3 +91,64 @@ def test_quoted_text_is_text(tmp_path):
     # a quoted "yes" is a string: the schema then says what it expected, naming the field
     text = BASE.replace("  power_mw: 1000 ", '  power_mw: "yes" ')
     assert_refused(validate(tmp_path, text), "site.power_mw")
+
+
+def test_a_typo_in_a_set_path_is_a_usage_error_with_a_suggestion(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_text(BASE)
+    result = CliRunner().invoke(
+        cli, ["validate", str(path), "--set", "tiers.ultrra.price_usd_per_mtok=120"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "did you mean 'ultra'?" in result.stderr
+
+
+def test_a_typo_in_a_vary_path_stops_the_sweep_before_any_case(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_text(BASE)
+    args = ["sweep", str(path), "--vary", "tiers.ultrra.price_usd_per_mtok=1,2", "--workers",
+            "1", "--out", str(tmp_path / "sweep")]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "did you mean 'ultra'?" in result.stderr
+    assert not (tmp_path / "sweep" / "sweep.csv").exists()
+
+
+def test_a_sweep_too_large_is_refused_before_it_is_built(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_text(BASE)
+    args = ["sweep", str(path), "--vary", "site.power_mw=1:1000:1", "--vary",
+            "site.pue=1,1.1,1.2,1.3,1.4,1.5,1.6,1.7,1.8,1.9,2", "--max-cases", "5000"]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "11,000 cases, more than 5,000" in result.stderr
+
+
+def test_a_sweep_with_no_plan_exits_non_zero_with_a_summary(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_text(BASE)
+    args = ["sweep", str(path), "--vary", "site.power_mw=-1,-2", "--workers", "1",
+            "--out", str(tmp_path / "sweep")]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == EXIT_INVALID, result.output
+    assert "0 solved, 0 infeasible or unbounded, 0 failed, 2 invalid" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [("site.capex_budget_usd=2000", "under $1M"), ("site.power_mw=135000", "above 10 GW"),
+     ("tiers.ultra.price_usd_per_mtok=150000", "above $10,000")],
+)  # fmt: skip
+def test_values_off_by_orders_of_magnitude_are_warned_about(tmp_path, setting, words):
+    path = tmp_path / "case.yaml"
+    path.write_text(BASE)
+    result = CliRunner().invoke(cli, ["validate", str(path), "--set", setting])
+    assert result.exit_code == 0
+    warning = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1 and words in warning[0] and setting.split("=")[0] in warning[0]
+
+
+def test_the_shipped_instances_raise_no_warning():
+    for path in sorted((ROOT / "instances").rglob("*.yaml")):
+        result = CliRunner().invoke(cli, ["validate", str(path)])
+        assert result.exit_code == 0 and "warning" not in result.stderr, path

@@ -195,7 +195,7 @@ def test_dask_local_cluster(tmp_path):
         result = CliRunner().invoke(cli, args)
     assert frame.drop(columns="solve_s").equals(serial.drop(columns="solve_s"))
     assert result.exit_code == 0, result.output
-    assert "2 cases (0 already done): 2 optimal" in result.output
+    assert "2 cases (0 already done): 2 solved, 0 infeasible or unbounded" in result.output
 
 
 def test_killed_sweep_resumes_without_losing_cases(tmp_path):

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import click
 
-from planner.cli.common import DEFAULT_INSTANCE, STATUS_EXIT, echo, guarded, load_options
+from planner.cli.common import (
+    DEFAULT_INSTANCE,
+    STATUS_EXIT,
+    echo,
+    guarded,
+    load_options,
+    show_warnings,
+)
 from planner.inputs.yamlio import one_line
 
 
@@ -54,6 +61,7 @@ def solve(
     from planner.solver.highs import SolveSettings
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
+    show_warnings(loaded)
     settings = SolveSettings(time_limit, mip_gap, threads, verbose)
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     result = solve_loaded(loaded, settings)
@@ -82,6 +90,7 @@ def validate(instance, overrides, catalog_dir, racks_csv, objective):
     from planner.inputs.load import load_instance
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
+    show_warnings(loaded)
     inst = loaded.instance
     echo(
         f"{instance}: valid ({len(inst.tiers)} tiers, "

@@ -86,3 +86,9 @@ def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, (sys.stderr if err else sys.stdout).fileno())
         os.close(devnull)
+
+
+def show_warnings(loaded: Any) -> None:
+    """Print a loaded instance's plausibility warnings to stderr, one line each."""
+    for line in loaded.warnings:
+        echo(f"warning: {one_line(line)}", err=True)

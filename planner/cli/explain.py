@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from planner.cli.common import STATUS_EXIT, echo, guarded, load_options
+from planner.cli.common import STATUS_EXIT, echo, guarded, load_options, show_warnings
 
 
 @click.command(name="explain")
@@ -42,6 +42,7 @@ def explain_cmd(
     from planner.inputs.load import load_instance
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
+    show_warnings(loaded)
     from planner.solver.highs import SolveSettings
 
     settings = SolveSettings(time_limit_s=time_limit)

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from planner.cli.common import echo, guarded, load_options
-from planner.errors import UsageError
+from planner.errors import EXIT_INFEASIBLE, EXIT_INVALID, UsageError
 
 
 def _solve_options(func):
@@ -60,6 +60,8 @@ def _default_out(spec, suffix: str) -> Path:
 @click.option("--study", type=click.Path(), help="Study file (studies/*.yaml) of distributions.")
 @click.option("--samples", type=click.IntRange(min=1), help="Monte Carlo cases (with --study).")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (with --study).")
+@click.option("--max-cases", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="Refuse a sweep with more cases than this.")  # fmt: skip
 @click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="CPU count", help="Local worker processes.")  # fmt: skip
 @click.option(
@@ -75,7 +77,7 @@ def _default_out(spec, suffix: str) -> Path:
 @_progress_option
 @guarded
 def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, study, samples,
-              seed, workers, scheduler, outdir, time_limit, mip_gap, progress):  # fmt: skip
+              seed, max_cases, workers, scheduler, outdir, time_limit, mip_gap, progress):  # fmt: skip
     """Solve INSTANCE for every case of a grid (--vary) and/or a Monte Carlo study (--study).
 
     Writes OUT/sweep.csv (one row per case) and OUT/cases/ (one file per finished case: a
@@ -86,16 +88,24 @@ def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, st
 
     if (samples is not None or seed is not None) and not study:
         raise UsageError("--samples and --seed need --study")
-    cases = build_cases(varies, study, samples, seed)
+    cases = build_cases(varies, study, samples, seed, max_cases)
     spec = _spec(instance, overrides, catalog_dir, racks_csv, objective, time_limit, mip_gap)
     kind = "sweep" if varies and study else "grid" if varies else "montecarlo"
     out = Path(outdir) if outdir else _default_out(spec, kind)
     show = sys.stderr.isatty() if progress is None else progress
     frame = run_cases(spec, cases, out, workers=workers, scheduler=scheduler, progress=show)
-    counts = frame["status"].value_counts().to_dict()
-    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    statuses = frame["status"].value_counts().to_dict()
+    solved = statuses.get("optimal", 0) + statuses.get("feasible", 0)
+    invalid = statuses.get("invalid", 0)
+    unsolvable = statuses.get("infeasible", 0) + statuses.get("unbounded", 0)
+    failed = len(frame) - solved - invalid - unsolvable
     resumed = frame.attrs.get("resumed_cases", 0)
-    echo(f"{len(frame)} cases ({resumed} already done): {summary}. Wrote {out}/sweep.csv")
+    echo(f"{len(frame)} cases ({resumed} already done): {solved} solved, {unsolvable} infeasible "
+         f"or unbounded, {failed} failed, {invalid} invalid. Wrote {out}/sweep.csv")  # fmt: skip
+    if solved == 0:
+        code = EXIT_INVALID if invalid == len(frame) else EXIT_INFEASIBLE if unsolvable else 1
+        echo("error: no case of the sweep has a plan (see the message column)", err=True)
+        sys.exit(code)
 
 
 @click.command(name="frontier")

@@ -40,6 +40,8 @@ class LoadedInstance:
     path: Path
     sha256: str
     overrides: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+    """Values valid but implausible by orders of magnitude (`implausible`), for the user."""
 
 
 def _hint(name: str, known: list[str]) -> str:
@@ -123,6 +125,34 @@ def _cross_check(inst: Instance, catalog: Catalog, source: str) -> None:
             )
 
 
+PLAUSIBLE_BUDGET_MIN_USD = 1e6
+PLAUSIBLE_POWER_MAX_MW = 10_000.0
+PLAUSIBLE_PRICE_MAX_USD_PER_MTOK = 10_000.0
+
+
+def implausible(inst: Instance) -> list[str]:
+    """Warnings for values valid by the schema but off by orders of magnitude: most often a
+    unit slip ($M for $, kW for MW)."""
+    out = []
+    budgets = [("site.capex_budget_usd", inst.site.capex_budget_usd)]
+    if inst.horizon is not None and isinstance(inst.horizon.capex_budget_usd, list):
+        budgets += [(f"horizon.capex_budget_usd[{k}]", v)
+                    for k, v in enumerate(inst.horizon.capex_budget_usd)]  # fmt: skip
+    for path, budget in budgets:
+        if budget is not None and 0 < budget < PLAUSIBLE_BUDGET_MIN_USD:
+            out.append(f"{path}: ${budget:,.0f} is under $1M; the field is in dollars, not $M")
+    if inst.site.power_mw > PLAUSIBLE_POWER_MAX_MW:
+        out.append(f"site.power_mw: {inst.site.power_mw:,.0f} MW is above 10 GW; the field is "
+                   "in MW, not kW")  # fmt: skip
+    for name, tier in inst.tiers.items():
+        for field in ("price_usd_per_mtok", "input_price_usd_per_mtok"):
+            price = getattr(tier, field)
+            if price > PLAUSIBLE_PRICE_MAX_USD_PER_MTOK:
+                out.append(f"tiers.{name}.{field}: ${price:,.0f} per million tokens is above "
+                           "$10,000; the field is per million tokens")  # fmt: skip
+    return out
+
+
 def load_instance(
     path: str | Path,
     overrides: tuple[str, ...] | list[str] = (),
@@ -165,6 +195,7 @@ def load_instance(
         catalog = read_rack_csv(csv_path, catalog)
     _cross_check(inst, catalog, str(path))
     return LoadedInstance(
+        warnings=tuple(implausible(inst)),
         instance=inst,
         catalog=catalog,
         path=path,

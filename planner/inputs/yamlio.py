@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from planner.errors import InstanceError
+from planner.errors import InstanceError, UsageError
 from planner.inputs.base import NAME_RULE
 
 Loc = tuple[str | int, ...]
@@ -242,8 +242,33 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return keys, value
 
 
+NAMED_ENTRIES = {("tiers",), ("racks",), ("scenarios",), ("horizon", "tiers"), ("horizon", "racks")}
+"""Mappings whose keys are names the user chose: a path into one of them that names no entry
+is most likely a typo, not a new entry."""
+
+
+def check_entry_names(data: dict[str, Any], keys: list[str], flag: str) -> None:
+    """A path like tiers.ultrra.price_usd_per_mtok must name an existing tier (rack, scenario):
+    UsageError with a "did you mean" otherwise. A path ending at the entry (tiers.new={...})
+    may add one."""
+    cursor: Any = data
+    for depth, key in enumerate(keys[:-1]):
+        if not isinstance(cursor, dict):
+            return
+        if tuple(keys[:depth]) in NAMED_ENTRIES and key not in cursor:
+            known = sorted(str(k) for k in cursor)
+            guess = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean '{guess[0]}'?" if guess else ""
+            raise UsageError(
+                f"{flag} {'.'.join(keys)}: {'.'.join(keys[: depth + 1])} is not in the instance"
+                f"{hint} (there: {', '.join(known) or 'none'})"
+            )
+        cursor = cursor.get(key)
+
+
 def apply_override(data: dict[str, Any], keys: list[str], value: Any) -> None:
     """Set data[k0][k1]...[kn] = value, creating mappings on the way (validated afterwards)."""
+    check_entry_names(data, keys, "--set")
     cursor: Any = data
     for key in keys[:-1]:
         nxt = cursor.get(key) if isinstance(cursor, dict) else None

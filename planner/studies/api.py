@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,31 @@ def _varies(vary: Vary) -> list[tuple[str, list[Any]]]:
     return [parse_vary(text) for text in vary]
 
 
+MAX_CASES = 100_000
+"""Most cases a sweep builds unless --max-cases raises it (a typo can ask for 10^9)."""
+
+
 def build_cases(
-    vary: Vary, study: str | Path | None, samples: int | None, seed: int | None
+    vary: Vary,
+    study: str | Path | None,
+    samples: int | None,
+    seed: int | None,
+    max_cases: int = MAX_CASES,
 ) -> list[Case]:
-    """The grid (--vary) crossed with the Monte Carlo draws (--study), or either alone."""
-    grid = grid_cases(_varies(vary))
-    drawn = sample_cases(load_study(study), samples, seed) if study else []
+    """The grid (--vary) crossed with the Monte Carlo draws (--study), or either alone; at
+    most `max_cases` of them (counted before any is built)."""
+    varies = _varies(vary)
+    loaded = load_study(study) if study else None
+    count = math.prod(len(values) for _, values in varies) if varies else 1
+    if loaded is not None:
+        count *= loaded.samples if samples is None else samples
+    if count > max_cases:
+        raise UsageError(
+            f"the sweep has {count:,} cases, more than {max_cases:,}; narrow --vary or "
+            "--samples, or raise --max-cases"
+        )
+    grid = grid_cases(varies)
+    drawn = sample_cases(loaded, samples, seed) if loaded is not None else []
     cases = combine(grid, drawn)
     if not cases:
         raise UsageError("nothing to sweep: give --vary PATH=SPEC and/or --study FILE")
@@ -72,6 +92,7 @@ def sweep(
     catalog_dir: str | Path | None = None,
     settings: SolveSettings | None = None,
     progress: bool = False,
+    max_cases: int = MAX_CASES,
 ) -> pd.DataFrame:
     """Solve a grid and/or Monte Carlo study of `instance`; one DataFrame row per case.
 
@@ -80,7 +101,7 @@ def sweep(
     """
     from planner.studies.engine import run_cases
 
-    cases = build_cases(vary, study, samples, seed)
+    cases = build_cases(vary, study, samples, seed, max_cases)
     spec = make_spec(instance, overrides, objective, catalog_dir, settings)
     target = None if out is None else Path(out)
     return run_cases(spec, cases, target, workers=workers, scheduler=scheduler, progress=progress)

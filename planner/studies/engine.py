@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import UsageError
+from planner.inputs.yamlio import check_entry_names
 from planner.results.files import atomic_write_text, finite_json, frame_csv, output_lock
 from planner.studies.cases import Case, case_id
 from planner.studies.runner import SUMMARY_KEYS, BaseSpec, CaseRunner, case_file, evaluate
@@ -123,7 +124,13 @@ def run_cases(
 
 
 def _run_cases(spec, cases, outdir, workers, scheduler, progress, on_row) -> pd.DataFrame:
-    fingerprint = spec.fingerprint(spec.load())  # also validates the base instance (exit 3)
+    base = spec.load()  # also validates the base instance (exit 3)
+    raw = base.instance.model_dump()
+    for path in cases[0] if cases else {}:
+        keys = path.split(".")
+        if not (len(keys) == 3 and keys[0] == "systems" and keys[2] == "derate"):
+            check_entry_names(raw, keys, "--vary")
+    fingerprint = spec.fingerprint(base)
     ids = [case_id(fingerprint, case) for case in cases]
     done = _load_done(outdir, ids)
     resumed = len(done)
@@ -164,7 +171,7 @@ def _run_cases(spec, cases, outdir, workers, scheduler, progress, on_row) -> pd.
 def sweep_frame(rows: list[dict], paths: list[str]) -> pd.DataFrame:
     """One row per case: id, inputs, status, key summary columns, racks_<rack>, power_mw_<tier>."""
     racks = sorted({r for row in rows for r in row.get("racks", {})})
-    tiers = list(dict.fromkeys(t for row in rows for t in row.get("power_mw", {})))
+    tiers = sorted({t for row in rows for t in row.get("power_mw", {})})  # resumed rows too
     records = []
     for row in rows:
         solved = bool(row.get("racks"))
