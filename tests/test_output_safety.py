@@ -156,3 +156,39 @@ def test_grid_and_monte_carlo_sweeps_default_to_different_folders(tmp_path, monk
     assert grid.exit_code == 0 and carlo.exit_code == 0, (grid.output, carlo.output)
     assert (tmp_path / "outputs" / "kinds-grid" / "sweep.csv").is_file()
     assert (tmp_path / "outputs" / "kinds-montecarlo" / "sweep.csv").is_file()
+
+
+def test_text_cells_never_become_spreadsheet_formulas(tmp_path):
+    # a --vary value is user text that lands in sweep.csv: it must not be a live formula
+    import pandas as pd
+
+    from planner.results.files import frame_csv
+
+    frame = pd.DataFrame(
+        {"objective": ['=HYPERLINK("x")', "+1", "-x", "@x", "ok"], "v": [1.0, -2.0, 3, 4, 5]}
+    )
+    lines = frame_csv(frame).splitlines()[1:]
+    assert [line.split(",")[0] for line in lines] == [
+        '"\'=HYPERLINK(""x"")"',
+        "'+1",
+        "'-x",
+        "'@x",
+        "ok",
+    ]
+    assert [line.rsplit(",", 1)[1] for line in lines] == [
+        "1",
+        "-2",
+        "3",
+        "4",
+        "5",
+    ]  # numbers stay numbers
+
+
+def test_a_workbook_stores_formula_like_text_as_text(tmp_path):
+    import pandas as pd
+
+    from planner.report.xlsx import build_workbook
+
+    frames = {"summary": pd.DataFrame({"instance": ["=1+1"], "objective_value": [1.0]})}
+    cell = build_workbook(frames)["summary"]["A2"]
+    assert cell.value == "=1+1" and cell.data_type == "s"

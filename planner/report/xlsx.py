@@ -33,6 +33,10 @@ def _fill(ws: Worksheet, frame: pd.DataFrame) -> None:
     ws.append(list(frame.columns))
     for row in frame.itertuples(index=False):
         ws.append([_cell(v) for v in row])
+    for cells in ws.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # user text is never a formula
     for i, column in enumerate(frame.columns, start=1):
         width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(50)])
         ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)

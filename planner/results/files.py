@@ -138,8 +138,27 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     _atomic_write(path, data)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these is a formula to a spreadsheet (OWASP CSV injection)."""
+
+
+def neutral_text(value: Any) -> Any:
+    """A text cell a spreadsheet shows as text: a leading ' before a formula start."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def frame_csv(frame: pd.DataFrame) -> str:
-    """CSV text a spreadsheet opens as is: header row, plain floats, empty cells for None."""
+    """CSV text a spreadsheet opens as is: header row, plain floats, empty cells for None, and
+    no text cell that a spreadsheet would run as a formula (`neutral_text`)."""
+    text_columns = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)
+    ]
+    if text_columns:
+        frame = frame.assign(**{c: frame[c].map(neutral_text) for c in text_columns})
     return frame.to_csv(index=False, lineterminator="\n", float_format="%.10g")
 
 
