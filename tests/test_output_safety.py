@@ -192,3 +192,18 @@ def test_a_workbook_stores_formula_like_text_as_text(tmp_path):
     frames = {"summary": pd.DataFrame({"instance": ["=1+1"], "objective_value": [1.0]})}
     cell = build_workbook(frames)["summary"]["A2"]
     assert cell.value == "=1+1" and cell.data_type == "s"
+
+
+def test_a_report_of_an_empty_summary_is_a_one_line_usage_error(tmp_path):
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["solve", ENTERPRISE, "--out", str(out)]).exit_code == 0
+    (out / "summary.csv").write_text("")
+    result = CliRunner().invoke(cli, ["report", str(out)])
+    assert result.exit_code == 2 and "summary.csv: empty" in result.stderr, result.output
+
+
+def test_a_garbage_scheduler_address_is_a_usage_error(tmp_path):
+    args = ["sweep", ENTERPRISE, "--vary", "site.power_mw=50,100", "--scheduler", "garbage://x",
+            "--out", str(tmp_path / "s")]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "--scheduler garbage://x: cannot connect" in result.stderr

@@ -271,3 +271,68 @@ def test_cli_does_not_import_heavy_study_modules():
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_dead_worker_loses_only_its_case(tmp_path, monkeypatch):
+    # the worker dies on the marked case every time: that case is retried once alone and then
+    # recorded as an error; every other case is solved
+    import sweep_faults
+
+    from planner.studies import engine
+
+    monkeypatch.setattr(engine, "evaluate", sweep_faults.evaluate_or_die)
+    spec = BaseSpec(str(write_instance(tmp_path, TWO_TIERS)))
+    cases = [{"site.power_mw": p} for p in (0.5, 1.0, sweep_faults.KILLER_POWER_MW, 1.5, 2.0)]
+    frame = run_cases(spec, cases, tmp_path / "out", workers=2)
+    status = dict(zip(frame["site.power_mw"], frame["status"], strict=True))
+    assert status.pop(sweep_faults.KILLER_POWER_MW) == "error"
+    assert set(status.values()) == {"optimal"}
+    message = frame.set_index("site.power_mw").loc[sweep_faults.KILLER_POWER_MW, "message"]
+    assert "worker process died 2 times" in message
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux")
+def test_killing_the_sweep_stops_its_workers(tmp_path):
+    import os
+    import signal
+    import time
+
+    path = write_instance(tmp_path, TWO_TIERS)
+    args = [str(Path(sys.executable).parent / "plan"), "sweep", str(path), "--workers", "2",
+            "--vary", "tiers.fast.price_usd_per_mtok=1:400:1", "--out", str(tmp_path / "out")]  # fmt: skip
+    with subprocess.Popen(
+        args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    ) as proc:
+        deadline = time.time() + 60
+        workers: set[int] = set()
+        while time.time() < deadline and len(workers) < 2:
+            workers = {
+                c
+                for c in _children(proc.pid)
+                if "spawn" in Path(f"/proc/{c}/cmdline").read_text(errors="ignore")
+            }
+            time.sleep(0.2)
+        assert workers, "no worker processes seen"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    deadline = time.time() + 15
+    while time.time() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.2)
+    alive = [
+        w
+        for w in workers
+        if Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
+    ]
+    assert not alive, f"workers still running after the sweep died: {alive}"

@@ -41,6 +41,11 @@ def read_outputs(outdir: Path) -> dict[str, pd.DataFrame]:
                 frames[name] = pd.read_csv(path)
             except pd.errors.EmptyDataError:
                 frames[name] = pd.DataFrame()
+    if frames["summary"].empty or "instance" not in frames["summary"]:
+        raise UsageError(
+            f"{outdir}/summary.csv: empty or not a plan summary; run `plan solve --out "
+            f"{outdir}` again"
+        )
     if over_years:
         frames["racks"] = racks_over_plan(frames["build_schedule"])
         frames["tiers"] = average_year(frames["tiers_by_year"], frames["scenarios"])

@@ -55,18 +55,71 @@ def _serial(spec: BaseSpec, todo: list[tuple[str, Case]]) -> Generator[tuple[str
         yield cid, runner.run(case)
 
 
+WORKER_RETRIES = 1
+"""A case whose worker process died is tried this many more times, then recorded as failed."""
+
+
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux, ask the kernel to end this worker when the sweep dies
+    (even by SIGKILL), so no worker is left running; elsewhere a no-op."""
+    import ctypes
+    import multiprocessing
+    import os
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it died while this one started
+        os._exit(1)
+
+
+def _worker_died(case: Case, tries: int) -> dict:
+    return {"inputs": case, "status": "error", "summary": {}, "racks": {}, "power_mw": {},
+            "message": f"the worker process died {tries} times on this case"}  # fmt: skip
+
+
 def _processes(spec: BaseSpec, todo: list[tuple[str, Case]], workers: int) -> Generator:
+    """Cases on `workers` spawned processes. A worker that dies (killed, out of memory) breaks
+    the pool and fails every case still queued in it, so the unfinished cases go on in a pool
+    of one worker, where a break names the case that was running: it is tried once more
+    (WORKER_RETRIES) and then recorded as an error; no other case is lost."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("spawn")  # no fork: safe with threads, any platform
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    try:
-        futures = {pool.submit(evaluate, spec, case): cid for cid, case in todo}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-    finally:  # interrupted: drop the queued cases instead of waiting for them all
-        pool.shutdown(wait=True, cancel_futures=True)
+    tries = dict.fromkeys((cid for cid, _ in todo), 0)
+    pending = dict(todo)
+    size = workers
+    while pending:
+        order = list(pending)
+        pool = ProcessPoolExecutor(max_workers=size, mp_context=context,
+                                   initializer=_die_with_parent)  # fmt: skip
+        broken = False
+        try:
+            futures = {pool.submit(evaluate, spec, pending[cid]): cid for cid in order}
+            for future in as_completed(futures):
+                cid = futures[future]
+                try:
+                    row = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                del pending[cid]
+                yield cid, row
+        finally:  # interrupted: drop the queued cases instead of waiting for them all
+            pool.shutdown(wait=True, cancel_futures=True)
+        if not broken:
+            break
+        if size == 1:  # one worker runs cases in order: the first unfinished one killed it
+            culprit = next(cid for cid in order if cid in pending)
+            tries[culprit] += 1
+            if tries[culprit] > WORKER_RETRIES:
+                yield culprit, _worker_died(pending.pop(culprit), tries[culprit])
+        size = 1
 
 
 def _dask(spec: BaseSpec, todo: list[tuple[str, Case]], address: str) -> Generator:
@@ -74,7 +127,7 @@ def _dask(spec: BaseSpec, todo: list[tuple[str, Case]], address: str) -> Generat
 
     try:
         client = Client(address, timeout="20s")
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address at all
         raise UsageError(f"--scheduler {address}: cannot connect ({exc})") from None
     with client:
         futures = client.map(evaluate, [spec] * len(todo), [c for _, c in todo], pure=False)
