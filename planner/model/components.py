@@ -128,6 +128,7 @@ def add_variables(m: pyo.ConcreteModel) -> None:
 def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
     """Named quantities that constraints, objectives and results share."""
     life, owner = d.rack_service_years, m.owner
+    m.service_years = dict(life)  # plain lookup: whole years each rack type serves
     years = list(d.years)
 
     def bought_alive(m, rack, year, o):

@@ -235,6 +235,16 @@ def compile_model(model: pyo.ConcreteModel) -> Compiled:
     return Compiled(lp, columns, rows, offset)
 
 
+MIP_FEASIBILITY_TOLERANCE = 1e-9
+"""Integrality and MIP row tolerance (HiGHS default 1e-6): a millionth of a rack must not pass
+for zero racks while it serves a forecast."""
+PRIMAL_FEASIBILITY_TOLERANCE = 1e-9
+MIP_ABS_GAP = 1e-9
+"""Absolute MIP gap in objective units (HiGHS default 1e-6: $1 in $M, enough to call a plan
+that earns a dollar no better than buying nothing)."""
+"""Row tolerance in model units (HiGHS default 1e-7: $0.10 of budget, 0.1 W, 0.1 Mtok)."""
+
+
 def _options(h: highspy.Highs, settings: SolveSettings, quiet: bool, presolve: str, log: str):
     h.resetOptions()
     for name, value in (
@@ -242,6 +252,9 @@ def _options(h: highspy.Highs, settings: SolveSettings, quiet: bool, presolve: s
         ("log_file", log), ("random_seed", 0), ("presolve", presolve),
         ("mip_rel_gap", settings.mip_gap_frac), ("time_limit", settings.time_limit_s or math.inf),
         ("threads", settings.threads or 0),
+        ("mip_feasibility_tolerance", MIP_FEASIBILITY_TOLERANCE),
+        ("primal_feasibility_tolerance", PRIMAL_FEASIBILITY_TOLERANCE),
+        ("mip_abs_gap", MIP_ABS_GAP),
     ):  # fmt: skip
         h.setOptionValue(name, value)
 

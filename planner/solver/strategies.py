@@ -215,12 +215,19 @@ def solve_plan(
     solver: Highs | None = None,
     deadline: Deadline | None = None,
 ) -> PlanSolve:
-    """Solve `m` (built from `data`) with its objective's strategy, within the deadline.
+    """Solve `m` (built from `data`) with its objective's strategy, within the deadline, and
+    check the plan on whole racks in exact arithmetic (planner/solver/exact.py).
 
     Pass a persistent `solver` to re-solve an updated model.
     """
     solver = solver or make_solver()
     deadline = deadline or Deadline.of(settings)
-    if data.objective == "cost_per_token":
-        return solve_cost_per_token(m, data, settings, solver, deadline)
-    return solve_max(m, data, settings, solver, deadline)
+
+    def solve() -> PlanSolve:
+        if data.objective == "cost_per_token":
+            return solve_cost_per_token(m, data, settings, solver, deadline)
+        return solve_max(m, data, settings, solver, deadline)
+
+    from planner.solver.exact import exact_plan
+
+    return exact_plan(m, data, solve, solve(), settings, solver)

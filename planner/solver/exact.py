@@ -1,0 +1,184 @@
+"""The reported plan checked in exact arithmetic, and repaired when a solver tolerance let it
+through.
+
+HiGHS accepts rows and integers off by its tolerances (here 1e-9 in model units: MW, $M, Ttok).
+The plan users see has whole racks (rounded), so after every solve:
+
+1. Each integer limit (capex budget, facility power, supply, deliveries) is checked on the
+   rounded purchases with `fractions.Fraction` on the decimal numbers as written (0.1 MW is
+   exactly 1/10): no tolerance. A violated limit is tightened by its exact excess (in model units, plus a part
+   in 1e9) and the model re-solved, up to REPAIRS times; the parameters are then restored.
+2. The purchases are fixed at the whole racks and the rest (units, sales) re-solved, so that
+   every continuous number is consistent with whole racks. If no plan runs on those racks
+   (a forecast below the solver's resolution was served by a fraction of a rack), the run is
+   an error that says so, never `optimal`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from fractions import Fraction
+
+import pyomo.environ as pyo
+
+from planner.inputs.data import USD_PER_MUSD, PlanData
+from planner.solver.highs import Highs, SolveSettings, SolveStatus
+
+REPAIRS = 3
+
+Counts = dict[tuple[str, int, str], int]
+
+
+def whole_racks(m: pyo.ConcreteModel, up: bool = False) -> Counts:
+    """Purchases rounded to whole racks: to nearest; or (`up`) enough whole racks, year by
+    year, to cover every rack the solved units use, in service (purchases only added)."""
+    counts = {key: round(var.value or 0.0) for key, var in m.racks_bought.items()}
+    if not up:
+        return counts
+    years = list(m.YEARS)
+    for y in years:
+        for o in {m.owner[y, s] for s in m.SCENARIOS}:
+            users = [s for s in m.SCENARIOS if m.owner[y, s] == o]
+            for rack, uses in m.rack_users.items():
+                used = max(sum(n * (m.units[sy, t, y, s].value or 0.0) for sy, t, n in uses)
+                           for s in users)  # fmt: skip
+                life = pyo.value(m.existing_in_service[rack, y])
+                alive = life + sum(counts[rack, yb, m.owner[yb, o]] for yb in years
+                                   if yb <= y < yb + _service(m, rack))  # fmt: skip
+                short = math.ceil(used - 1e-12) - alive
+                if short > 0:
+                    counts[rack, y, o] += short
+    return counts
+
+
+def _service(m: pyo.ConcreteModel, rack: str) -> int:
+    return m.service_years[rack]
+
+
+def limit_violations(m: pyo.ConcreteModel, d: PlanData, counts: Counts) -> list[tuple]:
+    """(param name, index, excess in model units, words) for every integer limit the whole
+    racks break, computed exactly on the model's current parameter values (a study or an
+    explanation may have moved them since the data step)."""
+    out = []
+
+    def f(x: object) -> Fraction:
+        """The decimal a number was written as (0.1 MW is 1/10, not the binary float)."""
+        return Fraction(repr(float(pyo.value(x))))
+
+    pue = f(m.pue)
+    for y, o in m.FLEET:
+        in_service = {}
+        for r in d.racks:
+            life = m.service_years[r]
+            new = sum(counts[r, yb, m.owner[yb, o]] for yb in d.years if yb <= y < yb + life)
+            in_service[r] = int(pyo.value(m.existing_in_service[r, y])) + new
+        power = pue * sum(f(m.rack_power_mw[r]) * n for r, n in in_service.items())
+        site = f(m.site_power_mw[y])
+        if power > site:
+            out.append(("site_power_mw", y, float(power - site),
+                        f"facility power {float(power):.9g} MW > {float(site):.9g} MW in {y}"))  # fmt: skip
+        if y in m.BUDGET_YEARS:
+            capex = sum(f(m.rack_capex_musd[r]) * counts[r, y, o] for r in d.racks)
+            budget = f(m.capex_budget_musd[y])
+            if capex > budget:
+                out.append(("capex_budget_musd", y, float(capex - budget),
+                            f"capex ${float(capex) * USD_PER_MUSD:,.2f} > budget "
+                            f"${float(budget) * USD_PER_MUSD:,.2f} in {y}"))  # fmt: skip
+    for r, y, o in m.DELIVERY_FLEET:
+        most = pyo.value(m.max_deliveries[r, y])
+        if counts[r, y, o] > most:
+            out.append(("max_deliveries", (r, y), float(counts[r, y, o] - most),
+                        f"{counts[r, y, o]} {r} delivered in {y} > {most:g}"))  # fmt: skip
+    for r in m.LIMITED_RACKS:
+        most = pyo.value(m.rack_max_count[r])
+        for s in m.PATHS:
+            total = sum(counts[r, y, m.owner[y, s]] for y in d.years)
+            if total > most:
+                out.append(("rack_max_count", r, float(total - most),
+                            f"{total} {r} bought > max_count {most:g}"))  # fmt: skip
+    return out
+
+
+def _tighten(m: pyo.ConcreteModel, violations: list[tuple]) -> None:
+    """Lower each violated limit by its excess and by ten times the solver's row tolerance
+    (relative to the limit), so that the solver cannot accept the same whole racks again."""
+    from planner.solver import highs
+
+    for name, index, excess, _ in violations:
+        param = getattr(m, name)[index]
+        value = pyo.value(param)
+        margin = 10 * highs.PRIMAL_FEASIBILITY_TOLERANCE * max(1.0, abs(value))
+        param.set_value(value - excess - margin)
+
+
+def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve, solved, settings: SolveSettings,
+               solver: Highs):  # fmt: skip
+    """Check `solved` (from `solve()`, which re-solves `m`) on whole racks; repair or report.
+
+    Returns the final PlanSolve: the same when the plan was already exact.
+    """
+    if not solved.report.status.has_solution:
+        return solved
+    original: dict[tuple[str, object], float] = {}
+    for _ in range(REPAIRS):
+        violations = limit_violations(m, d, whole_racks(m))
+        if not violations:
+            break
+        for name, index, _, _ in violations:
+            original.setdefault((name, index), pyo.value(getattr(m, name)[index]))
+        _tighten(m, violations)
+        solved = solve()
+        if not solved.report.status.has_solution:
+            break
+    for (name, index), value in original.items():
+        getattr(m, name)[index].set_value(value)
+    if not solved.report.status.has_solution:
+        return solved
+    violations = limit_violations(m, d, whole_racks(m))
+    if violations:
+        return _error(solved, "whole racks break " + "; ".join(v[3] for v in violations))
+    return _on_whole_racks(m, d, solve, solved)
+
+
+def _fixed_at(m: pyo.ConcreteModel, solve, counts: Counts):
+    """Solve with the purchases fixed at `counts`, then free them again."""
+    fixed = [(var, var.fixed) for var in m.racks_bought.values()]
+    for key, var in m.racks_bought.items():
+        var.fix(counts[key])
+    try:
+        return solve()
+    finally:
+        for var, was_fixed in fixed:
+            if not was_fixed:
+                var.unfix()
+
+
+def _on_whole_racks(m: pyo.ConcreteModel, d: PlanData, solve, solved):
+    """Re-solve everything but the purchases with them fixed at whole racks (to nearest; if no
+    plan runs on those, any fraction rounded up, when that breaks no limit: status feasible)."""
+    spent = solved.report.solve_s
+    up = whole_racks(m, up=True)
+    again = _fixed_at(m, solve, whole_racks(m))
+    if again.report.status.has_solution:
+        return replace(again, report=replace(again.report, solve_s=spent + again.report.solve_s))
+    if again.report.status != SolveStatus.INFEASIBLE:  # out of time, not proven impossible
+        return solved
+    if not limit_violations(m, d, up):
+        again = _fixed_at(m, solve, up)
+        if again.report.status.has_solution:
+            report = replace(again.report, status=SolveStatus.FEASIBLE,
+                             solve_s=spent + again.report.solve_s,
+                             termination="a fraction of a rack rounded up to a whole rack "
+                             "(a forecast below the solver's resolution); not proven optimal")  # fmt: skip
+            return replace(again, report=report)
+    return _error(
+        solved,
+        "no plan runs on whole racks: the solver served a forecast with a fraction of a rack "
+        "(a forecast below its resolution of about 1e-9 of a rack's yearly output?)",
+    )
+
+
+def _error(solved, why: str):
+    report = replace(solved.report, status=SolveStatus.ERROR, termination=why)
+    return replace(solved, report=report)
