@@ -105,3 +105,16 @@ def test_cost_per_token_never_reports_optimal_with_a_forecast_unserved(tmp_path)
     else:
         assert result.status == "error"
         assert "whole racks" in result.solved.report.termination
+
+
+def test_a_power_floor_below_the_tolerance_is_not_met_by_nothing(tmp_path):
+    # 10% of a 1e-9 MW site is 1e-10 MW for the free tier: inside HiGHS's row tolerance, so
+    # the solver can report the floor "met" with no rack at all. No whole-rack plan meets it
+    # (a rack draws 100 kW), so the instance is infeasible.
+    body = {"site": {"power_mw": 1e-9}, "systems": ["alpha"],
+            "tiers": {"free": {"price_usd_per_mtok": 0, "min_tok_s_per_user": 10,
+                               "min_power_share_frac": 0.1},
+                      "paid": {"price_usd_per_mtok": 100, "min_tok_s_per_user": 10}}}  # fmt: skip
+    result = planner.solve(write_instance(tmp_path, body))
+    assert result.status == "infeasible"
+    assert "free tier's power share" in result.solved.report.termination

@@ -141,6 +141,33 @@ def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve, solved, settings: Solve
     return _on_whole_racks(m, d, solve, solved)
 
 
+FLOOR_REL_TOL = 1e-6
+"""A floor (power share, forecast served) counts as met within this fraction of itself."""
+
+
+def floors_unmet(m: pyo.ConcreteModel, d: PlanData) -> list[str]:
+    """Power-share floors and must-serve forecasts the solved units and sales miss by more
+    than FLOOR_REL_TOL of the floor (a tiny floor can hide inside an absolute tolerance)."""
+    out = []
+    for t, y, s in [(t, y, s) for t in m.TIERS for y in m.YEARS for s in m.SCENARIOS]:
+        share = d.tier_fixed_share_frac.get(t, d.tier_min_share_frac.get(t))
+        if share:
+            floor = share * pyo.value(m.site_power_mw[y])
+            power = pyo.value(m.pue) * sum(
+                pyo.value(m.system_power_mw[sy]) * (m.units[sy, t, y, s].value or 0.0)
+                for sy in m.tier_servers[t]
+            )
+            if power < floor * (1 - FLOOR_REL_TOL):
+                out.append(f"the {t} tier's power share ({floor:.3g} MW) in {y}, {s}")
+    if d.must_serve_forecasts:
+        for (t, y, s), demand in d.demand_ttok_per_year.items():
+            made = sum(pyo.value(m.throughput_ttok_per_year[sy, t]) * (m.units[sy, t, y, s].value or 0.0)
+                       for sy in m.tier_servers[t])  # fmt: skip
+            if made < demand * (1 - FLOOR_REL_TOL):
+                out.append(f"the {t} forecast ({demand * 1e6:.3g} Mtok/yr) in {y}, {s}")
+    return out
+
+
 def _fixed_at(m: pyo.ConcreteModel, solve, counts: Counts):
     """Solve with the purchases fixed at `counts`, then free them again."""
     fixed = [(var, var.fixed) for var in m.racks_bought.values()]
@@ -161,6 +188,11 @@ def _on_whole_racks(m: pyo.ConcreteModel, d: PlanData, solve, solved):
     up = whole_racks(m, up=True)
     again = _fixed_at(m, solve, whole_racks(m))
     if again.report.status.has_solution:
+        unmet = floors_unmet(m, d)
+        if unmet:  # the solver's tolerance covered a floor no whole-rack plan meets
+            report = replace(again.report, status=SolveStatus.INFEASIBLE,
+                             termination="no plan on whole racks meets " + "; ".join(unmet))  # fmt: skip
+            return replace(again, report=report)
         return replace(again, report=replace(again.report, solve_s=spent + again.report.solve_s))
     if again.report.status != SolveStatus.INFEASIBLE:  # out of time, not proven impossible
         return solved
