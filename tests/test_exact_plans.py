@@ -104,17 +104,36 @@ def test_cost_per_token_never_reports_optimal_with_a_forecast_unserved(tmp_path)
         assert result.tables.summary.at[0, "mtok_per_year"] == pytest.approx(1e-3)
     else:
         assert result.status == "error"
-        assert "whole racks" in result.solved.report.termination
+        assert "resolution" in result.solved.report.termination
+
+
+@pytest.mark.parametrize("demand", [1.0, 0.1, 0.01])
+@pytest.mark.parametrize("objective", ["revenue", "profit", "cost_per_token"])
+def test_small_forecasts_are_served_by_whole_racks(tmp_path, objective, demand):
+    # 1 Mtok/yr and below (a rack makes 31,557.6 Mtok/yr) at $1,000/Mtok: revenue and cost per
+    # token buy one whole rack and sell the forecast; profit buys nothing (a rack's annuity,
+    # about $302,000, is far above $1,000 x 1 Mtok).
+    t = {
+        "t": {"price_usd_per_mtok": 1000, "min_tok_s_per_user": 10, "demand_mtok_per_year": demand}
+    }
+    body = {"objective": objective, "site": {"power_mw": 1.0}, "systems": ["alpha"], "tiers": t}
+    result = planner.solve(write_instance(tmp_path, body))
+    assert result.status == "optimal"
+    bought = 0 if objective == "profit" else 1
+    assert racks(result) == {"alpha": bought}
+    sold = result.tables.summary.at[0, "mtok_per_year"]
+    assert sold == pytest.approx(demand * bought, rel=1e-9, abs=1e-12)
 
 
 def test_a_power_floor_below_the_tolerance_is_not_met_by_nothing(tmp_path):
     # 10% of a 1e-9 MW site is 1e-10 MW for the free tier: inside HiGHS's row tolerance, so
-    # the solver can report the floor "met" with no rack at all. No whole-rack plan meets it
-    # (a rack draws 100 kW), so the instance is infeasible.
+    # the solver can report the floor "met" with no rack at all. The run must not say optimal:
+    # it is an error naming the floor and the solver's resolution.
     body = {"site": {"power_mw": 1e-9}, "systems": ["alpha"],
             "tiers": {"free": {"price_usd_per_mtok": 0, "min_tok_s_per_user": 10,
                                "min_power_share_frac": 0.1},
                       "paid": {"price_usd_per_mtok": 100, "min_tok_s_per_user": 10}}}  # fmt: skip
     result = planner.solve(write_instance(tmp_path, body))
-    assert result.status == "infeasible"
+    assert result.status == "error"
     assert "free tier's power share" in result.solved.report.termination
+    assert "resolution" in result.solved.report.termination

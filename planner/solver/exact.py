@@ -189,10 +189,10 @@ def _on_whole_racks(m: pyo.ConcreteModel, d: PlanData, solve, solved):
     again = _fixed_at(m, solve, whole_racks(m))
     if again.report.status.has_solution:
         unmet = floors_unmet(m, d)
-        if unmet:  # the solver's tolerance covered a floor no whole-rack plan meets
-            report = replace(again.report, status=SolveStatus.INFEASIBLE,
-                             termination="no plan on whole racks meets " + "; ".join(unmet))  # fmt: skip
-            return replace(again, report=report)
+        if unmet:  # the solver's tolerance covered a floor: the plan found does not meet it
+            return _error(again, "the plan on whole racks misses " + "; ".join(unmet)
+                          + ", below the solver's resolution of about 1e-9 in model units; "
+                          "scale the inputs or drop the floor")  # fmt: skip
         return replace(again, report=replace(again.report, solve_s=spent + again.report.solve_s))
     if again.report.status != SolveStatus.INFEASIBLE:  # out of time, not proven impossible
         return solved
