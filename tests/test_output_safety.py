@@ -207,3 +207,37 @@ def test_a_garbage_scheduler_address_is_a_usage_error(tmp_path):
             "--out", str(tmp_path / "s")]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2 and "--scheduler garbage://x: cannot connect" in result.stderr
+
+
+def test_explain_into_a_solve_folder_leaves_one_plan(tmp_path):
+    # explain (profit) after solve (revenue) into one folder: every plan file, run.json too,
+    # is the explanation's plan
+    out = str(tmp_path / "out")
+    run = CliRunner().invoke
+    assert run(cli, ["solve", ENTERPRISE, "--objective", "revenue", "--out", out]).exit_code == 0
+    assert run(cli, ["explain", ENTERPRISE, "--objective", "profit", "--out", out,
+                     "--no-entry"]).exit_code == 0  # fmt: skip
+    summary = (tmp_path / "out" / "summary.csv").read_text()
+    assert ",profit," in summary.splitlines()[1]
+    info = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert info["objective"] == "profit" and info["command"] == "explain"
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["site.discount_rate_frac=1e-300", "site.hours_per_year=1e-300",
+     "site.utilisation_frac=1e-300"],
+)  # fmt: skip
+def test_tiny_rates_and_hours_do_not_divide_by_zero(tmp_path, setting):
+    result = CliRunner().invoke(cli, ["solve", ENTERPRISE, "--set", setting,
+                                      "--out", str(tmp_path / "o")])  # fmt: skip
+    assert result.exit_code in (0, 4), result.output
+    assert "Traceback" not in result.output and "unexpected" not in result.output
+
+
+def test_a_tiny_lifetime_does_not_divide_by_zero(tmp_path):
+    (tmp_path / "racks.csv").write_text("rack,lifetime_years\ngb300-nvl72,1e-300\n")
+    args = ["solve", ENTERPRISE, "--racks-csv", str(tmp_path / "racks.csv"), "--out",
+            str(tmp_path / "o")]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code in (0, 4) and "unexpected" not in result.output, result.output

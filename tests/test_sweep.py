@@ -336,3 +336,20 @@ def test_killing_the_sweep_stops_its_workers(tmp_path):
         if Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
     ]
     assert not alive, f"workers still running after the sweep died: {alive}"
+
+
+def test_sweep_columns_keep_their_order_after_a_resume(tmp_path):
+    # tiers written zeta before alpha: fresh rows carry the instance's order, resumed rows come
+    # back from JSON; the sweep.csv header must be the same either way
+    body = {"site": {"power_mw": 1.0}, "systems": ["alpha"],
+            "tiers": {"zeta": {"price_usd_per_mtok": 2, "min_tok_s_per_user": 10},
+                      "alpha": {"price_usd_per_mtok": 1, "min_tok_s_per_user": 10}}}  # fmt: skip
+    spec = BaseSpec(str(write_instance(tmp_path, body)))
+    cases = [{"site.power_mw": p} for p in (0.5, 1.0)]
+    out = tmp_path / "out"
+    fresh = run_cases(spec, cases, out)
+    first = (out / "sweep.csv").read_text().splitlines()[0]
+    resumed = run_cases(spec, cases, out)
+    assert resumed.attrs["resumed_cases"] == 2
+    assert (out / "sweep.csv").read_text().splitlines()[0] == first
+    assert list(fresh.columns) == list(resumed.columns)

@@ -5,18 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.explanation.compose import Explanation
-from planner.results.files import atomic_write_text, frame_csv, output_lock, write_tables
+from planner.results.files import (
+    atomic_write_text,
+    frame_csv,
+    output_lock,
+    write_json,
+    write_tables,
+)
+from planner.results.run import provenance
 from planner.results.tables import build_tables
 
 EXPLAIN_FILES = ("explain", "marginals", "binding", "entry", "alternatives", "infeasibility")
 
 
 def write_explanation(expl: Explanation, outdir: Path) -> list[Path]:
-    """summary/racks/tiers/allocation.csv of the plan, then the explain tables that have rows."""
+    """The plan's own tables and run.json (so the folder holds one plan, not a mix with an
+    earlier `plan solve`), then the explain tables that have rows."""
     with output_lock(outdir):
         base = expl.base
         tables = build_tables(base.model, base.data, base.loaded.instance, base.solved)
         paths = write_tables(outdir, tables, base.loaded.instance.is_multi_period)
+        info = provenance(base.loaded, base.solved.report, base.settings, 0.0, tables.summary)
+        paths.append(write_json(outdir / "run.json", info | {"command": "explain"}))
         frames = {
             "explain": expl.frame(),
             "marginals": expl.marginals,
