@@ -185,6 +185,16 @@ def _on_whole_racks(m: pyo.ConcreteModel, d: PlanData, solve, solved):
     """Re-solve everything but the purchases with them fixed at whole racks (to nearest; if no
     plan runs on those, any fraction rounded up, when that breaks no limit: status feasible)."""
     spent = solved.report.solve_s
+    if all(abs((v.value or 0.0) - round(v.value or 0.0)) <= 1e-9 for v in m.racks_bought.values()):
+        unmet = floors_unmet(m, d)  # already whole racks: nothing to re-solve
+        if unmet:
+            return _error(solved, "the plan on whole racks misses " + "; ".join(unmet)
+                          + ", below the solver's resolution of about 1e-9 in model units; "
+                          "scale the inputs or drop the floor")  # fmt: skip
+        for var in m.racks_bought.values():  # the exact whole numbers, not 4.9999999999
+            if not var.fixed:
+                var.set_value(round(var.value or 0.0), skip_validation=True)
+        return solved
     up = whole_racks(m, up=True)
     again = _fixed_at(m, solve, whole_racks(m))
     if again.report.status.has_solution:
