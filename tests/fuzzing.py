@@ -206,13 +206,17 @@ def invoke(args: list[str]) -> Outcome:
 def names_field(err: str, name: str) -> bool:
     """The error puts `name` where a field path goes: followed by ':', '.' or '['."""
     shown = one_line(name)  # as the CLI prints it: control characters escaped
-    return any(f"{shown}{end}" in err for end in (":", ".", "["))
+    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)  # in a field path
+    return any(f"{form}{end}" in err for form in (shown, escaped) for end in (":", ".", "["))
 
 
 def violations(outcome: Outcome, blamed: list[str] | None = None) -> list[str]:
     """How an outcome breaks the contract (empty when it keeps it)."""
     bad = []
-    err = outcome.stderr.strip()
+    # warnings are their own `warning:` lines (README, "Exit codes"); the error is the rest
+    err = "\n".join(
+        line for line in outcome.stderr.strip().splitlines() if not line.startswith("warning:")
+    )
     if outcome.exit_code not in DOCUMENTED_EXIT_CODES:
         bad.append(f"exit code {outcome.exit_code} (1 is 'unexpected')")
     if "Traceback" in outcome.stderr + outcome.stdout:

@@ -137,7 +137,7 @@ class Instance(Strict):
         if self.scenarios:
             total = sum(s.probability for s in self.scenarios.values())
             if abs(total - 1) > 1e-6:
-                raise ValueError(f"scenario probabilities sum to {total:g}; they must sum to 1")
+                raise ValueError(f"scenarios: probabilities sum to {total:g}; they must sum to 1")
             years = self.horizon.years if self.horizon is not None else 1
             for name, sc in self.scenarios.items():
                 tables: dict[str, dict[str, Any]] = {"demand_scale": sc.demand_scale, "price_scale": sc.price_scale,
@@ -146,7 +146,10 @@ class Instance(Strict):
                 for field, table in tables.items():
                     for tier, value in table.items():
                         if tier not in known:
-                            raise ValueError(f"scenarios.{name}.{field}: {tier} is not a tier")
+                            raise ValueError(
+                                f"scenarios.{name}.{field}: {tier} is not a tier "
+                                f"(tiers: {', '.join(sorted(known))})"
+                            )
                         if isinstance(value, list) and len(value) != years:
                             raise ValueError(
                                 f"scenarios.{name}.{field}.{tier} has {len(value)} values; "

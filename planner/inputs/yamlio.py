@@ -144,8 +144,13 @@ def dotted(loc: Loc) -> str:
         if isinstance(item, int):
             parts.append(f"[{item}]")
         else:
-            parts.append(("." if parts else "") + str(item))
+            parts.append(("." if parts else "") + printable(str(item)))
     return "".join(parts)
+
+
+def printable(text: str) -> str:
+    """Control characters (line breaks included) escaped: a key stays one visible token."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def line_of(node: yaml.Node | None, loc: Loc) -> int | None:
@@ -224,6 +229,8 @@ def format_validation_error(
         msg = f"a name uses only {NAME_RULE}"
     if kind == "missing":
         return f"{where}: {path}: required field is missing"
+    if not loc:  # a check across fields: the message names them; the input is the whole file
+        return f"{where}: {msg}"
     return f"{where}: {path}: {msg} (got {_show(err.get('input'))})"
 
 
@@ -283,7 +290,9 @@ def apply_override(data: dict[str, Any], keys: list[str], value: Any) -> None:
 
 def one_line(text: str) -> str:
     """Fold line breaks and escape control characters so a message stays on one line."""
-    folded = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    # fold only real line breaks; other separators (\x1c, \u2028, ...) are escaped like any
+    # control character, so a name holding one is shown the same wherever it appears
+    folded = " ".join(part.strip() for part in re.split(r"\r\n|\r|\n", text) if part.strip())
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in folded)
 
 
