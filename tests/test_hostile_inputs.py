@@ -152,3 +152,31 @@ def test_the_shipped_instances_raise_no_warning():
     for path in sorted((ROOT / "instances").rglob("*.yaml")):
         result = CliRunner().invoke(cli, ["validate", str(path)])
         assert result.exit_code == 0 and "warning" not in result.stderr, path
+
+
+def test_validate_notes_tiers_nothing_serves_and_racks_nothing_uses(tmp_path):
+    # Hopper reaches 120 tok/s per user, short of premium's 200; a rack added by a racks CSV
+    # that no system's bill names is never bought: both are said before solving
+    (tmp_path / "new.csv").write_text(
+        "rack,accelerator,accelerator_kind,accelerators,power_kw,capex_usd,lifetime_years\n"
+        "new-rack,X,gpu,8,10,100000,4\n"
+    )
+    hopper = ROOT / "instances" / "gtc-2026" / "hopper.yaml"
+    args = ["validate", str(hopper), "--racks-csv", str(tmp_path / "new.csv")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert len(notes) == 2
+    assert "tiers.premium: no allowed system reaches 200 tok/s per user" in notes[0]
+    assert "racks: new-rack is in no system's bill of racks" in notes[1]
+
+
+def test_schema_out_writes_the_json_schema(tmp_path):
+    import json
+
+    out = tmp_path / "instance.schema.json"
+    result = CliRunner().invoke(cli, ["schema", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(out.read_text())
+    assert schema["title"] == "Instance" and "site" in schema["properties"]
+    assert "description" in schema["properties"]["site"]

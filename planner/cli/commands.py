@@ -86,11 +86,14 @@ def solve(
 @load_options
 @guarded
 def validate(instance, overrides, catalog_dir, racks_csv, objective):
-    """Check INSTANCE (schema, catalog references, servable tiers) without solving."""
-    from planner.inputs.load import load_instance
+    """Check INSTANCE (schema, catalog references, servable tiers) without solving; notes say
+    which tiers nothing can serve and which racks nothing uses."""
+    from planner.inputs.load import coverage_notes, load_instance
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     show_warnings(loaded)
+    for note in coverage_notes(loaded):
+        echo(f"note: {note}", err=True)
     inst = loaded.instance
     echo(
         f"{instance}: valid ({len(inst.tiers)} tiers, "
@@ -99,13 +102,23 @@ def validate(instance, overrides, catalog_dir, racks_csv, objective):
 
 
 @click.command()
+@click.option("--out", "outfile", type=click.Path(dir_okay=False),
+              help="Write the schema to this file (for editors: yaml-language-server).")  # fmt: skip
 @guarded
-def schema():
-    """Print the JSON schema of the instance format."""
+def schema(outfile):
+    """Print (or write) the JSON schema of the instance format."""
     from planner.inputs.instance import Instance
     from planner.inputs.schema import instance_schema
 
-    echo(json.dumps(instance_schema(Instance), indent=2))
+    text = json.dumps(instance_schema(Instance), indent=2) + "\n"
+    if outfile is None:
+        echo(text, nl=False)
+        return
+    from planner.results.files import atomic_write_text
+
+    path = Path(outfile)
+    atomic_write_text(path, text)
+    echo(f"Wrote {path}")
 
 
 @click.command()

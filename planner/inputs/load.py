@@ -153,6 +153,27 @@ def implausible(inst: Instance) -> list[str]:
     return out
 
 
+def coverage_notes(loaded: LoadedInstance) -> list[str]:
+    """What the plan will leave out, said before solving: tiers no allowed system reaches at
+    their speed (they get no power), and catalog racks no allowed system uses (a rack added
+    with --racks-csv but in no system's bill is never bought)."""
+    inst, catalog = loaded.instance, loaded.catalog
+    allowed = list(inst.systems or sorted(catalog.systems))
+    notes = []
+    for name, tier in inst.tiers.items():
+        speeds = {s: max_speed(catalog.systems[s].curves[inst.workload]) for s in allowed}
+        if all(speed < tier.min_tok_s_per_user for speed in speeds.values()):
+            best = max(speeds, key=lambda s: speeds[s])
+            notes.append(f"tiers.{name}: no allowed system reaches {tier.min_tok_s_per_user:g} "
+                         f"tok/s per user (fastest: {best} at {speeds[best]:g}); it gets no power")  # fmt: skip
+    used = {r for s in catalog.systems.values() for r in s.racks}  # by any system at all
+    installed = set(inst.horizon.racks) if inst.horizon else set()
+    for rack in sorted(set(catalog.racks) - used - installed):
+        notes.append(f"racks: {rack} is in no system's bill of racks (models/systems/); it is "
+                     "never bought")  # fmt: skip
+    return notes
+
+
 def load_instance(
     path: str | Path,
     overrides: tuple[str, ...] | list[str] = (),
