@@ -7,6 +7,7 @@ so that `plan --help` and `plan validate` do not pay for pandas and Pyomo.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from planner.cli.common import (
     load_options,
     show_warnings,
 )
+from planner.errors import UsageError
 from planner.inputs.yamlio import one_line
 
 
@@ -99,6 +101,25 @@ def validate(instance, overrides, catalog_dir, racks_csv, objective):
         f"{instance}: valid ({len(inst.tiers)} tiers, "
         f"{len(inst.systems or loaded.catalog.systems)} systems, objective {inst.objective})"
     )
+
+
+@click.command(name="init")
+@click.argument("path", type=click.Path(dir_okay=False), default="instance.yaml")
+@click.option("--site-mw", type=click.FloatRange(min=0, min_open=True, max=1e6), default=1000.0,
+              show_default=True, help="Site power envelope, MW.")  # fmt: skip
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@guarded
+def init_cmd(path, site_mw, force):
+    """Write a commented starter instance to PATH (the 1 GW instance scaled to --site-mw)."""
+    from planner.inputs.starter import starter_text
+    from planner.results.files import atomic_write_text
+
+    target = Path(path)
+    if target.exists() and not force:
+        raise UsageError(f"{target}: exists; choose another PATH or add --force")
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", target.stem).lstrip(".-_") or "instance"
+    atomic_write_text(target, starter_text(site_mw, name))
+    echo(f"Wrote {target}: edit it, then `plan validate {target}` and `plan solve {target}`")
 
 
 @click.command()
