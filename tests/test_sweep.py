@@ -291,16 +291,27 @@ def test_a_dead_worker_loses_only_its_case(tmp_path, monkeypatch):
     assert "worker process died 2 times" in message
 
 
+def _read(path: str) -> str:
+    """A /proc file, or "" when the process has gone meanwhile."""
+    try:
+        return Path(path).read_text(errors="ignore")
+    except OSError:
+        return ""
+
+
 def _children(pid: int) -> set[int]:
     found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
+        text = _read(str(stat))
+        if ")" in text and int(text.rsplit(")", 1)[1].split()[1]) == pid:
             found.add(int(stat.parent.name))
     return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie."""
+    text = _read(f"/proc/{pid}/stat")
+    return bool(text) and text.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux")
@@ -312,29 +323,21 @@ def test_killing_the_sweep_stops_its_workers(tmp_path):
     path = write_instance(tmp_path, TWO_TIERS)
     args = [str(Path(sys.executable).parent / "plan"), "sweep", str(path), "--workers", "2",
             "--vary", "tiers.fast.price_usd_per_mtok=1:400:1", "--out", str(tmp_path / "out")]  # fmt: skip
-    with subprocess.Popen(
-        args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    ) as proc:
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    with subprocess.Popen(args, cwd=ROOT, **quiet) as proc:
         deadline = time.time() + 60
         workers: set[int] = set()
         while time.time() < deadline and len(workers) < 2:
-            workers = {
-                c
-                for c in _children(proc.pid)
-                if "spawn" in Path(f"/proc/{c}/cmdline").read_text(errors="ignore")
-            }
+            children = _children(proc.pid)
+            workers = {c for c in children if "spawn" in _read(f"/proc/{c}/cmdline")}
             time.sleep(0.2)
         assert workers, "no worker processes seen"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     deadline = time.time() + 15
-    while time.time() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+    while time.time() < deadline and any(_running(w) for w in workers):
         time.sleep(0.2)
-    alive = [
-        w
-        for w in workers
-        if Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
-    ]
+    alive = [w for w in workers if _running(w)]
     assert not alive, f"workers still running after the sweep died: {alive}"
 
 
