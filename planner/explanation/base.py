@@ -94,12 +94,6 @@ def year_scenario(m: pyo.ConcreteModel) -> tuple[int, str]:
     return m.YEARS.first(), m.SCENARIOS.first()
 
 
-def rack_var(m: pyo.ConcreteModel, rack: str):
-    """The racks-bought variable of a rack in the first year and scenario."""
-    year, scenario = year_scenario(m)
-    return m.racks_bought[rack, year, m.owner[year, scenario]]
-
-
 def units_var(m: pyo.ConcreteModel, system: str, tier: str):
     """The units variable of (system, tier) in the first year and scenario."""
     year, scenario = year_scenario(m)

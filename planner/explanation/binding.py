@@ -7,6 +7,7 @@ import pyomo.environ as pyo
 
 from planner.explanation.base import Baseline
 from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD
+from planner.model import FLEET_FAMILIES
 
 SLACK_TOL_FRAC = 1e-6
 """A row binds when its slack is within this fraction of its bound (at least 1e-6)."""
@@ -33,10 +34,6 @@ def subject(index: object) -> str | None:
     return first if isinstance(first, str) else None
 
 
-FLEET_ROWS = ("power_envelope", "capex_budget", "delivery_limit")
-"""Rows indexed by (..., year, owner): in a shared year they hold for every scenario."""
-
-
 def where(index: object, data, family: str = "") -> str:
     """' in 2028' / ' in 2028, scenario high' for a row of a plan over years or scenarios."""
     if data.is_single:
@@ -44,7 +41,7 @@ def where(index: object, data, family: str = "") -> str:
     keys = index if isinstance(index, tuple) else (index,)
     year = next((k for k in keys if isinstance(k, int)), None)
     scenario = keys[-1] if isinstance(keys[-1], str) and keys[-1] in data.scenarios else None
-    if family in FLEET_ROWS and year in data.shared_years:
+    if family in FLEET_FAMILIES and year in data.shared_years:
         scenario = None  # one fleet for every scenario
     parts = [] if year is None or len(data.years) == 1 else [f"in {year}"]
     if scenario is not None and len(data.scenarios) > 1:

@@ -15,8 +15,9 @@ from planner.model.components import (
     add_params,
     add_sets,
     add_variables,
+    whole_racks_alive,
 )
-from planner.model.families import FAMILIES
+from planner.model.families import FAMILIES, FLEET_FAMILIES
 from planner.model.objectives import add_least_capex_stage, add_objective
 
 
@@ -52,4 +53,7 @@ def update_params(m: pyo.ConcreteModel, data: PlanData) -> None:
         m.objective_floor_musd.set_value(0.0)
 
 
-__all__ = ["FAMILIES", "STUDY_PARAMS", "build_model", "update_params"]
+__all__ = [
+    "FAMILIES", "FLEET_FAMILIES", "STUDY_PARAMS", "build_model", "update_params",
+    "whole_racks_alive",
+]  # fmt: skip

@@ -163,3 +163,13 @@ def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
         rule=lambda m, s: sum(m.discount[y] * m.sold_ttok_per_year[t, y, s] for t in m.TIERS for y in m.YEARS))  # fmt: skip
     m.pv_capex_musd = pyo.Expression(m.SCENARIOS, doc="present value of capex spent, $M",
         rule=lambda m, s: sum(m.discount[y] * m.capex_musd[y, owner[y, s]] for y in m.YEARS))  # fmt: skip
+
+
+def whole_racks_alive(
+    m: pyo.ConcreteModel, bought: dict[tuple[str, int, str], int], rack: str, year: int, o: str
+) -> int:
+    """Racks of `rack` in service in fleet state (year, o), existing fleet included, given whole
+    purchases `bought` per (rack, year, owner): `racks_in_service` evaluated on whole racks."""
+    life = m.service_years[rack]
+    new = sum(bought[rack, yb, m.owner[yb, o]] for yb in m.YEARS if yb <= year < yb + life)
+    return int(pyo.value(m.existing_in_service[rack, year])) + new

@@ -166,3 +166,7 @@ FAMILIES: tuple[Family, ...] = (
     ),  # fmt: skip
 )
 """The constraint families in the order docs/formulation.md presents them."""
+
+FLEET_FAMILIES = ("power_envelope", "capex_budget", "delivery_limit")
+"""Families whose rows are indexed (..., year, owner): in a shared year one row holds for every
+scenario that uses that fleet state."""

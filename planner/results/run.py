@@ -19,7 +19,7 @@ import pyomo.environ as pyo
 from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_plan_data
 from planner.inputs.load import LoadedInstance
 from planner.model import build_model
-from planner.results.files import output_lock, write_frames, write_json
+from planner.results.files import output_lock, write_json, write_tables
 from planner.results.tables import Tables, build_tables
 from planner.solver.highs import SolveReport, SolveSettings, highs_version
 from planner.solver.stochastic import StochasticValues, stochastic_values
@@ -131,10 +131,10 @@ def run_info(result: PlanResult) -> dict[str, Any]:
 
 def write_result(result: PlanResult, outdir: Path) -> list[Path]:
     """Write the plan kind's CSVs, then run.json last."""
-    frames = result.tables.files(result.multi_period)
+    extra = {}
     if result.solved.dinkelbach and not result.multi_period:
-        frames["dinkelbach"] = result.dinkelbach_frame()
+        extra["dinkelbach"] = result.dinkelbach_frame()
     with output_lock(outdir):
-        paths = write_frames(outdir, frames)
+        paths = write_tables(outdir, result.tables, result.multi_period, extra)
         paths.append(write_json(outdir / "run.json", run_info(result)))
     return paths

@@ -15,6 +15,7 @@ import pyomo.environ as pyo
 
 from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD, PlanData
 from planner.inputs.instance import Instance
+from planner.model import FLEET_FAMILIES, whole_racks_alive
 from planner.solver.stochastic import StochasticValues, cvar, objective_musd
 from planner.solver.strategies import PlanSolve
 
@@ -44,8 +45,6 @@ STOCHASTIC_COLUMNS = [
     "instance", "objective", "status", "nonanticipativity", "expected_value_usd", "cvar_usd",
     "objective_value", "vss_usd", "evpi_usd", "eev_usd", "wait_and_see_usd", "note",
 ]  # fmt: skip
-FLEET_FAMILIES = ("power_envelope", "capex_budget", "delivery_limit")
-"""Rows indexed (..., year, owner): they belong to every scenario using that fleet state."""
 
 
 @dataclass(frozen=True)
@@ -113,9 +112,8 @@ class Fleet:
         for y, o in m.FLEET:
             cost[y, o], capex[y, o] = 0.0, 0.0
             for r in d.racks:
-                life = d.rack_service_years[r]
-                new = sum(bought[r, yb, m.owner[yb, o]] for yb in d.years if yb <= y < yb + life)
-                alive = d.existing_in_service[r, y] + new
+                alive = whole_racks_alive(m, bought, r, y, o)
+                new = alive - d.existing_in_service[r, y]
                 in_service[r, y, o] = alive
                 cost[y, o] += new * d.rack_annuity_musd_per_year[r] + alive * (
                     d.rack_opex_musd_per_year[r] + d.rack_energy_musd_per_year[r, y]
@@ -192,7 +190,7 @@ def binding_by_scenario(m: pyo.ConcreteModel, d: PlanData) -> dict[str, str]:
     return {s: " ".join(names) for s, names in found.items()}
 
 
-def _year_rows(m, d: PlanData, inst: Instance, fleet: Fleet, y: int, s: str, tiers, alloc, by_year):
+def year_rows(m, d: PlanData, inst: Instance, fleet: Fleet, y: int, s: str, tiers, alloc, by_year):
     """The tier, allocation and summary rows of one year in one scenario."""
     capacity = {t: sum(_v(m.units[sy, t, y, s]) * d.throughput_ttok_per_year[sy, t]
                        for sy in m.tier_servers[t]) for t in d.tiers}  # fmt: skip
@@ -270,7 +268,7 @@ def build_tables(
     fleet = Fleet.of(m, d)
     for s in d.scenarios:
         for y in d.years:
-            _year_rows(m, d, inst, fleet, y, s, tiers, alloc, by_year)
+            year_rows(m, d, inst, fleet, y, s, tiers, alloc, by_year)
     sby = pd.DataFrame(by_year, columns=SUMMARY_BY_YEAR_COLUMNS)
     binding = binding_by_scenario(m, d)
     scen = []

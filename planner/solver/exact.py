@@ -6,12 +6,16 @@ The plan users see has whole racks (rounded), so after every solve:
 
 1. Each integer limit (capex budget, facility power, supply, deliveries) is checked on the
    rounded purchases with `fractions.Fraction` on the decimal numbers as written (0.1 MW is
-   exactly 1/10): no tolerance. A violated limit is tightened by its exact excess (in model units, plus a part
-   in 1e9) and the model re-solved, up to REPAIRS times; the parameters are then restored.
-2. The purchases are fixed at the whole racks and the rest (units, sales) re-solved, so that
-   every continuous number is consistent with whole racks. If no plan runs on those racks
-   (a forecast below the solver's resolution was served by a fraction of a rack), the run is
-   an error that says so, never `optimal`.
+   exactly 1/10): no tolerance. A violated limit is lowered by its exact excess and ten times
+   the solver's row tolerance and the model re-solved, up to REPAIRS times; the parameters are
+   then restored.
+2. When a purchase is fractional, the purchases are fixed at the whole racks and the rest
+   (units, sales) re-solved, so that every continuous number is that of whole racks. If no
+   plan runs on them, the racks the solved units use are rounded up instead (when that breaks
+   no limit: status `feasible`, not proven optimal); failing that the run is an error.
+3. Power-share floors and must-serve forecasts are checked relative to their size: one that
+   the whole-rack plan misses (a floor hidden inside the solver's absolute tolerance) is an
+   error that names it, never `optimal`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from fractions import Fraction
 import pyomo.environ as pyo
 
 from planner.inputs.data import USD_PER_MUSD, PlanData
-from planner.solver.highs import Highs, SolveSettings, SolveStatus
+from planner.model import whole_racks_alive
+from planner.solver import highs
+from planner.solver.highs import SolveStatus
 
 REPAIRS = 3
 
@@ -36,24 +42,15 @@ def whole_racks(m: pyo.ConcreteModel, up: bool = False) -> Counts:
     counts = {key: round(var.value or 0.0) for key, var in m.racks_bought.items()}
     if not up:
         return counts
-    years = list(m.YEARS)
-    for y in years:
-        for o in {m.owner[y, s] for s in m.SCENARIOS}:
-            users = [s for s in m.SCENARIOS if m.owner[y, s] == o]
-            for rack, uses in m.rack_users.items():
-                used = max(sum(n * (m.units[sy, t, y, s].value or 0.0) for sy, t, n in uses)
-                           for s in users)  # fmt: skip
-                life = pyo.value(m.existing_in_service[rack, y])
-                alive = life + sum(counts[rack, yb, m.owner[yb, o]] for yb in years
-                                   if yb <= y < yb + _service(m, rack))  # fmt: skip
-                short = math.ceil(used - 1e-12) - alive
-                if short > 0:
-                    counts[rack, y, o] += short
+    for y, o in m.FLEET:  # in year order: a rack added now also serves the later years
+        users = [s for s in m.SCENARIOS if m.owner[y, s] == o]
+        for rack, uses in m.rack_users.items():
+            used = max(sum(n * (m.units[sy, t, y, s].value or 0.0) for sy, t, n in uses)
+                       for s in users)  # fmt: skip
+            short = math.ceil(used - 1e-12) - whole_racks_alive(m, counts, rack, y, o)
+            if short > 0:
+                counts[rack, y, o] += short
     return counts
-
-
-def _service(m: pyo.ConcreteModel, rack: str) -> int:
-    return m.service_years[rack]
 
 
 def limit_violations(m: pyo.ConcreteModel, d: PlanData, counts: Counts) -> list[tuple]:
@@ -68,11 +65,7 @@ def limit_violations(m: pyo.ConcreteModel, d: PlanData, counts: Counts) -> list[
 
     pue = f(m.pue)
     for y, o in m.FLEET:
-        in_service = {}
-        for r in d.racks:
-            life = m.service_years[r]
-            new = sum(counts[r, yb, m.owner[yb, o]] for yb in d.years if yb <= y < yb + life)
-            in_service[r] = int(pyo.value(m.existing_in_service[r, y])) + new
+        in_service = {r: whole_racks_alive(m, counts, r, y, o) for r in d.racks}
         power = pue * sum(f(m.rack_power_mw[r]) * n for r, n in in_service.items())
         site = f(m.site_power_mw[y])
         if power > site:
@@ -103,8 +96,6 @@ def limit_violations(m: pyo.ConcreteModel, d: PlanData, counts: Counts) -> list[
 def _tighten(m: pyo.ConcreteModel, violations: list[tuple]) -> None:
     """Lower each violated limit by its excess and by ten times the solver's row tolerance
     (relative to the limit), so that the solver cannot accept the same whole racks again."""
-    from planner.solver import highs
-
     for name, index, excess, _ in violations:
         param = getattr(m, name)[index]
         value = pyo.value(param)
@@ -112,8 +103,7 @@ def _tighten(m: pyo.ConcreteModel, violations: list[tuple]) -> None:
         param.set_value(value - excess - margin)
 
 
-def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve, solved, settings: SolveSettings,
-               solver: Highs):  # fmt: skip
+def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve, solved):
     """Check `solved` (from `solve()`, which re-solves `m`) on whole racks; repair or report.
 
     Returns the final PlanSolve: the same when the plan was already exact.
@@ -188,9 +178,7 @@ def _on_whole_racks(m: pyo.ConcreteModel, d: PlanData, solve, solved):
     if all(abs((v.value or 0.0) - round(v.value or 0.0)) <= 1e-9 for v in m.racks_bought.values()):
         unmet = floors_unmet(m, d)  # already whole racks: nothing to re-solve
         if unmet:
-            return _error(solved, "the plan on whole racks misses " + "; ".join(unmet)
-                          + ", below the solver's resolution of about 1e-9 in model units; "
-                          "scale the inputs or drop the floor")  # fmt: skip
+            return _floors_error(solved, unmet)
         for var in m.racks_bought.values():  # the exact whole numbers, not 4.9999999999
             if not var.fixed:
                 var.set_value(round(var.value or 0.0), skip_validation=True)
@@ -200,9 +188,7 @@ def _on_whole_racks(m: pyo.ConcreteModel, d: PlanData, solve, solved):
     if again.report.status.has_solution:
         unmet = floors_unmet(m, d)
         if unmet:  # the solver's tolerance covered a floor: the plan found does not meet it
-            return _error(again, "the plan on whole racks misses " + "; ".join(unmet)
-                          + ", below the solver's resolution of about 1e-9 in model units; "
-                          "scale the inputs or drop the floor")  # fmt: skip
+            return _floors_error(again, unmet)
         return replace(again, report=replace(again.report, solve_s=spent + again.report.solve_s))
     if again.report.status != SolveStatus.INFEASIBLE:  # out of time, not proven impossible
         return solved
@@ -219,6 +205,12 @@ def _on_whole_racks(m: pyo.ConcreteModel, d: PlanData, solve, solved):
         "no plan runs on whole racks: the solver served a forecast with a fraction of a rack "
         "(a forecast below its resolution of about 1e-9 of a rack's yearly output?)",
     )
+
+
+def _floors_error(solved, unmet: list[str]):
+    return _error(solved, "the plan on whole racks misses " + "; ".join(unmet) + ", below the "
+                  "solver's resolution of about 1e-9 in model units; scale the inputs or drop "
+                  "the floor")  # fmt: skip
 
 
 def _error(solved, why: str):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 import pyomo.environ as pyo
 
 from planner.inputs.data import PlanData
+from planner.solver.exact import exact_plan
 from planner.solver.highs import (
     Highs,
     SolveReport,
@@ -228,6 +229,4 @@ def solve_plan(
             return solve_cost_per_token(m, data, settings, solver, deadline)
         return solve_max(m, data, settings, solver, deadline)
 
-    from planner.solver.exact import exact_plan
-
-    return exact_plan(m, data, solve, solve(), settings, solver)
+    return exact_plan(m, data, solve, solve())

@@ -1,7 +1,7 @@
-"""A solved case's sweep row, computed straight from the model for single-year plans (no
-DataFrames: a sweep solves thousands of cases and pandas would cost as much as HiGHS), and from
-the result tables for plans over years or scenarios. Same numbers as `build_tables`;
-tests/test_sweep.py checks that they agree.
+"""A solved case's sweep row. A single-year plan's row comes from the result tables' own year
+rows (`year_rows`, plain dicts: a sweep solves thousands of cases and DataFrames would cost as
+much as HiGHS); a plan over years or scenarios from the full tables. tests/test_sweep.py checks
+that the row and `build_tables` agree.
 """
 
 from __future__ import annotations
@@ -10,15 +10,10 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD, PlanData
+from planner.inputs.data import PlanData
 from planner.inputs.instance import Instance
-from planner.results.tables import build_tables, delivered_ttok
+from planner.results.tables import Fleet, build_tables, year_rows
 from planner.solver.strategies import PlanSolve
-
-
-def _val(x: object) -> float:
-    v = float(pyo.value(x))
-    return 0.0 if abs(v) < 1e-9 else v
 
 
 def _multi_row(m: pyo.ConcreteModel, data: PlanData, inst: Instance, solved: PlanSolve) -> dict:
@@ -52,28 +47,12 @@ def case_row(m: pyo.ConcreteModel, data: PlanData, inst: Instance, solved: PlanS
         summary.update(multi.pop("summary"))
         return row | multi
     year, scenario = data.years[0], data.scenarios[0]
-    owner = m.owner[year, scenario]
-    racks = {r: int(round(_val(m.racks_bought[r, year, owner]))) for r in data.racks}
-    power = dict.fromkeys(data.tiers, 0.0)
-    tok_s = dict.fromkeys(data.tiers, 0.0)
-    capacity = dict.fromkeys(data.tiers, 0.0)
-    for system, tier in data.servable:
-        u = _val(m.units[system, tier, year, scenario])
-        if u <= 0:
-            continue
-        power[tier] += u * data.system_power_mw[system] * data.pue
-        tok_s[tier] += u * data.tok_s[system, tier]
-        capacity[tier] += u * data.throughput_ttok_per_year[system, tier]
-    mtok = {}
-    for t in data.tiers:
-        key = (t, year, scenario)
-        sales_count = data.price_musd_per_ttok[key] > 0 or data.must_serve_forecasts
-        sold = _val(m.sold_ttok_per_year[key])
-        served = delivered_ttok(sold, sales_count, capacity[t], data.demand_ttok_per_year.get(key))
-        mtok[t] = served * MTOK_PER_TTOK
-    revenue = sum(mtok[t] * data.price_musd_per_ttok[t, year, scenario] for t in data.tiers)
-    cost = _val(m.cost_musd[year, scenario]) * USD_PER_MUSD
-    total_mtok = sum(mtok.values())
+    fleet = Fleet.of(m, data)
+    tiers: list[dict] = []
+    by_year: list[dict] = []
+    year_rows(m, data, inst, fleet, year, scenario, tiers, [], by_year)
+    plan = by_year[0]
+    revenue, cost, total_mtok = plan["revenue_usd"], plan["cost_usd"], plan["mtok"]
     per_mtok = cost / total_mtok if total_mtok > 0 else None
     objective = {"revenue": revenue, "profit": revenue - cost, "cost_per_token": per_mtok}
     summary.update(
@@ -81,12 +60,14 @@ def case_row(m: pyo.ConcreteModel, data: PlanData, inst: Instance, solved: PlanS
         revenue_usd_per_year=revenue,
         cost_usd_per_year=cost,
         profit_usd_per_year=revenue - cost,
-        capex_usd=sum(n * data.rack_capex_musd[r] * USD_PER_MUSD for r, n in racks.items()),
-        facility_power_mw=sum(n * data.rack_power_mw[r] * data.pue for r, n in racks.items()),
-        tok_s=sum(tok_s.values()),
+        capex_usd=plan["capex_usd"],
+        facility_power_mw=plan["facility_power_mw"],
+        tok_s=sum(t["tok_s"] for t in tiers),
         mtok_per_year=total_mtok,
         cost_usd_per_mtok=per_mtok,
     )
+    racks = {r: fleet.bought[r, year, m.owner[year, scenario]] for r in data.racks}
+    power = {t["tier"]: t["facility_power_mw"] for t in tiers}
     row["racks"] = racks
     row["power_mw"] = power
     return row
