@@ -66,7 +66,7 @@ def test_solve_json_format_and_set_override(tmp_path):
         (lambda b: b.update(racks={"zeta": {"max_count": 1}}), EXIT_INVALID, ["racks.zeta", "unknown rack"]),
         (lambda b: b.update(objective="money"), EXIT_INVALID, ["objective", "money"]),
         (lambda b: b["tiers"].update(u={"price_usd_per_mtok": 9, "min_tok_s_per_user": 5000, "power_share_frac": 0.1}),
-         EXIT_INVALID, ["tiers.u.min_tok_s_per_user", "fastest is beta at 200"]),
+         EXIT_INVALID, ["tiers.u.min_tok_s_per_user", "beta reaches 200 tok/s per user"]),
         (lambda b: b["tiers"].update(
             a={"price_usd_per_mtok": 1, "min_tok_s_per_user": 10, "power_share_frac": 0.7},
             b={"price_usd_per_mtok": 1, "min_tok_s_per_user": 10, "min_power_share_frac": 0.6}),

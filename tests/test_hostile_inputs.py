@@ -167,8 +167,11 @@ def test_validate_notes_tiers_nothing_serves_and_racks_nothing_uses(tmp_path):
     assert result.exit_code == 0, result.output
     notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
     assert len(notes) == 2
-    assert "tiers.premium: no allowed system reaches 200 tok/s per user" in notes[0]
-    assert "racks: new-rack is in no system's bill of racks" in notes[1]
+    assert (
+        "tiers.premium: no allowed system serves it (hgx-h200 reaches 120 tok/s per user; the tier asks 200)"
+        in notes[0]
+    )
+    assert "racks: new-rack is in no system's racks or phases" in notes[1]
 
 
 def test_schema_out_writes_the_json_schema(tmp_path):

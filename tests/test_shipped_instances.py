@@ -16,7 +16,7 @@ import pytest
 from conftest import INSTANCES, ROOT, SINGLE_YEAR_INSTANCES
 
 import planner
-from planner.inputs.catalog import load_catalog
+from planner.inputs.catalog import PHASES, load_catalog
 from planner.inputs.load import load_instance
 from planner.results.checks import check_plan
 from planner.results.checks_horizon import check_horizon_plan
@@ -168,13 +168,21 @@ def test_every_catalog_number_has_a_source():
         for source in rack.sources:
             if source.confidence != "stated":
                 assert source.note, f"{rack.name}.{source.field}: {source.confidence} needs a note"
-    for system in catalog.systems.values():
-        for workload, curve in system.curves.items():
-            for point in curve.points:
-                where = f"{system.name}.{workload}@{point.tok_s_per_user}"
-                assert point.source, where
-                if point.confidence != "stated":
-                    assert point.note, f"{where}: {point.confidence} needs a note"
+    curves = [(f"systems/{sy.name}.{model}", c) for sy in catalog.systems.values()
+              for model, c in sy.curves.items()]  # fmt: skip
+    for perf in catalog.performance.values():
+        for model, phases in perf.models.items():
+            curves += [(f"performance/{perf.name}.{model}.{phase}", getattr(phases, phase))
+                       for phase in PHASES if getattr(phases, phase) is not None]  # fmt: skip
+    assert curves
+    for where, curve in curves:
+        for point in curve.points:
+            # every point is labelled (no unlabelled legacy `stated`), cites a source, and
+            # says how it was read or derived unless it is a measurement copied as published
+            assert point.label in ("measured", "derived", "estimate", "vendor-claim"), where
+            assert point.source, where
+            if point.label != "measured":
+                assert point.note, f"{where}: a {point.label} point needs its reasoning"
 
 
 def test_readme_shows_a_real_instance_verbatim():

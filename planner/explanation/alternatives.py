@@ -46,7 +46,7 @@ def add_near_optimal_constraints(
         distance[key] <= racks_bought[key] - counts[key] + M * (1 - above[key])
         distance[key] <= counts[key] - racks_bought[key] + M * above[key]
     no idle racks, single-year plans (else buying unused racks would be a cheap "difference"):
-        racks_bought[key] <= sum_{(system, tier) in SERVABLE} system_racks[system, rack] * units[system, tier] + 1
+        racks_bought[key] <= sum_{(system, tier) in SERVABLE} system_racks[system, tier, rack] * units[system, tier] + 1
     maximise sum_key pue * rack_power_mw[rack] * distance[key]
         (= the facility MW of racks bought differently from the best plan, at the optimum)
     """
@@ -86,9 +86,7 @@ def add_near_optimal_constraints(
         @m.Constraint(m.PURCHASES, doc="racks bought are used, up to a fraction of one rack")
         def no_idle_racks(m, rack, year, owner):
             used = sum(
-                m.system_racks[system, rack] * m.units[system, tier, year, owner]
-                for system, tier in m.SERVABLE
-                if (system, rack) in m.SYSTEM_RACKS
+                n * m.units[system, tier, year, owner] for system, tier, n in m.rack_users[rack]
             )
             return m.racks_bought[rack, year, owner] <= used + 1
 

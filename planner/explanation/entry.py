@@ -45,7 +45,7 @@ def faster(system: str, tier: str, factor: float) -> Callable[[pyo.ConcreteModel
 
 
 def cheaper(base: Baseline, system: str, factor: float) -> Callable[[pyo.ConcreteModel], None]:
-    racks = [r for (s, r) in base.data.system_racks if s == system]
+    racks = list(dict.fromkeys(r for (s, _, r) in base.data.system_racks if s == system))
 
     def change(m: pyo.ConcreteModel) -> None:
         for rack in racks:

@@ -40,6 +40,12 @@ class _SingleYear:
         return getattr(self.plan, name)
 
 
+def _unit_capex_musd(data, system: str, tier: str) -> float:
+    """Capex of the racks one unit of `system` serving `tier` uses, $M."""
+    return sum(n * data.rack_capex_musd[r] for (s, t, r), n in data.system_racks.items()
+               if (s, t) == (system, tier))  # fmt: skip
+
+
 def _best(data, tier: str, per: str) -> tuple[str, float] | None:
     """(system, Ttok/yr per facility MW or per $M capex) of the best system for a tier."""
     best: tuple[str, float] | None = None
@@ -48,13 +54,9 @@ def _best(data, tier: str, per: str) -> tuple[str, float] | None:
             continue
         tokens = data.throughput_ttok_per_year[system, tier]
         if per == "mw":
-            denominator = data.system_power_mw[system] * data.pue
+            denominator = data.system_power_mw[system, tier] * data.pue
         else:
-            denominator = sum(
-                n * data.rack_capex_musd[r]
-                for (s, r), n in data.system_racks.items()
-                if s == system
-            )
+            denominator = _unit_capex_musd(data, system, tier)
         value = tokens / denominator
         if best is None or value > best[1]:
             best = (system, value)
@@ -93,12 +95,8 @@ def infeasibility_reasons(plan: PlanData) -> list[str]:
         for tier, share in floors.items():
             cheapest = min(
                 (
-                    sum(
-                        n * data.rack_capex_musd[r]
-                        for (s, r), n in data.system_racks.items()
-                        if s == system
-                    )
-                    / (data.system_power_mw[system] * data.pue)
+                    _unit_capex_musd(data, system, tier)
+                    / (data.system_power_mw[system, tier] * data.pue)
                     for system, t in data.servable
                     if t == tier
                 ),
@@ -112,7 +110,7 @@ def infeasibility_reasons(plan: PlanData) -> list[str]:
                 f"the budget is ${data.capex_budget_musd * 1e6:,.0f}"
             )
     floor_frac = sum({**data.tier_min_share_frac, **data.tier_fixed_share_frac}.values())
-    largest_unit_mw = max((data.system_power_mw[s] * data.pue for s in data.systems), default=0.0)
+    largest_unit_mw = max((data.rack_power_mw[r] * data.pue for r in data.racks), default=0.0)
     if data.tier_fixed_share_frac and floor_frac > 1 - largest_unit_mw / data.site_power_mw:
         reasons.append(
             f"the fixed and minimum power shares add up to {floor_frac:.1%} of the site's "

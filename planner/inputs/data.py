@@ -22,9 +22,9 @@ from pathlib import Path
 
 from planner.errors import InstanceError
 from planner.inputs.catalog import Catalog
-from planner.inputs.curves import max_speed, throughput_tok_s
 from planner.inputs.horizon import Growth, Series
 from planner.inputs.instance import Instance, Objective
+from planner.inputs.serving import NoRoute, Route, Workload, route
 
 MTOK_PER_TTOK = 1e6
 USD_PER_MUSD = 1e6
@@ -38,6 +38,7 @@ OBJECTIVE_USD_PER_MODEL_UNIT = {"revenue": USD_PER_MUSD, "profit": USD_PER_MUSD,
 """Model objective ($M, or $/Mtok for cost_per_token) -> the units of summary.csv."""
 
 SystemTier = tuple[str, str]
+SystemTierRack = tuple[str, str, str]
 RackYear = tuple[str, int]
 TierYearScenario = tuple[str, int, str]
 
@@ -106,8 +107,13 @@ class PlanData:
     """Most racks of a type bought over the whole plan (supply), per scenario path."""
     max_deliveries: dict[RackYear, int]
     """Most racks of a type delivered in one year (0 before its first year)."""
-    system_racks: dict[SystemTier, float]
-    system_power_mw: dict[str, float]
+    system_racks: dict[SystemTierRack, float]
+    """Racks of each type per unit of a system serving a tier (they depend on the tier's
+    workload for a recipe)."""
+    system_power_mw: dict[SystemTier, float]
+    """IT power of one unit of a system serving a tier, MW."""
+    routes: dict[SystemTier, Route]
+    """How each system serves each tier it can: phases per rack, data basis, notes."""
     tok_s: dict[SystemTier, float]
     throughput_ttok_per_year: dict[SystemTier, float]
     price_musd_per_ttok: dict[TierYearScenario, float]
@@ -137,14 +143,37 @@ class PlanData:
         return self.cvar_weight_frac > 0 and self.objective != "cost_per_token"
 
 
-def _unservable_reason(instance: Instance, catalog: Catalog, systems: list[str], tier: str) -> str:
-    need = instance.tiers[tier].min_tok_s_per_user
-    best = max(systems, key=lambda s: max_speed(catalog.systems[s].curves[instance.workload]))
-    fastest = max_speed(catalog.systems[best].curves[instance.workload])
-    return (
-        f"tier {tier} needs {need:g} tok/s per user; the fastest allowed system, {best}, "
-        f"reaches {fastest:g}"
-    )
+def workload(inst: Instance, tier: str) -> Workload:
+    """What tier `tier` asks of a system: model, input and output tokens, speed, first token."""
+    t = inst.tiers[tier]
+    return Workload(model=t.model or inst.workload, input_tokens=t.input_tokens,
+                    output_tokens=t.output_tokens, tok_s_per_user=t.min_tok_s_per_user,
+                    max_ttft_s=t.max_ttft_s)  # fmt: skip
+
+
+def routes(
+    inst: Instance, catalog: Catalog, systems: list[str]
+) -> tuple[dict[SystemTier, Route], dict[str, list[NoRoute]]]:
+    """Every (system, tier) route the data allow, and for each tier no system serves, why
+    (one reason per allowed system)."""
+    found: dict[SystemTier, Route] = {}
+    why: dict[str, list[NoRoute]] = {}
+    measured_only = inst.data == "measured"
+    for tier in inst.tiers:
+        w = workload(inst, tier)
+        for system in systems:
+            r = route(catalog, system, w, measured_only)
+            if isinstance(r, Route):
+                found[system, tier] = r
+            else:
+                why.setdefault(tier, []).append(r)
+    served = {t for _, t in found}
+    return found, {t: why[t] for t in inst.tiers if t not in served}
+
+
+def unserved_words(reasons: list[NoRoute]) -> str:
+    """One sentence from every allowed system's reason."""
+    return "; ".join(r.why for r in reasons)
 
 
 def _existing(inst: Instance, base_dir: Path) -> dict[str, list[tuple[int, int]]]:
@@ -180,17 +209,6 @@ def _existing(inst: Instance, base_dir: Path) -> dict[str, list[tuple[int, int]]
     return fleet
 
 
-def _servable(inst: Instance, catalog: Catalog, systems: list[str]) -> dict[SystemTier, float]:
-    tok_s: dict[SystemTier, float] = {}
-    for system in systems:
-        curve = catalog.systems[system].curves[inst.workload]
-        for tier in inst.tiers:
-            rate = throughput_tok_s(curve, inst.tiers[tier].min_tok_s_per_user)
-            if rate is not None and rate > 0:
-                tok_s[system, tier] = rate
-    return tok_s
-
-
 def _tier_tables(inst: Instance, years: list[int], names: tuple[str, ...]):
     """price (incl. input tokens, $M/Ttok), list price ($/Mtok) and demand (Ttok/yr) per
     (tier, year, scenario), with the horizon's series and the scenarios' replacements."""
@@ -203,7 +221,7 @@ def _tier_tables(inst: Instance, years: list[int], names: tuple[str, ...]):
         base_demand = expand_optional(
             ts.demand_mtok_per_year if ts else None, n, tier.demand_mtok_per_year
         )
-        input_usd = tier.input_price_usd_per_mtok * tier.input_tokens_per_output_token
+        input_usd = tier.input_price_usd_per_mtok * tier.input_per_output
         for s in names:
             sc = scenarios.get(s)
             dem, prices = base_demand, base_price
@@ -244,11 +262,11 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
                 f"horizon.existing_racks_csv: unknown rack {rack} "
                 f"(catalog: {', '.join(catalog.racks)})"
             )
-    used = {r for s in systems for r in catalog.systems[s].racks}
+    used = {r for s in systems for r in catalog.systems[s].rack_names}
     # every installed rack draws power and costs opex, whether or not a system uses it
     racks = sorted(used | {r for r, items in fleet.items() if any(c for c, _ in items)})
-    tok_s = _servable(inst, catalog, systems)
-    served = {tier for _, tier in tok_s}
+    found, unservable = routes(inst, catalog, systems)
+    tok_s = {k: r.tok_s for k, r in found.items()}
     rate = site.discount_rate_frac
     power = expand(h.site_power_mw if h else None, n, site.power_mw)
     budget = expand_optional(h.capex_budget_usd if h else None, n, site.capex_budget_usd)
@@ -319,11 +337,12 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
             if lim.max_count is not None and r in racks
         },
         max_deliveries=max_deliveries,
-        system_racks={(s, r): q for s in systems for r, q in catalog.systems[s].racks.items()},
+        system_racks={(s, t, r): q for (s, t), rt in found.items() for r, q in rt.racks.items()},
         system_power_mw={
-            s: sum(q * catalog.racks[r].power_kw / 1e3 for r, q in catalog.systems[s].racks.items())
-            for s in systems
+            k: sum(q * catalog.racks[r].power_kw / 1e3 for r, q in rt.racks.items())
+            for k, rt in found.items()
         },
+        routes=found,
         tok_s=tok_s,
         throughput_ttok_per_year={k: v * seconds / 1e12 for k, v in tok_s.items()},
         price_musd_per_ttok=price,
@@ -344,9 +363,7 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
         },
         cvar_alpha_frac=inst.stochastic.cvar_alpha_frac,
         cvar_weight_frac=inst.stochastic.cvar_weight_frac,
-        unservable={
-            t: _unservable_reason(inst, catalog, systems, t) for t in inst.tiers if t not in served
-        },
+        unservable={t: unserved_words(r) for t, r in unservable.items()},
     )
 
 

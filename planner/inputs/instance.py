@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from planner.inputs.base import NAME_PATTERN, Name, Strict
+from planner.inputs.catalog import DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS
 from planner.inputs.horizon import Horizon, Scenario, Series, Stochastic, given_values
 
 Objective = Literal["revenue", "profit", "cost_per_token"]
@@ -47,15 +48,52 @@ class Tier(Strict):
     demand_mtok_per_year: float | None = Field(default=None, ge=0)
     """Forecast of million output tokens the tier can sell per year; absent means unlimited."""
     input_price_usd_per_mtok: float = Field(default=0.0, ge=0, le=1e6)
-    """Price per million input tokens, USD (revenue counts input tokens when given)."""
-    input_tokens_per_output_token: float = Field(default=0.0, ge=0, le=1e4)
-    """Input tokens billed per output token sold (e.g. 8 for an 8K-in/1K-out workload)."""
+    """Price per million input tokens, USD: revenue adds it for every input token."""
+    model: Name | None = None
+    """The model the tier serves (a curve name in the catalog); absent: the instance's
+    `workload`."""
+    input_tokens: int = Field(default=DEFAULT_INPUT_TOKENS, ge=0, le=10_000_000)
+    """Input (prompt) tokens per request: prefill work and input-token revenue."""
+    output_tokens: int = Field(default=DEFAULT_OUTPUT_TOKENS, ge=1, le=10_000_000)
+    """Output tokens per request."""
+    max_ttft_s: float | None = Field(default=None, gt=0, le=3600)
+    """Longest time to first token the tier accepts, seconds; absent: prefill runs at its
+    highest measured throughput, whatever its first-token time."""
+    input_tokens_per_output_token: float | None = Field(default=None, ge=0, le=1e4)
+    """Older spelling of input_tokens / output_tokens; when given alone, input_tokens is this
+    ratio times output_tokens."""
     power_share_frac: float | None = Field(default=None, ge=0, le=1)
     """Fixed share of site power for this tier; absent means the optimiser chooses."""
     min_power_share_frac: float | None = Field(default=None, ge=0, le=1)
     """Minimum share of site power for this tier."""
     max_power_share_frac: float | None = Field(default=None, ge=0, le=1)
     """Maximum share of site power for this tier."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_ratio(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("input_tokens_per_output_token") is None:
+            return data
+        ratio = data["input_tokens_per_output_token"]
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float):
+            return data  # the field's own check reports it
+        out = data.get("output_tokens", DEFAULT_OUTPUT_TOKENS)
+        if "input_tokens" in data:
+            if isinstance(out, int | float) and data["input_tokens"] != round(ratio * out):
+                raise ValueError(
+                    f"input_tokens_per_output_token {ratio:g} disagrees with input_tokens "
+                    f"{data['input_tokens']} / output_tokens {out}; give input_tokens and "
+                    "output_tokens only"
+                )
+            return data
+        if isinstance(out, int | float) and not isinstance(out, bool):
+            return {**data, "input_tokens": round(ratio * out)}
+        return data
+
+    @property
+    def input_per_output(self) -> float:
+        """Input tokens per output token: prefill work and input revenue per output token."""
+        return self.input_tokens / self.output_tokens
 
     @model_validator(mode="after")
     def _shares(self) -> Tier:
@@ -71,10 +109,7 @@ class Tier(Strict):
     @property
     def revenue_usd_per_mtok(self) -> float:
         """Revenue per million output tokens, input-token revenue included."""
-        return (
-            self.price_usd_per_mtok
-            + self.input_price_usd_per_mtok * self.input_tokens_per_output_token
-        )
+        return self.price_usd_per_mtok + self.input_price_usd_per_mtok * self.input_per_output
 
     @property
     def share_floor_frac(self) -> float:
@@ -100,7 +135,10 @@ class Instance(Strict):
     objective: Objective = "revenue"
     """revenue (maximise), profit (maximise), cost_per_token (minimise, forecasts served in full)."""
     workload: str = Field(default="deepseek-r1", min_length=1)
-    """Which curve of each system to use."""
+    """The model every tier serves unless it names its own `model` (a curve name)."""
+    data: Literal["all", "measured"] = "all"
+    """Which performance numbers to trust: `all`, or `measured` (curve points labelled
+    vendor-claim set aside; what is left is measured, derived or estimated)."""
     catalog_dir: str | None = Field(default=None, min_length=1)
     """Catalog folder relative to this file; absent means the repository's models/."""
     racks_csv: str | None = Field(default=None, min_length=1)

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from planner.errors import InstanceError, UsageError
 from planner.inputs.catalog import Catalog, Rack, Source, default_catalog_dir, load_catalog
-from planner.inputs.curves import max_speed
+from planner.inputs.data import routes, unserved_words
 from planner.inputs.instance import Instance, Objective
 from planner.inputs.yamlio import apply_override, format_validation_error, parse_override, read_yaml
 
@@ -105,23 +105,26 @@ def _cross_check(inst: Instance, catalog: Catalog, source: str) -> None:
                 f"{source}: racks.{name}: unknown rack{_hint(name, sorted(catalog.racks))} "
                 f"(catalog: {', '.join(sorted(catalog.racks))})"
             )
-    for name in allowed:
-        if inst.workload not in catalog.systems[name].curves:
-            have = ", ".join(sorted(catalog.systems[name].curves))
+    for tier_name, tier in inst.tiers.items():
+        model = tier.model or inst.workload
+        where = f"tiers.{tier_name}.model" if tier.model else "workload"
+        if not any(model in catalog.models_of(name) for name in allowed):
+            have = sorted(set().union(*(catalog.models_of(name) for name in allowed)))
             raise InstanceError(
-                f"{source}: workload: system {name} has no curve for '{inst.workload}' (has: {have})"
+                f"{source}: {where}: no allowed system has data for '{model}' "
+                f"(models: {', '.join(have) or 'none'})"
             )
-    fastest = max(allowed, key=lambda s: max_speed(catalog.systems[s].curves[inst.workload]))
-    top = max_speed(catalog.systems[fastest].curves[inst.workload])
+    found, why = routes(inst, catalog, list(allowed))
     for tier_name, tier in inst.tiers.items():
         required = tier.share_floor_frac > 0 or (
             inst.objective == "cost_per_token" and (tier.demand_mtok_per_year or 0) > 0
         )
-        if required and tier.min_tok_s_per_user > top:
+        if required and tier_name in why:
+            fields = {r.field for r in why[tier_name]}
+            path = f"tiers.{tier_name}" + (f".{fields.pop()}" if len(fields) == 1 else "")
             raise InstanceError(
-                f"{source}: tiers.{tier_name}.min_tok_s_per_user: no allowed system can serve "
-                f"{tier.min_tok_s_per_user:g} tok/s per user, and the tier must get power or "
-                f"serve its forecast; the fastest is {fastest} at {top:g}"
+                f"{source}: {path}: no allowed system can serve the tier, and it must get power "
+                f"or serve its forecast: {unserved_words(why[tier_name])}"
             )
 
 
@@ -159,17 +162,15 @@ def coverage_notes(loaded: LoadedInstance) -> list[str]:
     with --racks-csv but in no system's bill is never bought)."""
     inst, catalog = loaded.instance, loaded.catalog
     allowed = list(inst.systems or sorted(catalog.systems))
-    notes = []
-    for name, tier in inst.tiers.items():
-        speeds = {s: max_speed(catalog.systems[s].curves[inst.workload]) for s in allowed}
-        if all(speed < tier.min_tok_s_per_user for speed in speeds.values()):
-            best = max(speeds, key=lambda s: speeds[s])
-            notes.append(f"tiers.{name}: no allowed system reaches {tier.min_tok_s_per_user:g} "
-                         f"tok/s per user (fastest: {best} at {speeds[best]:g}); it gets no power")  # fmt: skip
-    used = {r for s in catalog.systems.values() for r in s.racks}  # by any system at all
+    found, why = routes(inst, catalog, allowed)
+    notes = [f"tiers.{name}: no allowed system serves it ({unserved_words(why[name])}); it gets no power"
+             for name in inst.tiers if name in why]  # fmt: skip
+    for (system, tier), r in found.items():
+        notes += [f"tiers.{tier} on {system}: {note}" for note in r.notes]
+    used = {r for s in catalog.systems.values() for r in s.rack_names}  # by any system at all
     installed = set(inst.horizon.racks) if inst.horizon else set()
     for rack in sorted(set(catalog.racks) - used - installed):
-        notes.append(f"racks: {rack} is in no system's bill of racks (models/systems/); it is "
+        notes.append(f"racks: {rack} is in no system's racks or phases (models/systems/); it is "
                      "never bought")  # fmt: skip
     return notes
 

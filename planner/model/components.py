@@ -27,7 +27,7 @@ STUDY_PARAMS: dict[str, str] = {
     "rack_energy_musd_per_year": "energy cost per rack in service at the site PUE, $M/yr",
     "rack_max_count": "most racks of a type bought over the plan",
     "max_deliveries": "most racks of a type delivered in a year (0 before its first year)",
-    "system_power_mw": "IT power per system unit, MW",
+    "system_power_mw": "IT power per unit of a system serving a tier, MW",
     "throughput_ttok_per_year": "output Ttok per year per system unit at the tier's speed",
     "price_musd_per_ttok": "revenue per output Ttok incl. input tokens, $M/Ttok = $/Mtok",
     "demand_ttok_per_year": "forecast output Ttok per year",
@@ -54,8 +54,8 @@ def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
     m.SCENARIOS = pyo.Set(initialize=d.scenarios, ordered=True, doc="possible futures")
     m.SERVABLE = pyo.Set(dimen=2, initialize=d.servable, ordered=True,
                          doc="(system, tier) pairs whose curve reaches the tier's speed")  # fmt: skip
-    m.SYSTEM_RACKS = pyo.Set(dimen=2, initialize=list(d.system_racks), ordered=True,
-                             doc="(system, rack) pairs of each system's bill of racks")  # fmt: skip
+    m.SYSTEM_RACKS = pyo.Set(dimen=3, initialize=list(d.system_racks), ordered=True,
+                             doc="(system, tier, rack): racks a unit of a system serving a tier uses")  # fmt: skip
     first, shared = d.scenarios[0], set(d.shared_years)
     m.owner = {(y, s): first if y in shared else s for y in d.years for s in d.scenarios}
     fleet = [(y, o) for y in d.years for o in dict.fromkeys(m.owner[y, s] for s in d.scenarios)]
@@ -87,8 +87,8 @@ def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
                             doc="tiers with any power share")  # fmt: skip
     # plain lookup tables (not model components) so rules do not scan whole sets
     m.tier_servers = {t: [sy for sy, tt in d.servable if tt == t] for t in d.tiers}
-    m.rack_users = {r: [(sy, t, d.system_racks[sy, r]) for sy, t in d.servable
-                        if (sy, r) in d.system_racks] for r in d.racks}  # fmt: skip
+    m.rack_users = {r: [(sy, t, n) for (sy, t, rr), n in d.system_racks.items() if rr == r]
+                    for r in d.racks}  # fmt: skip
 
 
 def add_params(m: pyo.ConcreteModel, d: PlanData) -> None:
@@ -98,7 +98,7 @@ def add_params(m: pyo.ConcreteModel, d: PlanData) -> None:
         "rack_power_mw": (m.RACKS,), "rack_capex_musd": (m.RACKS,),
         "rack_annuity_musd_per_year": (m.RACKS,), "rack_opex_musd_per_year": (m.RACKS,),
         "rack_energy_musd_per_year": (m.RACKS, m.YEARS), "rack_max_count": (m.LIMITED_RACKS,),
-        "max_deliveries": (m.DELIVERY_YEARS,), "system_power_mw": (m.SYSTEMS,),
+        "max_deliveries": (m.DELIVERY_YEARS,), "system_power_mw": (m.SERVABLE,),
         "throughput_ttok_per_year": (m.SERVABLE,),
         "price_musd_per_ttok": (m.TIERS, m.YEARS, m.SCENARIOS),
         "demand_ttok_per_year": (m.DEMAND,), "tier_fixed_share_frac": (m.FIXED_SHARE_TIERS,),
@@ -112,7 +112,7 @@ def add_params(m: pyo.ConcreteModel, d: PlanData) -> None:
     m.existing_in_service = pyo.Param(m.RACKS, m.YEARS, initialize=d.existing_in_service,
                                       doc="installed fleet still in service")  # fmt: skip
     m.system_racks = pyo.Param(m.SYSTEM_RACKS, initialize=d.system_racks,
-                               doc="racks of each type per system unit")  # fmt: skip
+                               doc="racks of each type per unit of a system serving a tier")  # fmt: skip
 
 
 def add_variables(m: pyo.ConcreteModel) -> None:
@@ -147,7 +147,7 @@ def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
         rule=lambda m, y, o: sum(m.rack_capex_musd[r] * m.racks_bought[r, y, o] for r in m.RACKS))  # fmt: skip
     m.tier_power_mw = pyo.Expression(m.SHARE_TIERS, m.YEARS, m.SCENARIOS,
         doc="facility power of a tier with a power share, MW",
-        rule=lambda m, t, y, s: linear((m.pue * m.system_power_mw[sy], m.units[sy, t, y, s])
+        rule=lambda m, t, y, s: linear((m.pue * m.system_power_mw[sy, t], m.units[sy, t, y, s])
                                        for sy in m.tier_servers[t]))  # fmt: skip
     m.revenue_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="revenue in a year, $M",
         rule=lambda m, y, s: sum(m.price_musd_per_ttok[t, y, s] * m.sold_ttok_per_year[t, y, s] for t in m.TIERS))  # fmt: skip

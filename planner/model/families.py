@@ -20,7 +20,7 @@ from planner.model.components import linear
 def add_rack_balance(m: pyo.ConcreteModel) -> None:
     """Systems use no more racks than are in service.
 
-    for rack, y, s: sum_{(system, tier) in SERVABLE} system_racks[system, rack] * units[system, tier, y, s]
+    for rack, y, s: sum_{(system, tier) in SERVABLE} system_racks[system, tier, rack] * units[system, tier, y, s]
                     <= racks_in_service[rack, y, owner[y, s]]
     """
 
@@ -124,7 +124,7 @@ def add_tier_power_share(m: pyo.ConcreteModel) -> None:
     for tier in FIXED_SHARE_TIERS, y, s: tier_power_mw[tier, y, s] == tier_fixed_share_frac[tier] * site_power_mw[y]
     for tier in MIN_SHARE_TIERS, y, s:   tier_power_mw[tier, y, s] >= tier_min_share_frac[tier] * site_power_mw[y]
     for tier in MAX_SHARE_TIERS, y, s:   tier_power_mw[tier, y, s] <= tier_max_share_frac[tier] * site_power_mw[y]
-    where tier_power_mw[tier, y, s] = pue * sum_{(system, tier) in SERVABLE} system_power_mw[system] * units[system, tier, y, s]
+    where tier_power_mw[tier, y, s] = pue * sum_{(system, tier) in SERVABLE} system_power_mw[system, tier] * units[system, tier, y, s]
     """
     ys = (m.YEARS, m.SCENARIOS)
     m.tier_power_share_fixed = pyo.Constraint(m.FIXED_SHARE_TIERS, *ys, doc="tier power is its fixed share",

@@ -7,10 +7,10 @@ and revenue = price x tokens. Returns human-readable violations; an empty list m
 
 from __future__ import annotations
 
-import numpy as np
-
 from planner.inputs.catalog import Catalog
+from planner.inputs.data import workload
 from planner.inputs.instance import Instance
+from planner.inputs.serving import Route, route
 from planner.results.tables import Tables, rows
 
 REL_TOL = 1e-6
@@ -20,15 +20,11 @@ def _over(value: float, limit: float) -> bool:
     return value > limit + REL_TOL * max(1.0, abs(limit))
 
 
-def curve_tok_s(inst: Instance, catalog: Catalog, system: str, tier: str) -> float | None:
-    """A system's tok/s at the tier's minimum speed, interpolated with numpy on the catalog
-    points (independently of planner.inputs.curves); None when the curve does not reach the speed."""
-    points = catalog.systems[system].curves[inst.workload].points
-    need = inst.tiers[tier].min_tok_s_per_user
-    speeds = [p.tok_s_per_user for p in points]
-    if need > speeds[-1]:
-        return None
-    return float(np.interp(need, speeds, [p.tok_s for p in points]))
+def tier_route(inst: Instance, catalog: Catalog, system: str, tier: str) -> Route | None:
+    """How `system` serves `tier` by the serving arithmetic of the inputs step (tok/s and
+    racks per unit), derived again from the instance and catalog; None when it cannot."""
+    r = route(catalog, system, workload(inst, tier), inst.data == "measured")
+    return r if isinstance(r, Route) else None
 
 
 def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
@@ -50,18 +46,17 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
     capacity_mtok = {t: 0.0 for t in inst.tiers}
     power_mw = {t: 0.0 for t in inst.tiers}
     for row in rows(tables.allocation):
-        system = catalog.systems[row.system]
-        for rack, n in system.racks.items():
-            used[rack] = used.get(rack, 0.0) + n * row.units
-        rate = curve_tok_s(inst, catalog, row.system, row.tier)
-        if rate is None:
-            bad.append(f"capacity: {row.system} cannot reach the speed of {row.tier}")
+        served = tier_route(inst, catalog, row.system, row.tier)
+        if served is None:
+            bad.append(f"capacity: {row.system} cannot serve {row.tier}")
             continue
-        capacity_mtok[row.tier] += row.units * rate * seconds / 1e6
+        for rack, n in served.racks.items():
+            used[rack] = used.get(rack, 0.0) + n * row.units
+        capacity_mtok[row.tier] += row.units * served.tok_s * seconds / 1e6
         power_mw[row.tier] += (
             row.units
             * site.pue
-            * sum(n * catalog.racks[r].power_kw / 1e3 for r, n in system.racks.items())
+            * sum(n * catalog.racks[r].power_kw / 1e3 for r, n in served.racks.items())
         )
     for rack, u in used.items():
         if _over(u, counts.get(rack, 0)):
@@ -81,8 +76,7 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
                 f"demand: {row.tier} sells {row.mtok_per_year:.6g} > {tier.demand_mtok_per_year:.6g}"
             )
         expected = row.mtok_per_year * (
-            tier.price_usd_per_mtok
-            + tier.input_price_usd_per_mtok * tier.input_tokens_per_output_token
+            tier.price_usd_per_mtok + tier.input_price_usd_per_mtok * tier.input_per_output
         )
         if abs(row.revenue_usd_per_year - expected) > REL_TOL * max(1.0, abs(expected)):
             bad.append(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from planner.inputs.catalog import Catalog
 from planner.inputs.data import PlanData
 from planner.inputs.instance import Instance
-from planner.results.checks import REL_TOL, _over, curve_tok_s
+from planner.results.checks import REL_TOL, _over, tier_route
 from planner.results.tables import Tables, rows
 
 
@@ -72,16 +72,15 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
     used: dict[tuple[str, int, str], float] = {}
     capacity_mtok: dict[tuple[str, int, str], float] = {}
     for row in rows(tables.allocation_by_year):
-        system = catalog.systems[row.system]
-        for rack, n in system.racks.items():
+        served = tier_route(inst, catalog, row.system, row.tier)
+        if served is None:
+            bad.append(f"capacity: {row.system} cannot serve {row.tier}")
+            continue
+        for rack, n in served.racks.items():
             key = (rack, row.year, row.scenario)
             used[key] = used.get(key, 0.0) + n * row.units
-        rate = curve_tok_s(inst, catalog, row.system, row.tier)
-        if rate is None:
-            bad.append(f"capacity: {row.system} cannot reach the speed of {row.tier}")
-            continue
         key = (row.tier, row.year, row.scenario)
-        capacity_mtok[key] = capacity_mtok.get(key, 0.0) + row.units * rate * seconds / 1e6
+        capacity_mtok[key] = capacity_mtok.get(key, 0.0) + row.units * served.tok_s * seconds / 1e6
     for key, units in used.items():
         if _over(units, in_service.get(key, 0)):
             bad.append(f"racks: {key}: used {units:.6g} > in service {in_service.get(key, 0)}")

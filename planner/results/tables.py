@@ -205,7 +205,7 @@ def year_rows(m, d: PlanData, inst: Instance, fleet: Fleet, y: int, s: str, tier
         if u <= 0:
             continue
         share = u * d.throughput_ttok_per_year[sy, t] / capacity[t]
-        facility_mw, rate = u * d.system_power_mw[sy] * d.pue, u * d.tok_s[sy, t]
+        facility_mw, rate = u * d.system_power_mw[sy, t] * d.pue, u * d.tok_s[sy, t]
         power[t] += facility_mw
         tok_s[t] += rate
         alloc.append({"year": y, "system": sy, "tier": t, "units": u, "scenario": s,

@@ -144,7 +144,7 @@ def floors_unmet(m: pyo.ConcreteModel, d: PlanData) -> list[str]:
         if share:
             floor = share * pyo.value(m.site_power_mw[y])
             power = pyo.value(m.pue) * sum(
-                pyo.value(m.system_power_mw[sy]) * (m.units[sy, t, y, s].value or 0.0)
+                pyo.value(m.system_power_mw[sy, t]) * (m.units[sy, t, y, s].value or 0.0)
                 for sy in m.tier_servers[t]
             )
             if power < floor * (1 - FLOOR_REL_TOL):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from planner.errors import UsageError
-from planner.inputs.catalog import Catalog
-from planner.inputs.curves import throughput_tok_s
+from planner.inputs.catalog import DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS, Catalog
+from planner.inputs.data import workload
 from planner.inputs.instance import Instance
+from planner.inputs.serving import Route, Workload, route
 from planner.results.files import atomic_write_text, frame_csv
 from planner.results.run import PlanResult
 from planner.studies.engine import run_cases
@@ -47,35 +49,67 @@ def frontier(
     return frame
 
 
-def _facility_mw(catalog: Catalog, system: str, pue: float) -> float:
-    return pue * sum(
-        n * catalog.racks[r].power_kw / 1e3 for r, n in catalog.systems[system].racks.items()
-    )
+def _speeds(catalog: Catalog, system: str, model: str) -> list[float]:
+    """The speeds at which the system's data have points (decode phases for a recipe)."""
+    sy = catalog.systems[system]
+    if not sy.is_recipe:
+        return [p.tok_s_per_user for p in sy.curves[model].points] if model in sy.curves else []
+    out: list[float] = []
+    for phase, rack in sy.phases.items():
+        perf = catalog.performance.get(rack)
+        curve = (
+            getattr(perf.models.get(model), phase, None) if perf and model in perf.models else None
+        )
+        if phase != "prefill" and curve is not None:
+            out += [p.tok_s_per_user for p in curve.points]
+    return out
 
 
-def curve_points(catalog: Catalog, inst: Instance, units: dict[str, float]) -> pd.DataFrame:
-    """Each allowed system's curve as tok/s per facility MW, and the mix of `units` per system.
+def _per_mw(
+    catalog: Catalog, inst: Instance, system: str, w: Workload
+) -> tuple[float, float] | None:
+    """(output tok/s, facility MW) of one unit of `system` serving workload `w`."""
+    served = route(catalog, system, w, inst.data == "measured")
+    if not isinstance(served, Route):
+        return None
+    mw = inst.site.pue * sum(n * catalog.racks[r].power_kw / 1e3 for r, n in served.racks.items())
+    return served.tok_s, mw
 
-    The mix at speed s: sum_system units[system] * tok_s(system, s) / sum_system units * MW,
-    over the systems whose curve reaches s (a system that cannot run that fast adds nothing).
+
+def curve_points(
+    catalog: Catalog, inst: Instance, units: dict[tuple[str, str], float]
+) -> pd.DataFrame:
+    """Each allowed system's curve as tok/s per facility MW at the instance's default
+    workload, and the mix of `units` per (system, tier) at each tier's own workload.
+
+    The mix at speed s: sum units x tok_s(system, tier's workload at s) / sum units x MW,
+    over the (system, tier) whose data reach s (one that cannot run that fast adds nothing).
     """
-    pue = inst.site.pue
     systems = inst.systems or sorted(catalog.systems)
     rows = []
     speeds: set[float] = set()
     for system in systems:
-        for point in catalog.systems[system].curves[inst.workload].points:
-            mw = _facility_mw(catalog, system, pue)
-            rows.append((system, point.tok_s_per_user, point.tok_s / mw))
-            speeds.add(point.tok_s_per_user)
-    mix = {s: u for s, u in units.items() if u > 0}
-    total_mw = sum(u * _facility_mw(catalog, s, pue) for s, u in mix.items())
-    grid = np.unique(np.concatenate([sorted(speeds), np.geomspace(min(speeds), max(speeds), 40)]))
-    for speed in grid if total_mw > 0 else []:
-        tok = sum(
-            u * (throughput_tok_s(catalog.systems[s].curves[inst.workload], speed) or 0.0)
-            for s, u in mix.items()
-        )
+        for speed in _speeds(catalog, system, inst.workload):
+            w = Workload(inst.workload, DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS, speed)
+            point = _per_mw(catalog, inst, system, w)
+            if point is not None:
+                rows.append((system, speed, point[0] / point[1]))
+                speeds.add(speed)
+    mix = {k: u for k, u in units.items() if u > 0}
+    total_mw = 0.0
+    for (system, tier), u in mix.items():
+        point = _per_mw(catalog, inst, system, workload(inst, tier))
+        total_mw += u * point[1] if point is not None else 0.0
+    grid: list[float] = []
+    if speeds and total_mw > 0:
+        spread = np.geomspace(min(speeds), max(speeds), 40)
+        grid = [float(x) for x in np.unique(np.concatenate([sorted(speeds), spread]))]
+    for speed in grid:
+        tok = 0.0
+        for (system, tier), u in mix.items():
+            w = replace(workload(inst, tier), tok_s_per_user=float(speed))
+            point = _per_mw(catalog, inst, system, w)
+            tok += u * point[0] if point is not None else 0.0
         if tok > 0:
             rows.append(("mix", float(speed), tok / total_mw))
     return pd.DataFrame(rows, columns=CURVE_COLUMNS)
@@ -91,9 +125,9 @@ def plan_curves(result: PlanResult, outdir: Path) -> tuple[pd.DataFrame, pd.Data
     year, scenario = result.data.years[-1], result.data.scenarios[0]
     by_year = result.tables.allocation_by_year
     alloc = by_year[(by_year["year"] == year) & (by_year["scenario"] == scenario)]
-    units: dict[str, float] = {}
-    for system, count in zip(alloc["system"], alloc["units"], strict=True):
-        units[system] = units.get(system, 0.0) + float(count)
+    units: dict[tuple[str, str], float] = {}
+    for system, tier, count in zip(alloc["system"], alloc["tier"], alloc["units"], strict=True):
+        units[system, tier] = units.get((system, tier), 0.0) + float(count)
     curves = curve_points(result.loaded.catalog, result.loaded.instance, units)
     tier_rows = result.tables.tiers_by_year
     mine = tier_rows[(tier_rows["year"] == year) & (tier_rows["scenario"] == scenario)]

@@ -1,0 +1,260 @@
+"""How a system serves a tier: output tok/s per unit and the racks of each type per unit.
+
+The model needs one thing from the serving world: for each (system, tier), how many racks of
+each type one unit of serving ties up, and how many output tokens per second that unit makes.
+Work is counted in rack-seconds per output token of the tier (I input and O output tokens per
+request, speed s output tok/s per user, first-token target T):
+
+    prefill           on rack k:  (I / O) / prefill_k(T)          prefill_k: input tok/s per rack
+    decode            on rack k:  1 / decode_k(s)                 decode_k: output tok/s per rack
+    decode_attention  on rack k:  (C / C_ref) / attention_k(s)    C = I + O/2, KV-cache context
+    decode_ffn        on rack k:  1 / ffn_k(s)
+
+A recipe's unit is one rack of its last phase (the decode rack, or the FFN rack), so
+
+    tok_s[unit]      = decode_k(s)  (or ffn_k(s))
+    racks[unit, k']  = tok_s[unit] x (rack-seconds of k' per output token)
+
+and the prefill:decode and LPX:GPU ratios differ by tier: a longer input needs more prefill
+racks per decode rack, a longer context more attention racks per FFN rack. A bundle (fixed
+racks, one measured curve with prefill included) keeps its racks per unit; for a tier whose
+input:output ratio differs from the curve's, its time per token moves by the prefill work of
+the difference, (I/O - I_c/O_c) / prefill, when its rack has prefill data, and it cannot serve
+the tier otherwise (a curve is never stretched to a workload it was not measured on).
+
+Every rate carries the weakest label of the points it was read from, so a plan can say how
+much of its answer rests on vendor claims; `measured_only` drops vendor-claim points first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from planner.inputs.catalog import LABEL_RANK, Catalog, Curve, PrefillCurve
+
+CLAIM_RANK = LABEL_RANK["vendor-claim"]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A throughput read from a curve, and the weakest label among the points used."""
+
+    value: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What a tier asks of a system."""
+
+    model: str
+    input_tokens: int
+    output_tokens: int
+    tok_s_per_user: float
+    max_ttft_s: float | None = None
+
+    @property
+    def input_per_output(self) -> float:
+        return self.input_tokens / self.output_tokens
+
+    @property
+    def context_tokens(self) -> float:
+        """Mean KV-cache context while decoding: input + output / 2."""
+        return self.input_tokens + self.output_tokens / 2
+
+
+@dataclass(frozen=True)
+class Route:
+    """One system serving one tier: output tok/s per unit and racks per unit."""
+
+    tok_s: float
+    racks: dict[str, float]
+    phases: dict[str, tuple[str, ...]]
+    """Rack -> the phases it runs for this tier."""
+    basis: str
+    """Weakest label among the numbers used: measured, derived, estimate or vendor-claim."""
+    notes: tuple[str, ...] = field(default=())
+    """Where the data are thin for this tier (said to the user, never silently)."""
+
+    @property
+    def rests_on_claims(self) -> bool:
+        return LABEL_RANK[self.basis] >= CLAIM_RANK
+
+
+@dataclass(frozen=True)
+class NoRoute:
+    """Why a system cannot serve a tier, and the tier field that asks too much."""
+
+    field: str
+    """min_tok_s_per_user, max_ttft_s, input_tokens or model."""
+    why: str
+
+    def __str__(self) -> str:
+        return self.why
+
+
+def weakest(*labels: str) -> str:
+    """The label of a number computed from numbers with these labels."""
+    worst = max(labels, key=lambda lab: LABEL_RANK[lab])
+    return "vendor-claim" if worst == "stated" else worst
+
+
+def _kept(points: list, measured_only: bool) -> list:
+    return [p for p in points if not measured_only or LABEL_RANK[p.label] < CLAIM_RANK]
+
+
+def _interp(xs: list[float], ys: list[float], labels: list[str], x: float) -> Rate:
+    """Piecewise-linear value at x inside [xs[0], xs[-1]] (below xs[0]: the first point's),
+    labelled with the weakest of the (one or two) points it is read from."""
+    if x <= xs[0]:
+        return Rate(ys[0], weakest(labels[0]))
+    k = int(np.searchsorted(xs, x))
+    if k >= len(xs) or xs[k] == x:
+        k = min(k, len(xs) - 1)
+        return Rate(ys[k], weakest(labels[k]))
+    value = float(np.interp(x, xs, ys))
+    return Rate(value, weakest(labels[k - 1], labels[k]))
+
+
+def at_speed(curve: Curve, tok_s_per_user: float, measured_only: bool = False) -> Rate | None:
+    """Output tok/s at `tok_s_per_user`: interpolated; the slowest point's below it (serving
+    faster than asked is allowed); None above the fastest point (never extrapolated)."""
+    points = _kept(curve.points, measured_only)
+    if not points or tok_s_per_user > points[-1].tok_s_per_user * (1 + 1e-12):
+        return None
+    return _interp([p.tok_s_per_user for p in points], [p.tok_s for p in points],
+                   [p.label for p in points], tok_s_per_user)  # fmt: skip
+
+
+def at_ttft(
+    curve: PrefillCurve, max_ttft_s: float | None, measured_only: bool = False
+) -> Rate | None:
+    """Input tok/s per rack within a first-token target: the highest point when there is no
+    target; interpolated inside the measured range; the largest point at or below the target
+    beyond it; None when every point is slower than the target."""
+    points = _kept(curve.points, measured_only)
+    if not points:
+        return None
+    if max_ttft_s is None or max_ttft_s >= points[-1].ttft_s:
+        return Rate(points[-1].input_tok_s, weakest(points[-1].label))
+    if max_ttft_s < points[0].ttft_s * (1 - 1e-12):
+        return None
+    return _interp([p.ttft_s for p in points], [p.input_tok_s for p in points],
+                   [p.label for p in points], max_ttft_s)  # fmt: skip
+
+
+def _phase_curve(catalog: Catalog, rack: str, model: str, phase: str) -> Curve | PrefillCurve | str:
+    perf = catalog.performance.get(rack)
+    curves = perf.models.get(model) if perf else None
+    curve = getattr(curves, phase) if curves else None
+    if curve is None:
+        return f"{rack} has no {phase} data for {model} (models/performance/{rack}.yaml)"
+    return curve
+
+
+def route(
+    catalog: Catalog, system: str, w: Workload, measured_only: bool = False
+) -> Route | NoRoute:
+    """How `system` serves workload `w`, or why it cannot (a sentence)."""
+    sy = catalog.systems[system]
+    claims = " once vendor claims are set aside" if measured_only else ""
+    if not sy.is_recipe:
+        return _bundle(catalog, system, w, measured_only, claims)
+    rates: dict[str, Rate] = {}
+    for phase, rack in sy.phases.items():
+        curve = _phase_curve(catalog, rack, w.model, phase)
+        if isinstance(curve, str):
+            return NoRoute("model", curve)
+        if isinstance(curve, PrefillCurve):
+            rate = at_ttft(curve, w.max_ttft_s, measured_only)
+            if rate is None:
+                return NoRoute("max_ttft_s", f"{rack} prefills no faster than a "
+                               f"{curve.points[0].ttft_s:g} s first token{claims}; the tier "
+                               f"asks {w.max_ttft_s:g} s")  # fmt: skip
+        else:
+            rate = at_speed(curve, w.tok_s_per_user, measured_only)
+            if rate is None:
+                kept = _kept(curve.points, measured_only)
+                top = f"{kept[-1].tok_s_per_user:g}" if kept else "no"
+                return NoRoute("min_tok_s_per_user", f"{phase} on {rack} reaches {top} tok/s "
+                               f"per user{claims}; the tier asks {w.tok_s_per_user:g}")  # fmt: skip
+        rates[phase] = rate
+    last = "decode" if "decode" in sy.phases else "decode_ffn"
+    tok_s = rates[last].value
+    work: dict[str, float] = {
+        last: 1.0 / tok_s,
+        "prefill": w.input_per_output / rates["prefill"].value,
+    }
+    notes: list[str] = []
+    if last == "decode_ffn":
+        ref = _phase_curve(catalog, sy.phases["decode_attention"], w.model, "decode_attention")
+        assert isinstance(ref, Curve)
+        work["decode_attention"] = (w.context_tokens / ref.context_tokens) / rates[
+            "decode_attention"
+        ].value
+    else:
+        ref = _phase_curve(catalog, sy.phases["decode"], w.model, "decode")
+        assert isinstance(ref, Curve)
+        if w.context_tokens > ref.context_tokens * (1 + 1e-9):
+            notes.append(f"decode on {sy.phases['decode']} is measured at {ref.context_tokens:,.0f} "
+                         f"context tokens; this tier keeps {w.context_tokens:,.0f}, and the rate "
+                         "is not lowered for it")  # fmt: skip
+    racks: dict[str, float] = {}
+    phases: dict[str, tuple[str, ...]] = {}
+    for phase, rack in sy.phases.items():
+        racks[rack] = racks.get(rack, 0.0) + tok_s * work[phase]
+        phases[rack] = (*phases.get(rack, ()), phase)
+    return Route(tok_s=tok_s, racks=racks, phases=phases,
+                 basis=weakest(*(r.label for r in rates.values())), notes=tuple(notes))  # fmt: skip
+
+
+def _bundle(
+    catalog: Catalog, system: str, w: Workload, measured_only: bool, claims: str
+) -> Route | NoRoute:
+    sy = catalog.systems[system]
+    curve = sy.curves.get(w.model)
+    if curve is None:
+        return NoRoute("model", f"{system} has no curve for {w.model} "
+                       f"(has: {', '.join(sorted(sy.curves))})")  # fmt: skip
+    rate = at_speed(curve, w.tok_s_per_user, measured_only)
+    if rate is None:
+        kept = _kept(curve.points, measured_only)
+        top = f"{kept[-1].tok_s_per_user:g}" if kept else "no"
+        return NoRoute("min_tok_s_per_user", f"{system} reaches {top} tok/s per user{claims}; "
+                       f"the tier asks {w.tok_s_per_user:g}")  # fmt: skip
+    phases: dict[str, tuple[str, ...]] = {r: ("prefill", "decode") for r in sy.racks}
+    shift = w.input_per_output - curve.input_tokens / curve.output_tokens
+    if abs(shift) < 1e-12:
+        return Route(tok_s=rate.value, racks=dict(sy.racks), phases=phases, basis=rate.label)
+    if len(sy.racks) != 1:
+        return NoRoute("input_tokens", f"{system}'s curve is measured at {curve.input_tokens:,}/"
+                       f"{curve.output_tokens:,} input/output tokens, and a bundle of several "
+                       f"rack types is not rescaled to {w.input_tokens:,}/{w.output_tokens:,}")  # fmt: skip
+    ((rack, count),) = sy.racks.items()
+    prefill = _phase_curve(catalog, rack, w.model, "prefill")
+    if isinstance(prefill, str):
+        return NoRoute("input_tokens", f"{system}'s curve is measured at {curve.input_tokens:,}/"
+                       f"{curve.output_tokens:,} input/output tokens; {prefill}, so it cannot "
+                       f"be moved to {w.input_tokens:,}/{w.output_tokens:,}")  # fmt: skip
+    assert isinstance(prefill, PrefillCurve)
+    p_rate = at_ttft(prefill, w.max_ttft_s, measured_only)
+    if p_rate is None:
+        return NoRoute(
+            "max_ttft_s",
+            f"{rack} prefills no faster than a {prefill.points[0].ttft_s:g} s first token{claims}",
+        )
+    seconds = 1.0 / rate.value + shift / (count * p_rate.value)
+    labels = [rate.label, p_rate.label]
+    decode = _phase_curve(catalog, rack, w.model, "decode")
+    d_rate = (
+        at_speed(decode, w.tok_s_per_user, measured_only) if isinstance(decode, Curve) else None
+    )
+    if d_rate is not None and seconds < 1.0 / (count * d_rate.value):
+        seconds, labels = 1.0 / (count * d_rate.value), [*labels, d_rate.label]
+    if seconds <= 0:
+        return NoRoute("input_tokens", f"{system}: its curve and {rack}'s prefill rate leave no "
+                       f"decode time at {w.input_tokens:,}/{w.output_tokens:,} tokens "
+                       "(inconsistent data)")  # fmt: skip
+    return Route(tok_s=1.0 / seconds, racks=dict(sy.racks), phases=phases, basis=weakest(*labels))
