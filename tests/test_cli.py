@@ -36,7 +36,8 @@ def test_solve_writes_contract_files(tmp_path):
     assert result.exit_code == EXIT_OK, result.output
     assert "Racks to buy" in result.stdout and "Power split per tier" in result.stdout
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["allocation.csv", "racks.csv", "run.json", "summary.csv", "tiers.csv"]
+    assert names == ["allocation.csv", "racks.csv", "run.json", "serving.csv", "summary.csv",
+                     "tiers.csv"]  # fmt: skip
     header = (out / "summary.csv").read_text().splitlines()[0]
     assert header.startswith("instance,objective,status,objective_value,revenue_usd_per_year")
     info = json.loads((out / "run.json").read_text())

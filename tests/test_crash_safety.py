@@ -22,15 +22,24 @@ import pytest
 from conftest import ROOT
 
 from planner.results.files import atomic_write_text, temp_pattern
-from planner.results.tables import ALLOCATION_COLUMNS, RACK_COLUMNS, SUMMARY_COLUMNS, TIER_COLUMNS
+from planner.results.tables import (
+    ALLOCATION_COLUMNS,
+    RACK_COLUMNS,
+    SERVING_COLUMNS,
+    SUMMARY_COLUMNS,
+    TIER_COLUMNS,
+)
 
 COLUMNS = {
     "summary.csv": SUMMARY_COLUMNS,
     "racks.csv": RACK_COLUMNS,
     "tiers.csv": TIER_COLUMNS,
     "allocation.csv": ALLOCATION_COLUMNS,
+    "serving.csv": SERVING_COLUMNS,
 }
-UNLIMITED = ["--set", "site.capex_budget_usd=null"] + [
+# no budget and no forecasts, and an odd power envelope: the whole-rack search runs past
+# its time limit (an envelope that whole racks fill exactly solves in a second)
+UNLIMITED = ["--set", "site.capex_budget_usd=null", "--set", "site.power_mw=997.3"] + [
     arg
     for tier in ("medium", "high", "premium", "ultra")
     for arg in ("--set", f"tiers.{tier}.demand_mtok_per_year=null")
@@ -74,7 +83,7 @@ os.replace = replace
 sys.argv = ["plan", *sys.argv[1:]]
 main()
 """
-WRITE_ORDER = ["summary.csv", "racks.csv", "tiers.csv", "allocation.csv", "run.json"]
+WRITE_ORDER = ["summary.csv", "racks.csv", "tiers.csv", "allocation.csv", "serving.csv", "run.json"]
 
 
 def test_a_kill_at_every_write_leaves_whole_files_only(tmp_path):

@@ -342,7 +342,8 @@ def test_cli_writes_schedule_and_scenario_files(tmp_path):
     assert "value of the stochastic solution (VSS) $9.221e+04" in result.stdout
     names = sorted(p.name for p in out.iterdir())
     assert names == ["allocation_by_year.csv", "build_schedule.csv", "run.json", "scenarios.csv",
-                     "stochastic.csv", "summary.csv", "summary_by_year.csv", "tiers_by_year.csv"]  # fmt: skip
+                     "serving_by_year.csv", "stochastic.csv", "summary.csv", "summary_by_year.csv",
+                     "tiers_by_year.csv"]  # fmt: skip
     head = lambda name: (out / name).read_text().splitlines()[0]  # noqa: E731
     assert head("build_schedule.csv") == "year,rack,bought,retired,in_service,capex_usd,scenario"
     assert head("tiers_by_year.csv").startswith("year,tier,price_usd_per_mtok,")
@@ -351,7 +352,7 @@ def test_cli_writes_schedule_and_scenario_files(tmp_path):
     assert head("summary.csv") == (
         "instance,objective,status,objective_value,revenue_usd_per_year,cost_usd_per_year,"
         "profit_usd_per_year,capex_usd,it_power_mw,facility_power_mw,tok_s,mtok_per_year,"
-        "cost_usd_per_mtok,mip_gap_frac,solve_s"
+        "cost_usd_per_mtok,mip_gap_frac,solve_s,vendor_claim_revenue_frac,data"
     )
 
 

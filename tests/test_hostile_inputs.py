@@ -168,7 +168,7 @@ def test_validate_notes_tiers_nothing_serves_and_racks_nothing_uses(tmp_path):
     notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
     assert len(notes) == 2
     assert (
-        "tiers.premium: no allowed system serves it (hgx-h200 reaches 120 tok/s per user; the tier asks 200)"
+        "tiers.premium: no allowed system serves it (hgx-h200 reaches 124.5 tok/s per user; the tier asks 200)"
         in notes[0]
     )
     assert "racks: new-rack is in no system's racks or phases" in notes[1]

@@ -41,7 +41,7 @@ def test_six_concurrent_solves_into_one_folder_all_succeed_with_whole_files(tmp_
     assert_complete_or_absent(out)
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["summary.csv", "racks.csv", "tiers.csv", "allocation.csv", "run.json"]
+        ["summary.csv", "racks.csv", "tiers.csv", "allocation.csv", "serving.csv", "run.json"]
     )
 
 

@@ -58,8 +58,20 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--debug", is_flag=True, help="Show tracebacks.")(wrapper)
 
 
-def load_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by every command that reads an instance."""
+def load_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by every command that reads an instance. `--data measured` is the
+    instance field `data: measured`, passed on as an override."""
+
+    @functools.wraps(command)
+    def func(*args: Any, data: str | None = None, **kwargs: Any) -> Any:
+        if data is not None:
+            kwargs["overrides"] = (*kwargs.get("overrides", ()), f"data={data}")
+        return command(*args, **kwargs)
+
+    func = click.option(
+        "--data", type=click.Choice(["all", "measured"]),
+        help="Performance data to trust: all, or measured (vendor claims set aside).",
+    )(func)  # fmt: skip
     func = click.option(
         "--set", "overrides", multiple=True, metavar="PATH=VALUE",
         help="Override any instance field, e.g. tiers.ultra.price_usd_per_mtok=120 (repeatable).",

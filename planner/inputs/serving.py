@@ -90,6 +90,8 @@ class NoRoute:
     field: str
     """min_tok_s_per_user, max_ttft_s, input_tokens or model."""
     why: str
+    reach_tok_s_per_user: float | None = None
+    """For a speed reason: the fastest tok/s per user the data reach (0: none left)."""
 
     def __str__(self) -> str:
         return self.why
@@ -103,6 +105,15 @@ def weakest(*labels: str) -> str:
 
 def _kept(points: list, measured_only: bool) -> list:
     return [p for p in points if not measured_only or LABEL_RANK[p.label] < CLAIM_RANK]
+
+
+def _too_slow(what: str, points: list, w: Workload, measured_only: bool) -> NoRoute:
+    kept = _kept(points, measured_only)
+    dropped = " once vendor claims are set aside" if len(kept) < len(points) else ""
+    reach = kept[-1].tok_s_per_user if kept else 0.0
+    top = f"{reach:g}" if kept else "no"
+    return NoRoute("min_tok_s_per_user", f"{what} reaches {top} tok/s per user{dropped}; the "
+                   f"tier asks {w.tok_s_per_user:g}", reach)  # fmt: skip
 
 
 def _interp(xs: list[float], ys: list[float], labels: list[str], x: float) -> Rate:
@@ -176,10 +187,7 @@ def route(
         else:
             rate = at_speed(curve, w.tok_s_per_user, measured_only)
             if rate is None:
-                kept = _kept(curve.points, measured_only)
-                top = f"{kept[-1].tok_s_per_user:g}" if kept else "no"
-                return NoRoute("min_tok_s_per_user", f"{phase} on {rack} reaches {top} tok/s "
-                               f"per user{claims}; the tier asks {w.tok_s_per_user:g}")  # fmt: skip
+                return _too_slow(f"{system} ({phase} on {rack})", curve.points, w, measured_only)
         rates[phase] = rate
     last = "decode" if "decode" in sy.phases else "decode_ffn"
     tok_s = rates[last].value
@@ -198,9 +206,7 @@ def route(
         ref = _phase_curve(catalog, sy.phases["decode"], w.model, "decode")
         assert isinstance(ref, Curve)
         if w.context_tokens > ref.context_tokens * (1 + 1e-9):
-            notes.append(f"decode on {sy.phases['decode']} is measured at {ref.context_tokens:,.0f} "
-                         f"context tokens; this tier keeps {w.context_tokens:,.0f}, and the rate "
-                         "is not lowered for it")  # fmt: skip
+            notes.append(_context_note(f"{system} ({sy.phases['decode']})", ref, w))
     racks: dict[str, float] = {}
     phases: dict[str, tuple[str, ...]] = {}
     for phase, rack in sy.phases.items():
@@ -220,14 +226,17 @@ def _bundle(
                        f"(has: {', '.join(sorted(sy.curves))})")  # fmt: skip
     rate = at_speed(curve, w.tok_s_per_user, measured_only)
     if rate is None:
-        kept = _kept(curve.points, measured_only)
-        top = f"{kept[-1].tok_s_per_user:g}" if kept else "no"
-        return NoRoute("min_tok_s_per_user", f"{system} reaches {top} tok/s per user{claims}; "
-                       f"the tier asks {w.tok_s_per_user:g}")  # fmt: skip
+        return _too_slow(system, curve.points, w, measured_only)
     phases: dict[str, tuple[str, ...]] = {r: ("prefill", "decode") for r in sy.racks}
+    notes = (
+        (_context_note(system, curve, w),)
+        if w.context_tokens > curve.context_tokens * (1 + 1e-9)
+        else ()
+    )
     shift = w.input_per_output - curve.input_tokens / curve.output_tokens
     if abs(shift) < 1e-12:
-        return Route(tok_s=rate.value, racks=dict(sy.racks), phases=phases, basis=rate.label)
+        return Route(tok_s=rate.value, racks=dict(sy.racks), phases=phases, basis=rate.label,
+                     notes=notes)  # fmt: skip
     if len(sy.racks) != 1:
         return NoRoute("input_tokens", f"{system}'s curve is measured at {curve.input_tokens:,}/"
                        f"{curve.output_tokens:,} input/output tokens, and a bundle of several "
@@ -257,4 +266,10 @@ def _bundle(
         return NoRoute("input_tokens", f"{system}: its curve and {rack}'s prefill rate leave no "
                        f"decode time at {w.input_tokens:,}/{w.output_tokens:,} tokens "
                        "(inconsistent data)")  # fmt: skip
-    return Route(tok_s=1.0 / seconds, racks=dict(sy.racks), phases=phases, basis=weakest(*labels))
+    return Route(tok_s=1.0 / seconds, racks=dict(sy.racks), phases=phases, basis=weakest(*labels),
+                 notes=notes)  # fmt: skip
+
+
+def _context_note(what: str, curve: Curve, w: Workload) -> str:
+    return (f"{what}'s decode is measured at {curve.context_tokens:,.0f} context tokens; this "
+            f"tier keeps {w.context_tokens:,.0f}, and the decode rate is not lowered for it")  # fmt: skip

@@ -7,7 +7,7 @@ The tables are computed once, per year and scenario (`build_schedule`, `tiers_by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -23,13 +23,16 @@ SUMMARY_COLUMNS = [
     "instance", "objective", "status", "objective_value", "revenue_usd_per_year",
     "cost_usd_per_year", "profit_usd_per_year", "capex_usd", "it_power_mw",
     "facility_power_mw", "tok_s", "mtok_per_year", "cost_usd_per_mtok", "mip_gap_frac", "solve_s",
+    "vendor_claim_revenue_frac", "data",
 ]  # fmt: skip
+"""Columns are a contract: new ones go at the end."""
 RACK_COLUMNS = ["rack", "count", "power_kw_each", "facility_power_mw", "capex_usd"]
 TIER_COLUMNS = [
     "tier", "price_usd_per_mtok", "min_tok_s_per_user", "facility_power_mw", "power_share_frac",
     "tok_s", "mtok_per_year", "demand_mtok_per_year", "revenue_usd_per_year",
 ]  # fmt: skip
-ALLOCATION_COLUMNS = ["system", "tier", "units", "facility_power_mw", "tok_s", "mtok_per_year"]
+ALLOCATION_COLUMNS = ["system", "tier", "units", "facility_power_mw", "tok_s", "mtok_per_year",
+                      "revenue_usd_per_year", "data_basis"]  # fmt: skip
 SCHEDULE_COLUMNS = ["year", "rack", "bought", "retired", "in_service", "capex_usd", "scenario"]
 TIERS_BY_YEAR_COLUMNS = ["year", *TIER_COLUMNS, "scenario"]
 ALLOCATION_BY_YEAR_COLUMNS = ["year", *ALLOCATION_COLUMNS, "scenario"]
@@ -41,6 +44,8 @@ SCENARIO_COLUMNS = [
     "scenario", "probability", "npv_profit_usd", "npv_revenue_usd", "pv_cost_usd", "pv_capex_usd",
     "mtok", "binding",
 ]  # fmt: skip
+SERVING_COLUMNS = ["tier", "system", "rack", "phases", "racks"]
+SERVING_BY_YEAR_COLUMNS = ["year", *SERVING_COLUMNS, "scenario"]
 STOCHASTIC_COLUMNS = [
     "instance", "objective", "status", "nonanticipativity", "expected_value_usd", "cvar_usd",
     "objective_value", "vss_usd", "evpi_usd", "eev_usd", "wait_and_see_usd", "note",
@@ -60,6 +65,11 @@ class Tables:
     summary_by_year: pd.DataFrame
     scenarios: pd.DataFrame
     stochastic: pd.DataFrame | None
+    serving_by_year: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=SERVING_BY_YEAR_COLUMNS)
+    )
+    """Racks of each type each (system, tier) uses, and for which phases: the prefill:decode
+    and LPX:GPU ratios of every tier."""
 
     @property
     def tiers(self) -> pd.DataFrame:
@@ -71,14 +81,20 @@ class Tables:
         """The allocation table of a single-year plan (no year and scenario columns)."""
         return self.allocation_by_year[ALLOCATION_COLUMNS].reset_index(drop=True)
 
+    @property
+    def serving(self) -> pd.DataFrame:
+        """The serving table of a single-year plan (no year and scenario columns)."""
+        return self.serving_by_year[SERVING_COLUMNS].reset_index(drop=True)
+
     def files(self, multi_period: bool) -> dict[str, pd.DataFrame]:
         """CSV name -> frame: the single-year contract, or the per-year/per-scenario tables."""
         if not multi_period:
             return {"summary": self.summary, "racks": self.racks, "tiers": self.tiers,
-                    "allocation": self.allocation}  # fmt: skip
+                    "allocation": self.allocation, "serving": self.serving}  # fmt: skip
         frames = {"summary": self.summary, "build_schedule": self.schedule,
                   "tiers_by_year": self.tiers_by_year, "allocation_by_year": self.allocation_by_year,
-                  "summary_by_year": self.summary_by_year, "scenarios": self.scenarios}  # fmt: skip
+                  "summary_by_year": self.summary_by_year, "scenarios": self.scenarios,
+                  "serving_by_year": self.serving_by_year}  # fmt: skip
         if self.stochastic is not None:
             frames["stochastic"] = self.stochastic
         return frames
@@ -190,7 +206,18 @@ def binding_by_scenario(m: pyo.ConcreteModel, d: PlanData) -> dict[str, str]:
     return {s: " ".join(names) for s, names in found.items()}
 
 
-def year_rows(m, d: PlanData, inst: Instance, fleet: Fleet, y: int, s: str, tiers, alloc, by_year):
+def year_rows(
+    m,
+    d: PlanData,
+    inst: Instance,
+    fleet: Fleet,
+    y: int,
+    s: str,
+    tiers,
+    alloc,
+    by_year,
+    serving=None,
+):
     """The tier, allocation and summary rows of one year in one scenario."""
     capacity = {t: sum(_v(m.units[sy, t, y, s]) * d.throughput_ttok_per_year[sy, t]
                        for sy in m.tier_servers[t]) for t in d.tiers}  # fmt: skip
@@ -210,7 +237,13 @@ def year_rows(m, d: PlanData, inst: Instance, fleet: Fleet, y: int, s: str, tier
         tok_s[t] += rate
         alloc.append({"year": y, "system": sy, "tier": t, "units": u, "scenario": s,
                       "facility_power_mw": facility_mw, "tok_s": rate,
-                      "mtok_per_year": served[t] * share * MTOK_PER_TTOK})  # fmt: skip
+                      "mtok_per_year": served[t] * share * MTOK_PER_TTOK,
+                      "revenue_usd_per_year": served[t] * share * d.price_musd_per_ttok[t, y, s] * USD_PER_MUSD,
+                      "data_basis": d.routes[sy, t].basis})  # fmt: skip
+        for rack, phases in d.routes[sy, t].phases.items() if serving is not None else ():
+            serving.append({"year": y, "tier": t, "system": sy, "rack": rack,
+                            "phases": "+".join(phases), "racks": u * d.system_racks[sy, t, rack],
+                            "scenario": s})  # fmt: skip
     for t in d.tiers:
         mtok = served[t] * MTOK_PER_TTOK
         dem = d.demand_ttok_per_year.get((t, y, s))
@@ -252,7 +285,8 @@ def build_tables(
     report = solved.report
     summary = dict.fromkeys(SUMMARY_COLUMNS)
     summary.update(instance=inst.name, objective=inst.objective, status=str(report.status),
-                   mip_gap_frac=report.mip_gap_frac, solve_s=round(report.solve_s, 3))  # fmt: skip
+                   data=inst.data, mip_gap_frac=report.mip_gap_frac,
+                   solve_s=round(report.solve_s, 3))  # fmt: skip
     if not report.status.has_solution:
         stochastic = _stochastic(inst, report, values, None, None) if inst.scenarios else None
         return Tables(
@@ -265,10 +299,11 @@ def build_tables(
     tiers: list[dict] = []
     alloc: list[dict] = []
     by_year: list[dict] = []
+    serving: list[dict] = []
     fleet = Fleet.of(m, d)
     for s in d.scenarios:
         for y in d.years:
-            year_rows(m, d, inst, fleet, y, s, tiers, alloc, by_year)
+            year_rows(m, d, inst, fleet, y, s, tiers, alloc, by_year, serving)
     sby = pd.DataFrame(by_year, columns=SUMMARY_BY_YEAR_COLUMNS)
     binding = binding_by_scenario(m, d)
     scen = []
@@ -309,6 +344,12 @@ def build_tables(
         cost_usd_per_mtok=pv_cost / pv_mtok if pv_mtok > 0 else None,
     )  # fmt: skip
     summary["it_power_mw"] = facility_mw / d.pue
+    alloc_frame = pd.DataFrame(alloc, columns=ALLOCATION_BY_YEAR_COLUMNS)
+    weight = alloc_frame["scenario"].map(d.probability) * alloc_frame["revenue_usd_per_year"]
+    claimed = weight[alloc_frame["data_basis"] == "vendor-claim"].sum()
+    summary["vendor_claim_revenue_frac"] = (
+        float(claimed / weight.sum()) if weight.sum() > 0 else 0.0
+    )
     tier_frame = pd.DataFrame(tiers, columns=TIERS_BY_YEAR_COLUMNS)
     summary["tok_s"] = float(
         (tier_frame["scenario"].map(d.probability) * tier_frame["tok_s"]).sum() / n
@@ -319,8 +360,9 @@ def build_tables(
         _rack_list(schedule, d),
         schedule,
         tier_frame,
-        pd.DataFrame(alloc, columns=ALLOCATION_BY_YEAR_COLUMNS),
+        alloc_frame,
         sby,
         scenarios,
         _stochastic(inst, report, values, expected, cvar_usd) if inst.scenarios else None,
+        pd.DataFrame(serving, columns=SERVING_BY_YEAR_COLUMNS),
     )

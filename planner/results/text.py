@@ -80,17 +80,45 @@ def render_table(result: PlanResult) -> str:
             for r in rows(t.tiers)
         ],
     )  # fmt: skip
+    lines += serving_lines(t.serving)
     s = t.summary.iloc[0]
     lines.append(
         f"Total: {_num(s.tok_s)} tok/s, {_num(s.mtok_per_year)} Mtok/yr, revenue {_money(s.revenue_usd_per_year)}/yr, "
         f"cost {_money(s.cost_usd_per_year)}/yr, {_money(s.cost_usd_per_mtok)} per Mtok, "
         f"capex {_money(s.capex_usd)}, facility power {s.facility_power_mw:,.1f} of {inst.site.power_mw:,.0f} MW"
     )
+    lines.append(claims_line(s))
     if result.solved.dinkelbach:
         lines.append(f"Dinkelbach: {len(result.solved.dinkelbach)} iterations")
     for w in rep.warnings:
         lines.append(f"  solver: {w}")
     return "\n".join(lines)
+
+
+def serving_lines(serving) -> list[str]:
+    """Per tier, the racks of each type it ties up and the phases they run: the
+    prefill:decode and LPX:GPU ratios the optimiser chose."""
+    used = serving[serving["racks"] > 1e-9]
+    if used.empty:
+        return []
+    lines = ["Serving per tier (racks in use, by phase)"]
+    for tier, group in used.groupby("tier", sort=False):
+        per = group.groupby(["rack", "phases"], sort=False)["racks"].sum()
+        parts = [f"{n:,.1f} {rack} ({phases.replace('+', ', ')})"
+                 for (rack, phases), n in per.items() if n >= 0.05]  # fmt: skip
+        lines.append(f"  {tier}: " + "; ".join(parts))
+    return lines
+
+
+def claims_line(summary) -> str:
+    """How much of the revenue rests on vendor claims, and how to see the plan without them."""
+    frac = summary["vendor_claim_revenue_frac"]
+    if summary["data"] == "measured":
+        return "Data: measured and derived figures only (vendor claims set aside)."
+    if not frac:
+        return "Data: no revenue rests on vendor claims."
+    return (f"Data: {frac:.0%} of revenue rests on vendor claims; `--data measured` solves "
+            "without them.")  # fmt: skip
 
 
 def render_json(result: PlanResult) -> str:

@@ -1,0 +1,152 @@
+"""The serving arithmetic (planner/inputs/serving.py) and the plans it leads to, hand-solved.
+
+Catalog tests/data/serving-catalog (model `test`), every rack 100 kW and $1M:
+- g: prefill 800,000 input tok/s at a 1 s first token, 1,000,000 at 2 s (measured); decode
+  200,000 output tok/s at 50 tok/s per user, 100,000 at 100 (8K/1K context); decode attention
+  2,000,000 at 50, 1,000,000 at 1,000 (estimate, 8,704 tokens of context);
+- d: decode only, as g's decode;
+- l: decode FFN 500,000 at 50, 250,000 at 1,000 (vendor-claim);
+- systems: agg (bundle g:1, 100,000 at 50 tok/s per user, measured at 8K/1K), disagg
+  (prefill g, decode d), afd (prefill g, attention g, FFN l).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+import planner
+from planner.inputs.catalog import load_catalog
+from planner.inputs.serving import NoRoute, Route, Workload, route
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVING_CATALOG = ROOT / "tests" / "data" / "serving-catalog"
+CATALOG = load_catalog(SERVING_CATALOG)
+
+
+def served(system: str, inp: int, out: int = 1024, speed: float = 50, ttft=None, measured=False):
+    r = route(CATALOG, system, Workload("test", inp, out, speed, ttft), measured)
+    assert isinstance(r, Route), r
+    return r
+
+
+def test_disaggregated_prefill_racks_follow_the_input_length():
+    # unit = one decode rack d making 200,000 output tok/s; prefill needs I/O input tokens per
+    # output token at 1,000,000 input tok/s per g: g per d = (I/O) x 200,000 / 1,000,000
+    short, long = served("disagg", 8192), served("disagg", 32768)
+    assert short.tok_s == long.tok_s == 200_000
+    assert short.racks == {"g": pytest.approx(8 * 0.2), "d": 1.0}  # 1.6 prefill racks per decode
+    assert long.racks == {"g": pytest.approx(32 * 0.2), "d": 1.0}  # 6.4: four times the input
+    assert short.phases == {"g": ("prefill",), "d": ("decode",)}
+    assert short.basis == "measured"
+
+
+def test_first_token_target_picks_the_prefill_rate():
+    # 1.5 s lies halfway between 1 s (800,000) and 2 s (1,000,000): 900,000 input tok/s
+    r = served("disagg", 8192, ttft=1.5)
+    assert r.racks["g"] == pytest.approx(8 * 200_000 / 900_000)
+    # tighter than every measured point: no route, and the reason names the field
+    none = route(CATALOG, "disagg", Workload("test", 8192, 1024, 50, 0.5))
+    assert isinstance(none, NoRoute) and none.field == "max_ttft_s"
+    # beyond the slowest point the best rate is used (waiting longer is allowed)
+    assert served("disagg", 8192, ttft=30).racks["g"] == pytest.approx(1.6)
+
+
+def test_attention_ffn_split_sets_the_lpx_ratio():
+    # unit = one l (500,000 output tok/s at 50 tok/s per user); g per l =
+    #   attention 500,000 x (C / 8,704) / 2,000,000  +  prefill (I/O) x 500,000 / 1,000,000
+    # 8K/1K: C = 8,704 -> 0.25 + 4 = 4.25;   1K/1K: C = 1,024 + 512 = 1,536 -> 0.0441 + 0.5
+    r = served("afd", 8192)
+    assert r.tok_s == 500_000
+    assert r.racks == {"g": pytest.approx(4.25), "l": 1.0}
+    assert r.phases == {"g": ("prefill", "decode_attention"), "l": ("decode_ffn",)}
+    short = served("afd", 1024)
+    assert short.racks["g"] == pytest.approx(500_000 * 1536 / 8704 / 2e6 + 0.5)
+    # faster tiers: at 1,000 tok/s per user FFN 250,000 and attention 1,000,000 per rack:
+    # g per l = 250,000 x 1 / 1,000,000 + 8 x 250,000 / 1,000,000 = 2.25
+    assert served("afd", 8192, speed=1000).racks["g"] == pytest.approx(2.25)
+    # the FFN rate is a vendor claim, so the route rests on claims
+    assert r.basis == "vendor-claim" and r.rests_on_claims
+
+
+def test_measured_data_drop_vendor_claims():
+    gone = route(CATALOG, "afd", Workload("test", 8192, 1024, 50), measured_only=True)
+    assert isinstance(gone, NoRoute) and "vendor claims are set aside" in gone.why
+    assert served("disagg", 8192, measured=True).basis == "measured"
+
+
+def test_bundle_moves_by_the_prefill_work_of_a_different_input():
+    # agg: 1/100,000 s per output token at 8K/1K. Input I: + (I/1,024 - 8) / 1,000,000 s,
+    # never below g's decode-only time 1/200,000 = 5e-6 s.
+    assert served("agg", 8192).tok_s == pytest.approx(100_000)
+    assert served("agg", 16384).tok_s == pytest.approx(1 / (1e-5 + 8e-6))  # 55,556
+    assert served("agg", 4096).tok_s == pytest.approx(1 / (1e-5 - 4e-6))  # 166,667
+    assert served("agg", 2048).tok_s == pytest.approx(200_000)  # 4e-6 s floored at 5e-6 s
+    assert served("agg", 16384).racks == {"g": 1}
+
+
+def test_interpolated_rates_keep_the_weakest_label():
+    # decode at 75 tok/s per user: halfway between 200,000 and 100,000, both measured
+    assert served("disagg", 8192, speed=75).tok_s == pytest.approx(150_000)
+    # afd at 500: FFN between the claims, attention between the estimates
+    assert served("afd", 8192, speed=500).basis == "vendor-claim"
+
+
+def _plan(tmp_path: Path, tiers: dict, systems: list[str], power_mw: float, **site):
+    doc = {
+        "catalog_dir": str(SERVING_CATALOG), "workload": "test", "name": "serving",
+        "objective": "revenue", "systems": systems,
+        "site": {"power_mw": power_mw, "pue": 1.0, **site}, "tiers": tiers,
+    }  # fmt: skip
+    path = tmp_path / "serving.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return planner.solve(path)
+
+
+def _bought(result) -> dict[str, int]:
+    frame = result.tables.racks
+    return {r: int(n) for r, n in zip(frame["rack"], frame["count"], strict=True) if n}
+
+
+def test_plan_buys_lpx_and_gpu_racks_in_the_tiers_ratio(tmp_path):
+    # afd, one tier at 8K/1K: a unit is 1 l + 4.25 g = 525 kW. 2.1 MW holds 4 units exactly:
+    # 4 l + 17 g. Revenue grows with units, so the whole envelope is used.
+    tier = {"min_tok_s_per_user": 50, "price_usd_per_mtok": 1}
+    result = _plan(tmp_path, {"t": {**tier, "input_tokens": 8192}}, ["afd"], 2.1)
+    assert _bought(result) == {"g": 17, "l": 4}
+    # 1K input: 0.5441 g per l. 21 racks of 100 kW: units = min(l, g / 0.5441) is largest at
+    # l = 13, g = 8 (8 / 0.5441 = 14.7 > 13; l = 14 leaves g = 7 < 14 x 0.5441 = 7.6)
+    result = _plan(tmp_path, {"t": {**tier, "input_tokens": 1024}}, ["afd"], 2.1)
+    assert _bought(result) == {"g": 8, "l": 13}
+    mtok = float(result.tables.tiers["mtok_per_year"].iloc[0])
+    assert math.isclose(mtok, 13 * 500_000 * 3600 * 8766 / 1e6, rel_tol=1e-6)
+
+
+def test_plan_buys_more_prefill_racks_for_a_long_input(tmp_path):
+    # disagg at 8K/1K: 1.6 g per d, a unit is 260 kW: 2.6 MW (26 racks) holds 10 units
+    # (10 d + 16 g). At 32K/1K: 6.4 g per d; units = min(d, g / 6.4) with d + g <= 26 is
+    # largest at d = 4, g = 22 (3.4375 units; d = 3 gives 3, d = 5 gives 21 / 6.4 = 3.28).
+    tier = {"min_tok_s_per_user": 50, "price_usd_per_mtok": 1}
+    short = _plan(tmp_path, {"t": {**tier, "input_tokens": 8192}}, ["disagg"], 2.6)
+    assert _bought(short) == {"d": 10, "g": 16}
+    long = _plan(tmp_path, {"t": {**tier, "input_tokens": 32768}}, ["disagg"], 2.6)
+    assert _bought(long) == {"d": 4, "g": 22}
+    units = float(long.tables.allocation["units"].sum())
+    assert units == pytest.approx(22 / 6.4)
+
+
+def test_old_instances_keep_their_meaning():
+    # the legacy ratio field sets the input length; both spellings give the same tier
+    from planner.inputs.instance import Tier
+
+    old = Tier(price_usd_per_mtok=1, min_tok_s_per_user=10, input_tokens_per_output_token=4)
+    assert (old.input_tokens, old.output_tokens) == (4096, 1024)
+    with pytest.raises(ValueError, match="disagrees with input_tokens"):
+        Tier(price_usd_per_mtok=1, min_tok_s_per_user=10, input_tokens=100,
+             input_tokens_per_output_token=4)  # fmt: skip
+    # curve points written with `confidence:` still load (tests/data/catalog uses it)
+    legacy = load_catalog(ROOT / "tests" / "data" / "catalog")
+    assert legacy.systems["alpha"].curves["test"].points[0].label == "estimate"
