@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import click
 
-from planner.cli.commands import catalog, compare_cmd, init_cmd, schema, solve, validate
+from planner.cli.commands import (
+    catalog,
+    compare_cmd,
+    import_curves_cmd,
+    init_cmd,
+    schema,
+    solve,
+    validate,
+)
 from planner.cli.common import STATUS_EXIT
 from planner.cli.explain import explain_cmd, report_cmd
 from planner.cli.studies import curves_cmd, frontier_cmd, sweep_cmd
@@ -20,7 +28,7 @@ def cli() -> None:
     """Token Factory Planner: racks to buy and power per pricing tier for an AI factory."""
 
 
-for command in (solve, validate, init_cmd, schema, catalog, compare_cmd, explain_cmd, report_cmd, sweep_cmd,
+for command in (solve, validate, init_cmd, schema, catalog, compare_cmd, import_curves_cmd, explain_cmd, report_cmd, sweep_cmd,
                 frontier_cmd, curves_cmd):  # fmt: skip
     cli.add_command(command)
 

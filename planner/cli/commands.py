@@ -181,3 +181,118 @@ def compare_cmd(instances, outfile, catalog_dir):
     echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
     if outfile:
         atomic_write_text(Path(outfile), frame_csv(table))
+
+
+@click.command(name="import-curves")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["inferencex", "aiconfigurator"]),
+    required=True,
+    help="inferencex: the JSON rows of its benchmarks API; aiconfigurator: its summary CSV.",
+)
+@click.option("--rack", required=True, help="Catalog rack the rows describe (e.g. gb300-nvl72).")
+@click.option(
+    "--gpus-per-rack",
+    type=click.IntRange(min=1),
+    required=True,
+    help="GPUs in one rack (72 for an NVL72 rack, 8 for an HGX server).",
+)
+@click.option(
+    "--model",
+    default="deepseek-r1",
+    show_default=True,
+    help="Model name the curves are filed under in the catalog.",
+)
+@click.option(
+    "--source-model",
+    help="The file's own model key to keep (InferenceX dsr1, AIConfigurator DEEPSEEK_V3).",
+)
+@click.option(
+    "--hardware", help="Keep rows of this hardware (InferenceX hardware, AIConfigurator system)."
+)
+@click.option("--precision", help="Keep rows of this precision (InferenceX: fp4, fp8).")
+@click.option(
+    "--isl",
+    type=click.IntRange(min=0),
+    default=8192,
+    show_default=True,
+    help="Input tokens of the rows to keep.",
+)
+@click.option(
+    "--osl",
+    type=click.IntRange(min=1),
+    default=1024,
+    show_default=True,
+    help="Output tokens of the rows to keep.",
+)
+@click.option(
+    "--label",
+    type=click.Choice(["measured", "derived", "estimate", "vendor-claim"]),
+    help="Label for every point (default: measured for InferenceX, estimate for AIConfigurator).",
+)
+@click.option(
+    "--out",
+    "outdir",
+    type=click.Path(file_okay=False),
+    default="imported",
+    show_default=True,
+    help="Catalog folder to write systems/RACK.yaml and performance/RACK.yaml into.",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@guarded
+def import_curves_cmd(
+    file,
+    fmt,
+    rack,
+    gpus_per_rack,
+    model,
+    source_model,
+    hardware,
+    precision,
+    isl,
+    osl,
+    label,
+    outdir,
+    force,
+):
+    """Turn an InferenceX export or an AIConfigurator CSV into catalog curve files (the
+    Pareto frontier of the rows, per rack, every point with its run and label)."""
+    import yaml
+
+    from planner.errors import OutputError
+    from planner.inputs.importers import ImportRequest, import_curves
+    from planner.results.files import atomic_write_text, output_lock
+
+    request = ImportRequest(
+        path=Path(file),
+        fmt=fmt,
+        rack=rack,
+        gpus_per_rack=gpus_per_rack,
+        model=model,
+        input_tokens=isl,
+        output_tokens=osl,
+        hardware=hardware,
+        source_model=source_model,
+        precision=precision,
+        label=label,
+    )
+    result = import_curves(request)
+    folder = Path(outdir)
+    with output_lock(folder):
+        targets = {folder / rel: doc for rel, doc in result.documents.items()}
+        existing = [str(t) for t in targets if t.exists()]
+        if existing and not force:
+            raise OutputError(f"{', '.join(existing)}: exists; pass --force to overwrite")
+        for target, doc in targets.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            head = (
+                f"# Imported by `plan import-curves` from {Path(file).name} ({fmt}), "
+                f"{result.rows_kept} of {result.rows_read} rows; Pareto frontier only.\n"
+            )
+            atomic_write_text(target, head + yaml.safe_dump(doc, sort_keys=False, width=100))
+    echo(
+        f"Read {result.rows_kept} of {result.rows_read} rows; wrote "
+        + ", ".join(str(t) for t in targets)
+    )

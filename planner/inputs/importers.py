@@ -1,0 +1,348 @@
+"""Curve importers: benchmark exports -> catalog curve files, with every point's source.
+
+Two formats:
+- InferenceX: the JSON rows of its benchmarks API (a list of objects with hardware,
+  framework, model, precision, spec_method, disagg, num_prefill_gpu, num_decode_gpu, isl,
+  osl, conc, date, run_url and metrics: median_intvty (output tok/s per user), tput_per_gpu
+  (input + output tok/s over all GPUs), input_tput_per_gpu (per prefill GPU),
+  output_tput_per_gpu (per decode GPU; per GPU for aggregated rows), median_ttft (s)).
+- AIConfigurator: its aggregated or disaggregated summary CSV (model, isl, osl, ttft and tpot
+  in ms, tokens/s = seq/s x osl (output tokens), tokens/s/gpu over every GPU, tokens/s/user,
+  num_total_gpus; disaggregated rows add (p)workers, (d)workers, (p)seq/s/worker,
+  (d)seq/s/worker and each pool's tp, pp and dp). AIConfigurator's numbers come from a model
+  built on kernel measurements, so its points are labelled `estimate` unless told otherwise.
+
+A rack's numbers are per GPU x GPUs per rack. Aggregated rows (and disaggregated rows counted
+over all their GPUs) give a bundle curve, prefill included (`systems/<rack>.yaml`); the
+disaggregated rows' per-pool rates give the rack's prefill and decode curves
+(`performance/<rack>.yaml`). Only the Pareto frontier of the rows is kept. Pure: the caller
+writes the documents.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from planner.errors import InstanceError
+from planner.inputs.catalog import Performance, System
+
+FORMATS = ("inferencex", "aiconfigurator")
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """Which rows to read and how to name what they become."""
+
+    path: Path
+    fmt: str
+    rack: str
+    gpus_per_rack: int
+    model: str
+    """Catalog model name the curves are filed under (e.g. deepseek-r1)."""
+    input_tokens: int = 8192
+    output_tokens: int = 1024
+    hardware: str | None = None
+    """InferenceX `hardware` (e.g. gb300) or AIConfigurator `system` to keep; None keeps all."""
+    source_model: str | None = None
+    """The file's own model key (InferenceX `dsr1`, AIConfigurator `DEEPSEEK_V3`) to keep."""
+    precision: str | None = None
+    label: str | None = None
+    """Label for every point; default measured (InferenceX) or estimate (AIConfigurator)."""
+
+
+@dataclass(frozen=True)
+class Point:
+    """One operating point before the Pareto filter."""
+
+    x: float
+    y: float
+    source: str
+    note: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Imported:
+    """The documents an import writes: relative path -> YAML-ready mapping."""
+
+    documents: dict[str, dict[str, Any]]
+    rows_read: int
+    rows_kept: int
+
+
+def _fail(req: ImportRequest, where: str, message: str) -> InstanceError:
+    return InstanceError(f"{req.path}: {where}: {message}")
+
+
+def _json_rows(req: ImportRequest) -> list[tuple[int, dict]]:
+    """(line, row) for every object of the JSON array, with the line it starts on."""
+    try:
+        text = req.path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstanceError(f"{req.path}: cannot read: {exc}") from None
+    decoder, out = json.JSONDecoder(), []
+    pos = len(text) - len(text.lstrip())
+    if not text[pos : pos + 1] == "[":
+        raise _fail(req, "line 1", "an InferenceX export is a JSON array of benchmark rows")
+    pos += 1
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(text) or text[pos] == "]":
+            break
+        line = text.count("\n", 0, pos) + 1
+        try:
+            row, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise _fail(req, f"line {exc.lineno}", f"not JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise _fail(req, f"line {line}", "each element must be a benchmark row (an object)")
+        out.append((line, row))
+    return out
+
+
+def _number(req: ImportRequest, where: str, row: dict, key: str, positive: bool = True) -> float:
+    node: Any = row
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        raise _fail(req, where, f"missing or non-numeric '{key}'")
+    if positive and not node > 0:
+        raise _fail(req, where, f"'{key}' is {node}; a positive number is needed")
+    return float(node)
+
+
+INFERENCEX_REQUIRED = ("hardware", "model", "isl", "osl", "disagg", "num_prefill_gpu",
+                       "num_decode_gpu", "metrics")  # fmt: skip
+
+
+def _inferencex(req: ImportRequest) -> tuple[list[Point], list[Point], list[Point], int, int]:
+    rows = _json_rows(req)
+    bundle, decode, prefill = [], [], []
+    label = req.label or "measured"
+    kept = 0
+    for line, row in rows:
+        where = f"line {line}"
+        missing = [k for k in INFERENCEX_REQUIRED if k not in row]
+        if missing:
+            raise _fail(req, where, f"missing {', '.join(missing)} (an InferenceX benchmarks API row "
+                        f"has {', '.join(INFERENCEX_REQUIRED)})")  # fmt: skip
+        if (req.hardware and row["hardware"] != req.hardware) or (
+            req.source_model and row["model"] != req.source_model) or (
+            req.precision and row.get("precision") != req.precision) or (
+            (row["isl"], row["osl"]) != (req.input_tokens, req.output_tokens)):  # fmt: skip
+            continue
+        kept += 1
+        speed = _number(req, where, row, "metrics.median_intvty")
+        run = row.get("run_url") or "run not given"
+        src = f"InferenceX {row.get('date', '')}, {run}".strip()
+        how = (f"{row.get('framework', '?')} {row.get('precision', '?')} "
+               f"spec {row.get('spec_method', 'none')}, concurrency {row.get('conc', '?')}")  # fmt: skip
+        n = req.gpus_per_rack
+        if not row["disagg"]:
+            if "output_tput_per_gpu" in row["metrics"]:
+                per_gpu = _number(req, where, row, "metrics.output_tput_per_gpu")
+                note = f"{how}; {per_gpu:,.1f} output tok/s per GPU x {n}"
+            else:
+                total = _number(req, where, row, "metrics.tput_per_gpu")
+                per_gpu = total * row["osl"] / (row["isl"] + row["osl"])
+                note = f"{how}; {total:,.1f} tok/s per GPU x {row['osl']}/{row['isl'] + row['osl']} output x {n}"
+            bundle.append(Point(speed, per_gpu * n, src, note, label))
+            continue
+        p_gpus = _number(req, where, row, "num_prefill_gpu")
+        d_gpus = _number(req, where, row, "num_decode_gpu")
+        out_gpu = _number(req, where, row, "metrics.output_tput_per_gpu")
+        in_gpu = _number(req, where, row, "metrics.input_tput_per_gpu")
+        ttft = _number(req, where, row, "metrics.median_ttft")
+        pools = f"{p_gpus:g} prefill + {d_gpus:g} decode GPUs"
+        decode.append(
+            Point(
+                speed,
+                out_gpu * n,
+                src,
+                f"{how}, {pools}; {out_gpu:,.1f} output tok/s per decode GPU x {n}",
+                label,
+            )
+        )
+        prefill.append(
+            Point(
+                ttft,
+                in_gpu * n,
+                src,
+                f"{how}, {pools}; {in_gpu:,.1f} input tok/s per prefill GPU x {n}",
+                label,
+            )
+        )
+        share = d_gpus / (p_gpus + d_gpus)
+        bundle.append(Point(speed, out_gpu * share * n, src,
+                            f"{how}, {pools}; {out_gpu:,.1f} x {d_gpus:g}/{p_gpus + d_gpus:g} GPUs x {n}",
+                            "derived" if label == "measured" else label))  # fmt: skip
+    return bundle, decode, prefill, len(rows), kept
+
+
+COLUMN = re.compile(r"^(?P<name>.+?)(?:\((?P<unit>[a-z]+)\)|_(?P<unit2>ms|s|us))?$")
+TIME_UNITS = {"ms": 1e-3, "s": 1.0}
+
+
+def _aiconfigurator(req: ImportRequest) -> tuple[list[Point], list[Point], list[Point], int, int]:
+    try:
+        with req.path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            header = list(reader.fieldnames or [])
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InstanceError(f"{req.path}: cannot read: {exc}") from None
+    ttft_col: str | None = None
+    ttft_scale = 1e-3  # AIConfigurator writes ms
+    for col in header:
+        if col.startswith("ttft"):
+            m = COLUMN.match(col)
+            unit = (m.group("unit") or m.group("unit2")) if m else None
+            if unit is not None and unit not in TIME_UNITS:
+                raise _fail(
+                    req, f"line 1, column {col}", f"unknown unit '{unit}' (accepted: ms, s)"
+                )
+            ttft_col, ttft_scale = col, TIME_UNITS[unit or "ms"]
+    required = ["model", "isl", "osl", "tokens/s/gpu", "tokens/s/user", "num_total_gpus"]
+    missing = [c for c in required if c not in header] + ([] if ttft_col else ["ttft"])
+    if missing:
+        raise _fail(req, "line 1", f"missing columns {', '.join(missing)} (an AIConfigurator "
+                    "summary has model, isl, osl, ttft, tpot, tokens/s/gpu, tokens/s/user, ...)")  # fmt: skip
+    assert ttft_col is not None
+    disagg = "(p)workers" in header
+    label = req.label or "estimate"
+    bundle, decode, prefill = [], [], []
+    kept = 0
+    n = req.gpus_per_rack
+    for k, row in enumerate(rows, start=2):
+        where = f"line {k}"
+        values: dict[str, Any] = {}
+        for col in ("isl", "osl", "tokens/s/gpu", "tokens/s/user", "num_total_gpus", ttft_col):
+            try:
+                values[col] = float(row[col])  # type: ignore[index]
+            except (TypeError, ValueError):
+                raise _fail(
+                    req, f"{where}, column {col}", f"'{row.get(col)}' is not a number"
+                ) from None
+        if (req.source_model and row["model"] != req.source_model) or (
+            req.hardware and row.get("(d)system", row.get("system")) != req.hardware) or (
+            (values["isl"], values["osl"]) != (req.input_tokens, req.output_tokens)):  # fmt: skip
+            continue
+        kept += 1
+        speed, per_gpu = values["tokens/s/user"], values["tokens/s/gpu"]
+        if not speed > 0 or not per_gpu > 0:
+            raise _fail(req, where, "tokens/s/user and tokens/s/gpu must be positive")
+        src = f"AIConfigurator {row.get('(d)version', row.get('version', ''))} {req.path.name} line {k}".strip()
+        bundle.append(Point(speed, per_gpu * n, src,
+                            f"modelled; {per_gpu:,.1f} output tok/s per GPU over {values['num_total_gpus']:g} GPUs x {n}",
+                            label))  # fmt: skip
+        if not disagg:
+            continue
+        pools = {}
+        for pool in ("p", "d"):
+            try:
+                gpus = 1.0
+                for dim in ("tp", "pp", "dp"):
+                    gpus *= float(row[f"({pool}){dim}"])
+                rate = float(row[f"({pool})seq/s/worker"])
+            except (KeyError, TypeError, ValueError):
+                raise _fail(req, where, f"needs numeric ({pool})tp, ({pool})pp, ({pool})dp and "
+                            f"({pool})seq/s/worker for a disaggregated row") from None  # fmt: skip
+            pools[pool] = (rate, gpus)
+        (p_rate, p_gpus), (d_rate, d_gpus) = pools["p"], pools["d"]
+        in_gpu = p_rate * values["isl"] / p_gpus
+        out_gpu = d_rate * values["osl"] / d_gpus
+        ttft = values[ttft_col] * ttft_scale
+        decode.append(
+            Point(
+                speed,
+                out_gpu * n,
+                src,
+                f"modelled; {d_rate:g} seq/s per decode worker x {values['osl']:g} / {d_gpus:g} GPUs x {n}",
+                label,
+            )
+        )
+        prefill.append(
+            Point(
+                ttft,
+                in_gpu * n,
+                src,
+                f"modelled; {p_rate:g} seq/s per prefill worker x {values['isl']:g} / {p_gpus:g} GPUs x {n}",
+                label,
+            )
+        )
+    return bundle, decode, prefill, len(rows), kept
+
+
+def frontier(points: Iterable[Point], rising: bool) -> list[Point]:
+    """The Pareto frontier. rising=False (speed curves): keep a point unless another is at
+    least as fast with more throughput. rising=True (prefill against first-token time): keep
+    a point unless another is at least as quick with more throughput."""
+    ordered = sorted(points, key=lambda p: (p.x, -p.y) if rising else (-p.x, -p.y))
+    kept: list[Point] = []
+    for p in ordered:
+        if not kept or p.y > kept[-1].y:
+            if kept and p.x == kept[-1].x:
+                continue
+            kept.append(p)
+    return sorted(kept, key=lambda p: p.x)
+
+
+def _speed_curve(points: list[Point], req: ImportRequest, what: str) -> dict[str, Any]:
+    return {"description": f"{what}, imported from {req.path.name}",
+            "input_tokens": req.input_tokens, "output_tokens": req.output_tokens,
+            "points": [{"tok_s_per_user": round(p.x, 3), "tok_s": round(p.y, 1), "source": p.source,
+                        "label": p.label, "note": p.note} for p in points]}  # fmt: skip
+
+
+def import_curves(req: ImportRequest) -> Imported:
+    """Read `req.path` and build the catalog documents; InstanceError (exit 3) names the file,
+    the line and what would be accepted. Every document is validated before it is returned."""
+    if req.fmt not in FORMATS:
+        raise InstanceError(f"--format {req.fmt}: unknown (formats: {', '.join(FORMATS)})")
+    read = _inferencex if req.fmt == "inferencex" else _aiconfigurator
+    bundle, decode, prefill, total, kept = read(req)
+    if not kept:
+        raise InstanceError(
+            f"{req.path}: no row matches (hardware {req.hardware or 'any'}, model "
+            f"{req.source_model or 'any'}, {req.input_tokens}/{req.output_tokens} tokens) among "
+            f"{total} rows"
+        )
+    docs: dict[str, dict[str, Any]] = {}
+    if bundle:
+        curve = _speed_curve(frontier(bundle, rising=False), req,
+                             "output tok/s per rack, prefill included")  # fmt: skip
+        doc = {"description": f"{req.rack} serving {req.model} (imported)",
+               "racks": {req.rack: 1}, "curves": {req.model: curve}}  # fmt: skip
+        docs[f"systems/{req.rack}.yaml"] = _checked(System, {"name": req.rack, **doc}, doc)
+    phases: dict[str, Any] = {}
+    if decode:
+        phases["decode"] = _speed_curve(frontier(decode, rising=False), req,
+                                        "output tok/s per rack of a decode pool")  # fmt: skip
+    if prefill:
+        pts = frontier(prefill, rising=True)
+        phases["prefill"] = {"description": f"input tok/s per rack of a prefill pool, imported from {req.path.name}",
+                             "points": [{"ttft_s": round(p.x, 4), "input_tok_s": round(p.y, 1), "source": p.source,
+                                         "label": p.label, "note": p.note} for p in pts]}  # fmt: skip
+    if phases:
+        doc = {"description": f"{req.rack} per serving phase (imported from {req.path.name})",
+               "models": {req.model: phases}}  # fmt: skip
+        docs[f"performance/{req.rack}.yaml"] = _checked(Performance, {"name": req.rack, **doc}, doc)
+    return Imported(docs, total, kept)
+
+
+def _checked(model: type[System] | type[Performance], data: dict, doc: dict) -> dict:
+    """The document, once its model accepts it (curves monotone, labels known)."""
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        raise InstanceError(f"imported curves are not valid: {exc.errors()[0]['msg']}") from None
+    return doc
