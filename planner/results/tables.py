@@ -30,7 +30,11 @@ RACK_COLUMNS = ["rack", "count", "power_kw_each", "facility_power_mw", "capex_us
 TIER_COLUMNS = [
     "tier", "price_usd_per_mtok", "min_tok_s_per_user", "facility_power_mw", "power_share_frac",
     "tok_s", "mtok_per_year", "demand_mtok_per_year", "revenue_usd_per_year",
+    "input_tokens_per_request", "output_tokens_per_request", "input_mtok_per_year",
+    "input_price_usd_per_mtok", "output_revenue_usd_per_year", "input_revenue_usd_per_year",
 ]  # fmt: skip
+"""tok_s, mtok_per_year, demand_mtok_per_year and price_usd_per_mtok count OUTPUT tokens (the
+names predate input tokens and are a contract); input_* count input tokens; revenue is both."""
 ALLOCATION_COLUMNS = ["system", "tier", "units", "facility_power_mw", "tok_s", "mtok_per_year",
                       "revenue_usd_per_year", "data_basis"]  # fmt: skip
 SCHEDULE_COLUMNS = ["year", "rack", "bought", "retired", "in_service", "capex_usd", "scenario"]
@@ -247,12 +251,20 @@ def year_rows(
     for t in d.tiers:
         mtok = served[t] * MTOK_PER_TTOK
         dem = d.demand_ttok_per_year.get((t, y, s))
+        tier = inst.tiers[t]
+        output_usd = mtok * d.list_price_usd_per_mtok[t, y, s]
         tiers.append({"year": y, "tier": t, "price_usd_per_mtok": d.list_price_usd_per_mtok[t, y, s],
                       "min_tok_s_per_user": inst.tiers[t].min_tok_s_per_user,
                       "facility_power_mw": power[t], "power_share_frac": power[t] / d.site_power_mw[y],
                       "tok_s": tok_s[t], "mtok_per_year": mtok,
                       "demand_mtok_per_year": None if dem is None else dem * MTOK_PER_TTOK,
-                      "revenue_usd_per_year": mtok * d.price_musd_per_ttok[t, y, s], "scenario": s})  # fmt: skip
+                      "revenue_usd_per_year": mtok * d.price_musd_per_ttok[t, y, s], "scenario": s,
+                      "input_tokens_per_request": tier.input_tokens,
+                      "output_tokens_per_request": tier.output_tokens,
+                      "input_mtok_per_year": mtok * tier.input_per_output,
+                      "input_price_usd_per_mtok": tier.input_price_usd_per_mtok,
+                      "output_revenue_usd_per_year": output_usd,
+                      "input_revenue_usd_per_year": mtok * d.price_musd_per_ttok[t, y, s] - output_usd})  # fmt: skip
     o = m.owner[y, s]
     revenue = sum(served[t] * d.price_musd_per_ttok[t, y, s] for t in d.tiers) * USD_PER_MUSD
     cost = fleet.cost_musd[y, o] * USD_PER_MUSD

@@ -70,10 +70,12 @@ def render_table(result: PlanResult) -> str:
     )
     lines.append("Power split per tier")
     lines += _rows(
-        ["tier", "$/Mtok", "tok/s/user", "facility MW", "share", "tok/s", "Mtok/yr", "revenue/yr"],
+        ["tier", "in/out tokens", "$/Mtok out", "tok/s/user", "facility MW", "share", "out tok/s",
+         "out Mtok/yr", "revenue/yr"],
         [
             [
-                r.tier, f"{r.price_usd_per_mtok:g}", f"{r.min_tok_s_per_user:g}",
+                r.tier, f"{r.input_tokens_per_request:,}/{r.output_tokens_per_request:,}",
+                f"{r.price_usd_per_mtok:g}", f"{r.min_tok_s_per_user:g}",
                 f"{r.facility_power_mw:,.1f}", f"{r.power_share_frac:.1%}", _num(r.tok_s),
                 _num(r.mtok_per_year), _money(r.revenue_usd_per_year),
             ]
