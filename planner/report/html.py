@@ -101,7 +101,10 @@ def render_html(frames: dict[str, pd.DataFrame]) -> str:
     for key, title in (
         ("racks", "Racks bought over the plan" if over_years else "Racks"),
         ("tiers", "Tiers, expected average year" if over_years else "Tiers"),
-        ("allocation", "Allocation"), ("stochastic", "Value of the stochastic solution"),
+        ("allocation", "Allocation"),
+        ("serving_mix", "Racks each tier ties up, by phase (the prefill:decode and LPX:GPU ratios)"),
+        ("serving_by_year", "Racks each tier ties up, by year and phase"),
+        ("stochastic", "Value of the stochastic solution"),
         ("scenarios", "Scenarios"), ("summary_by_year", "Per year"),
         ("build_schedule", "Build schedule"), ("tiers_by_year", "Tiers by year"),
         ("allocation_by_year", "Allocation by year"),

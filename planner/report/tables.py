@@ -12,8 +12,8 @@ SINGLE_YEAR = ("summary", "racks", "tiers", "allocation")
 OVER_YEARS = ("summary", "build_schedule", "tiers_by_year", "allocation_by_year",
               "summary_by_year", "scenarios")  # fmt: skip
 OPTIONAL = (
-    "stochastic", "sweep", "frontier", "explain", "marginals", "binding", "entry",
-    "alternatives", "infeasibility",
+    "serving", "serving_by_year", "stochastic", "sweep", "frontier", "explain", "marginals",
+    "binding", "entry", "alternatives", "infeasibility",
 )  # fmt: skip
 TORNADO_STEP_FRAC = 0.10
 """The tornado shows the objective change for a 10% change of each input."""
@@ -49,6 +49,8 @@ def read_outputs(outdir: Path) -> dict[str, pd.DataFrame]:
     if over_years:
         frames["racks"] = racks_over_plan(frames["build_schedule"])
         frames["tiers"] = average_year(frames["tiers_by_year"], frames["scenarios"])
+    if "serving" in frames and not frames["serving"].empty:
+        frames["serving_mix"] = serving_mix(frames["serving"])
     if "marginals" in frames and not frames["marginals"].empty:
         frames["sensitivity"] = sensitivity(frames["marginals"])
     return frames
@@ -94,3 +96,14 @@ def average_year(tiers_by_year: pd.DataFrame, scenarios: pd.DataFrame) -> pd.Dat
     weight = tiers_by_year["scenario"].map(probability) / years
     weighted = tiers_by_year[columns[1:]].mul(weight, axis=0).assign(tier=tiers_by_year["tier"])
     return weighted.groupby("tier", sort=False)[columns[1:]].sum().reset_index()[columns]
+
+
+def serving_mix(serving: pd.DataFrame) -> pd.DataFrame:
+    """Per tier, the racks of each type (and phases) it ties up, one column per rack and
+    phase set, so the prefill:decode and LPX:GPU ratios read across a row."""
+    used = serving[serving["racks"] > 1e-9].copy()
+    used["column"] = used["rack"] + " (" + used["phases"].str.replace("+", ", ") + ")"
+    mix = used.pivot_table(index="tier", columns="column", values="racks", aggfunc="sum",
+                           sort=False).fillna(0.0)  # fmt: skip
+    mix.columns.name = None
+    return mix.reset_index()
