@@ -101,6 +101,7 @@ def test_solve_report_flag(tmp_path):
         "racks",
         "tiers",
         "allocation",
+        "serving_mix",
     ]
 
 
