@@ -23,9 +23,11 @@ SECONDS_PER_YEAR = 3600 * 8766  # 31,557,600 s at utilisation 1
 
 
 def write_instance(tmp_path: Path, body: dict, name: str = "case") -> Path:
-    """Write an instance using the test catalog (PUE 1, utilisation 1 unless given)."""
+    """Write an instance using the test catalog (PUE, utilisation and price realisation 1
+    unless given)."""
     doc = {"catalog_dir": str(TEST_CATALOG), "workload": "test", "name": name, **body}
-    doc["site"] = {"pue": 1.0, **body.get("site", {})}
+    doc["site"] = {"pue": 1.0, "utilisation_frac": 1.0, "price_realisation_frac": 1.0,
+                   **body.get("site", {})}  # fmt: skip
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path

@@ -30,6 +30,7 @@ def write(tmp_path, body: dict, name: str = "h"):
     doc = {"catalog_dir": str(HORIZON_CATALOG), "workload": "test", "name": name,
            "objective": "profit", **body}  # fmt: skip
     doc["site"] = {"pue": 1.0, "discount_rate_frac": 0.0, "electricity_usd_per_mwh": 0.0,
+                   "utilisation_frac": 1.0, "price_realisation_frac": 1.0,
                    **body.get("site", {})}  # fmt: skip
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))

@@ -110,7 +110,8 @@ def _plan(tmp_path: Path, tiers: dict, systems: list[str], power_mw: float, **si
     doc = {
         "catalog_dir": str(SERVING_CATALOG), "workload": "test", "name": "serving",
         "objective": "revenue", "systems": systems,
-        "site": {"power_mw": power_mw, "pue": 1.0, **site}, "tiers": tiers,
+        "site": {"power_mw": power_mw, "pue": 1.0, "utilisation_frac": 1.0,
+                 "price_realisation_frac": 1.0, **site}, "tiers": tiers,
     }  # fmt: skip
     path = tmp_path / "serving.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))

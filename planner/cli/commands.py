@@ -73,6 +73,8 @@ def solve(
 
         paths += write_report(target)
     echo(render_json(result) if fmt == "json" else render_table(result))
+    for finding in result.plausibility:
+        echo(f"warning: implausible: {one_line(finding.words())}", err=True)
     if fmt == "table":
         echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
     status = result.solved.report.status

@@ -90,8 +90,16 @@ class PlanData:
     tiers: tuple[str, ...]
     servable: tuple[SystemTier, ...]
     pue: float
-    seconds_per_year: float
-    """Seconds a year the racks produce tokens (hours x utilisation)."""
+    tier_utilisation_frac: dict[str, float]
+    """Time-average load over capacity of each tier (throughput x this = tokens made)."""
+    tier_price_realisation_frac: dict[str, float]
+    """Revenue per dollar of list price, per tier."""
+    facility_capex_musd: dict[int, float]
+    """Building capex spent in a year: the envelope's new MW x facility_capex_usd_per_mw."""
+    facility_cost_musd: dict[int, float]
+    """The building's yearly cost: annuity of every part built and in service, plus opex."""
+    facility_opex_musd: dict[int, float]
+    """The opex part of facility_cost_musd."""
     site_power_mw: dict[int, float]
     capex_budget_musd: dict[int, float]
     """Years with a capex budget -> that year's budget."""
@@ -217,6 +225,8 @@ def _tier_tables(inst: Instance, years: list[int], names: tuple[str, ...]):
     (tier, year, scenario), with the horizon's series and the scenarios' replacements."""
     h, n = inst.horizon, len(years)
     scenarios = dict(inst.scenarios or {})
+    realised = {t: x.price_realisation_frac or inst.site.price_realisation_frac
+                for t, x in inst.tiers.items()}  # fmt: skip
     price, list_price, demand = {}, {}, {}
     for t, tier in inst.tiers.items():
         ts = h.tiers.get(t) if h else None
@@ -236,11 +246,50 @@ def _tier_tables(inst: Instance, years: list[int], names: tuple[str, ...]):
             p_scale = sc.price_scale.get(t, 1.0) if sc else 1.0
             for k, y in enumerate(years):
                 list_price[t, y, s] = prices[k] * p_scale
-                price[t, y, s] = (prices[k] + input_usd) * p_scale
+                price[t, y, s] = (prices[k] + input_usd) * p_scale * realised[t]
                 forecast = dem[k]
                 if forecast is not None:
                     demand[t, y, s] = forecast * d_scale / MTOK_PER_TTOK
     return price, list_price, demand
+
+
+def _facility(
+    inst: Instance, power_mw: list[float], budget: list[float | None], years: list[int]
+) -> tuple[dict[int, float], dict[int, float], dict[int, float]]:
+    """Building capex per year (each newly energised MW of the envelope, at
+    facility_capex_usd_per_mw) and its yearly cost (annuity over the facility's service years
+    from the year each part is built, plus opex on the envelope), $M. The whole envelope is
+    paid for, used or not. InstanceError when a year's budget does not cover its building."""
+    site = inst.site
+    capex = dict.fromkeys(years, 0.0)
+    cost = dict.fromkeys(years, 0.0)
+    opex = dict.fromkeys(years, 0.0)
+    if site.facility_capex_usd_per_mw is None and not site.facility_opex_usd_per_mw_year:
+        return capex, cost, opex
+    per_mw = (site.facility_capex_usd_per_mw or 0.0) / USD_PER_MUSD
+    life = service_years(site.facility_lifetime_years)
+    crf = capital_recovery_factor(site.discount_rate_frac, life)
+    built = 0.0
+    for k, y in enumerate(years):
+        new_mw = max(0.0, power_mw[k] - built)
+        built = max(built, power_mw[k])
+        capex[y] = new_mw * per_mw
+        for j in range(k, min(k + life, len(years))):
+            cost[years[j]] += capex[y] * crf
+        opex[y] = built * site.facility_opex_usd_per_mw_year / USD_PER_MUSD
+        cost[y] += opex[y]
+        if budget[k] is not None and capex[y] * USD_PER_MUSD > budget[k]:  # type: ignore[operator]
+            where = (
+                "site.capex_budget_usd"
+                if inst.horizon is None
+                else f"horizon.capex_budget_usd[{k}]"
+            )
+            raise InstanceError(
+                f"{where}: ${budget[k]:,.0f} does not cover the building (${capex[y] * USD_PER_MUSD:,.0f} "
+                f"= {new_mw:,.0f} MW x ${site.facility_capex_usd_per_mw:,.0f} per MW); raise the "
+                "budget or lower site.facility_capex_usd_per_mw"
+            )
+    return capex, cost, opex
 
 
 def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = None) -> PlanData:
@@ -274,8 +323,11 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
     power = expand(h.site_power_mw if h else None, n, site.power_mw)
     budget = expand_optional(h.capex_budget_usd if h else None, n, site.capex_budget_usd)
     elec = expand(h.electricity_usd_per_mwh if h else None, n, site.electricity_usd_per_mwh)
-    seconds = SECONDS_PER_HOUR * site.hours_per_year * site.utilisation_frac
+    util = {t: x.utilisation_frac or site.utilisation_frac for t, x in inst.tiers.items()}
     mwh_per_mw = site.pue * site.hours_per_year * site.utilisation_frac
+    facility_capex, facility_cost, facility_opex = _facility(
+        inst, [float(p) for p in power], budget, years
+    )
 
     life: dict[str, int] = {}
     for r in racks:
@@ -312,10 +364,19 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
         tiers=tuple(inst.tiers),
         servable=tuple(tok_s),
         pue=site.pue,
-        seconds_per_year=seconds,
+        tier_utilisation_frac=util,
+        tier_price_realisation_frac={
+            t: x.price_realisation_frac or site.price_realisation_frac
+            for t, x in inst.tiers.items()
+        },
+        facility_capex_musd=facility_capex,
+        facility_cost_musd=facility_cost,
+        facility_opex_musd=facility_opex,
         site_power_mw={y: float(power[k]) for k, y in enumerate(years)},  # type: ignore[arg-type]
         capex_budget_musd={
-            y: b / USD_PER_MUSD for y, b in zip(years, budget, strict=True) if b is not None
+            y: b / USD_PER_MUSD - facility_capex[y]
+            for y, b in zip(years, budget, strict=True)
+            if b is not None
         },
         rack_power_mw={r: catalog.racks[r].power_kw / 1e3 for r in racks},
         rack_capex_musd={r: catalog.racks[r].capex_usd / USD_PER_MUSD for r in racks},
@@ -347,7 +408,10 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
         },
         routes=found,
         tok_s=tok_s,
-        throughput_ttok_per_year={k: v * seconds / 1e12 for k, v in tok_s.items()},
+        throughput_ttok_per_year={
+            (sy, t): v * SECONDS_PER_HOUR * site.hours_per_year * util[t] / 1e12
+            for (sy, t), v in tok_s.items()
+        },
         price_musd_per_ttok=price,
         list_price_usd_per_mtok=list_price,
         demand_ttok_per_year=demand,

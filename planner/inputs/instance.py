@@ -27,13 +27,26 @@ class Site(Strict):
     pue: float = Field(default=1.15, ge=1.0, le=3.0)
     """Power usage effectiveness: facility power / IT power."""
     capex_budget_usd: float | None = Field(default=None, gt=0)
-    """Hardware capex budget, USD; absent means no limit."""
+    """Capex budget, USD: racks plus the facility (when `facility_capex_usd_per_mw` is given);
+    absent means no limit."""
+    facility_capex_usd_per_mw: float | None = Field(default=None, gt=0, le=1e9)
+    """Building cost (shell, power, cooling, network) per MW of the power envelope, USD.
+    Charged for the whole envelope, used or not; absent: the building is not modelled."""
+    facility_lifetime_years: float = Field(default=20.0, ge=5, le=60)
+    """Years over which the building's capex is recovered (REIT component lives 15-30)."""
+    facility_opex_usd_per_mw_year: float = Field(default=0.0, ge=0, le=1e8)
+    """Building operating cost (staff, maintenance, insurance) per MW of envelope per year."""
     electricity_usd_per_mwh: float = Field(default=70.0, ge=0, le=10_000)
     """Energy price, USD per MWh of facility energy."""
     discount_rate_frac: float = Field(default=0.08, ge=0, le=1)
     """Discount rate for the capital recovery factor (profit and cost objectives)."""
-    utilisation_frac: float = Field(default=1.0, gt=0, le=1)
-    """Share of the year the racks produce tokens at their curve's throughput (and draw power)."""
+    utilisation_frac: float = Field(default=0.6, gt=0, le=1)
+    """Time-average load over capacity: the share of a year's capacity that serves requests
+    (and draws power). Default 0.6: economics-data.md section 9 (range 0.40-0.85; business-hours
+    peaks, Meta and Google MFU 43-46%, hyperscalers' claimed 70-85%)."""
+    price_realisation_frac: float = Field(default=0.6, gt=0, le=1)
+    """Revenue realised per dollar of list price (batch and cache discounts, committed-use
+    deals). Default 0.6: economics-data.md section 9 (range 0.4-0.9)."""
     hours_per_year: float = Field(default=8766.0, gt=0, le=8784)
     """Hours in a year (8,766 = 365.25 days)."""
 
@@ -62,6 +75,10 @@ class Tier(Strict):
     input_tokens_per_output_token: float | None = Field(default=None, ge=0, le=1e4)
     """Older spelling of input_tokens / output_tokens; when given alone, input_tokens is this
     ratio times output_tokens."""
+    utilisation_frac: float | None = Field(default=None, gt=0, le=1)
+    """This tier's time-average load over capacity; absent: `site.utilisation_frac`."""
+    price_realisation_frac: float | None = Field(default=None, gt=0, le=1)
+    """Revenue per dollar of this tier's list price; absent: `site.price_realisation_frac`."""
     power_share_frac: float | None = Field(default=None, ge=0, le=1)
     """Fixed share of site power for this tier; absent means the optimiser chooses."""
     min_power_share_frac: float | None = Field(default=None, ge=0, le=1)

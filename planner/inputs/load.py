@@ -16,6 +16,7 @@ from planner.errors import InstanceError, UsageError
 from planner.inputs.catalog import Catalog, Rack, Source, default_catalog_dir, load_catalog
 from planner.inputs.data import routes, unserved_words
 from planner.inputs.instance import Instance, Objective
+from planner.inputs.plausibility import Plausibility, load_plausibility
 from planner.inputs.yamlio import apply_override, format_validation_error, parse_override, read_yaml
 
 RACK_CSV_COLUMNS = (
@@ -42,6 +43,9 @@ class LoadedInstance:
     overrides: tuple[str, ...]
     warnings: tuple[str, ...] = ()
     """Values valid but implausible by orders of magnitude (`implausible`), for the user."""
+    plausibility: Plausibility | None = None
+    """Public ranges a solved plan's ratios are checked against (the catalog's
+    plausibility.yaml, else the shipped one)."""
 
 
 def _hint(name: str, known: list[str]) -> str:
@@ -218,7 +222,9 @@ def load_instance(
     if csv_path is not None:
         catalog = read_rack_csv(csv_path, catalog)
     _cross_check(inst, catalog, str(path))
+    ranges = load_plausibility(folder) if folder is not None else None
     return LoadedInstance(
+        plausibility=ranges or load_plausibility(default_catalog_dir()),
         warnings=tuple(implausible(inst)),
         instance=inst,
         catalog=catalog,

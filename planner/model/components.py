@@ -34,6 +34,7 @@ STUDY_PARAMS: dict[str, str] = {
     "tier_fixed_share_frac": "fixed share of site power",
     "tier_min_share_frac": "minimum share of site power",
     "tier_max_share_frac": "maximum share of site power",
+    "facility_cost_musd": "the building's yearly cost (annuity of what is built + opex), $M/yr",
 }
 """Mutable parameters a study may change without rebuilding: name -> description. Each name is
 also the PlanData field it is read from; `update_params` and the sweeps use this one list."""
@@ -103,6 +104,7 @@ def add_params(m: pyo.ConcreteModel, d: PlanData) -> None:
         "price_musd_per_ttok": (m.TIERS, m.YEARS, m.SCENARIOS),
         "demand_ttok_per_year": (m.DEMAND,), "tier_fixed_share_frac": (m.FIXED_SHARE_TIERS,),
         "tier_min_share_frac": (m.MIN_SHARE_TIERS,), "tier_max_share_frac": (m.MAX_SHARE_TIERS,),
+        "facility_cost_musd": (m.YEARS,),
     }  # fmt: skip
     for name, doc in STUDY_PARAMS.items():
         param = pyo.Param(*domains[name], initialize=getattr(d, name), mutable=True, doc=doc)
@@ -151,8 +153,8 @@ def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
                                        for sy in m.tier_servers[t]))  # fmt: skip
     m.revenue_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="revenue in a year, $M",
         rule=lambda m, y, s: sum(m.price_musd_per_ttok[t, y, s] * m.sold_ttok_per_year[t, y, s] for t in m.TIERS))  # fmt: skip
-    m.cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="the scenario's fleet cost in a year, $M",
-        rule=lambda m, y, s: m.fleet_cost_musd[y, owner[y, s]])  # fmt: skip
+    m.cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="the scenario's fleet and building cost in a year, $M",
+        rule=lambda m, y, s: m.fleet_cost_musd[y, owner[y, s]] + m.facility_cost_musd[y])  # fmt: skip
     m.npv_profit_musd = pyo.Expression(m.SCENARIOS, doc="present value of profit, $M",
         rule=lambda m, s: sum(m.discount[y] * (m.revenue_musd[y, s] - m.cost_musd[y, s]) for y in m.YEARS))  # fmt: skip
     m.npv_revenue_musd = pyo.Expression(m.SCENARIOS, doc="present value of revenue, $M",

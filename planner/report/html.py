@@ -95,6 +95,12 @@ def render_html(frames: dict[str, pd.DataFrame]) -> str:
     if "sensitivity" not in frames:
         parts.append("<p class='note'>No marginals.csv here: run <code>plan explain</code> "
                      "with the same --out for the sensitivity tornado.</p>")  # fmt: skip
+    if "plausibility" in frames:
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in frames["plausibility"]["warning"])
+        parts += [
+            "<h2>Plausibility: ratios outside public ranges</h2>",
+            f"<ul class='warn'>{items}</ul>",
+        ]
     if "explain" in frames and not frames["explain"].empty:
         parts += ["<h2>Explanation</h2>", _words(frames["explain"])]
     over_years = "build_schedule" in frames

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -49,6 +50,14 @@ def read_outputs(outdir: Path) -> dict[str, pd.DataFrame]:
     if over_years:
         frames["racks"] = racks_over_plan(frames["build_schedule"])
         frames["tiers"] = average_year(frames["tiers_by_year"], frames["scenarios"])
+    run_json = outdir / "run.json"
+    if run_json.is_file():
+        try:
+            warnings = json.loads(run_json.read_text()).get("plausibility_warnings") or []
+        except (OSError, ValueError):
+            warnings = []
+        if warnings:
+            frames["plausibility"] = pd.DataFrame({"warning": [str(w) for w in warnings]})
     if "serving" in frames and not frames["serving"].empty:
         frames["serving_mix"] = serving_mix(frames["serving"])
     if "marginals" in frames and not frames["marginals"].empty:

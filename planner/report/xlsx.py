@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from planner.results.files import atomic_write_bytes
 
 SHEETS = (
-    "summary", "racks", "tiers", "allocation", "serving_mix", "serving_by_year", "stochastic", "scenarios", "summary_by_year",
+    "summary", "plausibility", "racks", "tiers", "allocation", "serving_mix", "serving_by_year", "stochastic", "scenarios", "summary_by_year",
     "build_schedule", "tiers_by_year", "allocation_by_year", "sweep", "frontier", "explain", "marginals",
     "sensitivity", "binding", "entry", "alternatives", "infeasibility",
 )  # fmt: skip

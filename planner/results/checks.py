@@ -35,14 +35,16 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
     it_mw = sum(n * catalog.racks[r].power_kw / 1e3 for r, n in counts.items())
     if _over(site.pue * it_mw, site.power_mw):
         bad.append(f"power: {site.pue * it_mw:.6g} MW facility > {site.power_mw:g} MW site")
-    capex = sum(n * catalog.racks[r].capex_usd for r, n in counts.items())
+    building = (site.facility_capex_usd_per_mw or 0.0) * site.power_mw  # the whole envelope
+    capex = sum(n * catalog.racks[r].capex_usd for r, n in counts.items()) + building
     if site.capex_budget_usd is not None and _over(capex, site.capex_budget_usd):
-        bad.append(f"budget: capex {capex:.6g} > {site.capex_budget_usd:.6g}")
+        bad.append(f"budget: capex {capex:.6g} (racks and building) > {site.capex_budget_usd:.6g}")
     if any(n < 0 for n in counts.values()):
         bad.append("racks: negative count")
 
     used = {r: 0.0 for r in counts}
-    seconds = 3600 * site.hours_per_year * site.utilisation_frac
+    seconds = {t: 3600 * site.hours_per_year * (x.utilisation_frac or site.utilisation_frac)
+               for t, x in inst.tiers.items()}  # fmt: skip
     capacity_mtok = {t: 0.0 for t in inst.tiers}
     power_mw = {t: 0.0 for t in inst.tiers}
     for row in rows(tables.allocation):
@@ -52,7 +54,7 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
             continue
         for rack, n in served.racks.items():
             used[rack] = used.get(rack, 0.0) + n * row.units
-        capacity_mtok[row.tier] += row.units * served.tok_s * seconds / 1e6
+        capacity_mtok[row.tier] += row.units * served.tok_s * seconds[row.tier] / 1e6
         power_mw[row.tier] += (
             row.units
             * site.pue
@@ -75,8 +77,11 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
             bad.append(
                 f"demand: {row.tier} sells {row.mtok_per_year:.6g} > {tier.demand_mtok_per_year:.6g}"
             )
-        expected = row.mtok_per_year * (
-            tier.price_usd_per_mtok + tier.input_price_usd_per_mtok * tier.input_per_output
+        realised = tier.price_realisation_frac or site.price_realisation_frac
+        expected = (
+            row.mtok_per_year
+            * realised
+            * (tier.price_usd_per_mtok + tier.input_price_usd_per_mtok * tier.input_per_output)
         )
         if abs(row.revenue_usd_per_year - expected) > REL_TOL * max(1.0, abs(expected)):
             bad.append(

@@ -27,7 +27,8 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
     bad: list[str] = []
     site = inst.site
     sched = tables.schedule
-    seconds = 3600 * site.hours_per_year * site.utilisation_frac
+    seconds = {t: 3600 * site.hours_per_year * (x.utilisation_frac or site.utilisation_frac)
+               for t, x in inst.tiers.items()}  # fmt: skip
     bought = {(r.rack, r.year, r.scenario): r.bought for r in rows(sched)}
     shared_years = set(d.shared_years)
     first = d.scenarios[0]
@@ -63,9 +64,10 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
         if _over(site.pue * it_mw, d.site_power_mw[y]):
             bad.append(f"power: {s} {y}: {site.pue * it_mw:.6g} MW > {d.site_power_mw[y]:g} MW")
         capex_usd = float(group["capex_usd"].sum())
+        # the racks' share of the budget: what the year's building leaves of it
         if y in d.capex_budget_musd and _over(capex_usd, d.capex_budget_musd[y] * 1e6):
             bad.append(
-                f"budget: {s} {y}: capex {capex_usd:.6g} > {d.capex_budget_musd[y] * 1e6:.6g}"
+                f"budget: {s} {y}: rack capex {capex_usd:.6g} > {d.capex_budget_musd[y] * 1e6:.6g}"
             )
 
     in_service = {(r.rack, r.year, r.scenario): r.in_service for r in rows(sched)}
@@ -80,7 +82,9 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
             key = (rack, row.year, row.scenario)
             used[key] = used.get(key, 0.0) + n * row.units
         key = (row.tier, row.year, row.scenario)
-        capacity_mtok[key] = capacity_mtok.get(key, 0.0) + row.units * served.tok_s * seconds / 1e6
+        capacity_mtok[key] = (
+            capacity_mtok.get(key, 0.0) + row.units * served.tok_s * seconds[row.tier] / 1e6
+        )
     for key, units in used.items():
         if _over(units, in_service.get(key, 0)):
             bad.append(f"racks: {key}: used {units:.6g} > in service {in_service.get(key, 0)}")

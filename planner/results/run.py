@@ -20,6 +20,7 @@ from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_pl
 from planner.inputs.load import LoadedInstance
 from planner.model import build_model
 from planner.results.files import output_lock, write_json, write_tables
+from planner.results.plausibility import Finding, check_plausibility
 from planner.results.tables import Tables, build_tables
 from planner.solver.highs import SolveReport, SolveSettings, highs_version
 from planner.solver.stochastic import StochasticValues, stochastic_values
@@ -47,6 +48,14 @@ class PlanResult:
     def multi_period(self) -> bool:
         """Whether the instance has `horizon:` or `scenarios:` (which tables it writes)."""
         return self.loaded.instance.is_multi_period
+
+    @property
+    def plausibility(self) -> list[Finding]:
+        """The plan's headline ratios outside public ranges (none without a solution)."""
+        ranges = self.loaded.plausibility
+        if ranges is None or not self.solved.report.status.has_solution:
+            return []
+        return check_plausibility(self.loaded.instance, self.tables.summary.iloc[0], ranges)
 
     def dinkelbach_frame(self) -> pd.DataFrame:
         """Dinkelbach iterations (cost_per_token only), in user units."""
@@ -122,6 +131,7 @@ def run_info(result: PlanResult) -> dict[str, Any]:
         "best_bound": None if report.best_bound is None else report.best_bound * scale,
         "unservable_tiers": result.data.unservable,
         "dinkelbach_iterations": len(result.solved.dinkelbach),
+        "plausibility_warnings": [f.words() for f in result.plausibility],
     }
     if result.multi_period:
         info["years"] = list(result.data.years)

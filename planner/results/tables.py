@@ -23,7 +23,8 @@ SUMMARY_COLUMNS = [
     "instance", "objective", "status", "objective_value", "revenue_usd_per_year",
     "cost_usd_per_year", "profit_usd_per_year", "capex_usd", "it_power_mw",
     "facility_power_mw", "tok_s", "mtok_per_year", "cost_usd_per_mtok", "mip_gap_frac", "solve_s",
-    "vendor_claim_revenue_frac", "data",
+    "vendor_claim_revenue_frac", "data", "capex_racks_usd", "capex_facility_usd",
+    "list_revenue_usd_per_year", "facility_cost_usd_per_year", "operating_cost_usd_per_year",
 ]  # fmt: skip
 """Columns are a contract: new ones go at the end."""
 RACK_COLUMNS = ["rack", "count", "power_kw_each", "facility_power_mw", "capex_usd"]
@@ -32,6 +33,7 @@ TIER_COLUMNS = [
     "tok_s", "mtok_per_year", "demand_mtok_per_year", "revenue_usd_per_year",
     "input_tokens_per_request", "output_tokens_per_request", "input_mtok_per_year",
     "input_price_usd_per_mtok", "output_revenue_usd_per_year", "input_revenue_usd_per_year",
+    "utilisation_frac", "made_mtok_per_year", "price_realisation_frac", "list_revenue_usd_per_year",
 ]  # fmt: skip
 """tok_s, mtok_per_year, demand_mtok_per_year and price_usd_per_mtok count OUTPUT tokens (the
 names predate input tokens and are a contract); input_* count input tokens; revenue is both."""
@@ -42,7 +44,8 @@ TIERS_BY_YEAR_COLUMNS = ["year", *TIER_COLUMNS, "scenario"]
 ALLOCATION_BY_YEAR_COLUMNS = ["year", *ALLOCATION_COLUMNS, "scenario"]
 SUMMARY_BY_YEAR_COLUMNS = [
     "year", "site_power_mw", "facility_power_mw", "revenue_usd", "cost_usd", "profit_usd",
-    "capex_usd", "mtok", "discount_factor", "scenario",
+    "capex_usd", "mtok", "discount_factor", "scenario", "capex_racks_usd", "capex_facility_usd",
+    "list_revenue_usd", "facility_cost_usd", "operating_cost_usd",
 ]  # fmt: skip
 SCENARIO_COLUMNS = [
     "scenario", "probability", "npv_profit_usd", "npv_revenue_usd", "pv_cost_usd", "pv_capex_usd",
@@ -124,22 +127,24 @@ class Fleet:
     in_service: dict[tuple[str, int, str], int]
     cost_musd: dict[tuple[int, str], float]
     capex_musd: dict[tuple[int, str], float]
+    operating_musd: dict[tuple[int, str], float]
+    """The part of cost_musd that is opex and energy (the rest is capital recovery)."""
 
     @classmethod
     def of(cls, m: pyo.ConcreteModel, d: PlanData) -> Fleet:
         bought = {key: round(_v(var)) for key, var in m.racks_bought.items()}
-        in_service, cost, capex = {}, {}, {}
+        in_service, cost, capex, operating = {}, {}, {}, {}
         for y, o in m.FLEET:
-            cost[y, o], capex[y, o] = 0.0, 0.0
+            cost[y, o], capex[y, o], operating[y, o] = 0.0, 0.0, 0.0
             for r in d.racks:
                 alive = whole_racks_alive(m, bought, r, y, o)
                 new = alive - d.existing_in_service[r, y]
                 in_service[r, y, o] = alive
-                cost[y, o] += new * d.rack_annuity_musd_per_year[r] + alive * (
-                    d.rack_opex_musd_per_year[r] + d.rack_energy_musd_per_year[r, y]
-                )
+                running = alive * (d.rack_opex_musd_per_year[r] + d.rack_energy_musd_per_year[r, y])
+                cost[y, o] += new * d.rack_annuity_musd_per_year[r] + running
+                operating[y, o] += running
                 capex[y, o] += d.rack_capex_musd[r] * bought[r, y, o]
-        return cls(bought, in_service, cost, capex)
+        return cls(bought, in_service, cost, capex, operating)
 
 
 def delivered_ttok(sold: float, sales_count: bool, capacity: float, demand: float | None) -> float:
@@ -263,17 +268,33 @@ def year_rows(
                       "output_tokens_per_request": tier.output_tokens,
                       "input_mtok_per_year": mtok * tier.input_per_output,
                       "input_price_usd_per_mtok": tier.input_price_usd_per_mtok,
-                      "output_revenue_usd_per_year": output_usd,
-                      "input_revenue_usd_per_year": mtok * d.price_musd_per_ttok[t, y, s] - output_usd})  # fmt: skip
+                      "output_revenue_usd_per_year": output_usd * d.tier_price_realisation_frac[t],
+                      "input_revenue_usd_per_year": (mtok * d.price_musd_per_ttok[t, y, s]
+                                                     / d.tier_price_realisation_frac[t] - output_usd)
+                                                    * d.tier_price_realisation_frac[t],
+                      "utilisation_frac": d.tier_utilisation_frac[t],
+                      "made_mtok_per_year": capacity[t] * MTOK_PER_TTOK,
+                      "price_realisation_frac": d.tier_price_realisation_frac[t],
+                      "list_revenue_usd_per_year": mtok * d.price_musd_per_ttok[t, y, s]
+                                                   / d.tier_price_realisation_frac[t]})  # fmt: skip
     o = m.owner[y, s]
     revenue = sum(served[t] * d.price_musd_per_ttok[t, y, s] for t in d.tiers) * USD_PER_MUSD
-    cost = fleet.cost_musd[y, o] * USD_PER_MUSD
+    cost = (fleet.cost_musd[y, o] + d.facility_cost_musd[y]) * USD_PER_MUSD
     it_mw = sum(d.rack_power_mw[r] * fleet.in_service[r, y, o] for r in d.racks)
+    racks_capex, building = (
+        fleet.capex_musd[y, o] * USD_PER_MUSD,
+        d.facility_capex_musd[y] * USD_PER_MUSD,
+    )
+    listed = sum(served[t] * d.price_musd_per_ttok[t, y, s] / d.tier_price_realisation_frac[t]
+                 for t in d.tiers) * USD_PER_MUSD  # fmt: skip
     by_year.append({"year": y, "site_power_mw": d.site_power_mw[y], "facility_power_mw": d.pue * it_mw,
                     "revenue_usd": revenue, "cost_usd": cost, "profit_usd": revenue - cost,
-                    "capex_usd": fleet.capex_musd[y, o] * USD_PER_MUSD,
+                    "capex_usd": racks_capex + building,
                     "mtok": sum(served.values()) * MTOK_PER_TTOK, "discount_factor": d.discount[y],
-                    "scenario": s})  # fmt: skip
+                    "scenario": s, "capex_racks_usd": racks_capex, "capex_facility_usd": building,
+                    "list_revenue_usd": listed,
+                    "facility_cost_usd": d.facility_cost_musd[y] * USD_PER_MUSD,
+                    "operating_cost_usd": (fleet.operating_musd[y, o] + d.facility_opex_musd[y]) * USD_PER_MUSD})  # fmt: skip
 
 
 def _stochastic(inst: Instance, report, values: StochasticValues | None, expected_usd, cvar_usd):
@@ -351,6 +372,11 @@ def build_tables(
         cost_usd_per_year=float((p * sby["cost_usd"]).sum() / n),
         profit_usd_per_year=float((p * sby["profit_usd"]).sum() / n),
         capex_usd=float((p * sby["capex_usd"]).sum()),
+        capex_racks_usd=float((p * sby["capex_racks_usd"]).sum()),
+        capex_facility_usd=float((p * sby["capex_facility_usd"]).sum()),
+        list_revenue_usd_per_year=float((p * sby["list_revenue_usd"]).sum() / n),
+        facility_cost_usd_per_year=float((p * sby["facility_cost_usd"]).sum() / n),
+        operating_cost_usd_per_year=float((p * sby["operating_cost_usd"]).sum() / n),
         facility_power_mw=facility_mw,
         mtok_per_year=float((p * sby["mtok"]).sum() / n),
         cost_usd_per_mtok=pv_cost / pv_mtok if pv_mtok > 0 else None,
