@@ -173,7 +173,7 @@ def test_unexpected_error_is_one_line_without_debug(tmp_path, monkeypatch):
 
 
 def test_init_writes_a_starter_instance_that_solves(tmp_path):
-    # 100 MW: 1gw.yaml's power, budget ($40B -> $4B) and forecasts scaled by a tenth
+    # 100 MW: 1gw.yaml's power, budget ($50B -> $5B) and forecasts scaled by a tenth
     import yaml
 
     path = tmp_path / "site-a.yaml"
@@ -181,8 +181,8 @@ def test_init_writes_a_starter_instance_that_solves(tmp_path):
     assert result.exit_code == 0, result.output
     doc = yaml.safe_load(path.read_text())
     assert doc["name"] == "site-a" and doc["site"]["power_mw"] == 100
-    assert doc["site"]["capex_budget_usd"] == pytest.approx(4e9)
-    assert doc["tiers"]["medium"]["demand_mtok_per_year"] == pytest.approx(4.25e8)
+    assert doc["site"]["capex_budget_usd"] == pytest.approx(5e9)
+    assert doc["tiers"]["medium"]["demand_mtok_per_year"] == pytest.approx(3.7e7)  # 3.7e8 / 10
     assert path.read_text().startswith("# Starter instance written by `plan init --site-mw 100`")
     solved = CliRunner().invoke(cli, ["solve", str(path), "--out", str(tmp_path / "out")])
     assert solved.exit_code == 0, solved.output

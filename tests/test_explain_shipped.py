@@ -51,10 +51,14 @@ def test_shadow_prices_match_finite_differences(path):
 
 def test_1gw_demand_marginals_are_prices_with_racks_fixed():
     # 1gw (profit): every paid forecast binds and the plan has spare capacity, so one more
-    # Mtok/yr of demand sells at the tier's price with racks fixed; re-optimising racks costs
-    # a little of it (free-racks value below the price, above zero).
+    # Mtok/yr of demand sells at the tier's realised revenue per output Mtok with racks fixed;
+    # re-optimising racks costs a little of it (free-racks value below it, above zero).
+    # realisation x (output price + input price x input/output tokens):
+    #   medium 0.6 x (1.10 + 0.27 x 5,000/1,024) = 1.4510;  high 0.6 x (10 + 1.25 x 8) = 12
+    #   premium 0.4 x (20 + 2.50 x 20,000/1,024) = 27.531;  ultra 0.4 x (40 + 5 x 32) = 80
     rows, _, _ = marginal_rows(solve_baseline(planner.load_instance(ROOT / "instances/1gw.yaml")))
-    prices = {"medium": 3, "high": 6, "premium": 45, "ultra": 150}
+    prices = {"medium": 0.6 * (1.10 + 0.27 * 5000 / 1024), "high": 12.0,
+              "premium": 0.4 * (20 + 2.5 * 20000 / 1024), "ultra": 80.0}  # fmt: skip
     table = {r["lever"]: r for r in rows}
     for tier, price in prices.items():
         row = table[f"tiers.{tier}.demand_mtok_per_year"]
@@ -63,17 +67,17 @@ def test_1gw_demand_marginals_are_prices_with_racks_fixed():
 
 
 def test_1gw_infeasible_variant_explained():
-    # cost_per_token must serve every forecast; at 260 MW the site is short. Power alone, or
-    # the free tier's 10% floor alone (it is 26 MW), restores a plan; the budget does not.
+    # cost_per_token must serve every forecast; at 40 MW the site is short. Power alone, or
+    # the free tier's 10% floor alone (it is 4 MW), restores a plan; the budget does not.
     expl = planner.explain(
-        ROOT / "instances/1gw.yaml", entry=False, overrides=["site.power_mw=260"],
+        ROOT / "instances/1gw.yaml", entry=False, overrides=["site.power_mw=40"],
         objective="cost_per_token",
     )  # fmt: skip
     assert str(expl.status) == "infeasible"
     rows = expl.infeasibility.set_index("constraint")
     power = rows.loc["power_envelope", "alone_needs_units"]
     floor = rows.loc["tier_power_share_min[free]", "alone_needs_units"]
-    assert 0 < power < 26 and floor == pytest.approx(power, rel=1e-3)
+    assert 0 < power < 4 and floor == pytest.approx(power, rel=1e-3)
     assert not rows.loc["capex_budget", "alone_restores"]
     sentence = expl.lines[0][2]
     assert sentence.startswith("the site needs") and "capex budget alone does not help" in sentence

@@ -29,6 +29,8 @@ GAP = SolveSettings().mip_gap_frac  # default 1e-4; a zero gap stalls at 1 GW on
 def overrides(power_mw: float, prices: dict[str, float], demand: bool = True) -> list[str]:
     sets = [f"site.power_mw={power_mw}", "site.capex_budget_usd=null"]
     sets += [f"tiers.{t}.price_usd_per_mtok={p!r}" for t, p in prices.items()]
+    # only output prices move: input-token revenue off, so revenue is linear in `prices`
+    sets += [f"tiers.{t}.input_price_usd_per_mtok=0" for t in prices]
     if not demand:
         sets += [f"tiers.{t}.demand_mtok_per_year=null" for t in TIERS]
     return sets

@@ -96,8 +96,11 @@ def test_solve_report_flag(tmp_path):
     assert (tmp_path / "report.html").is_file() and (tmp_path / "report.xlsx").is_file()
     page = (tmp_path / "report.html").read_text()
     assert "run <code>plan explain</code>" in page  # no marginals here: the tornado is absent
+    # the keynote scenario is implausible by public ranges: the page and workbook say so
+    assert "Plausibility: ratios outside public ranges" in page and "a keynote aspiration" in page
     assert load_workbook(tmp_path / "report.xlsx").sheetnames == [
         "summary",
+        "plausibility",
         "racks",
         "tiers",
         "allocation",

@@ -39,9 +39,12 @@ GTC = [
 # estimate), blackwell 32.6B -> 77.0B (July 2026 GB300 software), rubin 293.9B -> 209.8B (the
 # 30x claim replaced by CoreWeave's 4.5x at 200 tok/s per user), rubin-lpx 575.0B -> 921.4B
 # (LPX ratio chosen per tier instead of 1:1 with Vera Rubin).
+# Re-pinned with the money model (issue 12): the building, utilisation 0.6, price realisation,
+# public prices and sourced demand. 1gw 145.94B -> 6.00B profit a year; enterprise 348.1M ->
+# 88.7M. The GTC instances keep the keynote's framing and their values.
 PINNED_OBJECTIVE = {
-    "1gw": 145_944_675_379.5,
-    "100mw-enterprise": 348_107_742.1,
+    "1gw": 5_999_543_256.9,
+    "100mw-enterprise": 88_737_267.7,
     "gtc-2026-hopper": 3_763_153_642.7,
     "gtc-2026-blackwell": 76_989_567_443.5,
     "gtc-2026-rubin": 209_788_858_808.2,
@@ -80,9 +83,11 @@ def test_every_shipped_instance_is_pinned():
 
 
 # expected NPV (USD) of each shipped horizon/scenario instance at commit time.
-PINNED_HORIZON = {  # re-pinned with the serving model: 780.16B -> 727.42B, 181.60B -> 181.08B
-    "1gw-2026-2030": 727_416_251_951.0,
-    "1gw-uncertain": 181_075_417_974.9,
+# re-pinned with the serving model: 780.16B -> 727.42B, 181.60B -> 181.08B; then with the
+# money model (building, utilisation, realisation, public prices, sourced demand): 14.48B, 7.53B
+PINNED_HORIZON = {
+    "1gw-2026-2030": 14_480_181_894.9,
+    "1gw-uncertain": 7_533_948_169.7,
 }
 
 

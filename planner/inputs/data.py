@@ -245,8 +245,10 @@ def _tier_tables(inst: Instance, years: list[int], names: tuple[str, ...]):
             d_scale = sc.demand_scale.get(t, 1.0) if sc else 1.0
             p_scale = sc.price_scale.get(t, 1.0) if sc else 1.0
             for k, y in enumerate(years):
+                # input tokens follow the tier's output-price path (deflation, replacements)
+                follow = prices[k] / tier.price_usd_per_mtok if tier.price_usd_per_mtok > 0 else 1.0
                 list_price[t, y, s] = prices[k] * p_scale
-                price[t, y, s] = (prices[k] + input_usd) * p_scale * realised[t]
+                price[t, y, s] = (prices[k] + input_usd * follow) * p_scale * realised[t]
                 forecast = dem[k]
                 if forecast is not None:
                     demand[t, y, s] = forecast * d_scale / MTOK_PER_TTOK

@@ -267,7 +267,9 @@ def year_rows(
                       "input_tokens_per_request": tier.input_tokens,
                       "output_tokens_per_request": tier.output_tokens,
                       "input_mtok_per_year": mtok * tier.input_per_output,
-                      "input_price_usd_per_mtok": tier.input_price_usd_per_mtok,
+                      "input_price_usd_per_mtok": tier.input_price_usd_per_mtok * (
+                          d.list_price_usd_per_mtok[t, y, s] / tier.price_usd_per_mtok
+                          if tier.price_usd_per_mtok > 0 else 1.0),
                       "output_revenue_usd_per_year": output_usd * d.tier_price_realisation_frac[t],
                       "input_revenue_usd_per_year": (mtok * d.price_musd_per_ttok[t, y, s]
                                                      / d.tier_price_realisation_frac[t] - output_usd)
