@@ -17,6 +17,7 @@ RICH = {
     "site": {"power_mw": 1.0, "capex_budget_usd": 1e7},
     "systems": ["alpha", "beta"],
     "racks": {"beta": {"max_count": 2}},
+    "rentals": {"cloud": {"rack": "alpha", "usd_per_gpu_hour": 2, "max_racks": 3}},
     "tiers": {
         "a": {"price_usd_per_mtok": 1, "min_tok_s_per_user": 10, "power_share_frac": 0.2},
         "b": {"price_usd_per_mtok": 2, "min_tok_s_per_user": 50, "min_power_share_frac": 0.1},

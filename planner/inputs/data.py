@@ -136,6 +136,13 @@ class PlanData:
     unservable: dict[str, str] = field(default_factory=dict)
     """Tier -> why no allowed system can serve it (reported; the tier gets no power)."""
 
+    rentals: dict[str, str] = field(default_factory=dict)
+    """Rental name -> the rack whose performance it rents."""
+    rental_cost_musd_per_year: dict[str, float] = field(default_factory=dict)
+    """Cost of renting one rack-equivalent for a year: accelerators x $/GPU-hour x hours."""
+    rental_max_racks: dict[str, float] = field(default_factory=dict)
+    """Rentals with a limit -> most rack-equivalents rentable in a year."""
+
     @property
     def must_serve_forecasts(self) -> bool:
         """cost_per_token serves every forecast in full."""
@@ -317,6 +324,7 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
                 f"(catalog: {', '.join(catalog.racks)})"
             )
     used = {r for s in systems for r in catalog.systems[s].rack_names}
+    used |= {x.rack for x in inst.rentals.values()}
     # every installed rack draws power and costs opex, whether or not a system uses it
     racks = sorted(used | {r for r, items in fleet.items() if any(c for c, _ in items)})
     found, unservable = routes(inst, catalog, systems)
@@ -433,6 +441,17 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
         cvar_alpha_frac=inst.stochastic.cvar_alpha_frac,
         cvar_weight_frac=inst.stochastic.cvar_weight_frac,
         unservable={t: unserved_words(r) for t, r in unservable.items()},
+        rentals={n: x.rack for n, x in inst.rentals.items()},
+        rental_cost_musd_per_year={
+            n: catalog.racks[x.rack].accelerators
+            * x.usd_per_gpu_hour
+            * site.hours_per_year
+            / USD_PER_MUSD
+            for n, x in inst.rentals.items()
+        },
+        rental_max_racks={
+            n: x.max_racks for n, x in inst.rentals.items() if x.max_racks is not None
+        },
     )
 
 

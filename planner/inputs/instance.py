@@ -134,6 +134,31 @@ class Tier(Strict):
         return self.power_share_frac or self.min_power_share_frac or 0.0
 
 
+class Rental(Strict):
+    """Cloud capacity rented by the GPU-hour: a catalog rack's performance with no capex and
+    no site power, paid for every hour of the year it is rented, up to what can be rented."""
+
+    rack: Name
+    """The catalog rack whose performance the rented capacity has (e.g. gb300-nvl72)."""
+    usd_per_gpu_hour: float = Field(gt=0, le=1000)
+    """Price per accelerator-hour, USD (on-demand or reserved, as quoted)."""
+    max_racks: float | None = Field(default=None, ge=0)
+    """Most rack-equivalents that can be rented in a year; absent means no limit."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_capex_or_power(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            owned = [k for k in ("capex_usd", "power_kw", "power_mw", "site_power_mw",
+                                 "opex_usd_per_year", "lifetime_years") if k in data]  # fmt: skip
+            if owned:
+                raise ValueError(
+                    f"{owned[0]}: a rental has no capex, lifetime or site power; it is paid by "
+                    "the GPU-hour (usd_per_gpu_hour) and limited by max_racks"
+                )
+        return data
+
+
 class RackLimits(Strict):
     """Per-rack-type planning limits."""
 
@@ -166,6 +191,8 @@ class Instance(Strict):
     """Systems the optimiser may use; absent means every system in the catalog."""
     racks: dict[Name, RackLimits] = Field(default_factory=dict)
     """Per-rack limits keyed by rack name."""
+    rentals: dict[Name, Rental] = Field(default_factory=dict)
+    """Cloud capacity that can be rented instead of bought, keyed by a name of your choice."""
     tiers: dict[Name, Tier] = Field(min_length=1)
     """Pricing tiers keyed by name (free, medium, high, premium, ultra)."""
     horizon: Horizon | None = None

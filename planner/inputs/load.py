@@ -109,6 +109,12 @@ def _cross_check(inst: Instance, catalog: Catalog, source: str) -> None:
                 f"{source}: racks.{name}: unknown rack{_hint(name, sorted(catalog.racks))} "
                 f"(catalog: {', '.join(sorted(catalog.racks))})"
             )
+    for name, rental in inst.rentals.items():
+        if rental.rack not in catalog.racks:
+            raise InstanceError(
+                f"{source}: rentals.{name}.rack: unknown rack '{rental.rack}'"
+                f"{_hint(rental.rack, sorted(catalog.racks))} (catalog: {', '.join(sorted(catalog.racks))})"
+            )
     for tier_name, tier in inst.tiers.items():
         model = tier.model or inst.workload
         where = f"tiers.{tier_name}.model" if tier.model else "workload"

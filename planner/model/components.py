@@ -35,6 +35,8 @@ STUDY_PARAMS: dict[str, str] = {
     "tier_min_share_frac": "minimum share of site power",
     "tier_max_share_frac": "maximum share of site power",
     "facility_cost_musd": "the building's yearly cost (annuity of what is built + opex), $M/yr",
+    "rental_cost_musd_per_year": "renting one rack-equivalent for a year, $M/yr",
+    "rental_max_racks": "most rack-equivalents rentable in a year",
 }
 """Mutable parameters a study may change without rebuilding: name -> description. Each name is
 also the PlanData field it is read from; `update_params` and the sweeps use this one list."""
@@ -86,7 +88,12 @@ def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
     shares = set(d.tier_fixed_share_frac) | set(d.tier_min_share_frac) | set(d.tier_max_share_frac)
     m.SHARE_TIERS = pyo.Set(initialize=[t for t in d.tiers if t in shares], ordered=True,
                             doc="tiers with any power share")  # fmt: skip
+    m.RENTALS = pyo.Set(initialize=list(d.rentals), ordered=True,
+                        doc="cloud capacity that can be rented by the GPU-hour")  # fmt: skip
+    m.LIMITED_RENTALS = pyo.Set(initialize=list(d.rental_max_racks), ordered=True,
+                                doc="rentals with a most-rentable limit")  # fmt: skip
     # plain lookup tables (not model components) so rules do not scan whole sets
+    m.rentals_of = {r: [n for n, rr in d.rentals.items() if rr == r] for r in d.racks}
     m.tier_servers = {t: [sy for sy, tt in d.servable if tt == t] for t in d.tiers}
     m.rack_users = {r: [(sy, t, n) for (sy, t, rr), n in d.system_racks.items() if rr == r]
                     for r in d.racks}  # fmt: skip
@@ -104,7 +111,8 @@ def add_params(m: pyo.ConcreteModel, d: PlanData) -> None:
         "price_musd_per_ttok": (m.TIERS, m.YEARS, m.SCENARIOS),
         "demand_ttok_per_year": (m.DEMAND,), "tier_fixed_share_frac": (m.FIXED_SHARE_TIERS,),
         "tier_min_share_frac": (m.MIN_SHARE_TIERS,), "tier_max_share_frac": (m.MAX_SHARE_TIERS,),
-        "facility_cost_musd": (m.YEARS,),
+        "facility_cost_musd": (m.YEARS,), "rental_cost_musd_per_year": (m.RENTALS,),
+        "rental_max_racks": (m.LIMITED_RENTALS,),
     }  # fmt: skip
     for name, doc in STUDY_PARAMS.items():
         param = pyo.Param(*domains[name], initialize=getattr(d, name), mutable=True, doc=doc)
@@ -125,6 +133,8 @@ def add_variables(m: pyo.ConcreteModel) -> None:
                       doc="system units serving a tier in a year")  # fmt: skip
     m.sold_ttok_per_year = pyo.Var(m.TIERS, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
                                    doc="output Ttok sold per tier per year")  # fmt: skip
+    m.rented = pyo.Var(m.RENTALS, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
+                       doc="rack-equivalents rented for a year (decided in each scenario)")  # fmt: skip
 
 
 def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
@@ -153,8 +163,10 @@ def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
                                        for sy in m.tier_servers[t]))  # fmt: skip
     m.revenue_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="revenue in a year, $M",
         rule=lambda m, y, s: sum(m.price_musd_per_ttok[t, y, s] * m.sold_ttok_per_year[t, y, s] for t in m.TIERS))  # fmt: skip
-    m.cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="the scenario's fleet and building cost in a year, $M",
-        rule=lambda m, y, s: m.fleet_cost_musd[y, owner[y, s]] + m.facility_cost_musd[y])  # fmt: skip
+    m.rental_cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="rent paid in a year, $M",
+        rule=lambda m, y, s: sum(m.rental_cost_musd_per_year[n] * m.rented[n, y, s] for n in m.RENTALS))  # fmt: skip
+    m.cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="the scenario's fleet, building and rent cost in a year, $M",
+        rule=lambda m, y, s: m.fleet_cost_musd[y, owner[y, s]] + m.facility_cost_musd[y] + m.rental_cost_musd[y, s])  # fmt: skip
     m.npv_profit_musd = pyo.Expression(m.SCENARIOS, doc="present value of profit, $M",
         rule=lambda m, s: sum(m.discount[y] * (m.revenue_musd[y, s] - m.cost_musd[y, s]) for y in m.YEARS))  # fmt: skip
     m.npv_revenue_musd = pyo.Expression(m.SCENARIOS, doc="present value of revenue, $M",

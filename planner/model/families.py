@@ -18,15 +18,16 @@ from planner.model.components import linear
 
 
 def add_rack_balance(m: pyo.ConcreteModel) -> None:
-    """Systems use no more racks than are in service.
+    """Systems use no more racks than are in service or rented.
 
     for rack, y, s: sum_{(system, tier) in SERVABLE} system_racks[system, tier, rack] * units[system, tier, y, s]
-                    <= racks_in_service[rack, y, owner[y, s]]
+                    <= racks_in_service[rack, y, owner[y, s]] + sum_{rentals n of rack} rented[n, y, s]
     """
 
-    @m.Constraint(m.RACKS, m.YEARS, m.SCENARIOS, doc="units use racks in service")
+    @m.Constraint(m.RACKS, m.YEARS, m.SCENARIOS, doc="units use racks in service or rented")
     def rack_balance(m, rack, year, scenario):
-        used = linear((n, m.units[sy, t, year, scenario]) for sy, t, n in m.rack_users[rack])
+        used = linear([(n, m.units[sy, t, year, scenario]) for sy, t, n in m.rack_users[rack]]
+                      + [(-1.0, m.rented[n, year, scenario]) for n in m.rentals_of[rack]])  # fmt: skip
         return used <= m.racks_in_service[rack, year, m.owner[year, scenario]]
 
 
@@ -135,6 +136,17 @@ def add_tier_power_share(m: pyo.ConcreteModel) -> None:
         rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] <= m.tier_max_share_frac[t] * m.site_power_mw[y])  # fmt: skip
 
 
+def add_rental_limit(m: pyo.ConcreteModel) -> None:
+    """No more capacity is rented than can be rented in a year.
+
+    for (n in LIMITED_RENTALS), y, s: rented[n, y, s] <= rental_max_racks[n]
+    """
+
+    @m.Constraint(m.LIMITED_RENTALS, m.YEARS, m.SCENARIOS, doc="rented within what can be rented")
+    def rental_limit(m, rental, year, scenario):
+        return m.rented[rental, year, scenario] <= m.rental_max_racks[rental]
+
+
 @dataclass(frozen=True)
 class Family:
     """A constraint family: its builder, the Pyomo components it adds, and when it applies."""
@@ -151,6 +163,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("capex_budget", add_capex_budget, ("capex_budget",)),
     Family("supply_limit", add_supply_limit, ("supply_limit",)),
     Family("delivery_limit", add_delivery_limit, ("delivery_limit",)),
+    Family("rental_limit", add_rental_limit, ("rental_limit",)),
     Family("tier_capacity", add_tier_capacity, ("tier_capacity",)),
     Family("demand_limit", add_demand_limit, ("demand_limit",)),
     Family(

@@ -60,9 +60,15 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
             * site.pue
             * sum(n * catalog.racks[r].power_kw / 1e3 for r, n in served.racks.items())
         )
+    rented = tables.rentals.groupby("rack")["racks_rented"].sum().to_dict()
+    for row in rows(tables.rentals):
+        limit = inst.rentals[row.rental].max_racks
+        if row.racks_rented < 0 or (limit is not None and _over(row.racks_rented, limit)):
+            bad.append(f"rentals: {row.rental} rents {row.racks_rented:.6g} (limit {limit})")
     for rack, u in used.items():
-        if _over(u, counts.get(rack, 0)):
-            bad.append(f"racks: {rack} used {u:.6g} > bought {counts.get(rack, 0)}")
+        have = counts.get(rack, 0) + rented.get(rack, 0.0)
+        if _over(u, have):
+            bad.append(f"racks: {rack} used {u:.6g} > bought and rented {have:.6g}")
 
     shares = 0.0
     for row in rows(tables.tiers):

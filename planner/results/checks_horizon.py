@@ -85,9 +85,11 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
         capacity_mtok[key] = (
             capacity_mtok.get(key, 0.0) + row.units * served.tok_s * seconds[row.tier] / 1e6
         )
+    rented = tables.rentals_by_year.groupby(["rack", "year", "scenario"])["racks_rented"].sum()
     for key, units in used.items():
-        if _over(units, in_service.get(key, 0)):
-            bad.append(f"racks: {key}: used {units:.6g} > in service {in_service.get(key, 0)}")
+        have = in_service.get(key, 0) + float(rented.get(key, 0.0))
+        if _over(units, have):
+            bad.append(f"racks: {key}: used {units:.6g} > in service and rented {have:.6g}")
     for row in rows(tables.tiers_by_year):
         key = (row.tier, row.year, row.scenario)
         where = f"{row.scenario} {row.year} {row.tier}"

@@ -25,6 +25,7 @@ SUMMARY_COLUMNS = [
     "facility_power_mw", "tok_s", "mtok_per_year", "cost_usd_per_mtok", "mip_gap_frac", "solve_s",
     "vendor_claim_revenue_frac", "data", "capex_racks_usd", "capex_facility_usd",
     "list_revenue_usd_per_year", "facility_cost_usd_per_year", "operating_cost_usd_per_year",
+    "rental_cost_usd_per_year",
 ]  # fmt: skip
 """Columns are a contract: new ones go at the end."""
 RACK_COLUMNS = ["rack", "count", "power_kw_each", "facility_power_mw", "capex_usd"]
@@ -45,12 +46,14 @@ ALLOCATION_BY_YEAR_COLUMNS = ["year", *ALLOCATION_COLUMNS, "scenario"]
 SUMMARY_BY_YEAR_COLUMNS = [
     "year", "site_power_mw", "facility_power_mw", "revenue_usd", "cost_usd", "profit_usd",
     "capex_usd", "mtok", "discount_factor", "scenario", "capex_racks_usd", "capex_facility_usd",
-    "list_revenue_usd", "facility_cost_usd", "operating_cost_usd",
+    "list_revenue_usd", "facility_cost_usd", "operating_cost_usd", "rental_cost_usd",
 ]  # fmt: skip
 SCENARIO_COLUMNS = [
     "scenario", "probability", "npv_profit_usd", "npv_revenue_usd", "pv_cost_usd", "pv_capex_usd",
     "mtok", "binding",
 ]  # fmt: skip
+RENTAL_COLUMNS = ["rental", "rack", "racks_rented", "gpu_hours", "cost_usd"]
+RENTALS_BY_YEAR_COLUMNS = ["year", *RENTAL_COLUMNS, "scenario"]
 SERVING_COLUMNS = ["tier", "system", "rack", "phases", "racks"]
 SERVING_BY_YEAR_COLUMNS = ["year", *SERVING_COLUMNS, "scenario"]
 STOCHASTIC_COLUMNS = [
@@ -77,6 +80,10 @@ class Tables:
     )
     """Racks of each type each (system, tier) uses, and for which phases: the prefill:decode
     and LPX:GPU ratios of every tier."""
+    rentals_by_year: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=RENTALS_BY_YEAR_COLUMNS)
+    )
+    """Cloud capacity rented per year and scenario (instances with `rentals:`)."""
 
     @property
     def tiers(self) -> pd.DataFrame:
@@ -89,6 +96,11 @@ class Tables:
         return self.allocation_by_year[ALLOCATION_COLUMNS].reset_index(drop=True)
 
     @property
+    def rentals(self) -> pd.DataFrame:
+        """The rentals table of a single-year plan (no year and scenario columns)."""
+        return self.rentals_by_year[RENTAL_COLUMNS].reset_index(drop=True)
+
+    @property
     def serving(self) -> pd.DataFrame:
         """The serving table of a single-year plan (no year and scenario columns)."""
         return self.serving_by_year[SERVING_COLUMNS].reset_index(drop=True)
@@ -96,12 +108,17 @@ class Tables:
     def files(self, multi_period: bool) -> dict[str, pd.DataFrame]:
         """CSV name -> frame: the single-year contract, or the per-year/per-scenario tables."""
         if not multi_period:
-            return {"summary": self.summary, "racks": self.racks, "tiers": self.tiers,
-                    "allocation": self.allocation, "serving": self.serving}  # fmt: skip
+            frames = {"summary": self.summary, "racks": self.racks, "tiers": self.tiers,
+                      "allocation": self.allocation, "serving": self.serving}  # fmt: skip
+            if not self.rentals_by_year.empty:
+                frames["rentals"] = self.rentals
+            return frames
         frames = {"summary": self.summary, "build_schedule": self.schedule,
                   "tiers_by_year": self.tiers_by_year, "allocation_by_year": self.allocation_by_year,
                   "summary_by_year": self.summary_by_year, "scenarios": self.scenarios,
                   "serving_by_year": self.serving_by_year}  # fmt: skip
+        if not self.rentals_by_year.empty:
+            frames["rentals_by_year"] = self.rentals_by_year
         if self.stochastic is not None:
             frames["stochastic"] = self.stochastic
         return frames
@@ -281,7 +298,8 @@ def year_rows(
                                                    / d.tier_price_realisation_frac[t]})  # fmt: skip
     o = m.owner[y, s]
     revenue = sum(served[t] * d.price_musd_per_ttok[t, y, s] for t in d.tiers) * USD_PER_MUSD
-    cost = (fleet.cost_musd[y, o] + d.facility_cost_musd[y]) * USD_PER_MUSD
+    rent = sum(d.rental_cost_musd_per_year[n] * _v(m.rented[n, y, s]) for n in d.rentals)
+    cost = (fleet.cost_musd[y, o] + d.facility_cost_musd[y] + rent) * USD_PER_MUSD
     it_mw = sum(d.rack_power_mw[r] * fleet.in_service[r, y, o] for r in d.racks)
     racks_capex, building = (
         fleet.capex_musd[y, o] * USD_PER_MUSD,
@@ -296,7 +314,8 @@ def year_rows(
                     "scenario": s, "capex_racks_usd": racks_capex, "capex_facility_usd": building,
                     "list_revenue_usd": listed,
                     "facility_cost_usd": d.facility_cost_musd[y] * USD_PER_MUSD,
-                    "operating_cost_usd": (fleet.operating_musd[y, o] + d.facility_opex_musd[y]) * USD_PER_MUSD})  # fmt: skip
+                    "operating_cost_usd": (fleet.operating_musd[y, o] + d.facility_opex_musd[y] + rent) * USD_PER_MUSD,
+                    "rental_cost_usd": rent * USD_PER_MUSD})  # fmt: skip
 
 
 def _stochastic(inst: Instance, report, values: StochasticValues | None, expected_usd, cvar_usd):
@@ -379,6 +398,7 @@ def build_tables(
         list_revenue_usd_per_year=float((p * sby["list_revenue_usd"]).sum() / n),
         facility_cost_usd_per_year=float((p * sby["facility_cost_usd"]).sum() / n),
         operating_cost_usd_per_year=float((p * sby["operating_cost_usd"]).sum() / n),
+        rental_cost_usd_per_year=float((p * sby["rental_cost_usd"]).sum() / n),
         facility_power_mw=facility_mw,
         mtok_per_year=float((p * sby["mtok"]).sum() / n),
         cost_usd_per_mtok=pv_cost / pv_mtok if pv_mtok > 0 else None,
@@ -405,4 +425,18 @@ def build_tables(
         scenarios,
         _stochastic(inst, report, values, expected, cvar_usd) if inst.scenarios else None,
         pd.DataFrame(serving, columns=SERVING_BY_YEAR_COLUMNS),
+        pd.DataFrame(_rentals(m, d, inst), columns=RENTALS_BY_YEAR_COLUMNS),
     )
+
+
+def _rentals(m, d: PlanData, inst: Instance) -> list[dict]:
+    rows = []
+    for s in d.scenarios:
+        for y in d.years:
+            for n, rack in d.rentals.items():
+                racks = _v(m.rented[n, y, s])
+                cost = d.rental_cost_musd_per_year[n] * racks * USD_PER_MUSD
+                rows.append({"year": y, "rental": n, "rack": rack, "racks_rented": racks,
+                             "gpu_hours": cost / inst.rentals[n].usd_per_gpu_hour, "cost_usd": cost,
+                             "scenario": s})  # fmt: skip
+    return rows

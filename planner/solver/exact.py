@@ -46,6 +46,7 @@ def whole_racks(m: pyo.ConcreteModel, up: bool = False) -> Counts:
         users = [s for s in m.SCENARIOS if m.owner[y, s] == o]
         for rack, uses in m.rack_users.items():
             used = max(sum(n * (m.units[sy, t, y, s].value or 0.0) for sy, t, n in uses)
+                       - sum(m.rented[n, y, s].value or 0.0 for n in m.rentals_of[rack])
                        for s in users)  # fmt: skip
             short = math.ceil(used - 1e-12) - whole_racks_alive(m, counts, rack, y, o)
             if short > 0:

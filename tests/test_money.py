@@ -1,0 +1,177 @@
+"""Money as finance sees it: the building, utilisation and price realisation, renting versus
+buying, and the plausibility check, each hand-solved on the test catalog.
+
+Test catalog: rack alpha, 100 kW, $1M, 8 GPUs, lifetime 4 years; system alpha makes 1,000
+output tok/s per rack at 10 tok/s per user. With utilisation 1 a rack-year makes
+1,000 x 31,557,600 s = 31,557.6 Mtok.
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, SECONDS_PER_YEAR, write_instance
+
+import planner
+from planner.cli import cli
+from planner.inputs.load import load_instance
+from planner.results.plausibility import check_plausibility
+
+MTOK_PER_RACK_YEAR = 1_000 * SECONDS_PER_YEAR / 1e6  # 31,557.6
+TIER = {"price_usd_per_mtok": 100, "min_tok_s_per_user": 10}
+FREE_MONEY = {"discount_rate_frac": 0.0, "electricity_usd_per_mwh": 0.0}
+
+
+def bought(result) -> dict[str, int]:
+    frame = result.tables.racks
+    return {r: int(n) for r, n in zip(frame["rack"], frame["count"], strict=True) if n}
+
+
+def test_the_building_comes_out_of_the_budget_and_costs_every_year(tmp_path):
+    # 1 MW site, building $2M per MW (life 10 years at 0%: $0.2M a year) plus $0.1M opex a
+    # year. Budget $5M: $2M building leaves $3M, so 3 racks (power would allow 10). Yearly
+    # cost: 3 racks x $1M / 4 years + $0.2M + $0.1M = $1.05M.
+    site = {"power_mw": 1.0, "capex_budget_usd": 5e6, "facility_capex_usd_per_mw": 2e6,
+            "facility_lifetime_years": 10, "facility_opex_usd_per_mw_year": 1e5, **FREE_MONEY}  # fmt: skip
+    body = {"objective": "profit", "site": site, "systems": ["alpha"], "tiers": {"t": TIER}}
+    result = planner.solve(write_instance(tmp_path, body))
+    assert bought(result) == {"alpha": 3}
+    summary = result.tables.summary.iloc[0]
+    assert summary["capex_racks_usd"] == pytest.approx(3e6)
+    assert summary["capex_facility_usd"] == pytest.approx(2e6)
+    assert summary["capex_usd"] == pytest.approx(5e6)
+    assert summary["facility_cost_usd_per_year"] == pytest.approx(0.3e6)
+    assert summary["cost_usd_per_year"] == pytest.approx(1.05e6)
+    revenue = 3 * MTOK_PER_RACK_YEAR * 100
+    assert summary["profit_usd_per_year"] == pytest.approx(revenue - 1.05e6)
+
+
+def test_a_building_the_budget_cannot_pay_for_is_refused(tmp_path):
+    site = {"power_mw": 1.0, "capex_budget_usd": 1e6, "facility_capex_usd_per_mw": 2e6}
+    path = write_instance(tmp_path, {"site": site, "systems": ["alpha"], "tiers": {"t": TIER}})
+    result = CliRunner().invoke(cli, ["solve", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 3
+    assert (
+        "site.capex_budget_usd: $1,000,000 does not cover the building ($2,000,000" in result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("site", "tier", "rental", "needle"),
+    [
+        ({"facility_capex_usd_per_mw": 0}, {}, None, "site.facility_capex_usd_per_mw"),
+        ({"facility_capex_usd_per_mw": -5}, {}, None, "site.facility_capex_usd_per_mw"),
+        ({"utilisation_frac": 0}, {}, None, "site.utilisation_frac"),
+        ({"utilisation_frac": 1.2}, {}, None, "site.utilisation_frac"),
+        ({}, {"price_realisation_frac": 0}, None, "tiers.t.price_realisation_frac"),
+        ({}, {"utilisation_frac": 1.5}, None, "tiers.t.utilisation_frac"),
+        (
+            {},
+            {},
+            {"rack": "alpha", "usd_per_gpu_hour": 2, "capex_usd": 1e6},
+            "a rental has no capex",
+        ),
+        (
+            {},
+            {},
+            {"rack": "alpha", "usd_per_gpu_hour": 2, "power_kw": 100},
+            "a rental has no capex",
+        ),
+        (
+            {},
+            {},
+            {"rack": "ghost", "usd_per_gpu_hour": 2},
+            "rentals.cloud.rack: unknown rack 'ghost'",
+        ),
+    ],
+)
+def test_bad_money_inputs_exit_3_naming_the_field(tmp_path, site, tier, rental, needle):
+    body = {
+        "site": {"power_mw": 1.0, **site},
+        "systems": ["alpha"],
+        "tiers": {"t": {**TIER, **tier}},
+    }
+    if rental:
+        body["rentals"] = {"cloud": rental}
+    path = write_instance(tmp_path, body)
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 3, result.output
+    assert needle in result.stderr and "Traceback" not in result.output, result.stderr
+
+
+def test_utilisation_and_realisation_per_tier(tmp_path):
+    # one rack (0.1 MW site): the tier runs at half load and realises 60% of list.
+    # made = 31,557.6 x 0.5 = 15,778.8 Mtok; revenue = 15,778.8 x $100 x 0.6 = $946,728;
+    # at list: $1,577,880
+    tier = {**TIER, "utilisation_frac": 0.5, "price_realisation_frac": 0.6}
+    body = {
+        "objective": "revenue",
+        "site": {"power_mw": 0.1},
+        "systems": ["alpha"],
+        "tiers": {"t": tier},
+    }
+    row = planner.solve(write_instance(tmp_path, body)).tables.tiers.iloc[0]
+    assert row["made_mtok_per_year"] == pytest.approx(MTOK_PER_RACK_YEAR * 0.5)
+    assert row["mtok_per_year"] == pytest.approx(MTOK_PER_RACK_YEAR * 0.5)
+    assert row["revenue_usd_per_year"] == pytest.approx(MTOK_PER_RACK_YEAR * 0.5 * 100 * 0.6)
+    assert row["list_revenue_usd_per_year"] == pytest.approx(MTOK_PER_RACK_YEAR * 0.5 * 100)
+    assert (row["utilisation_frac"], row["price_realisation_frac"]) == (0.5, 0.6)
+
+
+def _rent_or_buy(tmp_path, demand: list[float]):
+    # three years at 0%: a rack bought in the first year pays $1M / 4 = $0.25M in each year it
+    # serves inside the plan: $0.75M. Renting the same rack: 8 GPUs x $5 x 8,766 h =
+    # $350,640 a year. Tokens sell at $100/Mtok, far above either cost.
+    body = {
+        "objective": "profit", "site": {"power_mw": 1.0, **FREE_MONEY}, "systems": ["alpha"],
+        "tiers": {"t": TIER},
+        "rentals": {"cloud": {"rack": "alpha", "usd_per_gpu_hour": 5, "max_racks": 10}},
+        "horizon": {"start_year": 2027, "years": 3, "tiers": {"t": {"demand_mtok_per_year": demand}}},
+    }  # fmt: skip
+    result = planner.solve(write_instance(tmp_path, body))
+    rented = result.tables.rentals_by_year.set_index("year")["racks_rented"].to_dict()
+    owned = result.tables.schedule.groupby("year")["bought"].sum().to_dict()
+    return owned, rented, result
+
+
+def test_a_small_peak_is_rented_and_steady_demand_is_owned(tmp_path):
+    # peak: one rack's output in 2027 only. Owning costs $0.75M (three annuities), renting
+    # $0.35M: rent. Steady: one rack's output each year. Owning $0.75M, renting 3 x $0.35M =
+    # $1.05M: own.
+    owned, rented, peak = _rent_or_buy(tmp_path, [MTOK_PER_RACK_YEAR, 0, 0])
+    assert sum(owned.values()) == 0 and rented == pytest.approx({2027: 1.0, 2028: 0.0, 2029: 0.0})
+    assert peak.tables.summary.iloc[0]["rental_cost_usd_per_year"] == pytest.approx(
+        8 * 5 * 8766 / 3
+    )
+    owned, rented, _ = _rent_or_buy(tmp_path, [MTOK_PER_RACK_YEAR] * 3)
+    assert owned == {2027: 1, 2028: 0, 2029: 0} and sum(rented.values()) == pytest.approx(0.0)
+
+
+def test_the_default_plan_is_plausible_and_the_keynote_is_not():
+    default = planner.solve(ROOT / "instances" / "1gw.yaml")
+    assert default.plausibility == []
+    keynote = planner.solve(ROOT / "instances" / "gtc-2026" / "rubin-lpx.yaml")
+    found = {f.ratio for f in keynote.plausibility}
+    assert {"margin_frac", "revenue_share_of_market_frac", "utilisation_frac",
+            "tiers.ultra.price_usd_per_mtok"} <= found  # fmt: skip
+    words = next(f.words() for f in keynote.plausibility if f.ratio == "margin_frac")
+    assert words.startswith("margin is 99%, above the public range 15% to 75% (economics-data.md")
+
+
+def test_each_ratio_warns_outside_its_range():
+    # a 1 GW plan earning $50B on $10B of capex, $2B of operating cost: revenue per GW-year
+    # above $40B, margin 0.9 above 0.75, payback 10 / (50 - 2) = 0.21 years below 1.5, 48% of
+    # the $103.73B market
+    loaded = load_instance(ROOT / "instances" / "1gw.yaml")
+    summary = {"revenue_usd_per_year": 50e9, "profit_usd_per_year": 45e9, "capex_usd": 10e9,
+               "operating_cost_usd_per_year": 2e9, "cost_usd_per_mtok": 1.0, "mtok_per_year": 1e9}  # fmt: skip
+    import pandas as pd
+
+    found = {
+        f.ratio: f
+        for f in check_plausibility(loaded.instance, pd.Series(summary), loaded.plausibility)
+    }
+    assert set(found) == {"revenue_usd_per_gw_year", "profit_usd_per_gw_year", "margin_frac",
+                          "payback_years", "revenue_share_of_market_frac"}  # fmt: skip
+    assert found["payback_years"].value == pytest.approx(10 / 48)
+    assert found["revenue_share_of_market_frac"].value == pytest.approx(50 / 103.73)
