@@ -175,3 +175,33 @@ def test_each_ratio_warns_outside_its_range():
                           "payback_years", "revenue_share_of_market_frac"}  # fmt: skip
     assert found["payback_years"].value == pytest.approx(10 / 48)
     assert found["revenue_share_of_market_frac"].value == pytest.approx(50 / 103.73)
+
+
+def test_seed_cost_table_reproduced_honestly():
+    # seed 001: Hopper $1.41/GPU-h at 90 tok/s per GPU printed as $4.20 per million tokens;
+    # its own formula gives 1.41 / (90 x 3,600) x 1e6 = $4.352 (the printed value needs 93
+    # tok/s per GPU). Blackwell 2.65 / (6,000 x 3,600) x 1e6 = $0.1227, printed $0.12.
+    from planner.inputs.catalog import load_catalog
+    from planner.studies.catalog_costs import seed_table
+
+    table = seed_table(load_catalog(ROOT / "models")).set_index("generation")
+    hopper = table.loc["Hopper (HGX H200)"]
+    assert hopper["seed_usd_per_mtok"] == 4.20
+    assert hopper["formula_usd_per_mtok"] == pytest.approx(4.352, abs=1e-3)
+    assert "implies 93 tok/s per GPU" in hopper["why"]
+    assert table.loc["Blackwell (GB300 NVL72)", "formula_usd_per_mtok"] == pytest.approx(
+        0.1227, abs=1e-4
+    )
+    assert (table["catalog_usd_per_mtok"] > 0).all()
+
+
+def test_compare_lists_the_gtc_generations_in_order_beside_the_claims():
+    from planner.studies.compare import compare
+
+    paths = sorted((ROOT / "instances" / "gtc-2026").glob("*.yaml"))  # alphabetical on disk
+    table = compare([load_instance(p) for p in paths])
+    assert table["instance"].tolist() == ["gtc-2026-hopper", "gtc-2026-blackwell",
+                                          "gtc-2026-rubin", "gtc-2026-rubin-lpx"]  # fmt: skip
+    assert table["claimed_ratio_to_previous"].tolist()[1:] == [5, 5, 2]
+    measured = table["ratio_to_previous"].tolist()[1:]
+    assert all(r > 1 for r in measured)  # each generation earns more, not by the claimed factor

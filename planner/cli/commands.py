@@ -154,16 +154,28 @@ def schema(outfile):
 @guarded
 def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
     """Per system and tier (of INSTANCE): tok/s, tok/s per MW, cost per GPU-hour and per Mtok."""
+    import pandas as pd
+
     from planner.inputs.load import load_instance
-    from planner.studies.catalog_costs import catalog_table
+    from planner.studies.catalog_costs import SEED_SPEED_TOK_S_PER_USER, catalog_table, seed_table
 
     extra = (*overrides, f"site.pue={pue}") if pue is not None else overrides
     loaded = load_instance(instance, extra, objective, catalog_dir, racks_csv)
     table = catalog_table(loaded.catalog, loaded.instance)
     if fmt == "csv":
         echo(table.to_csv(index=False, float_format="%.6g"), nl=False)
-    else:
-        echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+        return
+    echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+    seed = seed_table(loaded.catalog)
+    echo(
+        f"\nSeed 001's cost per million tokens, recomputed (catalog: its quoted $/GPU-hour and "
+        f"measured curve at {SEED_SPEED_TOK_S_PER_USER:g} tok/s per user, input + output tokens)"
+    )
+    for row in seed.itertuples():
+        ours = ("" if pd.isna(row.catalog_usd_per_mtok) else
+                f"; catalog ${row.catalog_usd_per_gpu_hour:g}/GPU-h at {row.catalog_tok_s_per_gpu:,.0f} "
+                f"tok/s per GPU = ${row.catalog_usd_per_mtok:,.2f}")  # fmt: skip
+        echo(f"  {row.generation}: seed ${row.seed_usd_per_mtok:g}; {row.why}{ours}")
 
 
 @click.command(name="compare")

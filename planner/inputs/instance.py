@@ -159,6 +159,17 @@ class Rental(Strict):
         return data
 
 
+class Comparison(Strict):
+    """Where an instance stands in a side-by-side comparison (`plan compare`)."""
+
+    order: int = Field(ge=0)
+    """Position in the comparison (e.g. hardware generation order)."""
+    claimed_ratio_to_previous: float | None = Field(default=None, gt=0)
+    """What a source claims this instance earns over the previous one, x."""
+    claim_source: str = ""
+    """Where that claim comes from."""
+
+
 class RackLimits(Strict):
     """Per-rack-type planning limits."""
 
@@ -195,6 +206,8 @@ class Instance(Strict):
     """Cloud capacity that can be rented instead of bought, keyed by a name of your choice."""
     tiers: dict[Name, Tier] = Field(min_length=1)
     """Pricing tiers keyed by name (free, medium, high, premium, ultra)."""
+    comparison: Comparison | None = None
+    """Order and claimed ratio for `plan compare` (e.g. the GTC generations)."""
     horizon: Horizon | None = None
     """Plan over several years (build schedule); absent: the single-year plan."""
     scenarios: dict[Name, Scenario] | None = Field(default=None, min_length=1)

@@ -89,6 +89,7 @@ def render_table(result: PlanResult) -> str:
         f"cost {_money(s.cost_usd_per_year)}/yr, {_money(s.cost_usd_per_mtok)} per Mtok, "
         f"capex {_money(s.capex_usd)}, facility power {s.facility_power_mw:,.1f} of {inst.site.power_mw:,.0f} MW"
     )
+    lines += money_lines(s)
     lines.append(claims_line(s))
     if result.solved.dinkelbach:
         lines.append(f"Dinkelbach: {len(result.solved.dinkelbach)} iterations")
@@ -110,6 +111,20 @@ def serving_lines(serving) -> list[str]:
                  for (rack, phases), n in per.items() if n >= 0.05]  # fmt: skip
         lines.append(f"  {tier}: " + "; ".join(parts))
     return lines
+
+
+def money_lines(summary) -> list[str]:
+    """Capex split into racks and building; revenue realised against list; rent and the
+    building's yearly cost when there are any."""
+    out = [f"Capex: racks {_money(summary['capex_racks_usd'])}, building "
+           f"{_money(summary['capex_facility_usd'])}, total {_money(summary['capex_usd'])}"]  # fmt: skip
+    line = (f"Revenue: {_money(summary['revenue_usd_per_year'])}/yr realised of "
+            f"{_money(summary['list_revenue_usd_per_year'])}/yr at list prices")  # fmt: skip
+    extras = [(summary["facility_cost_usd_per_year"], "the building"),
+              (summary["rental_cost_usd_per_year"], "rented capacity")]  # fmt: skip
+    costs = [f"{_money(v)}/yr for {what}" for v, what in extras if v]
+    out.append(line + (f"; cost includes {' and '.join(costs)}" if costs else ""))
+    return out
 
 
 def claims_line(summary) -> str:
@@ -181,4 +196,5 @@ def render_horizon(result: PlanResult) -> str:
         if v.note:
             lines.append(f"  note: {v.note}")
     lines.append(f"Objective value {s['objective_value']:,.6g}")
+    lines += money_lines(s)
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import pandas as pd
 from planner.inputs.catalog import Catalog
 from planner.inputs.data import SECONDS_PER_HOUR, capital_recovery_factor, routes
 from planner.inputs.instance import Instance
+from planner.inputs.serving import at_speed
 
 CATALOG_COLUMNS = [
     "system", "tier", "min_tok_s_per_user", "tok_s", "tok_s_per_gpu", "tok_s_per_mw",
@@ -98,3 +99,47 @@ def catalog_table(catalog: Catalog, inst: Instance) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=CATALOG_COLUMNS)
+
+
+SEED_SPEED_TOK_S_PER_USER = 116.0
+"""The seed's table (seed 001) quotes InferenceX v2's Hopper-vs-Blackwell comparison, whose
+65x tokens-per-GPU gap is stated at 116 tok/s per user (serving-data.md section 5)."""
+SEED_ROWS = (
+    # system, generation, the seed's $/GPU-hour, tok/s per GPU and printed $/Mtok
+    ("hgx-h200", "Hopper (HGX H200)", 1.41, 90.0, 4.20),
+    ("gb300-nvl72", "Blackwell (GB300 NVL72)", 2.65, 6000.0, 0.12),
+)
+SEED_COLUMNS = [
+    "generation", "seed_usd_per_gpu_hour", "seed_tok_s_per_gpu", "seed_usd_per_mtok",
+    "formula_usd_per_mtok", "catalog_usd_per_gpu_hour", "catalog_tok_s_per_gpu",
+    "catalog_usd_per_mtok", "why",
+]  # fmt: skip
+
+
+def seed_table(catalog: Catalog) -> pd.DataFrame:
+    """Seed 001's cost-per-million-token table, recomputed: its own formula on its own inputs,
+    then the shipped catalog's quoted cost per GPU-hour and its measured curve at the seed's
+    speed (total input + output tokens per GPU at 8K/1K, as InferenceX counts them)."""
+    rows = []
+    for system, generation, usd_h, tok_s, printed in SEED_ROWS:
+        formula = cost_usd_per_mtok(usd_h, tok_s)
+        row: dict = {"generation": generation, "seed_usd_per_gpu_hour": usd_h,
+                     "seed_tok_s_per_gpu": tok_s, "seed_usd_per_mtok": printed,
+                     "formula_usd_per_mtok": formula}  # fmt: skip
+        implied = usd_h / (printed * SECONDS_PER_HOUR) * 1e6
+        row["why"] = (
+            f"{usd_h} / ({tok_s:,.0f} x 3,600) x 1e6 = ${formula:.3g}; the printed ${printed} "
+            f"implies {implied:,.0f} tok/s per GPU: the table's inputs are rounded"
+        )
+        sy = catalog.systems.get(system)
+        curve = sy.curves.get("deepseek-r1") if sy else None
+        rack = catalog.racks.get(system)
+        rate = at_speed(curve, SEED_SPEED_TOK_S_PER_USER) if curve else None
+        if rack is not None and rate is not None and rack.market_usd_per_gpu_hour:
+            total = rate.value * (curve.input_tokens + curve.output_tokens) / curve.output_tokens  # type: ignore[union-attr]
+            per_gpu = total / rack.accelerators
+            row.update(catalog_usd_per_gpu_hour=rack.market_usd_per_gpu_hour,
+                       catalog_tok_s_per_gpu=per_gpu,
+                       catalog_usd_per_mtok=cost_usd_per_mtok(rack.market_usd_per_gpu_hour, per_gpu))  # fmt: skip
+        rows.append(row)
+    return pd.DataFrame(rows, columns=SEED_COLUMNS)
