@@ -189,9 +189,13 @@ def test_a_workbook_stores_formula_like_text_as_text(tmp_path):
 
     from planner.report.xlsx import build_workbook
 
-    frames = {"summary": pd.DataFrame({"instance": ["=1+1"], "objective_value": [1.0]})}
-    cell = build_workbook(frames)["summary"]["A2"]
+    frames = {"summary": pd.DataFrame({"instance": ["=1+1"], "objective_value": [1.0]}),
+              "racks": pd.DataFrame({"rack": ["=HYPERLINK(1)"], "count": [2]})}  # fmt: skip
+    wb = build_workbook(frames)
+    cell = wb["Summary"]["B2"]  # key figures: item, value
     assert cell.value == "=1+1" and cell.data_type == "s"
+    rack = wb["Racks"]["A2"]
+    assert rack.value == "=HYPERLINK(1)" and rack.data_type == "s"
 
 
 def test_a_report_of_an_empty_summary_is_a_one_line_usage_error(tmp_path):

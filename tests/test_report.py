@@ -3,7 +3,9 @@ headless Chromium to a non-blank screenshot, and heavy imports kept out of `plan
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from openpyxl import load_workbook
 from PIL import Image, ImageStat
 
 from planner.cli import cli
+from planner.report.present import SCIENTIFIC, SNAKE, label
 
 SHIPPED = ROOT / "instances" / "gtc-2026" / "rubin-lpx.yaml"
 
@@ -40,27 +43,41 @@ def explained(tmp_path_factory):
 
 
 def test_workbook_reads_back(explained):
+    # sheets titled in words; headers in words with units; numbers stay numbers, in $ / % /
+    # thousands formats; an Excel table per sheet; totals as SUM formulas over the table
     wb = load_workbook(explained / "report.xlsx")
-    for sheet in ("summary", "racks", "tiers", "allocation", "sweep", "frontier", "explain",
-                  "marginals", "sensitivity", "binding", "alternatives"):  # fmt: skip
+    for sheet in ("Summary", "Racks", "Tiers", "Cash flow", "Allocation", "Sweep", "Frontier",
+                  "Explanation", "Marginal values", "Sensitivity", "Requirements", "Alternatives",
+                  "Inputs"):  # fmt: skip
         assert sheet in wb.sheetnames, sheet
     tiers = pd.read_csv(explained / "tiers.csv")
-    ws = wb["tiers"]
+    ws = wb["Tiers"]
     header = [c.value for c in ws[1]]
-    assert header == list(tiers.columns)
-    revenue = [
-        row[header.index("revenue_usd_per_year")] for row in ws.iter_rows(2, values_only=True)
-    ]
-    assert revenue == pytest.approx(list(tiers["revenue_usd_per_year"]))
-    assert len(wb["tiers"]._charts) == 2  # power and revenue per tier
-    assert len(wb["racks"]._charts) == 1
-    assert len(wb["sensitivity"]._charts) == 1  # tornado
-    assert len(wb["frontier"]._charts) == 1
+    assert header == [label(c) for c in tiers.columns]
+    col = header.index("Revenue ($/yr)")
+    cells = [row[col] for row in ws.iter_rows(min_row=2, max_row=len(tiers) + 1)]
+    assert [c.value for c in cells] == pytest.approx(list(tiers["revenue_usd_per_year"]))
+    assert {c.number_format for c in cells} == {'"$"#,##0'}
+    share = header.index("Share of site power")
+    assert ws.cell(row=2, column=share + 1).number_format == "0.0%"
+    total = ws.cell(row=len(tiers) + 2, column=col + 1)
+    assert ws.cell(row=len(tiers) + 2, column=1).value == "Total"
+    letter = total.column_letter
+    assert total.value == f"=SUM({letter}2:{letter}{len(tiers) + 1})"
+    assert ws.tables and ws.freeze_panes == "A2"
+    assert len(wb["Tiers"]._charts) == 2  # power and revenue per tier
+    assert len(wb["Racks"]._charts) == 1
+    assert len(wb["Sensitivity"]._charts) == 1  # tornado
+    assert len(wb["Frontier"]._charts) == 1
+    inputs = [r[0].value for r in wb["Inputs"].iter_rows(min_row=2)]
+    assert "Site: power (MW)" in inputs  # the Inputs sheet lists every input with its source
 
 
 def test_html_is_self_contained(explained):
     page = (explained / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 5  # power, revenue, racks, frontier, tornado
+    assert (
+        page.count("data:image/png;base64,") == 6
+    )  # cash, power, revenue, racks, frontier, tornado
     assert "<link" not in page and "<script" not in page and 'src="http' not in page
 
 
@@ -95,16 +112,18 @@ def test_solve_report_flag(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "report.html").is_file() and (tmp_path / "report.xlsx").is_file()
     page = (tmp_path / "report.html").read_text()
-    assert "run <code>plan explain</code>" in page  # no marginals here: the tornado is absent
+    assert "Run <code>plan explain</code>" in page  # no marginals here: the tornado is absent
     # the keynote scenario is implausible by public ranges: the page and workbook say so
     assert "Plausibility: ratios outside public ranges" in page and "a keynote aspiration" in page
     assert load_workbook(tmp_path / "report.xlsx").sheetnames == [
-        "summary",
-        "plausibility",
-        "racks",
-        "tiers",
-        "allocation",
-        "serving_mix",
+        "Summary",
+        "Plausibility",
+        "Racks",
+        "Tiers",
+        "Cash flow",
+        "Allocation",
+        "Serving mix",
+        "Inputs",
     ]
 
 
@@ -121,3 +140,28 @@ def test_solve_does_not_import_report_libraries():
         "sys.exit(1 if bad else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize("instance", ["gtc-2026/rubin-lpx", "1gw-2026-2030", "1gw-uncertain"])
+def test_visible_text_has_no_scientific_notation_or_snake_case(instance, tmp_path):
+    # every plan kind's page, as headless Chromium renders it: the text a reader sees (tags,
+    # styles and embedded images removed) has no 1.2e+10 and no field_names
+    browser = chromium()
+    if browser is None:
+        pytest.skip("chromium not installed (apt-get install -y chromium); CI installs it")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["solve", str(ROOT / "instances" / f"{instance}.yaml"),
+                                      "--out", str(out), "--report"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                          (out / "report.html").as_uri()],
+                         check=True, capture_output=True, text=True, timeout=120).stdout  # fmt: skip
+    body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", dom, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    assert "Cash flow" in text and "Assumptions" in text
+    assert not SCIENTIFIC.findall(text), SCIENTIFIC.findall(text)[:5]
+    assert not SNAKE.findall(text), sorted(set(SNAKE.findall(text)))[:10]
+    if instance == "1gw-uncertain":
+        assert "P10" in text and "P90" in text and "Value of the stochastic solution" in text
+    if instance == "1gw-2026-2030":
+        assert "Purchase schedule by year" in text and "IRR" in text

@@ -12,7 +12,7 @@ from planner.results.files import (
     write_json,
     write_tables,
 )
-from planner.results.run import provenance
+from planner.results.run import decision_info, provenance
 from planner.results.tables import build_tables
 
 EXPLAIN_FILES = ("explain", "marginals", "binding", "entry", "alternatives", "infeasibility")
@@ -26,6 +26,7 @@ def write_explanation(expl: Explanation, outdir: Path) -> list[Path]:
         tables = build_tables(base.model, base.data, base.loaded.instance, base.solved)
         paths = write_tables(outdir, tables, base.loaded.instance.is_multi_period)
         info = provenance(base.loaded, base.solved.report, base.settings, 0.0, tables.summary)
+        info |= decision_info(base.loaded, tables, base.solved.report.status.has_solution)
         paths.append(write_json(outdir / "run.json", info | {"command": "explain"}))
         frames = {
             "explain": expl.frame(),

@@ -301,3 +301,31 @@ def finite(value: float, what: str) -> float:
     if math.isnan(value) or math.isinf(value):
         raise ValueError(f"{what} must be a finite number")
     return value
+
+
+_KEY_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z0-9_.-]+):(?P<rest>.*)$")
+
+
+def field_comments(text: str) -> dict[str, str]:
+    """Instance path -> the comment written at the end of its line (or of its parent's line,
+    for a one-line flow mapping such as `free: {price_usd_per_mtok: 0, ...}  # source`).
+    Block mappings only: the shipped instances' style. Comment lines above a key are ignored."""
+    out: dict[str, str] = {}
+    stack: list[tuple[int, str]] = []
+    for line in text.splitlines():
+        m = _KEY_LINE.match(line)
+        if not m or line.lstrip().startswith("#"):
+            continue
+        indent, key, rest = len(m["indent"]), m["key"], m["rest"]
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        path = ".".join([k for _, k in stack] + [key])
+        stack.append((indent, key))
+        value, _, comment = rest.partition(" #")
+        if comment.strip():
+            out[path] = comment.strip()
+        flow = value.strip()
+        if flow.startswith("{") and comment.strip():
+            for inner in re.findall(r"([A-Za-z0-9_]+)\s*:", flow):
+                out.setdefault(f"{path}.{inner}", comment.strip())
+    return out

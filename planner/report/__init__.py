@@ -12,15 +12,16 @@ from pathlib import Path
 def write_report(outdir: Path) -> list[Path]:
     """report.html (inline CSS, charts as base64 PNG) and report.xlsx (tables + native charts)."""
     from planner.report.html import write_html
-    from planner.report.tables import read_outputs
+    from planner.report.tables import read_outputs, read_run
     from planner.report.xlsx import write_xlsx
     from planner.results.files import output_lock
 
     with output_lock(outdir):
         frames = read_outputs(outdir)
+        run = read_run(outdir)
         return [
-            write_html(frames, outdir / "report.html"),
-            write_xlsx(frames, outdir / "report.xlsx"),
+            write_html(frames, outdir / "report.html", run),
+            write_xlsx(frames, outdir / "report.xlsx", run),
         ]
 
 

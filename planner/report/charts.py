@@ -90,3 +90,41 @@ def tornado(sens: pd.DataFrame | None) -> bytes | None:
     ax.set_xlabel(label)
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)
+
+
+def cash_flow(cash: pd.DataFrame) -> bytes | None:
+    """Cash flow by year (bars) and cumulative cash (line), $B."""
+    if cash.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    years = [str(y) for y in cash["year"]]
+    flows = cash["cash_flow_usd"] / 1e9
+    ax.bar(
+        years, flows, color=[COLOURS[1] if v >= 0 else COLOURS[3] for v in flows], label="cash flow"
+    )
+    ax.plot(
+        years, cash["cumulative_cash_usd"] / 1e9, color=COLOURS[0], marker="o", label="cumulative"
+    )
+    ax.axhline(0, color="#444", linewidth=0.8)
+    ax.set_title("Cash flow by year")
+    ax.set_xlabel("year")
+    ax.set_ylabel("$B")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return _png(fig)
+
+
+def scenario_outcomes(scenarios: pd.DataFrame | None) -> bytes | None:
+    """Present value of profit per scenario, $B, with its probability in the label."""
+    if scenarios is None or len(scenarios) < 2 or "npv_profit_usd" not in scenarios:
+        return None
+    labels = [
+        f"{s} (p = {p:.0%})"
+        for s, p in zip(scenarios["scenario"], scenarios["probability"], strict=True)
+    ]
+    return _bars(
+        labels,
+        scenarios["npv_profit_usd"] / 1e9,
+        "Outcome by scenario",
+        "present value of profit, $B",
+    )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import html
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from planner.report import charts
+from planner.report.finance import CASH_COLUMNS, answer, cash_flow, has_money, percentiles
+from planner.report.present import human, input_label, money, show
 from planner.results.files import atomic_write_text
 
 CSS = """
@@ -37,29 +40,29 @@ def _img(png: bytes | None, alt: str) -> str:
 
 
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, border=0, na_rep="", float_format=lambda x: f"{x:,.6g}")
+    """A table with words-and-units headers and human numbers (present.human)."""
+    return human(frame).to_html(index=False, border=0, na_rep="", escape=True)
 
 
-def _money(x) -> str:
-    if x is None or pd.isna(x):
-        return "-"
-    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= scale:
-            return f"${x / scale:,.2f}{suffix}"
-    return f"${x:,.2f}"
-
-
-def _kpis(summary: pd.DataFrame) -> str:
+def _kpis(summary: pd.DataFrame, metrics: dict) -> str:
     row = summary.iloc[0]
+
+    def get(name):
+        value = row.get(name)
+        return None if value is None or pd.isna(value) else float(value)
+
     items = [
-        ("status", str(row["status"])),
-        ("objective", f"{row['objective']}"),
-        ("revenue / yr", _money(row["revenue_usd_per_year"])),
-        ("profit / yr", _money(row["profit_usd_per_year"])),
-        ("capex", _money(row["capex_usd"])),
-        ("facility power", f"{row['facility_power_mw']:,.1f} MW"
-         if pd.notna(row["facility_power_mw"]) else "-"),
-        ("cost / Mtok", _money(row["cost_usd_per_mtok"])),
+        ("Status", str(row["status"])),
+        ("Revenue a year", money(get("revenue_usd_per_year") or 0.0)),
+        ("Profit a year", money(get("profit_usd_per_year") or 0.0)),
+        ("Capex: racks", money(get("capex_racks_usd") or get("capex_usd") or 0.0)),
+        ("Capex: building", money(get("capex_facility_usd") or 0.0)),
+        ("Facility power used", f"{get('facility_power_mw') or 0.0:,.1f} MW"),
+        ("Cost per million output tokens", f"${get('cost_usd_per_mtok') or 0.0:,.2f}"),
+        ("NPV", "-" if metrics["npv_usd"] is None else f"{money(metrics['npv_usd'])} at {metrics['rate_frac']:.0%}"),
+        ("IRR", "-" if metrics["irr_frac"] is None else f"{metrics['irr_frac']:.0%}"),
+        ("Payback", "-" if metrics["payback_years"] is None else f"{metrics['payback_years']:.1f} years"),
+        ("Revenue on vendor claims", f"{get('vendor_claim_revenue_frac') or 0.0:.0%}"),
     ]  # fmt: skip
     cells = "".join(
         f'<div class="kpi">{html.escape(k)}<b>{html.escape(v)}</b></div>' for k, v in items
@@ -75,55 +78,101 @@ def _words(explain: pd.DataFrame) -> str:
     return "".join(out)
 
 
-def render_html(frames: dict[str, pd.DataFrame]) -> str:
-    """The page as a string: key figures, charts, explanation, then every table."""
+def _list(items: list[str], css: str = "words") -> str:
+    return f"<ul class='{css}'>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+
+
+TIER_VIEW = ["tier", "input_tokens_per_request", "output_tokens_per_request", "min_tok_s_per_user",
+             "price_usd_per_mtok", "input_price_usd_per_mtok", "mtok_per_year", "input_mtok_per_year",
+             "facility_power_mw", "revenue_usd_per_year", "cost_usd_per_year", "margin_frac"]  # fmt: skip
+DETAIL = (
+    ("allocation", "Allocation: units of each system per tier"),
+    ("serving_mix", "Racks each tier ties up, by phase (the prefill:decode and LPX:GPU ratios)"),
+    ("rentals", "Rented capacity"), ("scenarios", "Scenarios"),
+    ("summary_by_year", "Per year"), ("tiers_by_year", "Tiers by year"),
+    ("allocation_by_year", "Allocation by year"), ("serving_by_year", "Racks by year and phase"),
+    ("sensitivity", "Sensitivity (+10% of each input)"), ("binding", "Requirements"),
+    ("entry", "Entry thresholds"), ("alternatives", "Alternatives"),
+    ("infeasibility", "Infeasibility"), ("frontier", "Frontier"), ("sweep", "Sweep"),
+)  # fmt: skip
+
+
+def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str:
+    """The page: the answer, key figures, purchases, tiers, cash flow, scenarios, the
+    explanation, charts, assumptions and the detail tables, all in words and units."""
+    run = run or {}
     summary = frames["summary"]
     name = str(summary.iloc[0]["instance"])
+    rate = float(run.get("discount_rate_frac", 0.08))
+    if has_money(frames):
+        cash, metrics = cash_flow(frames, rate)
+    else:  # no plan: no cash flow to show
+        cash = pd.DataFrame(columns=CASH_COLUMNS)
+        metrics = {"npv_usd": None, "irr_frac": None, "payback_years": None, "rate_frac": rate}
+    over_years = "build_schedule" in frames
+    parts = [
+        f"<h1>Token Factory plan: {html.escape(name)}</h1>",
+        f"<p class='answer'>{html.escape(answer(frames, metrics))}</p>",
+        _kpis(summary, metrics),
+    ]
+    if "plausibility" in frames:
+        parts += ["<h2>Plausibility: ratios outside public ranges</h2>",
+                  _list(list(frames["plausibility"]["warning"]), "warn")]  # fmt: skip
+    racks = frames["racks"]
+    parts += ["<h2>Racks to buy" + (" over the plan" if over_years else "") + "</h2>",
+              _table(racks[racks["count"] > 0] if "count" in racks else racks)]  # fmt: skip
+    if over_years:
+        sched = frames["build_schedule"]
+        first = sched["scenario"].iloc[0] if len(sched) else None
+        shown = sched[
+            (sched["scenario"] == first) & ((sched["bought"] > 0) | (sched["retired"] > 0))
+        ]
+        parts += ["<h2>Purchase schedule by year</h2>", _table(shown.drop(columns=["scenario"]))]
+    tiers = frames["tiers"]
+    parts += ["<h2>Tiers" + (", expected average year" if over_years else "") + "</h2>",
+              _table(tiers[[c for c in TIER_VIEW if c in tiers]])]  # fmt: skip
+    irr_text = "-" if metrics["irr_frac"] is None else f"{metrics['irr_frac']:.1%}"
+    payback = metrics["payback_years"]
+    payback_text = "-" if payback is None else f"{payback:.1f} years"
+    note = CASH_NOTE_YEARS if over_years else CASH_NOTE
+    parts += (
+        []
+        if cash.empty
+        else [
+            "<h2>Cash flow</h2>",
+            f"<p>NPV {html.escape(money(metrics['npv_usd'] or 0.0))} at {metrics['rate_frac']:.0%}; IRR "
+            f"{irr_text}; payback {payback_text}. {html.escape(note)}</p>",
+            _table(cash),
+        ]
+    )
+    if "stochastic" in frames and not frames["stochastic"].empty:
+        parts += _scenarios(frames)
+    if "explain" in frames and not frames["explain"].empty:
+        parts += [
+            "<h2>Why: binding requirements, marginal values, alternatives</h2>",
+            _words(frames["explain"]),
+        ]
+    else:
+        parts.append("<p class='note'>Run <code>plan explain</code> with the same --out for binding "
+                     "requirements and marginal values in words, and the sensitivity tornado.</p>")  # fmt: skip
     images = [
-        _img(charts.power_per_tier(frames["tiers"]), "facility power per tier"),
-        _img(charts.revenue_per_tier(frames["tiers"]), "revenue per tier"),
-        _img(charts.rack_mix(frames["racks"]), "rack mix"),
+        _img(charts.cash_flow(cash), "cash flow by year"),
+        _img(charts.scenario_outcomes(frames.get("scenarios")), "outcome by scenario"),
+        _img(charts.power_per_tier(tiers), "facility power per tier"),
+        _img(charts.revenue_per_tier(tiers), "revenue per tier"),
+        _img(charts.rack_mix(racks), "rack mix"),
         _img(charts.frontier(frames.get("frontier")), "frontier"),
         _img(charts.tornado(frames.get("sensitivity")), "sensitivity tornado"),
     ]
-    parts = [
-        f"<h1>Token Factory plan: {html.escape(name)}</h1>",
-        _kpis(summary),
-        "<h2>Charts</h2>",
-        f'<div class="charts">{"".join(images)}</div>',
-    ]
-    if "sensitivity" not in frames:
-        parts.append("<p class='note'>No marginals.csv here: run <code>plan explain</code> "
-                     "with the same --out for the sensitivity tornado.</p>")  # fmt: skip
-    if "plausibility" in frames:
-        items = "".join(f"<li>{html.escape(w)}</li>" for w in frames["plausibility"]["warning"])
-        parts += [
-            "<h2>Plausibility: ratios outside public ranges</h2>",
-            f"<ul class='warn'>{items}</ul>",
-        ]
-    if "explain" in frames and not frames["explain"].empty:
-        parts += ["<h2>Explanation</h2>", _words(frames["explain"])]
-    over_years = "build_schedule" in frames
-    for key, title in (
-        ("racks", "Racks bought over the plan" if over_years else "Racks"),
-        ("tiers", "Tiers, expected average year" if over_years else "Tiers"),
-        ("allocation", "Allocation"),
-        ("serving_mix", "Racks each tier ties up, by phase (the prefill:decode and LPX:GPU ratios)"),
-        ("serving_by_year", "Racks each tier ties up, by year and phase"),
-        ("stochastic", "Value of the stochastic solution"),
-        ("scenarios", "Scenarios"), ("summary_by_year", "Per year"),
-        ("build_schedule", "Build schedule"), ("tiers_by_year", "Tiers by year"),
-        ("allocation_by_year", "Allocation by year"),
-        ("marginals", "Marginal values"), ("sensitivity", "Sensitivity (+10%)"),
-        ("binding", "Requirements"), ("entry", "Entry thresholds"),
-        ("alternatives", "Alternatives"), ("infeasibility", "Infeasibility"),
-        ("frontier", "Frontier"), ("sweep", "Sweep"),
-    ):  # fmt: skip
+    parts += ["<h2>Charts</h2>", f'<div class="charts">{"".join(images)}</div>']
+    parts += _assumptions(run)
+    for key, title in DETAIL:
         frame = frames.get(key)
         if frame is None or frame.empty:
             continue
+        frame = frame.drop(columns=[c for c in ("lever",) if c in frame])
         shown = frame.head(SWEEP_ROWS_SHOWN) if key == "sweep" else frame
-        parts += [f"<h2>{title}</h2>", _table(shown)]
+        parts += [f"<h2>{html.escape(title)}</h2>", _table(shown)]
         if len(shown) < len(frame):
             parts.append(f"<p class='note'>first {len(shown)} of {len(frame)} rows</p>")
     body = "\n".join(parts)
@@ -134,6 +183,51 @@ def render_html(frames: dict[str, pd.DataFrame]) -> str:
     )
 
 
-def write_html(frames: dict[str, pd.DataFrame], path: Path) -> Path:
-    atomic_write_text(path, render_html(frames))
+CASH_NOTE = ("A single-year plan read as a steady state: capex in year 0, the year's operating "
+             "cash for the racks' five-year life, and the building's remaining book value back "
+             "in year 5 (straight line over 20 years).")  # fmt: skip
+CASH_NOTE_YEARS = ("The plan's own years, expected over its scenarios; capex includes the "
+                   "building as it is energised.")  # fmt: skip
+
+
+def _scenarios(frames: dict[str, pd.DataFrame]) -> list[str]:
+    scen, stoch = frames["scenarios"], frames["stochastic"].iloc[0]
+    p = percentiles(scen)
+    lines = [
+        f"P10 {money(p['P10'])}, P50 {money(p['P50'])}, P90 {money(p['P90'])} of the present "
+        "value of profit over the scenarios, weighted by their probabilities.",
+    ]
+    if pd.notna(stoch.get("vss_usd")):
+        lines.append(f"Value of the stochastic solution (VSS) {money(float(stoch['vss_usd']))}: "
+                     "what buying for every future at once earns over buying for the average "
+                     "future.")  # fmt: skip
+    if pd.notna(stoch.get("evpi_usd")):
+        lines.append(f"Expected value of perfect information (EVPI) {money(float(stoch['evpi_usd']))}: "
+                     "what knowing the future before buying would add; the most worth paying "
+                     "for a better forecast.")  # fmt: skip
+    return ["<h2>Outcomes over scenarios</h2>", _list(lines)]
+
+
+def _assumptions(run: dict) -> list[str]:
+    out = ["<h2>Assumptions: every input, its source and its label</h2>"]
+    stamp = [f"Report written {date.today().isoformat()}"]
+    if run.get("instance_file"):
+        stamp.append(
+            f"from {run['instance_file']} (SHA-256 {str(run.get('instance_sha256', ''))[:16]})"
+        )
+    versions = run.get("versions") or {}
+    if versions:
+        stamp.append("with " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    out.append(f"<p class='note'>{html.escape('; '.join(stamp))}.</p>")
+    inputs = run.get("inputs") or []
+    if inputs:
+        frame = pd.DataFrame(inputs, columns=["input", "value", "source", "label"])
+        frame["value"] = [v if isinstance(v, str) else show(v, "number") for v in frame["value"]]
+        frame["input"] = [input_label(str(x)) for x in frame["input"]]
+        out.append(frame.rename(columns=str.capitalize).to_html(index=False, border=0, escape=True))
+    return out
+
+
+def write_html(frames: dict[str, pd.DataFrame], path: Path, run: dict | None = None) -> Path:
+    atomic_write_text(path, render_html(frames, run))
     return path

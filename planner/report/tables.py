@@ -10,10 +10,11 @@ import pandas as pd
 from planner.errors import UsageError
 
 SINGLE_YEAR = ("summary", "racks", "tiers", "allocation")
+"""Required tables; `rentals` is optional (instances with rentals: only)."""
 OVER_YEARS = ("summary", "build_schedule", "tiers_by_year", "allocation_by_year",
               "summary_by_year", "scenarios")  # fmt: skip
 OPTIONAL = (
-    "serving", "serving_by_year", "stochastic", "sweep", "frontier", "explain", "marginals",
+    "serving", "serving_by_year", "rentals", "rentals_by_year", "stochastic", "sweep", "frontier", "explain", "marginals",
     "binding", "entry", "alternatives", "infeasibility",
 )  # fmt: skip
 TORNADO_STEP_FRAC = 0.10
@@ -50,19 +51,23 @@ def read_outputs(outdir: Path) -> dict[str, pd.DataFrame]:
     if over_years:
         frames["racks"] = racks_over_plan(frames["build_schedule"])
         frames["tiers"] = average_year(frames["tiers_by_year"], frames["scenarios"])
-    run_json = outdir / "run.json"
-    if run_json.is_file():
-        try:
-            warnings = json.loads(run_json.read_text()).get("plausibility_warnings") or []
-        except (OSError, ValueError):
-            warnings = []
-        if warnings:
-            frames["plausibility"] = pd.DataFrame({"warning": [str(w) for w in warnings]})
+    warnings = read_run(outdir).get("plausibility_warnings") or []
+    if warnings:
+        frames["plausibility"] = pd.DataFrame({"warning": [str(w) for w in warnings]})
     if "serving" in frames and not frames["serving"].empty:
         frames["serving_mix"] = serving_mix(frames["serving"])
     if "marginals" in frames and not frames["marginals"].empty:
         frames["sensitivity"] = sensitivity(frames["marginals"])
     return frames
+
+
+def read_run(outdir: Path) -> dict:
+    """run.json of the folder (provenance, inputs with sources, plausibility), or {}."""
+    try:
+        data = json.loads((outdir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def sensitivity(marginals: pd.DataFrame) -> pd.DataFrame:

@@ -4,21 +4,43 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from planner.report.finance import cash_flow, has_money
+from planner.report.present import EXCEL_FORMATS, input_label, kind, label, show
 from planner.results.files import atomic_write_bytes
 
 SHEETS = (
-    "summary", "plausibility", "racks", "tiers", "allocation", "serving_mix", "serving_by_year", "stochastic", "scenarios", "summary_by_year",
-    "build_schedule", "tiers_by_year", "allocation_by_year", "sweep", "frontier", "explain", "marginals",
-    "sensitivity", "binding", "entry", "alternatives", "infeasibility",
+    "summary", "plausibility", "racks", "tiers", "cash_flow", "allocation", "serving_mix",
+    "rentals", "stochastic", "scenarios", "summary_by_year", "build_schedule", "tiers_by_year",
+    "allocation_by_year", "serving_by_year", "rentals_by_year", "sweep", "frontier", "explain",
+    "marginals", "sensitivity", "binding", "entry", "alternatives", "infeasibility", "inputs",
 )  # fmt: skip
+TITLES = {
+    "summary": "Summary", "plausibility": "Plausibility", "racks": "Racks", "tiers": "Tiers",
+    "cash_flow": "Cash flow", "allocation": "Allocation", "serving_mix": "Serving mix",
+    "rentals": "Rentals", "stochastic": "Stochastic", "scenarios": "Scenarios",
+    "summary_by_year": "Per year", "build_schedule": "Build schedule",
+    "tiers_by_year": "Tiers by year", "allocation_by_year": "Allocation by year",
+    "serving_by_year": "Serving by year", "rentals_by_year": "Rentals by year", "sweep": "Sweep",
+    "frontier": "Frontier", "explain": "Explanation", "marginals": "Marginal values",
+    "sensitivity": "Sensitivity", "binding": "Requirements", "entry": "Entry thresholds",
+    "alternatives": "Alternatives", "infeasibility": "Infeasibility", "inputs": "Inputs",
+}  # fmt: skip
+TOTALS = {
+    "racks": ("count", "facility_power_mw", "capex_usd"),
+    "tiers": ("facility_power_mw", "mtok_per_year", "revenue_usd_per_year", "cost_usd_per_year"),
+    "cash_flow": ("revenue_usd", "operating_cost_usd", "capex_usd", "cash_flow_usd", "discounted_cash_usd"),
+}  # fmt: skip
+"""Sheets with a totals row (SUM formulas over the table's own numbers, never user text)."""
 
 
 def _cell(value):
@@ -29,30 +51,67 @@ def _cell(value):
     return value
 
 
-def _fill(ws: Worksheet, frame: pd.DataFrame) -> None:
-    ws.append(list(frame.columns))
+def _fill(ws: Worksheet, frame: pd.DataFrame, name: str) -> None:
+    """Human headers, number formats by column kind, an Excel table, frozen header, widths,
+    and a totals row for the sheets in TOTALS."""
+    ws.append([label(c) for c in frame.columns])
     for row in frame.itertuples(index=False):
         ws.append([_cell(v) for v in row])
-    for cells in ws.iter_rows(min_row=2):
-        for cell in cells:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
+    for j, column in enumerate(frame.columns, start=1):
+        fmt = EXCEL_FORMATS[kind(column)]
+        for (cell,) in ws.iter_rows(min_row=2, max_row=len(frame) + 1, min_col=j, max_col=j):
+            if isinstance(cell.value, str):
                 cell.data_type = "s"  # user text is never a formula
-    for i, column in enumerate(frame.columns, start=1):
-        width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(50)])
-        ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+            elif cell.value is not None:
+                cell.number_format = fmt
+    if len(frame) and len(frame.columns):
+        ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+        table = Table(displayName=f"T_{re.sub(r'[^A-Za-z0-9]', '_', name)}", ref=ref)
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+        ws.add_table(table)
+    totals = [c for c in TOTALS.get(name, ()) if c in frame.columns]
+    if totals and len(frame):
+        last = len(frame) + 1
+        ws.cell(row=last + 1, column=1, value="Total")
+        for column in totals:
+            j = list(frame.columns).index(column) + 1
+            letter = get_column_letter(j)
+            cell = ws.cell(row=last + 1, column=j, value=f"=SUM({letter}2:{letter}{last})")
+            cell.number_format = EXCEL_FORMATS[kind(column)]
+    for j, column in enumerate(frame.columns, start=1):
+        shown = [len(show(v, kind(column))) for v in frame[column].head(50)]
+        width = max([len(label(column))] + shown)
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "A2"
 
 
-def _bar(ws: Worksheet, frame: pd.DataFrame, label: str, value: str, title: str, anchor: str):
-    if frame.empty or value not in frame:
+def _key_figures(ws: Worksheet, summary: pd.DataFrame) -> None:
+    """The summary row as two columns (item, value), each value in its own number format."""
+    ws.append(["Item", "Value"])
+    row = summary.iloc[0]
+    for column in summary.columns:
+        value = _cell(row[column])
+        ws.append([label(column), value])
+        cell = ws.cell(row=ws.max_row, column=2)
+        if isinstance(value, str):
+            cell.data_type = "s"
+        elif value is not None:
+            cell.number_format = EXCEL_FORMATS[kind(column)]
+    ws.column_dimensions["A"].width = 42
+    ws.column_dimensions["B"].width = 22
+    ws.freeze_panes = "A2"
+
+
+def _bar(ws: Worksheet, frame: pd.DataFrame, category: str, value: str, title: str, anchor: str):
+    if frame.empty or value not in frame or category not in frame:
         return
     chart = BarChart()
     chart.type = "bar"
     chart.title = title
-    chart.y_axis.title = value
+    chart.y_axis.title = label(value)
     rows = len(frame) + 1
     col = list(frame.columns).index(value) + 1
-    cat = list(frame.columns).index(label) + 1
+    cat = list(frame.columns).index(category) + 1
     chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=rows), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=cat, min_row=2, max_row=rows))
     chart.legend = None
@@ -68,8 +127,8 @@ def _scatter(ws: Worksheet, frame: pd.DataFrame, anchor: str) -> None:
     y_col = list(frame.columns).index(y_name) + 1
     chart = ScatterChart()
     chart.title = "Frontier"
-    chart.x_axis.title = numeric[0]
-    chart.y_axis.title = y_name
+    chart.x_axis.title = label(numeric[0])
+    chart.y_axis.title = label(y_name)
     rows = len(frame) + 1
     series = Series(
         Reference(ws, min_col=y_col, min_row=1, max_row=rows),
@@ -89,26 +148,43 @@ CHARTS = {
 }  # fmt: skip
 
 
-def build_workbook(frames: dict[str, pd.DataFrame]) -> Workbook:
+def build_workbook(frames: dict[str, pd.DataFrame], run: dict | None = None) -> Workbook:
     """Sheets in SHEETS order for the tables present, with charts on tiers, racks,
-    sensitivity (tornado) and frontier."""
+    sensitivity (tornado) and frontier, a cash-flow sheet and an Inputs sheet."""
+    run = run or {}
+    frames = dict(frames)
+    if has_money(frames):
+        frames["cash_flow"], _ = cash_flow(frames, float(run.get("discount_rate_frac", 0.08)))
+    if run.get("inputs"):
+        inputs = pd.DataFrame(run["inputs"], columns=["input", "value", "source", "label"])
+        frames["inputs"] = inputs.assign(
+            input=[input_label(str(x)) for x in inputs["input"]],
+            value=[v if isinstance(v, int | float) else show(v, "number") for v in inputs["value"]],
+        )
     wb = Workbook()
     wb.remove(wb.active)
     for name in SHEETS:
         frame = frames.get(name)
         if frame is None:
             continue
-        ws = wb.create_sheet(name)
-        _fill(ws, frame)
-        for label, value, title, anchor in CHARTS.get(name, []):
-            _bar(ws, frame, label, value, title, anchor)
+        ws = wb.create_sheet(TITLES[name])
+        if name == "summary":
+            _key_figures(ws, frame)
+            continue
+        _fill(
+            ws,
+            frame.drop(columns=[c for c in ("lever",) if c in frame and name != "sensitivity"]),
+            name,
+        )
+        for lab, value, title, anchor in CHARTS.get(name, []):
+            _bar(ws, frame, lab, value, title, anchor)
         if name == "frontier":
             _scatter(ws, frame, f"{get_column_letter(len(frame.columns) + 2)}2")
     return wb
 
 
-def write_xlsx(frames: dict[str, pd.DataFrame], path: Path) -> Path:
+def write_xlsx(frames: dict[str, pd.DataFrame], path: Path, run: dict | None = None) -> Path:
     buffer = io.BytesIO()
-    build_workbook(frames).save(buffer)
+    build_workbook(frames, run).save(buffer)
     atomic_write_bytes(path, buffer.getvalue())
     return path

@@ -19,6 +19,7 @@ import pyomo.environ as pyo
 from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_plan_data
 from planner.inputs.load import LoadedInstance
 from planner.model import build_model
+from planner.results.assumptions import catalog_inputs, instance_inputs
 from planner.results.files import output_lock, write_json, write_tables
 from planner.results.plausibility import Finding, check_plausibility
 from planner.results.tables import Tables, build_tables
@@ -52,10 +53,7 @@ class PlanResult:
     @property
     def plausibility(self) -> list[Finding]:
         """The plan's headline ratios outside public ranges (none without a solution)."""
-        ranges = self.loaded.plausibility
-        if ranges is None or not self.solved.report.status.has_solution:
-            return []
-        return check_plausibility(self.loaded.instance, self.tables.summary.iloc[0], ranges)
+        return plausibility_of(self.loaded, self.tables, self.solved.report.status.has_solution)
 
     def dinkelbach_frame(self) -> pd.DataFrame:
         """Dinkelbach iterations (cost_per_token only), in user units."""
@@ -122,6 +120,24 @@ def provenance(
     }
 
 
+def plausibility_of(loaded: LoadedInstance, tables: Tables, has_solution: bool) -> list[Finding]:
+    """The plan's headline ratios outside public ranges (none without a solution)."""
+    if loaded.plausibility is None or not has_solution:
+        return []
+    return check_plausibility(loaded.instance, tables.summary.iloc[0], loaded.plausibility)
+
+
+def decision_info(loaded: LoadedInstance, tables: Tables, has_solution: bool) -> dict[str, Any]:
+    """run.json fields a report needs beyond provenance: plausibility warnings, the discount
+    rate, and every input with its source and label."""
+    return {
+        "plausibility_warnings": [f.words() for f in plausibility_of(loaded, tables, has_solution)],
+        "discount_rate_frac": loaded.instance.site.discount_rate_frac,
+        "inputs": instance_inputs(loaded)
+        + catalog_inputs(loaded, tables.racks, tables.allocation_by_year),
+    }
+
+
 def run_info(result: PlanResult) -> dict[str, Any]:
     """Provenance for run.json."""
     report = result.solved.report
@@ -131,7 +147,7 @@ def run_info(result: PlanResult) -> dict[str, Any]:
         "best_bound": None if report.best_bound is None else report.best_bound * scale,
         "unservable_tiers": result.data.unservable,
         "dinkelbach_iterations": len(result.solved.dinkelbach),
-        "plausibility_warnings": [f.words() for f in result.plausibility],
+        **decision_info(result.loaded, result.tables, result.solved.report.status.has_solution),
     }
     if result.multi_period:
         info["years"] = list(result.data.years)

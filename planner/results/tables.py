@@ -35,6 +35,7 @@ TIER_COLUMNS = [
     "input_tokens_per_request", "output_tokens_per_request", "input_mtok_per_year",
     "input_price_usd_per_mtok", "output_revenue_usd_per_year", "input_revenue_usd_per_year",
     "utilisation_frac", "made_mtok_per_year", "price_realisation_frac", "list_revenue_usd_per_year",
+    "cost_usd_per_year", "margin_frac",
 ]  # fmt: skip
 """tok_s, mtok_per_year, demand_mtok_per_year and price_usd_per_mtok count OUTPUT tokens (the
 names predate input tokens and are a contract); input_* count input tokens; revenue is both."""
@@ -253,10 +254,13 @@ def year_rows(
               for t in d.tiers}  # fmt: skip
     power = dict.fromkeys(d.tiers, 0.0)
     tok_s = dict.fromkeys(d.tiers, 0.0)
+    use: dict[tuple[str, str], float] = {}  # (rack, tier) -> racks in use
     for sy, t in d.servable:
         u = _v(m.units[sy, t, y, s])
         if u <= 0:
             continue
+        for rack in d.routes[sy, t].racks:
+            use[rack, t] = use.get((rack, t), 0.0) + u * d.system_racks[sy, t, rack]
         share = u * d.throughput_ttok_per_year[sy, t] / capacity[t]
         facility_mw, rate = u * d.system_power_mw[sy, t] * d.pue, u * d.tok_s[sy, t]
         power[t] += facility_mw
@@ -270,6 +274,7 @@ def year_rows(
             serving.append({"year": y, "tier": t, "system": sy, "rack": rack,
                             "phases": "+".join(phases), "racks": u * d.system_racks[sy, t, rack],
                             "scenario": s})  # fmt: skip
+    tier_cost = _tier_costs(m, d, fleet, y, s, use, power)
     for t in d.tiers:
         mtok = served[t] * MTOK_PER_TTOK
         dem = d.demand_ttok_per_year.get((t, y, s))
@@ -295,7 +300,10 @@ def year_rows(
                       "made_mtok_per_year": capacity[t] * MTOK_PER_TTOK,
                       "price_realisation_frac": d.tier_price_realisation_frac[t],
                       "list_revenue_usd_per_year": mtok * d.price_musd_per_ttok[t, y, s]
-                                                   / d.tier_price_realisation_frac[t]})  # fmt: skip
+                                                   / d.tier_price_realisation_frac[t],
+                      "cost_usd_per_year": tier_cost[t] * USD_PER_MUSD,
+                      "margin_frac": 1 - tier_cost[t] / (served[t] * d.price_musd_per_ttok[t, y, s])
+                                     if served[t] * d.price_musd_per_ttok[t, y, s] > 0 else None})  # fmt: skip
     o = m.owner[y, s]
     revenue = sum(served[t] * d.price_musd_per_ttok[t, y, s] for t in d.tiers) * USD_PER_MUSD
     rent = sum(d.rental_cost_musd_per_year[n] * _v(m.rented[n, y, s]) for n in d.rentals)
@@ -316,6 +324,34 @@ def year_rows(
                     "facility_cost_usd": d.facility_cost_musd[y] * USD_PER_MUSD,
                     "operating_cost_usd": (fleet.operating_musd[y, o] + d.facility_opex_musd[y] + rent) * USD_PER_MUSD,
                     "rental_cost_usd": rent * USD_PER_MUSD})  # fmt: skip
+
+
+def _tier_costs(
+    m, d: PlanData, fleet: Fleet, y: int, s: str, use: dict, power: dict
+) -> dict[str, float]:
+    """A year's cost split over tiers, $M: each rack type's yearly cost (capital recovery,
+    opex, energy, rent) in proportion to the racks of that type each tier uses, and the
+    building in proportion to facility power. Idle racks are carried by the tiers using their
+    type, so tier costs add up to the year's cost whenever every type in service is used."""
+    o = m.owner[y, s]
+    out = dict.fromkeys(d.tiers, 0.0)
+    for r in d.racks:
+        alive = fleet.in_service[r, y, o]
+        new = alive - d.existing_in_service[r, y]
+        cost = new * d.rack_annuity_musd_per_year[r] + alive * (
+            d.rack_opex_musd_per_year[r] + d.rack_energy_musd_per_year[r, y]
+        )
+        cost += sum(d.rental_cost_musd_per_year[n] * _v(m.rented[n, y, s])
+                    for n, rr in d.rentals.items() if rr == r)  # fmt: skip
+        total = sum(v for (rr, _), v in use.items() if rr == r)
+        for t in d.tiers:
+            if total > 0:
+                out[t] += cost * use.get((r, t), 0.0) / total
+    used_mw = sum(power.values())
+    for t in d.tiers:
+        if used_mw > 0:
+            out[t] += d.facility_cost_musd[y] * power[t] / used_mw
+    return out
 
 
 def _stochastic(inst: Instance, report, values: StochasticValues | None, expected_usd, cvar_usd):

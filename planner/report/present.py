@@ -1,0 +1,216 @@
+"""How a number is shown to a person: column headers in words with units, values with
+thousands separators, $B/$M scaling and percentages, never scientific notation or snake_case.
+
+One table of known columns, plus a rule for the rest (the unit suffix of the name says the
+kind), shared by the HTML page and the workbook (which gets Excel number formats instead of
+strings, so cells stay numbers).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import pandas as pd
+
+# kind -> Excel number format
+EXCEL_FORMATS = {
+    "usd": '"$"#,##0',
+    "usd_small": '"$"#,##0.00',
+    "frac": "0.0%",
+    "count": "#,##0",
+    "number": "#,##0.00",
+    "number0": "#,##0",
+    "x": '0.00"x"',
+    "years": '0.0" years"',
+    "text": "@",
+}
+
+LABELS: dict[str, str] = {
+    "instance": "Instance", "objective": "Objective", "status": "Status",
+    "objective_value": "Objective value", "tier": "Tier", "rack": "Rack", "system": "System",
+    "year": "Year", "scenario": "Scenario", "rental": "Rental", "phases": "Phases",
+    "count": "Racks", "units": "Units", "bought": "Bought", "retired": "Retired",
+    "in_service": "In service", "probability": "Probability", "binding": "Binding",
+    "tok_s": "Output tokens/s", "mtok_per_year": "Output tokens (millions/yr)",
+    "mtok": "Output tokens (millions)", "made_mtok_per_year": "Output tokens made (millions/yr)",
+    "demand_mtok_per_year": "Forecast, output tokens (millions/yr)",
+    "input_mtok_per_year": "Input tokens (millions/yr)",
+    "price_usd_per_mtok": "Output price ($ per million)",
+    "input_price_usd_per_mtok": "Input price ($ per million)",
+    "min_tok_s_per_user": "Speed (tokens/s per user)",
+    "input_tokens_per_request": "Input tokens per request",
+    "output_tokens_per_request": "Output tokens per request",
+    "cost_usd_per_mtok": "Cost ($ per million output tokens)",
+    "mip_gap_frac": "Optimality gap", "solve_s": "Solve time (s)",
+    "it_power_mw": "IT power (MW)", "facility_power_mw": "Facility power (MW)",
+    "site_power_mw": "Site power (MW)", "power_kw_each": "Power each (kW)",
+    "power_share_frac": "Share of site power", "utilisation_frac": "Utilisation",
+    "price_realisation_frac": "Price realisation", "margin_frac": "Margin",
+    "vendor_claim_revenue_frac": "Revenue resting on vendor claims", "data": "Data used",
+    "data_basis": "Data basis", "racks_rented": "Racks rented", "gpu_hours": "GPU-hours",
+    "discount_factor": "Discount factor", "ratio_to_previous": "x previous",
+    "ratio_to_first": "x first", "claimed_ratio_to_previous": "Claimed x previous",
+    "claim_source": "Claim source", "racks": "Racks in use",
+    "nonanticipativity": "Purchases shared", "note": "Note", "warning": "Warning",
+    "words": "In words", "section": "Section", "lever": "Input", "description": "Meaning",
+    "unit": "Unit", "constraint": "Requirement", "requirement": "Requirement",
+    "cash_flow_usd": "Cash flow ($)", "cumulative_cash_usd": "Cumulative cash ($)",
+    "discounted_cash_usd": "Discounted cash ($)", "payback_years": "Payback (years)",
+    "pue": "PUE", "cvar_alpha_frac": "CVaR level", "cvar_weight_frac": "CVaR weight",
+    "workload": "Model", "max_ttft_s": "Longest time to first token (s)",
+    "hours_per_year": "Hours a year", "max_count": "Most racks bought",
+}  # fmt: skip
+"""Known columns -> header words (units in brackets)."""
+
+UNIT_SUFFIXES = (
+    ("_usd_per_mw_year", "($ per MW-year)", "usd"), ("_usd_per_mwh", "($ per MWh)", "usd_small"),
+    ("_usd_per_mw", "($ per MW)", "usd"), ("_usd_per_year", "($/yr)", "usd"), ("_usd_per_mtok", "($ per million)", "usd_small"),
+    ("_usd_per_gpu_hour", "($ per GPU-hour)", "usd_small"), ("_usd", "($)", "usd"),
+    ("_mw", "(MW)", "number"), ("_kw", "(kW)", "number"), ("_frac", "", "frac"),
+    ("_mtok_per_year", "(million tokens/yr)", "number0"), ("_mtok", "(million tokens)", "number0"),
+    ("_tok_s", "(tokens/s)", "number0"), ("_years", "(years)", "years"), ("_s", "(s)", "number"),
+)  # fmt: skip
+KINDS: dict[str, str] = {
+    "count": "count", "bought": "count", "retired": "count", "in_service": "count",
+    "year": "text", "units": "number", "racks": "number", "racks_rented": "number",
+    "gpu_hours": "number0", "probability": "frac", "discount_factor": "number",
+    "ratio_to_previous": "x", "ratio_to_first": "x", "claimed_ratio_to_previous": "x",
+    "tok_s": "number0", "mtok_per_year": "number0", "mtok": "number0",
+    "min_tok_s_per_user": "number0", "input_tokens_per_request": "count",
+    "output_tokens_per_request": "count", "objective_value": "usd",
+    "power_kw_each": "number", "solve_s": "number",
+}  # fmt: skip
+
+
+def label(column: str) -> str:
+    """Header words with the unit, e.g. revenue_usd_per_year -> 'Revenue ($/yr)'."""
+    if column in LABELS:
+        return LABELS[column]
+    if column.startswith("racks_"):
+        return f"Racks: {column[len('racks_') :]}"
+    if column.startswith("power_mw_"):
+        return f"Power of {column[len('power_mw_') :]} (MW)"
+    for suffix, unit, _ in UNIT_SUFFIXES:
+        if column.endswith(suffix) and len(column) > len(suffix):
+            words = column[: -len(suffix)].replace("_", " ")
+            return f"{words[0].upper()}{words[1:]} {unit}".strip()
+    words = column.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+SECTIONS = {
+    "site": "Site",
+    "horizon": "Horizon",
+    "stochastic": "Uncertainty",
+    "comparison": "Comparison",
+}
+GROUPS = {"tiers": "Tier", "racks": "Rack", "rentals": "Rental", "scenarios": "Scenario"}
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def input_label(path: str) -> str:
+    """An instance path in words: tiers.free.price_usd_per_mtok -> 'Tier free: output price
+    ($ per million)'; gb300-nvl72: power_kw -> 'gb300-nvl72: power (kW)'."""
+    if ": " in path:
+        owner, field = path.split(": ", 1)
+        return f"{owner}: {_lower_first(label(field))}"
+    parts = path.split(".")
+    if parts[0] in GROUPS and len(parts) >= 3:
+        return f"{GROUPS[parts[0]]} {parts[1]}: {_lower_first(label(parts[-1]))}"
+    if parts[0] in SECTIONS and len(parts) >= 2:
+        return f"{SECTIONS[parts[0]]}: {_lower_first(label(parts[-1]))}"
+    return label(parts[-1])
+
+
+def kind(column: str) -> str:
+    """How the column's numbers are shown (a key of EXCEL_FORMATS)."""
+    if column in KINDS:
+        return KINDS[column]
+    if column.startswith("racks_"):
+        return "count"
+    for suffix, _, k in UNIT_SUFFIXES:
+        if column.endswith(suffix):
+            return k
+    return "number"
+
+
+def money(x: float) -> str:
+    """$ with B/M/k scaling: $9.22B, $350.6k, -$1.05M."""
+    sign, x = ("-" if x < 0 else ""), abs(x)
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if x >= scale:
+            return f"{sign}${x / scale:,.2f}{suffix}"
+    return f"{sign}${x:,.2f}"
+
+
+def number(x: float, decimals: int = 2) -> str:
+    """Thousands separators, no scientific notation, at most `decimals` places (trailing
+    zeros dropped); very large values in words (12.3 billion)."""
+    if abs(x) >= 1e12:
+        return f"{x / 1e12:,.1f} trillion"
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:,.2f} billion"
+    text = f"{x:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+WORDS = {
+    "rack_balance": "racks in use", "power_envelope": "site power", "capex_budget": "capex budget",
+    "supply_limit": "supply", "delivery_limit": "deliveries", "rental_limit": "rentals",
+    "tier_capacity": "tier capacity", "demand_limit": "forecast", "forecast_served": "forecast served",
+    "tier_power_share_fixed": "fixed power share", "tier_power_share_min": "minimum power share",
+    "tier_power_share_max": "maximum power share", "cost_per_token": "cost per token",
+    "decode_attention": "decode attention", "decode_ffn": "decode FFN",
+}  # fmt: skip
+"""Identifiers that appear inside text cells (binding families, phases, objectives)."""
+IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+
+
+def words(text: str) -> str:
+    """Identifiers inside a text in words: 'rack_balance power_envelope' -> 'racks in use,
+    site power'; other snake_case names lose their underscores."""
+    replaced = IDENTIFIER.sub(lambda m: WORDS.get(m.group(0), m.group(0).replace("_", " ")), text)
+    return replaced.replace("+", ", ")
+
+
+def show(value: Any, k: str) -> str:
+    """One value as text for a person."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(show(v, k) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{words(str(a))} {show(b, k)}" for a, b in value.items())
+    if isinstance(value, str) or k == "text":
+        return words(str(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    x = float(value)
+    if k in ("usd", "usd_small"):
+        return money(x) if abs(x) >= 1000 or k == "usd" else f"${x:,.2f}"
+    if k == "frac":
+        return f"{x:.1%}"
+    if k == "count":
+        return f"{x:,.0f}"
+    if k == "number0":
+        return number(x, 0)
+    if k == "x":
+        return f"{x:,.2f}x"
+    if k == "years":
+        return f"{x:,.1f} years"
+    return number(x)
+
+
+def human(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as strings with human headers."""
+    out = pd.DataFrame({label(c): [show(v, kind(c)) for v in frame[c]] for c in frame.columns})
+    return out
+
+
+SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
+SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
