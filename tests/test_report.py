@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from PIL import Image, ImageStat
 
 from planner.cli import cli
-from planner.report.present import SCIENTIFIC, SNAKE, label
+from planner.results.present import SCIENTIFIC, SNAKE, label
 
 SHIPPED = ROOT / "instances" / "gtc-2026" / "rubin-lpx.yaml"
 

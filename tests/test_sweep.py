@@ -10,6 +10,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT, SECONDS_PER_YEAR, write_instance
@@ -22,6 +23,7 @@ from planner.studies.engine import run_cases
 from planner.studies.runner import BaseSpec, CaseRunner
 
 MTOK_PER_TOK_S = SECONDS_PER_YEAR / 1e6
+ENTERPRISE = ROOT / "instances" / "100mw-enterprise.yaml"
 ONE_TIER = {
     "site": {"power_mw": 1.0},
     "systems": ["alpha", "beta"],
@@ -356,3 +358,47 @@ def test_sweep_columns_keep_their_order_after_a_resume(tmp_path):
     assert resumed.attrs["resumed_cases"] == 2
     assert (out / "sweep.csv").read_text().splitlines()[0] == first
     assert list(fresh.columns) == list(resumed.columns)
+
+
+def test_sweep_prints_and_writes_percentiles_and_a_tornado(tmp_path):
+    # a 2 x 3 grid on the enterprise site: P10/P50/P90 are numpy's percentiles of the solved
+    # cases' objective values; the tornado ranks the input whose ends differ most first
+    import numpy as np
+
+    from planner.studies.outcomes import tornado_table
+
+    out = tmp_path / "grid"
+    args = ["sweep", str(ENTERPRISE), "--vary", "tiers.premium.price_usd_per_mtok=10,20,30",
+            "--vary", "site.electricity_usd_per_mwh=60,80", "--out", str(out)]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    sweep = pd.read_csv(out / "sweep.csv")
+    summary = pd.read_csv(out / "sweep_summary.csv").set_index("output")
+    expected = np.percentile(sweep["objective_value"], [10, 50, 90])
+    assert summary.loc["objective_value", ["p10", "p50", "p90"]].tolist() == pytest.approx(expected)
+    tornado = pd.read_csv(out / "tornado.csv")
+    assert tornado["input"].tolist()[0] == "tiers.premium.price_usd_per_mtok"
+    low = sweep[sweep["tiers.premium.price_usd_per_mtok"] == 10]["objective_value"].mean()
+    assert tornado.loc[0, "objective_at_low"] == pytest.approx(low)
+    assert (out / "tornado.png").stat().st_size > 1000
+    assert "P10" in result.output and "moves the objective from" in result.output
+    # a Monte Carlo-like input with many values uses the lowest and highest thirds
+    many = pd.DataFrame({"x": range(30), "objective_value": [2.0 * i for i in range(30)],
+                         "status": ["optimal"] * 30})  # fmt: skip
+    row = tornado_table(many, ["x"]).iloc[0]
+    assert row["objective_at_low"] == pytest.approx(
+        np.mean([2.0 * i for i in range(30) if i <= 29 / 3])
+    )
+    report = CliRunner().invoke(cli, ["report", str(out)])
+    assert report.exit_code == 0, report.output
+    page = (out / "report.html").read_text()
+    assert "Spread of the outcome" in page and "Which input moves the outcome most" in page
+    import html
+    import re
+
+    from planner.results.present import SCIENTIFIC, SNAKE
+
+    visible = html.unescape(
+        re.sub(r"<[^>]+>", " ", re.sub(r"<(style|img)[^>]*>(.*?</style>)?", " ", page, flags=re.S))
+    )
+    assert not SCIENTIFIC.findall(visible) and not SNAKE.findall(visible)

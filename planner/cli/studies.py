@@ -83,6 +83,7 @@ def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, st
     Writes OUT/sweep.csv (one row per case) and OUT/cases/ (one file per finished case: a
     re-run with the same arguments skips them).
     """
+    from planner.results.files import output_lock
     from planner.studies.api import build_cases
     from planner.studies.engine import run_cases
 
@@ -101,7 +102,27 @@ def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, st
     failed = len(frame) - solved - invalid - unsolvable
     resumed = frame.attrs.get("resumed_cases", 0)
     echo(f"{len(frame)} cases ({resumed} already done): {solved} solved, {unsolvable} infeasible "
-         f"or unbounded, {failed} failed, {invalid} invalid. Wrote {out}/sweep.csv")  # fmt: skip
+         f"or unbounded, {failed} failed, {invalid} invalid.")  # fmt: skip
+    if solved:
+        from planner.results.present import input_label, label, show
+        from planner.studies.outcomes import write_outcomes
+
+        inputs = list(dict.fromkeys(k for case in cases for k in case))
+        with output_lock(out):
+            summary, tornado = write_outcomes(frame, inputs, out)
+        echo("Outcome over the solved cases (each case weighted equally):")
+        for row in summary.itertuples():
+            kind_of = "usd" if "usd" in row.output or row.output == "objective_value" else "number0"
+            echo(f"  {label(row.output)}: P10 {show(row.p10, kind_of)}, P50 {show(row.p50, kind_of)}, "
+                 f"P90 {show(row.p90, kind_of)}")  # fmt: skip
+        for row in tornado.head(5).itertuples():
+            echo(f"  {input_label(row.input)} moves the objective from {show(row.objective_at_low, 'usd')} "
+                 f"(at {show(row.low_value, 'number')}) to {show(row.objective_at_high, 'usd')} "
+                 f"(at {show(row.high_value, 'number')})")  # fmt: skip
+    echo(
+        f"Wrote {out}/sweep.csv"
+        + (", sweep_summary.csv, tornado.csv and tornado.png" if solved else "")
+    )
     if solved == 0:
         code = EXIT_INVALID if invalid == len(frame) else EXIT_INFEASIBLE if unsolvable else 1
         echo("error: no case of the sweep has a plan (see the message column)", err=True)

@@ -128,3 +128,22 @@ def scenario_outcomes(scenarios: pd.DataFrame | None) -> bytes | None:
         "Outcome by scenario",
         "present value of profit, $B",
     )
+
+
+def sweep_tornado(tornado: pd.DataFrame) -> bytes | None:
+    """The objective at each varied input's low and high end, largest swing first ($B)."""
+    from planner.results.present import input_label
+
+    if tornado.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(tornado) + 1.4))
+    labels = [input_label(str(x)) for x in tornado["input"]]
+    lows = tornado["objective_at_low"].astype(float) / 1e9
+    highs = tornado["objective_at_high"].astype(float) / 1e9
+    ax.barh(labels, highs - lows, left=lows, color=COLOURS[0])
+    ax.invert_yaxis()
+    ax.set_title("Objective from each input's low end to its high end")
+    ax.set_xlabel("objective, $B")
+    ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+    ax.grid(axis="x", alpha=0.3)
+    return _png(fig)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.report.present import money
+from planner.results.present import money
 
 STEADY_YEARS = 5
 BUILDING_LIFE_YEARS = 20.0

@@ -11,8 +11,8 @@ import pandas as pd
 
 from planner.report import charts
 from planner.report.finance import CASH_COLUMNS, answer, cash_flow, has_money, percentiles
-from planner.report.present import human, input_label, money, show
 from planner.results.files import atomic_write_text
+from planner.results.present import human, input_label, label, money, show
 
 CSS = """
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; margin: 2em auto;
@@ -101,6 +101,8 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
     """The page: the answer, key figures, purchases, tiers, cash flow, scenarios, the
     explanation, charts, assumptions and the detail tables, all in words and units."""
     run = run or {}
+    if "summary" not in frames:
+        return render_sweep_html(frames)
     summary = frames["summary"]
     name = str(summary.iloc[0]["instance"])
     rate = float(run.get("discount_rate_frac", 0.08))
@@ -181,6 +183,44 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
         f"<title>{html.escape(name)} plan report</title><style>{CSS}</style></head>"
         f"<body>\n{body}\n</body></html>\n"
     )
+
+
+def render_sweep_html(frames: dict[str, pd.DataFrame]) -> str:
+    """A sweep's page: P10/P50/P90 of the outcome, the tornado, then the cases."""
+    sweep = frames.get("sweep", pd.DataFrame())
+    ok = sweep[sweep["status"].isin(["optimal", "feasible"])] if "status" in sweep else sweep
+    parts = [f"<h1>Token Factory sweep: {len(sweep):,} cases, {len(ok):,} solved</h1>"]
+    summary = frames.get("sweep_summary")
+    if summary is not None and not summary.empty:
+        rows = summary.set_index("output")
+        if "objective_value" in rows.index:
+            r = rows.loc["objective_value"]
+            parts.append(f"<p class='answer'>The objective is {html.escape(show(r['p50'], 'usd'))} in the "
+                         f"median case, {html.escape(show(r['p10'], 'usd'))} at P10 and "
+                         f"{html.escape(show(r['p90'], 'usd'))} at P90 (each case weighted equally).</p>")  # fmt: skip
+        kinds = [
+            "usd" if "usd" in o or o == "objective_value" else "number0" for o in summary["output"]
+        ]
+        view = summary.assign(output=[label(o) for o in summary["output"]])
+        view = view.rename(columns={"output": "Outcome", "cases": "Cases", "p10": "P10", "p50": "P50",
+                                    "p90": "P90", "mean": "Mean", "min": "Lowest", "max": "Highest"})  # fmt: skip
+        for column in ("P10", "P50", "P90", "Mean", "Lowest", "Highest"):
+            view[column] = [show(v, k) for v, k in zip(view[column], kinds, strict=True)]
+        parts += ["<h2>Spread of the outcome</h2>", view.to_html(index=False, border=0)]
+    tornado = frames.get("tornado")
+    if tornado is not None and not tornado.empty:
+        items = [f"{input_label(str(r.input))}: {show(r.objective_at_low, 'usd')} at "
+                 f"{show(r.low_value, 'number')} to {show(r.objective_at_high, 'usd')} at "
+                 f"{show(r.high_value, 'number')}" for r in tornado.itertuples()]  # fmt: skip
+        parts += ["<h2>Which input moves the outcome most</h2>", _list(items),
+                  _img(charts.sweep_tornado(tornado), "tornado")]  # fmt: skip
+    if not sweep.empty:
+        shown = sweep.head(SWEEP_ROWS_SHOWN).drop(columns=["case_id"], errors="ignore")
+        shown = shown.rename(columns={c: input_label(c) for c in shown.columns if "." in c})
+        parts += ["<h2>Cases</h2>", _table(shown)]
+    body = "\n".join(parts)
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>sweep report</title>"
+            f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n")  # fmt: skip
 
 
 CASH_NOTE = ("A single-year plan read as a steady state: capex in year 0, the year's operating "

@@ -27,6 +27,8 @@ def read_outputs(outdir: Path) -> dict[str, pd.DataFrame]:
     A plan over years or scenarios (build_schedule.csv present) also gets `racks` (bought
     over the plan, first scenario) and `tiers` (the expected average year) for the charts.
     """
+    if (outdir / "sweep.csv").is_file() and not (outdir / "summary.csv").is_file():
+        return _read_sweep(outdir)
     over_years = (outdir / "build_schedule.csv").is_file()
     required = OVER_YEARS if over_years else SINGLE_YEAR
     missing = [n for n in required if not (outdir / f"{n}.csv").is_file()]
@@ -121,3 +123,19 @@ def serving_mix(serving: pd.DataFrame) -> pd.DataFrame:
                            sort=False).fillna(0.0)  # fmt: skip
     mix.columns.name = None
     return mix.reset_index()
+
+
+SWEEP_FILES = ("sweep", "sweep_summary", "tornado")
+
+
+def _read_sweep(outdir: Path) -> dict[str, pd.DataFrame]:
+    """A sweep folder: its case table, outcome percentiles and tornado."""
+    frames = {}
+    for name in SWEEP_FILES:
+        path = outdir / f"{name}.csv"
+        if path.is_file():
+            try:
+                frames[name] = pd.read_csv(path)
+            except pd.errors.EmptyDataError:
+                frames[name] = pd.DataFrame()
+    return frames

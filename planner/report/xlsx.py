@@ -15,13 +15,14 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.report.finance import cash_flow, has_money
-from planner.report.present import EXCEL_FORMATS, input_label, kind, label, show
 from planner.results.files import atomic_write_bytes
+from planner.results.present import EXCEL_FORMATS, input_label, kind, label, show
 
 SHEETS = (
     "summary", "plausibility", "racks", "tiers", "cash_flow", "allocation", "serving_mix",
     "rentals", "stochastic", "scenarios", "summary_by_year", "build_schedule", "tiers_by_year",
-    "allocation_by_year", "serving_by_year", "rentals_by_year", "sweep", "frontier", "explain",
+    "allocation_by_year", "serving_by_year", "rentals_by_year", "sweep_summary", "tornado", "sweep",
+    "frontier", "explain",
     "marginals", "sensitivity", "binding", "entry", "alternatives", "infeasibility", "inputs",
 )  # fmt: skip
 TITLES = {
@@ -31,6 +32,7 @@ TITLES = {
     "summary_by_year": "Per year", "build_schedule": "Build schedule",
     "tiers_by_year": "Tiers by year", "allocation_by_year": "Allocation by year",
     "serving_by_year": "Serving by year", "rentals_by_year": "Rentals by year", "sweep": "Sweep",
+    "sweep_summary": "Outcome spread", "tornado": "Tornado",
     "frontier": "Frontier", "explain": "Explanation", "marginals": "Marginal values",
     "sensitivity": "Sensitivity", "binding": "Requirements", "entry": "Entry thresholds",
     "alternatives": "Alternatives", "infeasibility": "Infeasibility", "inputs": "Inputs",

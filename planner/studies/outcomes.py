@@ -1,0 +1,85 @@
+"""What a sweep answers: the spread of the outcome (P10/P50/P90) and which varied input moves
+it most (a tornado), for grid and Monte Carlo sweeps alike.
+
+Percentiles are over the solved cases, each case weighted equally: Monte Carlo draws are
+equally likely by construction; a grid's cases are read as equally likely points of its
+ranges (say so when quoting them). The tornado puts, for each varied numeric input, the mean
+objective of the cases at its lowest value beside the mean at its highest (for inputs with
+more than ten values, the lowest and highest thirds of the cases), sorted by the gap.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.results.files import atomic_write_text, frame_csv
+
+OUTCOMES = ("objective_value", "revenue_usd_per_year", "profit_usd_per_year", "capex_usd",
+            "facility_power_mw", "mtok_per_year", "cost_usd_per_mtok")  # fmt: skip
+SUMMARY_COLUMNS = ["output", "cases", "p10", "p50", "p90", "mean", "min", "max"]
+TORNADO_COLUMNS = ["input", "low_value", "high_value", "objective_at_low", "objective_at_high",
+                   "swing"]  # fmt: skip
+MANY_VALUES = 10
+
+
+def solved(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["status"].isin(["optimal", "feasible"])]
+
+
+def outcome_percentiles(frame: pd.DataFrame) -> pd.DataFrame:
+    """P10/P50/P90, mean, min and max of each outcome column over the solved cases."""
+    rows = []
+    ok = solved(frame)
+    for column in OUTCOMES:
+        if column not in ok:
+            continue
+        values = pd.to_numeric(ok[column], errors="coerce").dropna().to_numpy(dtype=float)
+        if not len(values):
+            continue
+        p10, p50, p90 = np.percentile(values, [10, 50, 90])
+        rows.append({"output": column, "cases": len(values), "p10": p10, "p50": p50, "p90": p90,
+                     "mean": values.mean(), "min": values.min(), "max": values.max()})  # fmt: skip
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def tornado_table(frame: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
+    """Per varied numeric input: the objective at its low and high end, largest swing first."""
+    ok = solved(frame)
+    rows = []
+    for name in inputs:
+        if name not in ok:
+            continue
+        x = pd.to_numeric(ok[name], errors="coerce")
+        y = pd.to_numeric(ok["objective_value"], errors="coerce")
+        keep = x.notna() & y.notna()
+        x, y = x[keep], y[keep]
+        if x.nunique() < 2:
+            continue
+        if x.nunique() <= MANY_VALUES:
+            low_mask, high_mask = x == x.min(), x == x.max()
+        else:
+            low_mask, high_mask = x <= x.quantile(1 / 3), x >= x.quantile(2 / 3)
+        low, high = float(y[low_mask].mean()), float(y[high_mask].mean())
+        rows.append({"input": name, "low_value": float(x[low_mask].mean()),
+                     "high_value": float(x[high_mask].mean()), "objective_at_low": low,
+                     "objective_at_high": high, "swing": abs(high - low)})  # fmt: skip
+    table = pd.DataFrame(rows, columns=TORNADO_COLUMNS)
+    return table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def write_outcomes(
+    frame: pd.DataFrame, inputs: list[str], outdir: Path
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """sweep_summary.csv, tornado.csv and tornado.png in the sweep's folder."""
+    from planner.studies.charts import sweep_tornado_chart
+
+    summary, tornado = outcome_percentiles(frame), tornado_table(frame, inputs)
+    atomic_write_text(outdir / "sweep_summary.csv", frame_csv(summary))
+    atomic_write_text(outdir / "tornado.csv", frame_csv(tornado))
+    medians = summary.loc[summary["output"] == "objective_value", "p50"].astype(float).tolist()
+    median = medians[0] if medians else 0.0
+    sweep_tornado_chart(tornado, median, outdir / "tornado.png")
+    return summary, tornado
