@@ -188,3 +188,29 @@ def test_init_writes_a_starter_instance_that_solves(tmp_path):
     assert solved.exit_code == 0, solved.output
     again = CliRunner().invoke(cli, ["init", str(path)])
     assert again.exit_code == 2 and "exists" in again.stderr
+
+
+def test_every_command_speaks_json(tmp_path):
+    # every command takes --format json (scripts), and the ones run here print one JSON
+    # document on stdout and nothing else
+    import click
+
+    for name, command in cli.commands.items():
+        choices = [p.type.choices for p in command.params
+                   if isinstance(p, click.Option) and "--format" in p.opts
+                   and isinstance(p.type, click.Choice)]  # fmt: skip
+        assert choices and "json" in choices[0], name
+    one = write_instance(tmp_path, BASE)
+    runs = {
+        "validate": ["validate", str(one)],
+        "schema": ["schema"],
+        "init": ["init", str(tmp_path / "new.yaml")],
+        "catalog": ["catalog", str(one)],
+        "compare": ["compare", str(one), str(one)],
+        "solve": ["solve", str(one), "--out", str(tmp_path / "o")],
+        "report": ["report", str(tmp_path / "o")],
+    }
+    for name, args in runs.items():
+        result = run(*args, "--format", "json")
+        assert result.exit_code == 0, (name, result.output)
+        assert isinstance(json.loads(result.stdout), dict), name

@@ -30,7 +30,7 @@ def read(path):
 
 def test_inferencex_gb300_rows_become_prefill_decode_and_bundle_curves(tmp_path):
     out = tmp_path / "cat"
-    result = run("import-curves", INFERENCEX, "--format", "inferencex", "--rack", "gb300-nvl72",
+    result = run("import-curves", INFERENCEX, "--from", "inferencex", "--rack", "gb300-nvl72",
                  "--gpus-per-rack", 72, "--hardware", "gb300", "--out", out)  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "Read 5 of 10 rows" in result.output
@@ -58,7 +58,7 @@ def test_inferencex_gb300_rows_become_prefill_decode_and_bundle_curves(tmp_path)
 
 def test_inferencex_aggregated_h200_rows_make_a_bundle_only(tmp_path):
     out = tmp_path / "cat"
-    result = run("import-curves", INFERENCEX, "--format", "inferencex", "--rack", "hgx-h200",
+    result = run("import-curves", INFERENCEX, "--from", "inferencex", "--rack", "hgx-h200",
                  "--gpus-per-rack", 8, "--hardware", "h200", "--out", out)  # fmt: skip
     assert result.exit_code == 0, result.output
     assert not (out / "performance").exists()
@@ -70,7 +70,7 @@ def test_inferencex_aggregated_h200_rows_make_a_bundle_only(tmp_path):
 
 def test_aiconfigurator_disaggregated_csv(tmp_path):
     out = tmp_path / "cat"
-    result = run("import-curves", AIC, "--format", "aiconfigurator", "--rack", "gb300-nvl72",
+    result = run("import-curves", AIC, "--from", "aiconfigurator", "--rack", "gb300-nvl72",
                  "--gpus-per-rack", 72, "--out", out)  # fmt: skip
     assert result.exit_code == 0, result.output
     perf = read(out / "performance" / "gb300-nvl72.yaml")["models"]["deepseek-r1"]
@@ -109,7 +109,7 @@ def test_bad_aiconfigurator_files_exit_3_and_write_nothing(tmp_path, edit, needl
     bad = tmp_path / "bad.csv"
     bad.write_text(edit(AIC.read_text()))
     out = tmp_path / "out"
-    result = run("import-curves", bad, "--format", "aiconfigurator", "--rack", "r",
+    result = run("import-curves", bad, "--from", "aiconfigurator", "--rack", "r",
                  "--gpus-per-rack", 8, "--out", out)  # fmt: skip
     assert result.exit_code == 3, result.output
     assert str(bad) in result.stderr and all(n in result.stderr for n in needles), result.stderr
@@ -121,7 +121,7 @@ def test_bad_inferencex_row_names_its_line(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(rows.replace('"median_ttft"', '"median_ttft_ms"', 6))
     out = tmp_path / "out"
-    result = run("import-curves", bad, "--format", "inferencex", "--rack", "r", "--gpus-per-rack",
+    result = run("import-curves", bad, "--from", "inferencex", "--rack", "r", "--gpus-per-rack",
                  72, "--hardware", "gb300", "--out", out)  # fmt: skip
     assert result.exit_code == 3
     line = (
@@ -134,7 +134,7 @@ def test_bad_inferencex_row_names_its_line(tmp_path):
 
 
 def test_import_refuses_to_overwrite_without_force(tmp_path):
-    args = ["import-curves", INFERENCEX, "--format", "inferencex", "--rack", "hgx-h200",
+    args = ["import-curves", INFERENCEX, "--from", "inferencex", "--rack", "hgx-h200",
             "--gpus-per-rack", 8, "--hardware", "h200", "--out", tmp_path]  # fmt: skip
     assert run(*args).exit_code == 0
     again = run(*args)

@@ -17,8 +17,11 @@ from planner.cli.common import (
     DEFAULT_INSTANCE,
     STATUS_EXIT,
     echo,
+    emit,
     guarded,
+    json_option,
     load_options,
+    records,
     show_warnings,
 )
 from planner.errors import UsageError
@@ -88,6 +91,7 @@ def solve(
 @click.command()
 @click.argument("instance", type=click.Path())
 @load_options
+@json_option
 @guarded
 def validate(instance, overrides, catalog_dir, racks_csv, objective):
     """Check INSTANCE (schema, catalog references, servable tiers) without solving; notes say
@@ -96,13 +100,16 @@ def validate(instance, overrides, catalog_dir, racks_csv, objective):
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     show_warnings(loaded)
-    for note in coverage_notes(loaded):
+    notes = coverage_notes(loaded)
+    for note in notes:
         echo(f"note: {note}", err=True)
     inst = loaded.instance
+    systems = len(inst.systems or loaded.catalog.systems)
     echo(
-        f"{instance}: valid ({len(inst.tiers)} tiers, "
-        f"{len(inst.systems or loaded.catalog.systems)} systems, objective {inst.objective})"
+        f"{instance}: valid ({len(inst.tiers)} tiers, {systems} systems, objective {inst.objective})"
     )
+    emit({"instance": str(instance), "valid": True, "tiers": len(inst.tiers), "systems": systems,
+          "objective": inst.objective, "notes": notes, "warnings": list(loaded.warnings)})  # fmt: skip
 
 
 @click.command(name="init")
@@ -110,6 +117,7 @@ def validate(instance, overrides, catalog_dir, racks_csv, objective):
 @click.option("--site-mw", type=click.FloatRange(min=0, min_open=True, max=1e6), default=1000.0,
               show_default=True, help="Site power envelope, MW.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@json_option
 @guarded
 def init_cmd(path, site_mw, force):
     """Write a commented starter instance to PATH (the 1 GW instance scaled to --site-mw)."""
@@ -122,26 +130,31 @@ def init_cmd(path, site_mw, force):
     name = re.sub(r"[^A-Za-z0-9._-]", "-", target.stem).lstrip(".-_") or "instance"
     atomic_write_text(target, starter_text(site_mw, name))
     echo(f"Wrote {target}: edit it, then `plan validate {target}` and `plan solve {target}`")
+    emit({"written": [str(target)], "site_power_mw": site_mw})
 
 
 @click.command()
 @click.option("--out", "outfile", type=click.Path(dir_okay=False),
               help="Write the schema to this file (for editors: yaml-language-server).")  # fmt: skip
+@json_option
 @guarded
 def schema(outfile):
-    """Print (or write) the JSON schema of the instance format."""
+    """Print (or write) the JSON schema of the instance format (it is JSON either way)."""
     from planner.inputs.instance import Instance
     from planner.inputs.schema import instance_schema
 
-    text = json.dumps(instance_schema(Instance), indent=2) + "\n"
+    document = instance_schema(Instance)
+    text = json.dumps(document, indent=2) + "\n"
     if outfile is None:
         echo(text, nl=False)
+        emit(document)
         return
     from planner.results.files import atomic_write_text
 
     path = Path(outfile)
     atomic_write_text(path, text)
     echo(f"Wrote {path}")
+    emit({"written": [str(path)]})
 
 
 @click.command()
@@ -149,7 +162,11 @@ def schema(outfile):
 @load_options
 @click.option("--pue", type=click.FloatRange(min=1.0, max=3.0), help="Override the site PUE.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
 )
 @guarded
 def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
@@ -157,6 +174,7 @@ def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
     import pandas as pd
 
     from planner.inputs.load import load_instance
+    from planner.results.present import human
     from planner.studies.catalog_costs import SEED_SPEED_TOK_S_PER_USER, catalog_table, seed_table
 
     extra = (*overrides, f"site.pue={pue}") if pue is not None else overrides
@@ -165,7 +183,17 @@ def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
     if fmt == "csv":
         echo(table.to_csv(index=False, float_format="%.6g"), nl=False)
         return
-    echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+    if fmt == "json":
+        from planner.results.files import json_text
+
+        payload = {"racks": _rack_rows(loaded.catalog), "systems": records(table),
+                   "seed_table": records(seed_table(loaded.catalog))}  # fmt: skip
+        echo(json_text(payload), nl=False)
+        return
+    echo("Racks in the catalog")
+    echo(human(pd.DataFrame(_rack_rows(loaded.catalog))).to_string(index=False))
+    echo("\nPer system and tier of the instance")
+    echo(human(table).to_string(index=False))
     seed = seed_table(loaded.catalog)
     echo(
         f"\nSeed 001's cost per million tokens, recomputed (catalog: its quoted $/GPU-hour and "
@@ -178,29 +206,46 @@ def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
         echo(f"  {row.generation}: seed ${row.seed_usd_per_mtok:g}; {row.why}{ours}")
 
 
+def _rack_rows(catalog) -> list[dict]:
+    """One row per catalog rack: what procurement buys, and the label of its price and power."""
+    rows = []
+    for name, rack in sorted(catalog.racks.items()):
+        basis = {src.field: src.confidence for src in rack.sources}
+        rows.append({"rack": name, "accelerator": rack.accelerator, "accelerators": rack.accelerators,
+                     "power_kw": rack.power_kw, "capex_usd": rack.capex_usd,
+                     "lifetime_years": rack.lifetime_years,
+                     "market_usd_per_gpu_hour": rack.market_usd_per_gpu_hour,
+                     "power_label": basis.get("power_kw", "unsourced"),
+                     "capex_label": basis.get("capex_usd", "unsourced")})  # fmt: skip
+    return rows
+
+
 @click.command(name="compare")
 @click.argument("instances", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "outfile", type=click.Path(), help="Also write the table as CSV here.")
 @click.option(
     "--catalog", "catalog_dir", type=click.Path(), help="Catalog folder (default: models/)."
 )
+@json_option
 @guarded
 def compare_cmd(instances, outfile, catalog_dir):
     """Solve INSTANCES in order and print revenues side by side with their ratios."""
     from planner.inputs.load import load_instance
     from planner.results.files import atomic_write_text, frame_csv
+    from planner.results.present import human
     from planner.studies.compare import compare
 
     table = compare([load_instance(p, catalog_dir=catalog_dir) for p in instances])
-    echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+    echo(human(table).to_string(index=False))
     if outfile:
         atomic_write_text(Path(outfile), frame_csv(table))
+    emit({"instances": records(table), "written": [outfile] if outfile else []})
 
 
 @click.command(name="import-curves")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
-    "--format",
+    "--from",
     "fmt",
     type=click.Choice(["inferencex", "aiconfigurator"]),
     required=True,
@@ -255,6 +300,7 @@ def compare_cmd(instances, outfile, catalog_dir):
     help="Catalog folder to write systems/RACK.yaml and performance/RACK.yaml into.",
 )
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@json_option
 @guarded
 def import_curves_cmd(
     file,
@@ -310,3 +356,5 @@ def import_curves_cmd(
         f"Read {result.rows_kept} of {result.rows_read} rows; wrote "
         + ", ".join(str(t) for t in targets)
     )
+    emit({"rows_read": result.rows_read, "rows_kept": result.rows_kept,
+          "written": [str(t) for t in targets]})  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import sys
 import traceback
@@ -87,9 +88,48 @@ def load_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+_JSON_MODE = contextvars.ContextVar("json_mode", default=False)
+
+
+def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--format table|json` for a command: in json mode the command's text on stdout is
+    replaced by the one JSON document it passes to `emit` (warnings and errors stay on stderr)."""
+
+    @functools.wraps(command)
+    def func(*args: Any, output_format: str = "table", **kwargs: Any) -> Any:
+        token = _JSON_MODE.set(output_format == "json")
+        try:
+            return command(*args, **kwargs)
+        finally:
+            _JSON_MODE.reset(token)
+
+    return click.option(
+        "--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+        show_default=True, help="table: words for people; json: one JSON document for scripts.",
+    )(func)  # fmt: skip
+
+
+def emit(payload: dict[str, Any]) -> None:
+    """Print the command's result as JSON when --format json was asked for."""
+    if _JSON_MODE.get():
+        from planner.results.files import json_text
+
+        click.echo(json_text(payload), nl=False)
+
+
+def records(frame: Any) -> list[dict[str, Any]]:
+    """A DataFrame as JSON-ready records (NaN as null)."""
+    import json
+
+    return json.loads(frame.to_json(orient="records"))
+
+
 def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
     """click.echo that ends quietly on a closed pipe (`plan solve ... | head`): the rest of the
-    output goes nowhere and the command still exits with its status's code."""
+    output goes nowhere and the command still exits with its status's code. In --format json
+    mode, text for stdout is dropped (the command emits one JSON document instead)."""
+    if _JSON_MODE.get() and not err:
+        return
     try:
         click.echo(message, err=err, nl=nl)
     except BrokenPipeError:

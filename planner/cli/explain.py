@@ -7,7 +7,16 @@ from pathlib import Path
 
 import click
 
-from planner.cli.common import STATUS_EXIT, echo, guarded, load_options, show_warnings
+from planner.cli.common import (
+    STATUS_EXIT,
+    echo,
+    emit,
+    guarded,
+    json_option,
+    load_options,
+    records,
+    show_warnings,
+)
 
 
 @click.command(name="explain")
@@ -30,6 +39,7 @@ from planner.cli.common import STATUS_EXIT, echo, guarded, load_options, show_wa
     "--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per HiGHS run."
 )
 @click.option("--report", "with_report", is_flag=True, help="Also write report.html/.xlsx.")
+@json_option
 @guarded
 def explain_cmd(
     instance, overrides, catalog_dir, racks_csv, objective, outdir, near_optimal_frac, exclude,
@@ -55,11 +65,14 @@ def explain_cmd(
 
         paths += write_report(target)
     echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
+    emit({"instance": loaded.instance.name, "status": str(expl.status),
+          "explanation": records(expl.frame()), "written": [str(p) for p in paths]})  # fmt: skip
     sys.exit(STATUS_EXIT[expl.status])
 
 
 @click.command(name="report")
 @click.argument("outdir", type=click.Path(file_okay=False))
+@json_option
 @guarded
 def report_cmd(outdir):
     """Write OUTDIR/report.html and OUTDIR/report.xlsx from the CSVs in OUTDIR."""
@@ -67,3 +80,4 @@ def report_cmd(outdir):
 
     paths = write_report(Path(outdir))
     echo(f"Wrote {', '.join(str(p) for p in paths)}")
+    emit({"written": [str(p) for p in paths]})

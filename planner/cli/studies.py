@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from planner.cli.common import echo, guarded, load_options
+from planner.cli.common import echo, emit, guarded, json_option, load_options, records
 from planner.errors import EXIT_INFEASIBLE, EXIT_INVALID, UsageError
 
 
@@ -75,6 +75,7 @@ def _default_out(spec, suffix: str) -> Path:
 )
 @_solve_options
 @_progress_option
+@json_option
 @guarded
 def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, study, samples,
               seed, max_cases, workers, scheduler, outdir, time_limit, mip_gap, progress):  # fmt: skip
@@ -123,6 +124,10 @@ def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, st
         f"Wrote {out}/sweep.csv"
         + (", sweep_summary.csv, tornado.csv and tornado.png" if solved else "")
     )
+    emit({"cases": len(frame), "resumed": resumed, "solved": solved, "infeasible": unsolvable,
+          "failed": failed, "invalid": invalid,
+          "outcomes": records(summary) if solved else [], "tornado": records(tornado) if solved else [],
+          "folder": str(out)})  # fmt: skip
     if solved == 0:
         code = EXIT_INVALID if invalid == len(frame) else EXIT_INFEASIBLE if unsolvable else 1
         echo("error: no case of the sweep has a plan (see the message column)", err=True)
@@ -140,10 +145,12 @@ def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, st
 )
 @_solve_options
 @_progress_option
+@json_option
 @guarded
 def frontier_cmd(instance, overrides, catalog_dir, racks_csv, objective, x_spec, workers, outdir,
                  time_limit, mip_gap, progress):  # fmt: skip
     """The optimum of INSTANCE as a function of one input: frontier.csv and frontier.png."""
+    from planner.results.present import human, input_label
     from planner.studies.cases import parse_vary
     from planner.studies.frontier import frontier
 
@@ -153,14 +160,23 @@ def frontier_cmd(instance, overrides, catalog_dir, racks_csv, objective, x_spec,
     show = sys.stderr.isatty() if progress is None else progress
     frame = frontier(spec, x, values, out, workers=workers, progress=show)
     cols = [x, "status", "objective_value", "d_objective_per_x", "capex_usd", "facility_power_mw"]
-    echo(frame[cols].to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    view = frame[cols].rename(columns={x: input_label(x)})
+    echo(human(view).to_string(index=False))
     echo(f"Wrote {out}/frontier.csv and {out}/frontier.png")
+    emit(
+        {
+            "x": x,
+            "frontier": records(frame),
+            "written": [str(out / "frontier.csv"), str(out / "frontier.png")],
+        }
+    )
 
 
 @click.command(name="curves")
 @click.argument("instance", type=click.Path())
 @load_options
 @click.option("--out", "outdir", type=click.Path(), help="Folder (default outputs/<name>/).")
+@json_option
 @guarded
 def curves_cmd(instance, overrides, catalog_dir, racks_csv, objective, outdir):
     """Solve INSTANCE; chart tok/s per MW against tok/s per user per system, for the mix, per tier."""
@@ -173,6 +189,10 @@ def curves_cmd(instance, overrides, catalog_dir, racks_csv, objective, outdir):
     result = solve_loaded(loaded)
     out = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     curves, tiers = plan_curves(result, out)
-    echo(tiers.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    from planner.results.present import human
+
+    echo(human(tiers).to_string(index=False))
     echo(f"Wrote {out}/curves.csv, {out}/curve_tiers.csv and {out}/curves.png")
+    emit({"tiers": records(tiers), "curves": records(curves),
+          "written": [str(out / f) for f in ("curves.csv", "curve_tiers.csv", "curves.png")]})  # fmt: skip
     sys.exit(STATUS_EXIT[result.solved.report.status])

@@ -61,6 +61,13 @@ LABELS: dict[str, str] = {
     "pue": "PUE", "cvar_alpha_frac": "CVaR level", "cvar_weight_frac": "CVaR weight",
     "workload": "Model", "max_ttft_s": "Longest time to first token (s)",
     "hours_per_year": "Hours a year", "max_count": "Most racks bought",
+    "npv_profit_usd": "NPV of profit ($)", "npv_revenue_usd": "NPV of revenue ($)",
+    "pv_cost_usd": "PV of cost ($)", "pv_capex_usd": "PV of capex ($)",
+    "expected_value_usd": "Expected value ($)", "cvar_usd": "CVaR ($)", "vss_usd": "VSS ($)",
+    "evpi_usd": "EVPI ($)", "eev_usd": "EEV ($)", "wait_and_see_usd": "Wait-and-see ($)",
+    "accelerator": "Accelerator", "accelerators": "Accelerators per rack", "power_label": "Power basis", "capex_label": "Price basis",
+    "lifetime_years": "Life (years)", "tok_s_per_gpu": "Output tokens/s per GPU",
+    "tok_s_per_mw": "Output tokens/s per MW", "power_kw": "Power (kW)",
 }  # fmt: skip
 """Known columns -> header words (units in brackets)."""
 
@@ -80,7 +87,8 @@ KINDS: dict[str, str] = {
     "tok_s": "number0", "mtok_per_year": "number0", "mtok": "number0",
     "min_tok_s_per_user": "number0", "input_tokens_per_request": "count",
     "output_tokens_per_request": "count", "objective_value": "usd",
-    "power_kw_each": "number", "solve_s": "number",
+    "power_kw_each": "number", "solve_s": "number", "power_kw": "number", "accelerators": "count",
+    "lifetime_years": "number",
 }  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from planner.results.files import json_text
+from planner.results.present import human, words
 from planner.results.run import PlanResult, run_info
 from planner.results.tables import rows
 
@@ -21,10 +22,17 @@ def _money(usd: float | None) -> str:
 
 
 def _num(x: float) -> str:
-    for scale, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+    """A count in words: 113.6 million, 2.89 quadrillion (never 1.2G or 1e+10)."""
+    for scale, word in ((1e15, "quadrillion"), (1e12, "trillion"), (1e9, "billion"),
+                        (1e6, "million"), (1e3, "thousand")):  # fmt: skip
         if abs(x) >= scale:
-            return f"{x / scale:,.2f}{suffix}"
-    return f"{x:,.2f}"
+            return f"{x / scale:,.3g} {word}"
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:,.2f}"
+
+
+def _tokens_a_year(mtok: float) -> str:
+    """Million tokens a year as tokens in words: 2.89e9 Mtok -> '2.89 quadrillion'."""
+    return _num(mtok * 1e6)
 
 
 def _rows(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -70,14 +78,14 @@ def render_table(result: PlanResult) -> str:
     )
     lines.append("Power split per tier")
     lines += _rows(
-        ["tier", "in/out tokens", "$/Mtok out", "tok/s/user", "facility MW", "share", "out tok/s",
-         "out Mtok/yr", "revenue/yr"],
+        ["tier", "in/out tokens", "$/M output", "tokens/s/user", "facility MW", "share",
+         "output tokens/s", "output tokens a year", "revenue a year"],
         [
             [
                 r.tier, f"{r.input_tokens_per_request:,}/{r.output_tokens_per_request:,}",
                 f"{r.price_usd_per_mtok:g}", f"{r.min_tok_s_per_user:g}",
                 f"{r.facility_power_mw:,.1f}", f"{r.power_share_frac:.1%}", _num(r.tok_s),
-                _num(r.mtok_per_year), _money(r.revenue_usd_per_year),
+                _tokens_a_year(r.mtok_per_year), _money(r.revenue_usd_per_year),
             ]
             for r in rows(t.tiers)
         ],
@@ -85,9 +93,10 @@ def render_table(result: PlanResult) -> str:
     lines += serving_lines(t.serving)
     s = t.summary.iloc[0]
     lines.append(
-        f"Total: {_num(s.tok_s)} tok/s, {_num(s.mtok_per_year)} Mtok/yr, revenue {_money(s.revenue_usd_per_year)}/yr, "
-        f"cost {_money(s.cost_usd_per_year)}/yr, {_money(s.cost_usd_per_mtok)} per Mtok, "
-        f"capex {_money(s.capex_usd)}, facility power {s.facility_power_mw:,.1f} of {inst.site.power_mw:,.0f} MW"
+        f"Total: {_num(s.tok_s)} output tokens/s, {_tokens_a_year(s.mtok_per_year)} output tokens a year; "
+        f"revenue {_money(s.revenue_usd_per_year)} a year, cost {_money(s.cost_usd_per_year)} a year "
+        f"({_money(s.cost_usd_per_mtok)} per million output tokens); capex {_money(s.capex_usd)}; "
+        f"facility power {s.facility_power_mw:,.1f} of {inst.site.power_mw:,.0f} MW"
     )
     lines += money_lines(s)
     lines.append(claims_line(s))
@@ -107,7 +116,7 @@ def serving_lines(serving) -> list[str]:
     lines = ["Serving per tier (racks in use, by phase)"]
     for tier, group in used.groupby("tier", sort=False):
         per = group.groupby(["rack", "phases"], sort=False)["racks"].sum()
-        parts = [f"{n:,.1f} {rack} ({phases.replace('+', ', ')})"
+        parts = [f"{n:,.1f} {rack} ({words(phases)})"
                  for (rack, phases), n in per.items() if n >= 0.05]  # fmt: skip
         lines.append(f"  {tier}: " + "; ".join(parts))
     return lines
@@ -118,11 +127,11 @@ def money_lines(summary) -> list[str]:
     building's yearly cost when there are any."""
     out = [f"Capex: racks {_money(summary['capex_racks_usd'])}, building "
            f"{_money(summary['capex_facility_usd'])}, total {_money(summary['capex_usd'])}"]  # fmt: skip
-    line = (f"Revenue: {_money(summary['revenue_usd_per_year'])}/yr realised of "
-            f"{_money(summary['list_revenue_usd_per_year'])}/yr at list prices")  # fmt: skip
+    line = (f"Revenue: {_money(summary['revenue_usd_per_year'])} a year realised of "
+            f"{_money(summary['list_revenue_usd_per_year'])} at list prices")  # fmt: skip
     extras = [(summary["facility_cost_usd_per_year"], "the building"),
               (summary["rental_cost_usd_per_year"], "rented capacity")]  # fmt: skip
-    costs = [f"{_money(v)}/yr for {what}" for v, what in extras if v]
+    costs = [f"{_money(v)} a year for {what}" for v, what in extras if v]
     out.append(line + (f"; cost includes {' and '.join(costs)}" if costs else ""))
     return out
 
@@ -165,9 +174,7 @@ def render_horizon(result: PlanResult) -> str:
     label = "" if not many else " (shared by every scenario)" if shared_all else (
         f" (scenario {first}; {d.shared_years[0]} shared, later years adapt)")  # fmt: skip
     lines.append(f"Build schedule{label}")
-    lines.append(
-        sched.drop(columns=drop).to_string(index=False, float_format=lambda x: f"{x:,.0f}")
-    )
+    lines.append(human(sched.drop(columns=drop)).to_string(index=False))
     if inst.horizon is not None:
         sby = t.summary_by_year[t.summary_by_year["scenario"] == first]
         cols = [
@@ -179,22 +186,32 @@ def render_horizon(result: PlanResult) -> str:
             "capex_usd",
         ]
         lines.append(f"Per year{f' ({first})' if many else ''}")
-        lines.append(sby[cols].to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+        lines.append(human(sby[cols]).to_string(index=False))
     if many:
         lines.append("Scenarios")
-        lines.append(t.scenarios.drop(columns="binding").to_string(
-            index=False, float_format=lambda x: f"{x:,.4g}"))  # fmt: skip
+        lines.append(human(t.scenarios.drop(columns="binding")).to_string(index=False))
     v = result.values
     if v is not None:
         per_mtok = inst.objective == "cost_per_token"
 
         def fmt(x: float | None) -> str:
-            return "-" if x is None else f"{x:,.4g} $/Mtok" if per_mtok else f"${x:,.4g}"
+            return (
+                "-"
+                if x is None
+                else f"${x:,.4f} per million output tokens"
+                if per_mtok
+                else _money(x)
+            )
 
         lines.append(f"Objective {fmt(v.rp)}; value of the stochastic solution (VSS) {fmt(v.vss)}; "
                      f"expected value of perfect information (EVPI) {fmt(v.evpi)}")  # fmt: skip
         if v.note:
             lines.append(f"  note: {v.note}")
-    lines.append(f"Objective value {s['objective_value']:,.6g}")
+    value = s["objective_value"]
+    if value is not None and not (isinstance(value, float) and math.isnan(value)):
+        per = inst.objective == "cost_per_token"
+        lines.append(
+            f"Objective value {f'${value:,.4f} per million output tokens' if per else _money(value)}"
+        )
     lines += money_lines(s)
     return "\n".join(lines)
