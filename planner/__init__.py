@@ -6,6 +6,8 @@ The public names below import on first use (PEP 562), so `plan --help`, `plan va
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,29 +26,87 @@ _LAZY = {
 }
 
 
+@dataclass(frozen=True)
+class Validation:
+    """What `planner.validate` found: the loaded instance, notes and warnings."""
+
+    loaded: LoadedInstance
+    notes: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def valid(self) -> bool:
+        """Always True: an invalid instance raises InstanceError instead."""
+        return True
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'planner' has no attribute {name!r}")
 
 
-def solve(
-    instance: str | Path | LoadedInstance, settings: SolveSettings | None = None, **load_kwargs
-) -> PlanResult:
-    """Load (if given a path) and solve an instance; the result carries DataFrames in `.tables`.
+Overrides = Mapping[str, Any] | Sequence[str] | None
+"""{"site.power_mw": 500, "tiers.ultra.demand_mtok_per_year": None} (typed values), or the
+CLI's ["site.power_mw=500"] strings."""
 
-    Every instance is solved by the one model: a single-year plan is a horizon of one year with
-    one scenario. With `horizon:` or `scenarios:` the tables are per year and scenario (build
-    schedule, VSS and EVPI); otherwise racks, tiers and allocation.
-    """
+
+def _load(
+    instance: str | Path | LoadedInstance, overrides: Overrides = None, **load_kwargs: Any
+) -> LoadedInstance:
     from planner.inputs.load import LoadedInstance, load_instance
 
-    loaded = (
-        instance if isinstance(instance, LoadedInstance) else load_instance(instance, **load_kwargs)
-    )
+    if isinstance(instance, LoadedInstance):
+        if overrides:
+            raise TypeError("overrides apply to an instance file; load it again with them")
+        return instance
+    from planner.studies.api import override_strings
+
+    return load_instance(instance, override_strings(overrides), **load_kwargs)
+
+
+def solve(
+    instance: str | Path | LoadedInstance,
+    settings: SolveSettings | None = None,
+    overrides: Overrides = None,
+    **load_kwargs: Any,
+) -> PlanResult:
+    """Load (if given a path) and solve an instance; the result carries DataFrames in `.tables`
+    and shows itself as a table in a notebook.
+
+    `overrides={"site.power_mw": 500}` changes instance fields (re-validated); `objective=`,
+    `catalog_dir=` and `racks_csv=` are as on the command line. Every instance is solved by the
+    one model: a single-year plan is a horizon of one year with one scenario. With `horizon:`
+    or `scenarios:` the tables are per year and scenario (build schedule, VSS and EVPI);
+    otherwise racks, tiers and allocation.
+    """
     from planner.results.run import solve_loaded
 
-    return solve_loaded(loaded, settings)
+    return solve_loaded(_load(instance, overrides, **load_kwargs), settings)
+
+
+def validate(instance: str | Path, overrides: Overrides = None, **load_kwargs: Any) -> Validation:
+    """Check an instance without solving: the loaded instance, its notes (tiers nothing serves,
+    racks nothing uses, thin data) and warnings (likely unit slips). Raises InstanceError."""
+    from planner.inputs.load import coverage_notes
+
+    loaded = _load(instance, overrides, **load_kwargs)
+    return Validation(loaded, tuple(coverage_notes(loaded)), loaded.warnings)
+
+
+def report(outdir: str | Path) -> list[Path]:
+    """report.html and report.xlsx from a results folder (plan, horizon, scenarios or sweep)."""
+    from planner.report import write_report
+
+    return write_report(Path(outdir))
+
+
+def compare(instances: Sequence[str | Path], settings: SolveSettings | None = None) -> Any:
+    """Solve each instance and return revenues side by side with ratios (a DataFrame)."""
+    from planner.inputs.load import load_instance
+    from planner.studies.compare import compare as run_compare
+
+    return run_compare([load_instance(p) for p in instances], settings)
 
 
 def explain(instance: str | Path | LoadedInstance, **kwargs):
@@ -79,9 +139,13 @@ __all__ = [
     "PlanResult",
     "SolveSettings",
     "SolveStatus",
+    "Validation",
+    "compare",
     "explain",
     "frontier",
     "load_instance",
+    "report",
     "solve",
     "sweep",
+    "validate",
 ]

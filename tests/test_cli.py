@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import write_instance
+from conftest import ROOT, write_instance
 
+import planner
 from planner.cli import cli
 from planner.errors import EXIT_INFEASIBLE, EXIT_INVALID, EXIT_NO_SOLUTION, EXIT_OK, EXIT_USAGE
 
@@ -214,3 +216,20 @@ def test_every_command_speaks_json(tmp_path):
         result = run(*args, "--format", "json")
         assert result.exit_code == 0, (name, result.output)
         assert isinstance(json.loads(result.stdout), dict), name
+
+
+def test_catalog_export_reads_back_as_a_racks_csv(tmp_path):
+    # the exported racks, passed back unchanged, give the same plan; a price edited in the
+    # file is the price the plan pays
+    out = tmp_path / "racks.csv"
+    assert run("catalog", "export", "--out", str(out)).exit_code == 0
+    frame = pd.read_csv(out).set_index("rack")
+    assert frame.loc["gb300-nvl72", "capex_usd"] == 4_000_000
+    shipped = ROOT / "instances" / "100mw-enterprise.yaml"
+    base = planner.solve(shipped).tables.summary.iloc[0]["objective_value"]
+    same = planner.solve(shipped, racks_csv=out).tables.summary.iloc[0]["objective_value"]
+    assert same == pytest.approx(base, rel=1e-9)
+    frame.loc["vr-nvl72", "capex_usd"] = 9_000_000
+    frame.reset_index().to_csv(out, index=False)
+    racks = planner.solve(shipped, racks_csv=out).tables.racks.set_index("rack")
+    assert racks.loc["vr-nvl72", "capex_usd"] == pytest.approx(9e6 * racks.loc["vr-nvl72", "count"])

@@ -183,3 +183,21 @@ def test_schema_out_writes_the_json_schema(tmp_path):
     schema = json.loads(out.read_text())
     assert schema["title"] == "Instance" and "site" in schema["properties"]
     assert "description" in schema["properties"]["site"]
+
+
+def test_shipped_instances_point_editors_at_the_current_schema():
+    # every shipped instance starts with a yaml-language-server line naming instance.schema.json,
+    # and that file is what `plan schema` prints today (regenerate: plan schema --out
+    # instance.schema.json)
+    import json
+
+    from planner.inputs.instance import Instance
+    from planner.inputs.schema import instance_schema
+
+    schema_file = ROOT / "instance.schema.json"
+    assert json.loads(schema_file.read_text()) == instance_schema(Instance)
+    for path in sorted((ROOT / "instances").rglob("*.yaml")):
+        first = path.read_text().splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        target = (path.parent / first.split("$schema=")[1]).resolve()
+        assert target == schema_file.resolve(), path

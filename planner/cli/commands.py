@@ -168,9 +168,18 @@ def schema(outfile):
     default="table",
     show_default=True,
 )
+@click.option("--out", "outfile", type=click.Path(dir_okay=False), default="racks-catalog.csv",
+              show_default=True, help="With `plan catalog export`: the racks CSV to write.")  # fmt: skip
 @guarded
-def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
-    """Per system and tier (of INSTANCE): tok/s, tok/s per MW, cost per GPU-hour and per Mtok."""
+def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt, outfile):
+    """The racks in the catalog (with the basis of their power and price), and per system and
+    tier of INSTANCE: tok/s, tok/s per MW, cost per GPU-hour and per Mtok.
+
+    `plan catalog export [--out FILE]` writes the racks as a procurement CSV that
+    `--racks-csv` reads back (edit prices there, then solve with it)."""
+    if instance == "export":
+        _export_racks(catalog_dir, racks_csv, Path(outfile))
+        return
     import pandas as pd
 
     from planner.inputs.load import load_instance
@@ -204,6 +213,24 @@ def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt):
                 f"; catalog ${row.catalog_usd_per_gpu_hour:g}/GPU-h at {row.catalog_tok_s_per_gpu:,.0f} "
                 f"tok/s per GPU = ${row.catalog_usd_per_mtok:,.2f}")  # fmt: skip
         echo(f"  {row.generation}: seed ${row.seed_usd_per_mtok:g}; {row.why}{ours}")
+
+
+def _export_racks(catalog_dir, racks_csv, path: Path) -> None:
+    """The catalog's racks in the columns `--racks-csv` reads (RACK_CSV_COLUMNS)."""
+    import pandas as pd
+
+    from planner.inputs.catalog import default_catalog_dir, load_catalog
+    from planner.inputs.load import RACK_CSV_COLUMNS, read_rack_csv
+    from planner.results.files import atomic_write_text, frame_csv
+
+    catalog = load_catalog(Path(catalog_dir) if catalog_dir else default_catalog_dir())
+    if racks_csv:
+        catalog = read_rack_csv(Path(racks_csv), catalog)
+    rows = [{c: (name if c == "rack" else getattr(rack, c)) for c in RACK_CSV_COLUMNS}
+            for name, rack in sorted(catalog.racks.items())]  # fmt: skip
+    atomic_write_text(path, frame_csv(pd.DataFrame(rows, columns=list(RACK_CSV_COLUMNS))))
+    echo(f"Wrote {path} ({len(rows)} racks; edit it and pass it back with --racks-csv)")
+    emit({"written": [str(path)], "racks": len(rows)})
 
 
 def _rack_rows(catalog) -> list[dict]:

@@ -28,6 +28,8 @@ def starter_text(site_mw: float, name: str) -> str:
     """The 1 GW instance's text with power, budget and forecasts scaled to `site_mw`."""
     scale = site_mw / TEMPLATE_MW
     text = TEMPLATE.read_text(encoding="utf-8")
+    # the shipped file's editor schema line is relative to instances/; a starter lives elsewhere
+    text = re.sub(r"^# yaml-language-server: .*\n", "", text, flags=re.MULTILINE)
 
     def scaled(match: re.Match) -> str:
         return f"{match.group(1)}{yaml_number(float(match.group(2)) * scale)}"

@@ -6,6 +6,8 @@ pays for them.
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
 
 
@@ -24,5 +26,15 @@ def write_report(outdir: Path) -> list[Path]:
             write_xlsx(frames, outdir / "report.xlsx", run),
         ]
 
+
+class _CallableModule(types.ModuleType):
+    """`planner.report(outdir)` is the API function, but importing this package makes
+    `planner.report` this module: calling the module writes the report just the same."""
+
+    def __call__(self, outdir: str | Path) -> list[Path]:
+        return write_report(Path(outdir))
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = ["write_report"]

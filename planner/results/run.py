@@ -55,6 +55,24 @@ class PlanResult:
         """The plan's headline ratios outside public ranges (none without a solution)."""
         return plausibility_of(self.loaded, self.tables, self.solved.report.status.has_solution)
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the answer, key figures and the racks and tiers tables."""
+        import html
+
+        from planner.results.present import human, money
+
+        summary = self.tables.summary.iloc[0]
+        head = (f"<p><b>{html.escape(self.loaded.instance.name)}</b>: {html.escape(self.status)}; "
+                f"revenue {money(float(summary['revenue_usd_per_year'] or 0))} a year, profit "
+                f"{money(float(summary['profit_usd_per_year'] or 0))} a year, capex "
+                f"{money(float(summary['capex_usd'] or 0))}</p>")  # fmt: skip
+        if not self.solved.report.status.has_solution:
+            return head
+        racks = self.tables.racks
+        tiers = self.tables.tiers_by_year if self.multi_period else self.tables.tiers
+        return (head + human(racks[racks["count"] > 0]).to_html(index=False)
+                + human(tiers).to_html(index=False))  # fmt: skip
+
     def dinkelbach_frame(self) -> pd.DataFrame:
         """Dinkelbach iterations (cost_per_token only), in user units."""
         rows = [

@@ -87,7 +87,7 @@ def sweep(
     workers: int = 1,
     scheduler: str | None = None,
     out: str | Path | None = None,
-    overrides: Iterable[str] = (),
+    overrides: Mapping[str, Any] | Iterable[str] = (),
     objective: Objective | None = None,
     catalog_dir: str | Path | None = None,
     settings: SolveSettings | None = None,
@@ -97,14 +97,34 @@ def sweep(
     """Solve a grid and/or Monte Carlo study of `instance`; one DataFrame row per case.
 
     vary: {"tiers.ultra.price_usd_per_mtok": [100, 150], "site.power_mw": "500:1000:250"}.
-    With `out`, cases persist in out/cases/ (a re-run skips them) and out/sweep.csv is written.
+    overrides: {"site.power_mw": 500} (typed values) or ["site.power_mw=500"].
+    With `out`, cases persist in out/cases/ (a re-run skips them) and out/sweep.csv,
+    sweep_summary.csv (P10/P50/P90) and tornado.csv/.png are written.
     """
     from planner.studies.engine import run_cases
 
     cases = build_cases(vary, study, samples, seed, max_cases)
-    spec = make_spec(instance, overrides, objective, catalog_dir, settings)
+    spec = make_spec(instance, override_strings(overrides), objective, catalog_dir, settings)
     target = None if out is None else Path(out)
-    return run_cases(spec, cases, target, workers=workers, scheduler=scheduler, progress=progress)
+    frame = run_cases(spec, cases, target, workers=workers, scheduler=scheduler, progress=progress)
+    if target is not None and frame["status"].isin(["optimal", "feasible"]).any():
+        from planner.results.files import output_lock
+        from planner.studies.outcomes import write_outcomes
+
+        with output_lock(target):
+            write_outcomes(frame, list(dict.fromkeys(k for case in cases for k in case)), target)
+    return frame
+
+
+def override_strings(overrides: Mapping[str, Any] | Iterable[str] | None) -> list[str]:
+    """Typed overrides ({"site.power_mw": 500}) or CLI strings, as CLI strings."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, Mapping):
+        import json
+
+        return [f"{path}={json.dumps(value)}" for path, value in overrides.items()]
+    return [str(o) for o in overrides]
 
 
 def frontier(
