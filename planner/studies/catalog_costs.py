@@ -22,6 +22,7 @@ from planner.inputs.serving import at_speed
 CATALOG_COLUMNS = [
     "system", "tier", "min_tok_s_per_user", "tok_s", "tok_s_per_gpu", "tok_s_per_mw",
     "owned_usd_per_gpu_hour", "owned_usd_per_mtok", "market_usd_per_gpu_hour", "market_usd_per_mtok",
+    "data_basis",
 ]  # fmt: skip
 
 
@@ -96,6 +97,7 @@ def catalog_table(catalog: Catalog, inst: Instance) -> pd.DataFrame:
                 "market_usd_per_mtok": (
                     cost_usd_per_mtok(market_h / gpus, per_gpu) if market_h and per_gpu else None
                 ),
+                "data_basis": served.basis,
             }
         )
     return pd.DataFrame(rows, columns=CATALOG_COLUMNS)
