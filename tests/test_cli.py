@@ -116,7 +116,7 @@ def test_unservable_forecast_is_infeasible_exit_4(tmp_path):
             "tiers": {"t": {"price_usd_per_mtok": 1, "min_tok_s_per_user": 10, "demand_mtok_per_year": 1e9}}}  # fmt: skip
     result = run("solve", str(write_instance(tmp_path, body)), "--out", str(tmp_path / "o"))
     assert result.exit_code == EXIT_INFEASIBLE
-    assert_one_line_error(result, "infeasible", "t forecast", "3,168.8 MW")
+    assert_one_line_error(result, "infeasible", "t forecast", "3,168.81 MW")
     assert "status infeasible" in result.stdout
     summary = (tmp_path / "o" / "summary.csv").read_text()
     assert ",infeasible," in summary

@@ -82,8 +82,8 @@ def infeasibility_reasons(plan: PlanData) -> list[str]:
             need_musd += demand / per_musd[1]
             if mw > data.site_power_mw:
                 reasons.append(
-                    f"{tier} forecast of {demand * 1e6:,.0f} Mtok/yr needs at least {mw:,.1f} MW "
-                    f"(with {per_mw[0]}), more than the site's {data.site_power_mw:,.1f} MW"
+                    f"{tier} forecast of {demand * 1e6:,.0f} Mtok/yr needs at least {mw:,.2f} MW "
+                    f"(with {per_mw[0]}), more than the site's {data.site_power_mw:,.2f} MW"
                 )
         if need_mw > data.site_power_mw and not reasons:
             reasons.append(
