@@ -12,7 +12,7 @@ import pandas as pd
 from planner.report import charts
 from planner.report.finance import CASH_COLUMNS, answer, cash_flow, has_money, percentiles
 from planner.results.files import atomic_write_text
-from planner.results.present import human, input_label, label, money, show
+from planner.results.present import human, input_label, label, money, show, words
 
 CSS = """
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; margin: 2em auto;
@@ -149,7 +149,14 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
     )
     if "stochastic" in frames and not frames["stochastic"].empty:
         parts += _scenarios(frames)
-    if "explain" in frames and not frames["explain"].empty:
+    explained = "explain" in frames and not frames["explain"].empty
+    binding = run.get("binding") or {}
+    if binding and not explained:
+        items = [(f"{sc}: " if len(binding) > 1 else "")
+                 + (", ".join(words(f) for f in str(b).split()) or "nothing binds")
+                 for sc, b in binding.items()]  # fmt: skip
+        parts += ["<h2>Requirements that bind</h2>", _list(items)]
+    if explained:
         parts += [
             "<h2>Why: binding requirements, marginal values, alternatives</h2>",
             _words(frames["explain"]),

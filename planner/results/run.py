@@ -151,6 +151,10 @@ def decision_info(loaded: LoadedInstance, tables: Tables, has_solution: bool) ->
     return {
         "plausibility_warnings": [f.words() for f in plausibility_of(loaded, tables, has_solution)],
         "discount_rate_frac": loaded.instance.site.discount_rate_frac,
+        "binding": {
+            str(sc): str(b)
+            for sc, b in zip(tables.scenarios["scenario"], tables.scenarios["binding"], strict=True)
+        },
         "inputs": instance_inputs(loaded)
         + catalog_inputs(loaded, tables.racks, tables.allocation_by_year),
     }
