@@ -126,7 +126,9 @@ INFERENCEX_REQUIRED = ("hardware", "model", "isl", "osl", "disagg", "num_prefill
 
 def _inferencex(req: ImportRequest) -> tuple[list[Point], list[Point], list[Point], int, int]:
     rows = _json_rows(req)
-    bundle, decode, prefill = [], [], []
+    bundle: list[Point] = []
+    decode: list[Point] = []
+    prefill: list[Point] = []
     label = req.label or "measured"
     kept = 0
     for line, row in rows:
@@ -163,24 +165,9 @@ def _inferencex(req: ImportRequest) -> tuple[list[Point], list[Point], list[Poin
         in_gpu = _number(req, where, row, "metrics.input_tput_per_gpu")
         ttft = _number(req, where, row, "metrics.median_ttft")
         pools = f"{p_gpus:g} prefill + {d_gpus:g} decode GPUs"
-        decode.append(
-            Point(
-                speed,
-                out_gpu * n,
-                src,
-                f"{how}, {pools}; {out_gpu:,.1f} output tok/s per decode GPU x {n}",
-                label,
-            )
-        )
-        prefill.append(
-            Point(
-                ttft,
-                in_gpu * n,
-                src,
-                f"{how}, {pools}; {in_gpu:,.1f} input tok/s per prefill GPU x {n}",
-                label,
-            )
-        )
+        _pool_points(decode, prefill, speed, ttft, out_gpu * n, in_gpu * n, src, label,
+                     f"{how}, {pools}; {out_gpu:,.1f} output tok/s per decode GPU x {n}",
+                     f"{how}, {pools}; {in_gpu:,.1f} input tok/s per prefill GPU x {n}")  # fmt: skip
         share = d_gpus / (p_gpus + d_gpus)
         bundle.append(Point(speed, out_gpu * share * n, src,
                             f"{how}, {pools}; {out_gpu:,.1f} x {d_gpus:g}/{p_gpus + d_gpus:g} GPUs x {n}",
@@ -219,7 +206,9 @@ def _aiconfigurator(req: ImportRequest) -> tuple[list[Point], list[Point], list[
     assert ttft_col is not None
     disagg = "(p)workers" in header
     label = req.label or "estimate"
-    bundle, decode, prefill = [], [], []
+    bundle: list[Point] = []
+    decode: list[Point] = []
+    prefill: list[Point] = []
     kept = 0
     n = req.gpus_per_rack
     for k, row in enumerate(rows, start=2):
@@ -261,25 +250,19 @@ def _aiconfigurator(req: ImportRequest) -> tuple[list[Point], list[Point], list[
         in_gpu = p_rate * values["isl"] / p_gpus
         out_gpu = d_rate * values["osl"] / d_gpus
         ttft = values[ttft_col] * ttft_scale
-        decode.append(
-            Point(
-                speed,
-                out_gpu * n,
-                src,
-                f"modelled; {d_rate:g} seq/s per decode worker x {values['osl']:g} / {d_gpus:g} GPUs x {n}",
-                label,
-            )
-        )
-        prefill.append(
-            Point(
-                ttft,
-                in_gpu * n,
-                src,
-                f"modelled; {p_rate:g} seq/s per prefill worker x {values['isl']:g} / {p_gpus:g} GPUs x {n}",
-                label,
-            )
-        )
+        _pool_points(decode, prefill, speed, ttft, out_gpu * n, in_gpu * n, src, label,
+                     f"modelled; {d_rate:g} seq/s per decode worker x {values['osl']:g} / {d_gpus:g} GPUs x {n}",
+                     f"modelled; {p_rate:g} seq/s per prefill worker x {values['isl']:g} / {p_gpus:g} GPUs x {n}")  # fmt: skip
     return bundle, decode, prefill, len(rows), kept
+
+
+def _pool_points(decode: list[Point], prefill: list[Point], speed: float, ttft: float,
+                 out_rack: float, in_rack: float, src: str, label: str, out_note: str,
+                 in_note: str) -> None:  # fmt: skip
+    """A disaggregated row's two points: the decode pool's output rate at its speed and the
+    prefill pool's input rate at its first-token time, per rack."""
+    decode.append(Point(speed, out_rack, src, out_note, label))
+    prefill.append(Point(ttft, in_rack, src, in_note, label))
 
 
 def frontier(points: Iterable[Point], rising: bool) -> list[Point]:

@@ -37,14 +37,7 @@ def read_outputs(outdir: Path) -> dict[str, pd.DataFrame]:
             f"{outdir}: no {', '.join(m + '.csv' for m in missing)}; run `plan solve --out "
             f"{outdir}` or `plan explain --out {outdir}` first"
         )
-    frames = {}
-    for name in required + OPTIONAL:
-        path = outdir / f"{name}.csv"
-        if path.is_file():
-            try:
-                frames[name] = pd.read_csv(path)
-            except pd.errors.EmptyDataError:
-                frames[name] = pd.DataFrame()
+    frames = _read_csvs(outdir, required + OPTIONAL)
     if frames["summary"].empty or "instance" not in frames["summary"]:
         raise UsageError(
             f"{outdir}/summary.csv: empty or not a plan summary; run `plan solve --out "
@@ -130,8 +123,13 @@ SWEEP_FILES = ("sweep", "sweep_summary", "tornado")
 
 def _read_sweep(outdir: Path) -> dict[str, pd.DataFrame]:
     """A sweep folder: its case table, outcome percentiles and tornado."""
+    return _read_csvs(outdir, SWEEP_FILES)
+
+
+def _read_csvs(outdir: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """name -> frame for each of `names` with a CSV in `outdir` (an empty file: no rows)."""
     frames = {}
-    for name in SWEEP_FILES:
+    for name in names:
         path = outdir / f"{name}.csv"
         if path.is_file():
             try:
