@@ -245,3 +245,13 @@ def test_a_tiny_lifetime_does_not_divide_by_zero(tmp_path):
             str(tmp_path / "o")]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code in (0, 4) and "unexpected" not in result.output, result.output
+
+
+def test_csv_numbers_are_written_out_in_full():
+    # procurement pastes CSVs into sheets: ten significant digits, never scientific notation
+    import pandas as pd
+
+    from planner.results.files import frame_csv
+
+    text = frame_csv(pd.DataFrame({"capex_usd": [1.2224828910e10, 3.5e-7], "n": [1, 2]}))
+    assert text == "capex_usd,n\n12224828910,1\n0.00000035,2\n"

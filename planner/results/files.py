@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from planner.errors import OutputBusyError, OutputError
@@ -159,7 +160,13 @@ def frame_csv(frame: pd.DataFrame) -> str:
     ]
     if text_columns:
         frame = frame.assign(**{c: frame[c].map(neutral_text) for c in text_columns})
-    return frame.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+    return frame.to_csv(index=False, lineterminator="\n", float_format=plain_number)
+
+
+def plain_number(x: object) -> str:
+    """Ten significant digits written out in full (12224828910, 0.000001), never 1.2e+10."""
+    value = float(x)  # type: ignore[arg-type]
+    return np.format_float_positional(value, precision=10, unique=False, fractional=False, trim="-")
 
 
 def write_tables(
