@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 from test_horizon import MTOK_PER_RACK_NEW, tier, write, years
 
 import planner
@@ -95,3 +96,24 @@ def test_every_command_runs(tmp_path, body):
     assert list(sweep["status"]) == ["optimal", "optimal"]
     # the $20 case earns more than the $10 one: the sweep really solved both
     assert sweep["objective_value"].iloc[1] > sweep["objective_value"].iloc[0]
+
+
+def test_eev_reuses_the_plans_matrix_and_gets_the_same_answer(monkeypatch):
+    # EEV fixes the mean-value purchases by bounds and re-solves the plan's own compiled
+    # matrix; the VSS is the same as with a fresh compile, and one compile fewer is made
+    import contextlib
+
+    from planner.solver import highs, stochastic
+
+    path = ROOT / "instances" / "1gw-uncertain.yaml"
+    calls = []
+    real = highs.compile_model
+    monkeypatch.setattr(highs, "compile_model", lambda m: calls.append(1) or real(m))
+    reused = planner.solve(path)
+    with_reuse = len(calls)
+    calls.clear()
+    monkeypatch.setattr(stochastic, "reusing_matrix", lambda m: contextlib.nullcontext())
+    fresh = planner.solve(path)
+    assert len(calls) == with_reuse + 1
+    assert reused.values.vss == pytest.approx(fresh.values.vss, rel=1e-9, abs=1e-3)
+    assert reused.values.eev == pytest.approx(fresh.values.eev, rel=1e-9)

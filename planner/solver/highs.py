@@ -13,13 +13,15 @@ a result (`feasible`, gap reported), not a crash.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+import weakref
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -323,10 +325,54 @@ def solve_model(
     return _solve(model, settings, solver or make_solver())[0]
 
 
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Model -> (signature, Compiled) of its last compile, for `reusing_matrix`."""
+_REUSE: weakref.WeakSet = weakref.WeakSet()
+"""Models whose next solves may reuse their last compiled matrix."""
+
+
+@contextlib.contextmanager
+def reusing_matrix(model: pyo.ConcreteModel) -> Iterator[None]:
+    """While active, a solve of `model` whose objective, active constraints and fixed
+    variables are those of its last compile reuses that matrix with the column bounds
+    refreshed (for re-solves that only move variable bounds, e.g. EEV's fixed purchases).
+    Parameters must not change meanwhile (they are in the matrix)."""
+    _REUSE.add(model)
+    try:
+        yield
+    finally:
+        _REUSE.discard(model)
+
+
+def _signature(model: pyo.ConcreteModel) -> tuple:
+    objective = next(model.component_data_objects(pyo.Objective, active=True))
+    constraints = tuple(id(c) for c in model.component_objects(pyo.Constraint, active=True))
+    fixed = frozenset(id(v) for v in model.component_data_objects(pyo.Var) if v.fixed)
+    return id(objective), constraints, fixed
+
+
+def _compiled(model: pyo.ConcreteModel) -> Compiled:
+    signature = _signature(model)
+    cached = _COMPILED.get(model)
+    if model in _REUSE and cached is not None and cached[0] == signature:
+        compiled: Compiled = cached[1]
+        cols = compiled.columns
+        compiled.lp.col_lower_ = np.array(
+            [-np.inf if v.lb is None else v.lb for v in cols], dtype=float
+        )
+        compiled.lp.col_upper_ = np.array(
+            [np.inf if v.ub is None else v.ub for v in cols], dtype=float
+        )
+        return compiled
+    compiled = compile_model(model)
+    _COMPILED[model] = (signature, compiled)
+    return compiled
+
+
 def _solve(model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs) -> tuple[Any, Any]:
     start = time.perf_counter()
     try:
-        compiled = compile_model(model)
+        compiled = _compiled(model)
         solver.last_lp, solver.last_columns = compiled.lp, compiled.columns
         h, log, run_s = _run(compiled, settings, solver.quiet, "choose")
         if h.getModelStatus() == _MS.kUnboundedOrInfeasible:

@@ -30,7 +30,7 @@ from planner.inputs.data import (
     perfect_information,
 )
 from planner.model import build_model
-from planner.solver.highs import SolveReport, SolveSettings, SolveStatus
+from planner.solver.highs import SolveReport, SolveSettings, SolveStatus, reusing_matrix
 from planner.solver.strategies import Deadline, PlanSolve, restore, snapshot, solve_plan
 
 
@@ -99,17 +99,21 @@ def _eev(
         return None, f"the mean-value problem has no plan ({mean.report.status})"
     first = mean_data.scenarios[0]
     kept = snapshot(m)
-    fixed = []
+    bounds = []
     for rack in data.racks:
         for year in data.shared_years:
             var = m.racks_bought[rack, year, m.owner[year, data.scenarios[0]]]
-            var.fix(round(pyo.value(mean_m.racks_bought[rack, year, first])))
-            fixed.append(var)
-    solved = solve_plan(m, data, settings, deadline=deadline)
+            bounds.append((var, var.lb, var.ub))
+            count = round(pyo.value(mean_m.racks_bought[rack, year, first]))
+            var.setlb(count)  # bounds, not fix: the plan's compiled matrix is reused as is
+            var.setub(count)
+    with reusing_matrix(m):
+        solved = solve_plan(m, data, settings, deadline=deadline)
     runs.extend(solved.stages)
     value = objective_of(m, data, solved)
-    for var in fixed:
-        var.unfix()
+    for var, lb, ub in bounds:
+        var.setlb(lb)
+        var.setub(ub)
     restore(m, kept)
     if value is None and solved.report.status == SolveStatus.INFEASIBLE:
         sign = -1.0 if data.objective == "cost_per_token" else 1.0
