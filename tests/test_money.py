@@ -205,3 +205,20 @@ def test_compare_lists_the_gtc_generations_in_order_beside_the_claims():
     assert table["claimed_ratio_to_previous"].tolist()[1:] == [5, 5, 2]
     measured = table["ratio_to_previous"].tolist()[1:]
     assert all(r > 1 for r in measured)  # each generation earns more, not by the claimed factor
+
+
+def test_one_more_mw_of_envelope_pays_for_its_building(tmp_path):
+    # the building costs $2M per MW over 10 years at 0% ($0.2M a year) plus $0.1M opex: one
+    # more MW of envelope costs $0.3M a year. Power does not bind (3 racks of 100 kW on 1 MW),
+    # so with racks fixed its marginal value is exactly -$300,000 a year.
+    from planner.explanation.base import solve_baseline
+    from planner.explanation.marginals import marginal_rows
+
+    site = {"power_mw": 1.0, "capex_budget_usd": 5e6, "facility_capex_usd_per_mw": 2e6,
+            "facility_lifetime_years": 10, "facility_opex_usd_per_mw_year": 1e5, **FREE_MONEY}  # fmt: skip
+    body = {"objective": "profit", "site": site, "systems": ["alpha"], "tiers": {"t": TIER}}
+    rows, _, _ = marginal_rows(solve_baseline(load_instance(write_instance(tmp_path, body))))
+    power = next(r for r in rows if r["lever"] == "site.power_mw")
+    assert power["dual_fixed_racks"] == pytest.approx(-300_000, rel=1e-9)
+    assert power["fd_fixed_racks"] == pytest.approx(-300_000, rel=1e-6)
+    assert "with its building" in power["description"]

@@ -61,6 +61,8 @@ class Lever:
     params: tuple[ParamRef, ...] = ()
     """Mutable Params (with index) the input moves together, which the dual formula
     differentiates; empty for racks."""
+    weights: tuple[float, ...] = ()
+    """How much each of `params` moves per model unit of the input (1 each when empty)."""
 
 
 ParamRef = tuple[str, object]
@@ -74,12 +76,12 @@ def _param(m: pyo.ConcreteModel, ref: ParamRef):
 
 
 def _shift_params(
-    paths: tuple[ParamRef, ...], per_unit: float
+    paths: tuple[ParamRef, ...], per_unit: float, weights: tuple[float, ...] = ()
 ) -> Callable[[pyo.ConcreteModel, float], None]:
     def move(m: pyo.ConcreteModel, delta: float) -> None:
-        for path in paths:
+        for path, weight in zip(paths, weights or (1.0,) * len(paths), strict=True):
             p = _param(m, path)
-            p.set_value(pyo.value(p) + delta * per_unit)
+            p.set_value(pyo.value(p) + delta * per_unit * weight)
 
     return move
 
@@ -115,11 +117,22 @@ def levers(base: Baseline) -> list[Lever]:
     together, and a rack lever adds one rack in the year its type is first bought."""
     data = base.data
     every = "" if len(data.years) == 1 else " in every year"
-    power = tuple(("site_power_mw", y) for y in data.years)
+    # one more MW of envelope also costs its building: the yearly building cost per MW in
+    # every year and (with a budget) the building's capex out of the first year's budget
+    power: tuple[ParamRef, ...] = tuple(("site_power_mw", y) for y in data.years)
+    weights: tuple[float, ...] = (1.0,) * len(power)
+    building = "" if not data.facility_musd_per_mw_year else ", with its building"
+    if data.facility_musd_per_mw_year:
+        power += tuple(("facility_cost_musd", y) for y in data.years)
+        weights += (data.facility_musd_per_mw_year,) * len(data.years)
+    first_budget = next(iter(data.capex_budget_musd), None)
+    if data.facility_capex_musd_per_mw and first_budget is not None:
+        power += (("capex_budget_musd", first_budget),)
+        weights += (-data.facility_capex_musd_per_mw,)
     out = [
-        Lever("site.power_mw", f"one more MW of site power{every}", "MW", 1.0,
-              sum(data.site_power_mw.values()) / len(data.years), _shift_params(power, 1.0),
-              params=power),
+        Lever("site.power_mw", f"one more MW of site power{every}{building}", "MW", 1.0,
+              sum(data.site_power_mw.values()) / len(data.years),
+              _shift_params(power, 1.0, weights), params=power, weights=weights),
     ]  # fmt: skip
     if data.capex_budget_musd:
         budget = tuple(("capex_budget_musd", y) for y in data.capex_budget_musd)
@@ -167,13 +180,14 @@ def dual_marginal(m: pyo.ConcreteModel, duals: LinearDuals, lever: Lever, object
         dF = duals.variables[m.racks_bought[lever.rack_key]]
     else:
         params = [_param(m, ref) for ref in lever.params]
+        weights = lever.weights or (1.0,) * len(params)
         before = _shifts(m)
-        step = max(max(abs(pyo.value(p)) for p in params), 1.0)
-        for p in params:
-            p.set_value(pyo.value(p) + step)
+        step = max(max(abs(pyo.value(p)) for p in params[:1]), 1.0)
+        for p, w in zip(params, weights, strict=True):
+            p.set_value(pyo.value(p) + step * w)
         after = _shifts(m)
-        for p in params:
-            p.set_value(pyo.value(p) - step)
+        for p, w in zip(params, weights, strict=True):
+            p.set_value(pyo.value(p) - step * w)
         dF = lever.model_per_unit * sum(
             _weight(duals, c) * (after[c] - b) / step for c, b in before.items()
         )

@@ -142,6 +142,10 @@ class PlanData:
     """Cost of renting one rack-equivalent for a year: accelerators x $/GPU-hour x hours."""
     rental_max_racks: dict[str, float] = field(default_factory=dict)
     """Rentals with a limit -> most rack-equivalents rentable in a year."""
+    facility_capex_musd_per_mw: float = 0.0
+    """Building capex per MW of envelope, $M (for levers that move the envelope)."""
+    facility_musd_per_mw_year: float = 0.0
+    """Yearly building cost per MW of envelope: capex x CRF over its life + opex, $M."""
 
     @property
     def must_serve_forecasts(self) -> bool:
@@ -452,6 +456,13 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
         rental_max_racks={
             n: x.max_racks for n, x in inst.rentals.items() if x.max_racks is not None
         },
+        facility_capex_musd_per_mw=(site.facility_capex_usd_per_mw or 0.0) / USD_PER_MUSD,
+        facility_musd_per_mw_year=(
+            (site.facility_capex_usd_per_mw or 0.0)
+            * capital_recovery_factor(rate, service_years(site.facility_lifetime_years))
+            + site.facility_opex_usd_per_mw_year
+        )
+        / USD_PER_MUSD,
     )
 
 
