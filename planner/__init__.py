@@ -60,7 +60,7 @@ def _load(
         if overrides:
             raise TypeError("overrides apply to an instance file; load it again with them")
         return instance
-    from planner.studies.api import override_strings
+    from planner.inputs.yamlio import override_strings
 
     return load_instance(instance, override_strings(overrides), **load_kwargs)
 

@@ -177,3 +177,13 @@ def test_visible_text_has_no_scientific_notation_or_snake_case(instance, tmp_pat
         assert "P10" in text and "P90" in text and "Value of the stochastic solution" in text
     if instance == "1gw-2026-2030":
         assert "Purchase schedule by year" in text and "IRR" in text
+
+
+def test_words_turns_identifiers_into_words_and_keeps_other_text():
+    # a source such as "all-in (building + racks)" must read as written; only identifiers change
+    from planner.results.present import words
+
+    assert words("all-in (building + racks)") == "all-in (building + racks)"
+    assert words("rack_balance tier_power_share_min decode_ffn") == (
+        "racks in use minimum power share decode FFN"
+    )

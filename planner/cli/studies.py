@@ -106,11 +106,10 @@ def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, st
          f"or unbounded, {failed} failed, {invalid} invalid.")  # fmt: skip
     if solved:
         from planner.results.present import input_label, label, show
-        from planner.studies.outcomes import write_outcomes
+        from planner.studies.outcomes import varied_inputs, write_outcomes
 
-        inputs = list(dict.fromkeys(k for case in cases for k in case))
         with output_lock(out):
-            summary, tornado = write_outcomes(frame, inputs, out)
+            summary, tornado = write_outcomes(frame, varied_inputs(cases), out)
         echo("Outcome over the solved cases (each case weighted equally):")
         for row in summary.itertuples():
             kind_of = "usd" if "usd" in row.output or row.output == "objective_value" else "number0"

@@ -182,7 +182,9 @@ def dual_marginal(m: pyo.ConcreteModel, duals: LinearDuals, lever: Lever, object
         params = [_param(m, ref) for ref in lever.params]
         weights = lever.weights or (1.0,) * len(params)
         before = _shifts(m)
-        step = max(max(abs(pyo.value(p)) for p in params[:1]), 1.0)
+        # the input itself is the first parameter (the others move with it by their weights,
+        # e.g. the building's budget share); every parameter enters linearly, so any step works
+        step = max(abs(pyo.value(params[0])), 1.0)
         for p, w in zip(params, weights, strict=True):
             p.set_value(pyo.value(p) + step * w)
         after = _shifts(m)

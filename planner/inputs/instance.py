@@ -124,11 +124,6 @@ class Tier(Strict):
         return self
 
     @property
-    def revenue_usd_per_mtok(self) -> float:
-        """Revenue per million output tokens, input-token revenue included."""
-        return self.price_usd_per_mtok + self.input_price_usd_per_mtok * self.input_per_output
-
-    @property
     def share_floor_frac(self) -> float:
         """The smallest share of site power this tier must get (fixed or minimum), 0 if none."""
         return self.power_share_frac or self.min_power_share_frac or 0.0

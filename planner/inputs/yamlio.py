@@ -7,8 +7,10 @@ YAML path of the bad value (``tiers.ultra.price_usd_per_mtok``), the value and w
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -329,3 +331,12 @@ def field_comments(text: str) -> dict[str, str]:
             for inner in re.findall(r"([A-Za-z0-9_]+)\s*:", flow):
                 out.setdefault(f"{path}.{inner}", comment.strip())
     return out
+
+
+def override_strings(overrides: Mapping[str, Any] | Iterable[str] | None) -> list[str]:
+    """Typed overrides ({"site.power_mw": 500}) or CLI strings, as CLI strings."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, Mapping):
+        return [f"{path}={json.dumps(value)}" for path, value in overrides.items()]
+    return [str(o) for o in overrides]

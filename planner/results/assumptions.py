@@ -56,6 +56,7 @@ def instance_inputs(loaded: LoadedInstance) -> list[dict[str, Any]]:
         comments = {}
     overridden = {o.split("=", 1)[0] for o in loaded.overrides}
     data = loaded.instance.model_dump(exclude_none=True)
+    given = _given(loaded)
     rows = []
     for path, value in _leaves(data, ""):
         if path.split(".")[-1] in SKIPPED or isinstance(value, list) and not value:
@@ -70,7 +71,7 @@ def instance_inputs(loaded: LoadedInstance) -> list[dict[str, Any]]:
         elif path in DEFAULT_SOURCES:
             source = DEFAULT_SOURCES[path]
         else:
-            source = "instance file" if path in _given(loaded) else "planner default"
+            source = "instance file" if path in given else "planner default"
         rows.append({"input": path, "value": value, "source": source, "label": _label(source)})
     return rows
 
@@ -92,11 +93,8 @@ def catalog_inputs(
         rack = loaded.catalog.racks[name]
         for src in rack.sources:
             if src.field in ("power_kw", "capex_usd", "lifetime_years", "opex_usd_per_year"):
-                label = {"stated": "stated", "derived": "derived", "estimate": "estimate"}[
-                    src.confidence
-                ]
                 rows.append({"input": f"{name}: {src.field}", "value": src.value,
-                             "source": src.source, "label": label})  # fmt: skip
+                             "source": src.source, "label": src.confidence})  # fmt: skip
     if len(allocation):
         used = allocation[allocation["units"] > 1e-9]
         for system, tier, basis in zip(

@@ -27,6 +27,13 @@ def tier_route(inst: Instance, catalog: Catalog, system: str, tier: str) -> Rout
     return r if isinstance(r, Route) else None
 
 
+def serving_seconds(inst: Instance) -> dict[str, float]:
+    """Seconds a year each tier's racks serve: hours x the tier's (else the site's) utilisation."""
+    site = inst.site
+    return {t: 3600 * site.hours_per_year * (x.utilisation_frac or site.utilisation_frac)
+            for t, x in inst.tiers.items()}  # fmt: skip
+
+
 def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
     """All invariant violations of a solved plan (empty when it is consistent)."""
     bad: list[str] = []
@@ -43,8 +50,7 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
         bad.append("racks: negative count")
 
     used = {r: 0.0 for r in counts}
-    seconds = {t: 3600 * site.hours_per_year * (x.utilisation_frac or site.utilisation_frac)
-               for t, x in inst.tiers.items()}  # fmt: skip
+    seconds = serving_seconds(inst)
     capacity_mtok = {t: 0.0 for t in inst.tiers}
     power_mw = {t: 0.0 for t in inst.tiers}
     for row in rows(tables.allocation):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from planner.inputs.catalog import Catalog
 from planner.inputs.data import PlanData
 from planner.inputs.instance import Instance
-from planner.results.checks import REL_TOL, _over, tier_route
+from planner.results.checks import REL_TOL, _over, serving_seconds, tier_route
 from planner.results.tables import Tables, rows
 
 
@@ -27,8 +27,7 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
     bad: list[str] = []
     site = inst.site
     sched = tables.schedule
-    seconds = {t: 3600 * site.hours_per_year * (x.utilisation_frac or site.utilisation_frac)
-               for t, x in inst.tiers.items()}  # fmt: skip
+    seconds = serving_seconds(inst)
     bought = {(r.rack, r.year, r.scenario): r.bought for r in rows(sched)}
     shared_years = set(d.shared_years)
     first = d.scenarios[0]

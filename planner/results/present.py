@@ -180,10 +180,9 @@ IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 
 
 def words(text: str) -> str:
-    """Identifiers inside a text in words: 'rack_balance power_envelope' -> 'racks in use,
-    site power'; other snake_case names lose their underscores."""
-    replaced = IDENTIFIER.sub(lambda m: WORDS.get(m.group(0), m.group(0).replace("_", " ")), text)
-    return replaced.replace("+", ", ")
+    """Identifiers inside a text in words: 'rack_balance' -> 'racks in use', 'decode_ffn' ->
+    'decode FFN'; other snake_case names lose their underscores. Other text is kept."""
+    return IDENTIFIER.sub(lambda m: WORDS.get(m.group(0), m.group(0).replace("_", " ")), text)
 
 
 def show(value: Any, k: str) -> str:

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from planner.results.files import json_text
-from planner.results.present import human, words
+from planner.results.present import human, money, words
 from planner.results.run import PlanResult, run_info
 from planner.results.tables import rows
 
@@ -15,10 +15,7 @@ from planner.results.tables import rows
 def _money(usd: float | None) -> str:
     if usd is None or (isinstance(usd, float) and math.isnan(usd)):
         return "-"
-    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(usd) >= scale:
-            return f"${usd / scale:,.2f}{suffix}"
-    return f"${usd:,.2f}"
+    return money(usd)
 
 
 def _num(x: float) -> str:
@@ -116,7 +113,7 @@ def serving_lines(serving) -> list[str]:
     lines = ["Serving per tier (racks in use, by phase)"]
     for tier, group in used.groupby("tier", sort=False):
         per = group.groupby(["rack", "phases"], sort=False)["racks"].sum()
-        parts = [f"{n:,.1f} {rack} ({words(phases)})"
+        parts = [f"{n:,.1f} {rack} ({words(phases.replace('+', ', '))})"
                  for (rack, phases), n in per.items() if n >= 0.05]  # fmt: skip
         lines.append(f"  {tier}: " + "; ".join(parts))
     return lines

@@ -11,6 +11,7 @@ import pandas as pd
 
 from planner.errors import UsageError
 from planner.inputs.instance import Objective
+from planner.inputs.yamlio import override_strings
 from planner.solver.highs import SolveSettings
 from planner.studies.cases import Case, combine, grid_cases, load_study, parse_vary, sample_cases
 from planner.studies.runner import BaseSpec
@@ -109,22 +110,11 @@ def sweep(
     frame = run_cases(spec, cases, target, workers=workers, scheduler=scheduler, progress=progress)
     if target is not None and frame["status"].isin(["optimal", "feasible"]).any():
         from planner.results.files import output_lock
-        from planner.studies.outcomes import write_outcomes
+        from planner.studies.outcomes import varied_inputs, write_outcomes
 
         with output_lock(target):
-            write_outcomes(frame, list(dict.fromkeys(k for case in cases for k in case)), target)
+            write_outcomes(frame, varied_inputs(cases), target)
     return frame
-
-
-def override_strings(overrides: Mapping[str, Any] | Iterable[str] | None) -> list[str]:
-    """Typed overrides ({"site.power_mw": 500}) or CLI strings, as CLI strings."""
-    if overrides is None:
-        return []
-    if isinstance(overrides, Mapping):
-        import json
-
-        return [f"{path}={json.dumps(value)}" for path, value in overrides.items()]
-    return [str(o) for o in overrides]
 
 
 def frontier(

@@ -25,6 +25,11 @@ TORNADO_COLUMNS = ["input", "low_value", "high_value", "objective_at_low", "obje
 MANY_VALUES = 10
 
 
+def varied_inputs(cases: list[dict]) -> list[str]:
+    """The instance paths the sweep's cases vary, in first-seen order."""
+    return list(dict.fromkeys(path for case in cases for path in case))
+
+
 def solved(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["status"].isin(["optimal", "feasible"])]
 
