@@ -7,6 +7,7 @@ call per constraint family from the `FAMILIES` registry, then the objective.
 from __future__ import annotations
 
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from planner.inputs.data import PlanData
 from planner.model.components import (
@@ -15,6 +16,7 @@ from planner.model.components import (
     add_params,
     add_sets,
     add_variables,
+    variables,
     whole_racks_alive,
 )
 from planner.model.families import FAMILIES, FLEET_FAMILIES
@@ -23,17 +25,21 @@ from planner.model.objectives import add_least_capex_stage, add_objective
 
 def build_model(data: PlanData) -> pyo.ConcreteModel:
     """Build the planning MILP over years x scenarios (units: MW, $M, Ttok)."""
-    m = pyo.ConcreteModel(name=data.name or "plan")
-    add_sets(m, data)
-    add_params(m, data)
-    add_variables(m)
-    add_expressions(m, data)
-    for family in FAMILIES:
-        if family.applies(data):
-            family.build(m)
-    add_objective(m, data)
-    if data.objective == "revenue":
-        add_least_capex_stage(m)
+    # Python's cyclic garbage collector, run over the growing heap of Pyomo objects, took
+    # about 60% of the build at scale (bench/horizon_scale.py); the build makes no garbage, so
+    # it is paused meanwhile, as Pyomo's own writers do.
+    with PauseGC():
+        m = pyo.ConcreteModel(name=data.name or "plan")
+        add_sets(m, data)
+        add_params(m, data)
+        add_variables(m)
+        add_expressions(m, data)
+        for family in FAMILIES:
+            if family.applies(data):
+                family.build(m)
+        add_objective(m, data)
+        if data.objective == "revenue":
+            add_least_capex_stage(m)
     return m
 
 
@@ -55,5 +61,5 @@ def update_params(m: pyo.ConcreteModel, data: PlanData) -> None:
 
 __all__ = [
     "FAMILIES", "FLEET_FAMILIES", "STUDY_PARAMS", "build_model", "update_params",
-    "whole_racks_alive",
+    "variables", "whole_racks_alive",
 ]  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_plan_data
 from planner.inputs.load import LoadedInstance
@@ -95,15 +96,19 @@ def solve_loaded(
     """Build and solve the plan for a loaded instance (VSS/EVPI when it has scenarios)."""
     settings = settings or SolveSettings()
     deadline = Deadline.of(settings)
-    start = time.perf_counter()
-    data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent)
-    model = build_model(data)
-    build_s = time.perf_counter() - start
-    solved = solve_plan(model, data, settings, deadline=deadline)
-    values = None
-    if with_values and loaded.instance.scenarios and solved.report.status.has_solution:
-        values = stochastic_values(model, data, solved, settings, deadline)
-    tables = build_tables(model, data, loaded.instance, solved, values)
+    # Python's cyclic garbage collector is paused for the run: it walked the whole heap of
+    # Pyomo objects again and again as the model grew (about a second of a 12 s run at scale,
+    # bench/horizon_scale.py), and a run leaves little cyclic garbage; it resumes after.
+    with PauseGC():
+        start = time.perf_counter()
+        data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent)
+        model = build_model(data)
+        build_s = time.perf_counter() - start
+        solved = solve_plan(model, data, settings, deadline=deadline)
+        values = None
+        if with_values and loaded.instance.scenarios and solved.report.status.has_solution:
+            values = stochastic_values(model, data, solved, settings, deadline)
+        tables = build_tables(model, data, loaded.instance, solved, values)
     return PlanResult(loaded, data, model, solved, values, tables, settings, build_s)
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
 from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD, PlanData
 from planner.inputs.instance import Instance
 from planner.model import FLEET_FAMILIES, whole_racks_alive
+from planner.solver.highs import RowActivity
 from planner.solver.stochastic import StochasticValues, cvar, objective_musd
 from planner.solver.strategies import PlanSolve
 
@@ -205,32 +207,39 @@ def _rack_list(schedule: pd.DataFrame, d: PlanData) -> pd.DataFrame:
     return pd.DataFrame(racks, columns=RACK_COLUMNS)
 
 
-def binding_by_scenario(m: pyo.ConcreteModel, d: PlanData) -> dict[str, str]:
-    """Scenario -> inequality families with a row at zero slack in that scenario, in one pass.
+def binding_by_scenario(
+    m: pyo.ConcreteModel, d: PlanData, rows: RowActivity | None
+) -> dict[str, str]:
+    """Scenario -> inequality families with a row at zero slack in that scenario, read from
+    the rows of the solve the plan came from (HiGHS's activities: no expression evaluated).
 
     A row indexed by scenario belongs to it; a fleet row indexed (..., year, owner) belongs to
     every scenario that uses that fleet state.
     """
+    if rows is None:
+        return dict.fromkeys(d.scenarios, "")
     users: dict[tuple, list[str]] = {}
     for (y, s), o in m.owner.items():
         users.setdefault((y, o), []).append(s)
     found: dict[str, list[str]] = {s: [] for s in d.scenarios}
-    for con in m.component_objects(pyo.Constraint, active=True):
+    upper_only = np.isinf(rows.lower) & np.isfinite(rows.upper)
+    lower_only = np.isfinite(rows.lower) & np.isinf(rows.upper)
+    bound = np.where(upper_only, rows.upper, rows.lower)
+    tight = (upper_only | lower_only) & (
+        np.abs(bound - rows.activity) <= 1e-6 * np.maximum(1.0, np.abs(rows.activity))
+    )
+    for k in np.flatnonzero(tight).tolist():
+        row = rows.constraints[k]
+        index = row.index()
+        if not isinstance(index, tuple):
+            continue
+        con = row.parent_component()
         fleet_row = con.local_name in FLEET_FAMILIES
-        for index, row in con.items():
-            if not isinstance(index, tuple) or row.has_ub() == row.has_lb():
-                continue
-            scenarios = users.get(index[-2:], []) if fleet_row else [index[-1]]
-            scenarios = [s for s in scenarios if s in found]
-            if all(con.name in found[s] for s in scenarios):
-                continue
-            body = pyo.value(row.body)
-            bound = pyo.value(row.upper if row.has_ub() else row.lower)
-            if abs(bound - body) <= 1e-6 * max(1, abs(body)):
-                for s in scenarios:
-                    if con.name not in found[s]:
-                        found[s].append(con.name)
-    return {s: " ".join(names) for s, names in found.items()}
+        for s in users.get(index[-2:], []) if fleet_row else [index[-1]]:
+            if s in found and con.name not in found[s]:
+                found[s].append(con.name)
+    order = {c.name: k for k, c in enumerate(m.component_objects(pyo.Constraint, active=True))}
+    return {s: " ".join(sorted(names, key=order.__getitem__)) for s, names in found.items()}
 
 
 def year_rows(
@@ -395,7 +404,7 @@ def build_tables(
         for y in d.years:
             year_rows(m, d, inst, fleet, y, s, tiers, alloc, by_year, serving)
     sby = pd.DataFrame(by_year, columns=SUMMARY_BY_YEAR_COLUMNS)
-    binding = binding_by_scenario(m, d)
+    binding = binding_by_scenario(m, d, solved.report.rows)
     scen = []
     for s in d.scenarios:
         mine = sby[sby["scenario"] == s]

@@ -102,6 +102,7 @@ def _tighten(m: pyo.ConcreteModel, violations: list[tuple]) -> None:
         value = pyo.value(param)
         margin = 10 * highs.PRIMAL_FEASIBILITY_TOLERANCE * max(1.0, abs(value))
         param.set_value(value - excess - margin)
+    highs.forget(m)  # a compiled matrix holds the old limits
 
 
 def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve, solved):
@@ -124,6 +125,8 @@ def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve, solved):
             break
     for (name, index), value in original.items():
         getattr(m, name)[index].set_value(value)
+    if original:
+        highs.forget(m)
     if not solved.report.status.has_solution:
         return solved
     violations = limit_violations(m, d, whole_racks(m))

@@ -31,7 +31,10 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
+from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.linear import LinearRepnVisitor
+
+from planner.model import variables
 
 
 class SolveStatus(StrEnum):
@@ -73,6 +76,19 @@ class SolveReport:
     log: str = field(default="", repr=False)
     highs_s: float = 0.0
     """HiGHS's own run time; solve_s - highs_s is the hand-off (compile, pass, read back)."""
+    rows: RowActivity | None = field(default=None, repr=False, compare=False)
+    """Each row's activity at the incumbent (None without one, or for a derived matrix)."""
+
+
+@dataclass(frozen=True)
+class RowActivity:
+    """The rows of a solved model at its incumbent, as HiGHS saw them: constants moved into
+    the bounds, so bound - activity is each row's slack."""
+
+    constraints: list[Any]
+    activity: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
 
 
 _MS = highspy.HighsModelStatus
@@ -168,6 +184,8 @@ class Compiled:
     rows: list[Any]
     """Constraint of each row."""
     objective_offset: float
+    integer: np.ndarray
+    """Whether each column is integer (reading `lp.integrality_` back costs a list of enums)."""
 
 
 def compile_model(model: pyo.ConcreteModel) -> Compiled:
@@ -177,6 +195,11 @@ def compile_model(model: pyo.ConcreteModel) -> Compiled:
     Pyomo's own standard-form compiler; named expressions are reduced once and reused), and
     the column-wise matrix is assembled with numpy.
     """
+    with PauseGC():  # see planner/model/__init__.py: the walk makes no cyclic garbage
+        return _compile(model)
+
+
+def _compile(model: pyo.ConcreteModel) -> Compiled:
     visitor = LinearRepnVisitor({})
     objectives = list(model.component_data_objects(pyo.Objective, active=True))
     if len(objectives) != 1:
@@ -207,34 +230,79 @@ def compile_model(model: pyo.ConcreteModel) -> Compiled:
         entry_value.extend(repn.linear.values())
     columns = list(visitor.var_map.values())
     position = {id(v): k for k, v in enumerate(columns)}
-    n_col = len(columns)
     col = np.fromiter((position[v] for v in entry_var), dtype=np.int64, count=len(entry_var))
-    order = np.argsort(col, kind="stable")
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_col, len(rows)
-    cost = np.zeros(n_col)
+    cost = np.zeros(len(columns))
     for vid, coef in objective.linear.items():
         cost[position[vid]] = coef
-    lp.col_cost_ = cost
-    lp.col_lower_ = np.array([-np.inf if v.lb is None else v.lb for v in columns], dtype=float)
-    lp.col_upper_ = np.array([np.inf if v.ub is None else v.ub for v in columns], dtype=float)
-    lp.row_lower_ = np.array(row_lower, dtype=float)
-    lp.row_upper_ = np.array(row_upper, dtype=float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_col, len(rows)
-    starts = np.zeros(n_col + 1, dtype=np.int32)
-    starts[1:] = np.cumsum(np.bincount(col, minlength=n_col))
-    lp.a_matrix_.start_ = starts
-    lp.a_matrix_.index_ = np.asarray(entry_row, dtype=np.int32)[order]
-    lp.a_matrix_.value_ = np.asarray(entry_value, dtype=float)[order]
     offset = float(pyo.value(objective.constant))
+    integer = np.array([v.is_integer() for v in columns], dtype=bool)
+    lp = assemble_lp(
+        Matrix(np.asarray(entry_row, dtype=np.int64), col, np.asarray(entry_value, dtype=float)),
+        cost=cost,
+        col_lower=np.array([-np.inf if v.lb is None else v.lb for v in columns], dtype=float),
+        col_upper=np.array([np.inf if v.ub is None else v.ub for v in columns], dtype=float),
+        row_lower=np.array(row_lower, dtype=float),
+        row_upper=np.array(row_upper, dtype=float),
+        integer=integer,
+        maximise=objectives[0].sense == pyo.maximize,
+        offset=offset,
+    )
+    return Compiled(lp, columns, rows, offset, integer)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A sparse constraint matrix as (row, column, value) triplets."""
+
+    row: np.ndarray
+    col: np.ndarray
+    value: np.ndarray
+
+
+def assemble_lp(
+    a: Matrix,
+    *,
+    cost: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    integer: np.ndarray,
+    maximise: bool,
+    offset: float,
+) -> highspy.HighsLp:
+    """A HiGHS LP/MIP from triplets and bounds (the matrix stored column-wise, entries of a
+    column in the triplets' order)."""
+    n_col, n_row = len(cost), len(row_lower)
+    order = np.argsort(a.col, kind="stable")
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_col, n_row
+    lp.col_cost_ = cost
+    lp.col_lower_ = col_lower
+    lp.col_upper_ = col_upper
+    lp.row_lower_ = row_lower
+    lp.row_upper_ = row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_col, n_row
+    starts = np.zeros(n_col + 1, dtype=np.int32)
+    starts[1:] = np.cumsum(np.bincount(a.col, minlength=n_col))
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = a.row.astype(np.int32)[order]
+    lp.a_matrix_.value_ = a.value[order]
     lp.offset_ = offset
-    maximise = objectives[0].sense == pyo.maximize
     lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
-    if any(v.is_integer() for v in columns):
-        integer, real = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
-        lp.integrality_ = [integer if v.is_integer() else real for v in columns]
-    return Compiled(lp, columns, rows, offset)
+    if integer.any():
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[i] for i in integer.tolist()]
+    return lp
+
+
+def triplets(lp: highspy.HighsLp) -> Matrix:
+    """The (row, column, value) triplets of a column-wise HiGHS matrix."""
+    starts = np.asarray(lp.a_matrix_.start_, dtype=np.int64)
+    col = np.repeat(np.arange(lp.num_col_, dtype=np.int64), np.diff(starts))
+    row = np.asarray(lp.a_matrix_.index_, dtype=np.int64)
+    return Matrix(row, col, np.asarray(lp.a_matrix_.value_, dtype=float))
 
 
 MIP_FEASIBILITY_TOLERANCE = 1e-9
@@ -286,6 +354,8 @@ def _pass_and_run(h: highspy.Highs, compiled: Compiled) -> float:
 
 
 def _report(h: highspy.Highs, compiled: Compiled, log: str, start: float, run_s: float):
+    """The run's report; the incumbent is loaded into the model's variables (when the compile
+    has them: a derived matrix has none)."""
     status_code = h.getModelStatus()
     info = h.getInfo()
     has_incumbent = info.primal_solution_status == 2
@@ -294,24 +364,66 @@ def _report(h: highspy.Highs, compiled: Compiled, log: str, start: float, run_s:
         status = SolveStatus.FEASIBLE if has_incumbent else SolveStatus.NO_SOLUTION
     if status_code == _MS.kModelEmpty:  # nothing to decide: the offset is the optimum
         termination, status = "convergenceCriteriaSatisfied", SolveStatus.OPTIMAL
-    incumbent = None
+    incumbent, rows = None, None
     if status.has_solution:
-        incumbent = info.objective_function_value if compiled.columns else compiled.objective_offset
-        _load(compiled, np.asarray(h.getSolution().col_value))
-    mip = compiled.lp.integrality_ and info.mip_node_count >= 0
+        incumbent = (
+            info.objective_function_value if compiled.lp.num_col_ else compiled.objective_offset
+        )
+        solution = h.getSolution()
+        if compiled.columns:
+            _load(compiled, np.asarray(solution.col_value))
+        if compiled.rows:
+            lp = compiled.lp
+            rows = RowActivity(compiled.rows, np.asarray(solution.row_value),
+                               np.asarray(lp.row_lower_), np.asarray(lp.row_upper_))  # fmt: skip
+    mip = bool(compiled.integer.any()) and info.mip_node_count >= 0
     bound = info.mip_dual_bound if mip else (incumbent if status == SolveStatus.OPTIMAL else None)
     return SolveReport(
         status=status, objective_value=incumbent, best_bound=bound,
         mip_gap_frac=relative_gap(incumbent, bound), solve_s=time.perf_counter() - start,
         termination=termination,
         warnings=tuple(line.strip() for line in log.splitlines() if "WARNING" in line),
-        log=log, highs_s=run_s,
+        log=log, highs_s=run_s, rows=rows,
     )  # fmt: skip
 
 
 def _load(compiled: Compiled, values: np.ndarray) -> None:
     for var, value in zip(compiled.columns, values.tolist(), strict=True):
         var.set_value(value, skip_validation=True)
+
+
+def solve_matrix(
+    compiled: Compiled, settings: SolveSettings, quiet: bool = True
+) -> tuple[SolveReport, np.ndarray | None]:
+    """Solve a matrix that no Pyomo model holds (`columns` empty, e.g. one derived from a
+    compiled model): the report and the incumbent's column values (None without one)."""
+    start = time.perf_counter()
+    try:
+        report, h = _run_and_report(compiled, settings, quiet, start)
+    except Exception as exc:  # noqa: BLE001 - any solver failure becomes a status
+        return _failed(exc, start), None
+    values = np.asarray(h.getSolution().col_value) if report.status.has_solution else None
+    return report, values
+
+
+def _run_and_report(compiled: Compiled, settings: SolveSettings, quiet: bool, start: float):
+    """Run HiGHS on the compiled model; when presolve can only say "infeasible or unbounded",
+    re-run without presolve to tell which. Returns (report, highs)."""
+    h, log, run_s = _run(compiled, settings, quiet, "choose")
+    if h.getModelStatus() == _MS.kUnboundedOrInfeasible:
+        h, log, run_s = _run(compiled, settings, quiet, "off")
+    return _report(h, compiled, log, start, run_s), h
+
+
+def _failed(exc: Exception, start: float) -> SolveReport:
+    return SolveReport(
+        status=SolveStatus.ERROR,
+        objective_value=None,
+        best_bound=None,
+        mip_gap_frac=None,
+        solve_s=time.perf_counter() - start,
+        termination=f"{type(exc).__name__}: {exc}",
+    )
 
 
 def solve_model(
@@ -326,17 +438,22 @@ def solve_model(
 
 
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-"""Model -> (signature, Compiled) of its last compile, for `reusing_matrix`."""
+"""Model -> {signature: Compiled} of its compiles since the last compile outside
+`reusing_matrix`, for `reusing_matrix` and `compiled_matrix`."""
 _REUSE: weakref.WeakSet = weakref.WeakSet()
-"""Models whose next solves may reuse their last compiled matrix."""
+"""Models whose next solves may reuse a compiled matrix."""
 
 
 @contextlib.contextmanager
 def reusing_matrix(model: pyo.ConcreteModel) -> Iterator[None]:
-    """While active, a solve of `model` whose objective, active constraints and fixed
-    variables are those of its last compile reuses that matrix with the column bounds
-    refreshed (for re-solves that only move variable bounds, e.g. EEV's fixed purchases).
-    Parameters must not change meanwhile (they are in the matrix)."""
+    """While active, a solve of `model` whose objective, active constraints, fixed variables
+    (and their values) and scalar mutable parameters (a Dinkelbach ratio, a CVaR weight, a floor) are those of an
+    earlier compile reuses that matrix with the column bounds refreshed (for re-solves that
+    only move variable bounds, e.g. EEV's fixed purchases).
+
+    Indexed parameters must not change meanwhile (they are in the matrix); code that changes
+    them calls `forget`. A compile outside this context drops every earlier one, so a run
+    that starts with an ordinary solve never meets a matrix of older numbers."""
     _REUSE.add(model)
     try:
         yield
@@ -344,29 +461,60 @@ def reusing_matrix(model: pyo.ConcreteModel) -> Iterator[None]:
         _REUSE.discard(model)
 
 
+def forget(model: pyo.ConcreteModel) -> None:
+    """Drop the model's compiled matrices (after changing an indexed parameter)."""
+    _COMPILED.pop(model, None)
+
+
 def _signature(model: pyo.ConcreteModel) -> tuple:
     objective = next(model.component_data_objects(pyo.Objective, active=True))
     constraints = tuple(id(c) for c in model.component_objects(pyo.Constraint, active=True))
-    fixed = frozenset(id(v) for v in model.component_data_objects(pyo.Var) if v.fixed)
-    return id(objective), constraints, fixed
+    fixed = frozenset((id(v), v.value) for v in variables(model) if v.fixed)
+    scalars = tuple(
+        pyo.value(p) for p in model.component_objects(pyo.Param) if p.mutable and not p.is_indexed()
+    )
+    return id(objective), constraints, fixed, scalars
 
 
 def _compiled(model: pyo.ConcreteModel) -> Compiled:
     signature = _signature(model)
-    cached = _COMPILED.get(model)
-    if model in _REUSE and cached is not None and cached[0] == signature:
-        compiled: Compiled = cached[1]
-        cols = compiled.columns
-        compiled.lp.col_lower_ = np.array(
-            [-np.inf if v.lb is None else v.lb for v in cols], dtype=float
-        )
-        compiled.lp.col_upper_ = np.array(
-            [np.inf if v.ub is None else v.ub for v in cols], dtype=float
-        )
+    if model not in _REUSE:
+        compiled = compile_model(model)
+        _COMPILED[model] = {signature: compiled}
         return compiled
-    compiled = compile_model(model)
-    _COMPILED[model] = (signature, compiled)
+    cache = _COMPILED.setdefault(model, {})
+    if signature not in cache:
+        cache[signature] = compile_model(model)
+        return cache[signature]
+    compiled = cache[signature]
+    cols = compiled.columns
+    compiled.lp.col_lower_ = np.array(
+        [-np.inf if v.lb is None else v.lb for v in cols], dtype=float
+    )
+    compiled.lp.col_upper_ = np.array([np.inf if v.ub is None else v.ub for v in cols], dtype=float)
     return compiled
+
+
+def compiled_matrix(model: pyo.ConcreteModel) -> Compiled:
+    """The model as HiGHS sees it now (its active objective and constraints, bounds and
+    fixed variables), reusing an earlier compile of the same signature (see `reusing_matrix`)."""
+    with reusing_matrix(model):
+        return _compiled(model)
+
+
+def linear_vector(compiled: Compiled, expr: Any) -> tuple[np.ndarray, float]:
+    """A linear expression over the compiled model's columns: (coefficient per column,
+    constant), fixed variables folded into the constant."""
+    repn = LinearRepnVisitor({}).walk_expression(expr)
+    if repn.nonlinear is not None:
+        raise ValueError("expression is not linear")
+    position = {id(v): k for k, v in enumerate(compiled.columns)}
+    vector = np.zeros(len(compiled.columns))
+    for vid, coef in repn.linear.items():
+        if vid not in position:
+            raise ValueError("expression has a variable the compiled model does not")
+        vector[position[vid]] += coef
+    return vector, float(pyo.value(repn.constant))
 
 
 def _solve(model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs) -> tuple[Any, Any]:
@@ -374,20 +522,9 @@ def _solve(model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs) -> 
     try:
         compiled = _compiled(model)
         solver.last_lp, solver.last_columns = compiled.lp, compiled.columns
-        h, log, run_s = _run(compiled, settings, solver.quiet, "choose")
-        if h.getModelStatus() == _MS.kUnboundedOrInfeasible:
-            h, log, run_s = _run(compiled, settings, solver.quiet, "off")
-        report = _report(h, compiled, log, start, run_s)
+        report, h = _run_and_report(compiled, settings, solver.quiet, start)
     except Exception as exc:  # noqa: BLE001 - any solver failure becomes a status
-        report = SolveReport(
-            status=SolveStatus.ERROR,
-            objective_value=None,
-            best_bound=None,
-            mip_gap_frac=None,
-            solve_s=time.perf_counter() - start,
-            termination=f"{type(exc).__name__}: {exc}",
-        )
-        return report, None
+        return _failed(exc, start), None
     return report, (h, compiled)
 
 
@@ -417,7 +554,7 @@ def solve_lp_duals(model: pyo.ConcreteModel, settings: SolveSettings) -> LinearD
 
     Fixed variables stay columns (with equal bounds) so their reduced costs are reported.
     """
-    fixed = [v for v in model.component_data_objects(pyo.Var) if v.fixed]
+    fixed = [v for v in variables(model) if v.fixed]
     bounds = {id(v): (v.lb, v.ub) for v in fixed}
     for v in fixed:
         value = v.value

@@ -6,14 +6,18 @@ objective (expected or risk-adjusted NPV in $, or levelised $/Mtok for cost_per_
   demand and prices) fixed in the RP model, everything else re-optimised in every scenario.
   VSS = RP - EEV.
 - WS (wait and see): the same objective with each scenario buying its own racks after its
-  future is known (nonanticipativity dropped), solved as one model. EVPI = WS - RP.
+  future is known (nonanticipativity dropped), solved as one problem whose matrix is derived
+  from the RP model's compiled matrix (planner/solver/wait_and_see.py). EVPI = WS - RP.
+  Its value is a bound on what information is worth, not a plan anyone buys, so it is not
+  re-checked on whole racks as the plans users see are.
 Signs flip for cost_per_token (a minimisation), so both are >= 0: the EEV plan is feasible for
 RP and the wait-and-see problem relaxes RP (up to the MIP gap). For cost per token, WS is the
 ratio of expectations, E[PV cost] / E[PV tokens], of the wait-and-see plans, not the mean of
 each scenario's own ratio (which can exceed RP).
 
 Extra solves: the mean-value model (one scenario, small), EEV on the RP model itself (bounds
-changed, then restored), and the wait-and-see model. All share the run's deadline.
+changed, then restored, the compiled matrix reused), and the wait-and-see matrix (no second
+model is built). All share the run's deadline.
 """
 
 from __future__ import annotations
@@ -27,11 +31,26 @@ from planner.inputs.data import (
     OBJECTIVE_USD_PER_MODEL_UNIT,
     PlanData,
     mean_scenario,
-    perfect_information,
 )
 from planner.model import build_model
-from planner.solver.highs import SolveReport, SolveSettings, SolveStatus, reusing_matrix
-from planner.solver.strategies import Deadline, PlanSolve, restore, snapshot, solve_plan
+from planner.solver.highs import (
+    SolveReport,
+    SolveSettings,
+    SolveStatus,
+    compiled_matrix,
+    linear_vector,
+    reusing_matrix,
+    solve_matrix,
+)
+from planner.solver.strategies import (
+    Deadline,
+    PlanSolve,
+    dinkelbach,
+    restore,
+    snapshot,
+    solve_plan,
+)
+from planner.solver.wait_and_see import wait_and_see
 
 
 @dataclass(frozen=True)
@@ -123,6 +142,42 @@ def _eev(
     return value, ""
 
 
+def _wait_and_see(
+    m: pyo.ConcreteModel, data: PlanData, settings: SolveSettings, deadline: Deadline, runs: list
+) -> tuple[SolveStatus, float | None]:
+    """WS on the matrix derived from the RP model's: the objective's status and value in user
+    units. Revenue and profit: one solve of the objective (revenue's least-capex stage and the
+    CVaR sales pass leave the objective's optimum as it is). Cost per token: Dinkelbach."""
+    compiled = compiled_matrix(m)
+    derived = wait_and_see(m, compiled)
+    lp = derived.compiled.lp
+    if data.objective != "cost_per_token":
+        report, _ = solve_matrix(derived.compiled, deadline.settings(settings))
+        runs.append(report)
+        if report.objective_value is None or not report.status.has_solution:
+            return report.status, None
+        return report.status, report.objective_value * OBJECTIVE_USD_PER_MODEL_UNIT[data.objective]
+    cost_rp, cost_constant = linear_vector(
+        compiled, sum(m.probability[s] * m.pv_cost_musd[s] for s in m.SCENARIOS)
+    )
+    tokens_rp, tokens_constant = linear_vector(
+        compiled, sum(m.probability[s] * m.pv_tokens_ttok[s] for s in m.SCENARIOS)
+    )
+    cost, tokens = derived.objective(cost_rp), derived.objective(tokens_rp)
+
+    def step(ratio: float) -> tuple[SolveReport, float, float]:
+        lp.col_cost_ = cost - ratio * tokens
+        lp.offset_ = cost_constant - ratio * tokens_constant
+        report, x = solve_matrix(derived.compiled, deadline.settings(settings))
+        runs.append(report)
+        if x is None:
+            return report, math.nan, math.nan
+        return report, float(cost @ x) + cost_constant, float(tokens @ x) + tokens_constant
+
+    solved = dinkelbach(step, deadline)
+    return solved.report.status, solved.report.objective_value
+
+
 def stochastic_values(
     m: pyo.ConcreteModel, data: PlanData, rp: PlanSolve, settings: SolveSettings, deadline: Deadline
 ) -> StochasticValues:
@@ -136,10 +191,9 @@ def stochastic_values(
         eev, note = _eev(m, data, settings, deadline, runs)
         notes.append(note)
     if rp_value is not None and not deadline.expired:
-        ws_m, ws_solved = _solve_data(perfect_information(data), settings, deadline, runs)
-        ws = objective_of(ws_m, data, ws_solved)
+        ws_status, ws = _wait_and_see(m, data, settings, deadline, runs)
         if ws is None:
-            notes.append(f"wait-and-see: {ws_solved.report.status}")
+            notes.append(f"wait-and-see: {ws_status}")
         elif sign * (ws - rp_value) < 0:  # within the MIP gap: RP's plan is feasible for WS
             ws = rp_value
     if deadline.expired and (eev is None or ws is None):

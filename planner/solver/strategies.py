@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pyomo.environ as pyo
 
 from planner.inputs.data import PlanData
+from planner.model import variables
 from planner.solver.exact import exact_plan
 from planner.solver.highs import (
     Highs,
+    RowActivity,
     SolveReport,
     SolveSettings,
     SolveStatus,
@@ -89,14 +92,20 @@ def floor_scale_musd(value_musd: float) -> float:
     return 10.0 ** max(0, math.floor(math.log10(max(abs(value_musd), 1.0))))
 
 
-def snapshot(m: pyo.ConcreteModel) -> dict[int, float | None]:
+def snapshot(m: pyo.ConcreteModel) -> list[float | None]:
     """Every variable's value, to restore after a solve that must not change the plan."""
-    return {id(v): v.value for v in m.component_data_objects(pyo.Var)}
+    return [v.value for v in variables(m)]
 
 
-def restore(m: pyo.ConcreteModel, values: dict[int, float | None]) -> None:
-    for v in m.component_data_objects(pyo.Var):
-        v.set_value(values[id(v)], skip_validation=True)
+def restore(m: pyo.ConcreteModel, values: list[float | None]) -> None:
+    for v, value in zip(variables(m), values, strict=True):
+        v.set_value(value, skip_validation=True)
+
+
+def _last_rows(stages: list[SolveReport]) -> RowActivity | None:
+    """The rows of the last stage with a plan: the one the model's values are from (a stage
+    without one leaves the values, or has them restored)."""
+    return next((s.rows for s in reversed(stages) if s.status.has_solution), None)
 
 
 def _merged(first: SolveReport, stages: list[SolveReport], value: float | None) -> SolveReport:
@@ -104,7 +113,7 @@ def _merged(first: SolveReport, stages: list[SolveReport], value: float | None) 
     worst = first.status
     if first.status.has_solution and any(s.status != SolveStatus.OPTIMAL for s in stages):
         worst = SolveStatus.FEASIBLE
-    return replace(first, status=worst, objective_value=value,
+    return replace(first, status=worst, objective_value=value, rows=_last_rows(stages),
                    solve_s=sum(s.solve_s for s in stages),
                    warnings=tuple(w for s in stages for w in s.warnings))  # fmt: skip
 
@@ -162,30 +171,47 @@ def solve_max(
 def solve_cost_per_token(
     m: pyo.ConcreteModel, data: PlanData, settings: SolveSettings, solver: Highs, deadline: Deadline
 ) -> PlanSolve:
-    """Dinkelbach: lambda_{k+1} = cost(x_k) / tokens(x_k) until min cost - lambda tokens = 0.
+    """Dinkelbach on the model: each step sets `cost_per_token_lambda` and re-solves.
 
     Cost and tokens are expected present values (for one year and one scenario: the year's).
-    Starting at lambda = 0 gives the cheapest plan serving every forecast; each step then finds
-    a plan whose ratio is strictly lower, or proves none exists (step optimum >= 0). Reported
-    objective: the optimal ratio in $/Mtok ($M per Ttok). Out of time, the last plan is kept
-    with status feasible.
+    """
+    probability = {s: pyo.value(m.probability[s]) for s in m.SCENARIOS}
+
+    def step(ratio: float) -> tuple[SolveReport, float, float]:
+        m.cost_per_token_lambda.set_value(ratio)
+        report = solve_model(m, deadline.settings(settings), solver)
+        if not report.status.has_solution:
+            return report, math.nan, math.nan
+        cost = sum(p * pyo.value(m.pv_cost_musd[s]) for s, p in probability.items())
+        tokens = sum(p * pyo.value(m.pv_tokens_ttok[s]) for s, p in probability.items())
+        return report, cost, tokens
+
+    return dinkelbach(step, deadline)
+
+
+def dinkelbach(
+    step: Callable[[float], tuple[SolveReport, float, float]], deadline: Deadline
+) -> PlanSolve:
+    """lambda_{k+1} = cost(x_k) / tokens(x_k) until min cost - lambda tokens = 0.
+
+    `step(lambda)` solves min cost - lambda x tokens and returns (report, cost, tokens) of
+    its plan. Starting at lambda = 0 gives the cheapest plan serving every forecast; each step
+    then finds a plan whose ratio is strictly lower, or proves none exists (step optimum >= 0).
+    Reported objective: the optimal ratio in $/Mtok ($M per Ttok). Out of time, the last plan
+    is kept with status feasible.
     """
     steps: list[DinkelbachStep] = []
     stages: list[SolveReport] = []
     ratio, converged = 0.0, False
-    probability = {s: pyo.value(m.probability[s]) for s in m.SCENARIOS}
     for iteration in range(1, DINKELBACH_MAX_ITERATIONS + 1):
         if steps and deadline.expired:
             break
-        m.cost_per_token_lambda.set_value(ratio)
-        report = solve_model(m, deadline.settings(settings), solver)
+        report, cost, tokens = step(ratio)
         stages.append(report)
         if not report.status.has_solution:
             if steps:  # keep the best plan found so far, at the last accepted ratio
                 break
             return PlanSolve(report=report, stages=tuple(stages))
-        cost = sum(p * pyo.value(m.pv_cost_musd[s]) for s, p in probability.items())
-        tokens = sum(p * pyo.value(m.pv_tokens_ttok[s]) for s, p in probability.items())
         value = cost - ratio * tokens
         steps.append(DinkelbachStep(iteration, ratio, cost, tokens, value, report.status))
         if tokens <= 0:
@@ -205,6 +231,7 @@ def solve_cost_per_token(
         solve_s=sum(s.solve_s for s in stages),
         termination=last.termination if converged else "time limit before Dinkelbach converged",
         warnings=tuple(w for s in stages for w in s.warnings),
+        rows=_last_rows(stages),
     )
     return PlanSolve(report=report, stages=tuple(stages), dinkelbach=tuple(steps))
 
