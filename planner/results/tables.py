@@ -255,7 +255,8 @@ def year_rows(
     serving=None,
 ):
     """The tier, allocation and summary rows of one year in one scenario."""
-    capacity = {t: sum(_v(m.units[sy, t, y, s]) * d.throughput_ttok_per_year[sy, t]
+    units = {(sy, t): _v(m.units[sy, t, y, s]) for sy, t in d.servable}
+    capacity = {t: sum(units[sy, t] * d.throughput_ttok_per_year[sy, t]
                        for sy in m.tier_servers[t]) for t in d.tiers}  # fmt: skip
     served = {t: delivered_ttok(_v(m.sold_ttok_per_year[t, y, s]),
                                 d.price_musd_per_ttok[t, y, s] > 0 or d.must_serve_forecasts,
@@ -264,8 +265,7 @@ def year_rows(
     power = dict.fromkeys(d.tiers, 0.0)
     tok_s = dict.fromkeys(d.tiers, 0.0)
     use: dict[tuple[str, str], float] = {}  # (rack, tier) -> racks in use
-    for sy, t in d.servable:
-        u = _v(m.units[sy, t, y, s])
+    for (sy, t), u in units.items():
         if u <= 0:
             continue
         for rack in d.routes[sy, t].racks:
@@ -344,6 +344,9 @@ def _tier_costs(
     type, so tier costs add up to the year's cost whenever every type in service is used."""
     o = m.owner[y, s]
     out = dict.fromkeys(d.tiers, 0.0)
+    used_of: dict[str, float] = {}
+    for (rack, _), racks in use.items():
+        used_of[rack] = used_of.get(rack, 0.0) + racks
     for r in d.racks:
         alive = fleet.in_service[r, y, o]
         new = alive - d.existing_in_service[r, y]
@@ -352,7 +355,7 @@ def _tier_costs(
         )
         cost += sum(d.rental_cost_musd_per_year[n] * _v(m.rented[n, y, s])
                     for n, rr in d.rentals.items() if rr == r)  # fmt: skip
-        total = sum(v for (rr, _), v in use.items() if rr == r)
+        total = used_of.get(r, 0.0)
         for t in d.tiers:
             if total > 0:
                 out[t] += cost * use.get((r, t), 0.0) / total

@@ -113,6 +113,7 @@ def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve, solved):
     if not solved.report.status.has_solution:
         return solved
     original: dict[tuple[str, object], float] = {}
+    violations: list[tuple] = []
     for _ in range(REPAIRS):
         violations = limit_violations(m, d, whole_racks(m))
         if not violations:
@@ -129,7 +130,8 @@ def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve, solved):
         highs.forget(m)
     if not solved.report.status.has_solution:
         return solved
-    violations = limit_violations(m, d, whole_racks(m))
+    if original:  # re-solved after a repair: check the last plan (otherwise just checked)
+        violations = limit_violations(m, d, whole_racks(m))
     if violations:
         return _error(solved, "whole racks break " + "; ".join(v[3] for v in violations))
     return _on_whole_racks(m, d, solve, solved)
