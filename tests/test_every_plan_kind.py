@@ -7,6 +7,7 @@ new rack (100 kW, $1M, life 4: annuity $250,000) makes 315,576 Mtok/yr at <= 10 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -117,3 +118,30 @@ def test_eev_reuses_the_plans_matrix_and_gets_the_same_answer(monkeypatch):
     assert len(calls) == with_reuse + 1
     assert reused.values.vss == pytest.approx(fresh.values.vss, rel=1e-9, abs=1e-3)
     assert reused.values.eev == pytest.approx(fresh.values.eev, rel=1e-9)
+
+
+def test_a_reused_matrix_follows_the_ratio_and_the_fixed_values(tmp_path):
+    # reusing_matrix may only hand back a compile of the same problem: a new Dinkelbach ratio
+    # (a scalar parameter in the objective) or a purchase fixed at another count (folded into
+    # the rows' bounds) must give a new matrix, not the cached one
+    from conftest import write_instance
+
+    from planner.inputs.data import build_plan_data
+    from planner.inputs.load import load_instance
+    from planner.model import build_model
+    from planner.solver.highs import compiled_matrix
+
+    body = {"objective": "cost_per_token", "site": {"power_mw": 1.0}, "systems": ["alpha"],
+            "tiers": {"t": {"price_usd_per_mtok": 1, "min_tok_s_per_user": 10,
+                            "demand_mtok_per_year": 100}}}  # fmt: skip
+    loaded = load_instance(write_instance(tmp_path, body))
+    m = build_model(build_plan_data(loaded.instance, loaded.catalog, tmp_path))
+    at_zero = np.asarray(compiled_matrix(m).lp.col_cost_).copy()
+    assert np.array_equal(np.asarray(compiled_matrix(m).lp.col_cost_), at_zero)  # reused
+    m.cost_per_token_lambda.set_value(5.0)
+    assert not np.array_equal(np.asarray(compiled_matrix(m).lp.col_cost_), at_zero)
+    bought = next(iter(m.racks_bought.values()))
+    bought.fix(1)
+    one = np.asarray(compiled_matrix(m).lp.row_upper_).copy()
+    bought.fix(2)
+    assert not np.array_equal(np.asarray(compiled_matrix(m).lp.row_upper_), one)

@@ -217,3 +217,19 @@ def test_a_required_tier_no_recipe_serves_names_the_field(tmp_path):
             "max_ttft_s": 0.2}  # fmt: skip
     with pytest.raises(InstanceError, match=r"tiers.t.max_ttft_s: no allowed system can serve"):
         _plan(tmp_path, {"t": tier}, ["disagg"], 2.6)
+
+
+def test_routes_are_remembered_per_catalog_object():
+    # a sweep asks for the same routes once per case: they are remembered, but only for the
+    # same catalog object. A copy whose system is another system's data (a catalog read with
+    # --racks-csv is such a copy) gets that system's route, not the remembered one.
+    catalog = load_catalog(ROOT / "models")
+    w = Workload(model="deepseek-r1", input_tokens=8192, output_tokens=1024, tok_s_per_user=50)
+    first = route(catalog, "gb300-nvl72", w)
+    assert route(catalog, "gb300-nvl72", w) is first
+    swapped = catalog.model_copy(
+        update={"systems": {**catalog.systems, "gb300-nvl72": catalog.systems["hgx-h200"]}}
+    )
+    again = route(swapped, "gb300-nvl72", w)
+    assert isinstance(again, Route) and isinstance(first, Route)
+    assert again.tok_s == route(catalog, "hgx-h200", w).tok_s != first.tok_s
