@@ -22,6 +22,16 @@ SINGLE_YEAR_INSTANCES = [
 SECONDS_PER_YEAR = 3600 * 8766  # 31,557,600 s at utilisation 1
 
 
+RICH_FLEET = {
+    "site": {"power_mw": 1.0, "capex_budget_usd": 1e7},
+    "systems": ["alpha", "beta"],
+    "racks": {"beta": {"max_count": 2}},
+    "rentals": {"cloud": {"rack": "alpha", "usd_per_gpu_hour": 2, "max_racks": 3}},
+}
+"""A site on the test catalog with a budget, two systems, a supply limit and a rental: every
+fleet-side family has a row (add tiers)."""
+
+
 def write_instance(tmp_path: Path, body: dict, name: str = "case") -> Path:
     """Write an instance using the test catalog (PUE, utilisation and price realisation 1
     unless given)."""

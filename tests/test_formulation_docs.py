@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pyomo.environ as pyo
-from conftest import ROOT, write_instance
+from conftest import RICH_FLEET, ROOT, write_instance
 
 from planner.inputs.data import build_plan_data
 from planner.inputs.load import load_instance
@@ -14,10 +14,7 @@ from planner.model import FAMILIES, build_model
 
 DOC = ROOT / "docs" / "formulation.md"
 RICH = {
-    "site": {"power_mw": 1.0, "capex_budget_usd": 1e7},
-    "systems": ["alpha", "beta"],
-    "racks": {"beta": {"max_count": 2}},
-    "rentals": {"cloud": {"rack": "alpha", "usd_per_gpu_hour": 2, "max_racks": 3}},
+    **RICH_FLEET,
     "tiers": {
         "a": {"price_usd_per_mtok": 1, "min_tok_s_per_user": 10, "power_share_frac": 0.2},
         "b": {"price_usd_per_mtok": 2, "min_tok_s_per_user": 50, "min_power_share_frac": 0.1},

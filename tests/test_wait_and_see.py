@@ -11,7 +11,7 @@ from collections import Counter
 
 import pyomo.environ as pyo
 import pytest
-from conftest import ROOT, write_instance
+from conftest import RICH_FLEET, ROOT, write_instance
 
 import planner
 from planner.inputs.data import build_plan_data, perfect_information
@@ -26,10 +26,7 @@ SCENARIOS = {
     "high": {"probability": 0.2, "demand_scale": {"c": 3.0}, "price_scale": {"b": 1.5}},
 }
 RICH = {
-    "site": {"power_mw": 1.0, "capex_budget_usd": 1e7},
-    "systems": ["alpha", "beta"],
-    "racks": {"beta": {"max_count": 2}},
-    "rentals": {"cloud": {"rack": "alpha", "usd_per_gpu_hour": 2, "max_racks": 3}},
+    **RICH_FLEET,
     "tiers": {
         "a": {"price_usd_per_mtok": 1, "min_tok_s_per_user": 10, "min_power_share_frac": 0.1},
         "b": {"price_usd_per_mtok": 2, "min_tok_s_per_user": 50, "max_power_share_frac": 0.6},
