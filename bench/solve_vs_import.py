@@ -14,6 +14,7 @@ compared. Target (issue 2): ratio at most 1.3.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -37,9 +38,15 @@ def plan_command(out: Path) -> list[str]:
     return [str(plan), "solve", str(ROOT / "instances" / "1gw.yaml"), "--out", str(out)]
 
 
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+"""Python writes .pyc files, as on a user's machine: with PYTHONDONTWRITEBYTECODE (set in some
+containers) every planner module would be compiled from source on every run, while the
+libraries of the floor have theirs from pip."""
+
+
 def seconds(command: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT, env=ENV)
     return time.perf_counter() - start
 
 

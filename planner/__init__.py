@@ -12,6 +12,8 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner.version import __version__ as __version__
+
 if TYPE_CHECKING:
     from planner.inputs.load import LoadedInstance, load_instance
     from planner.results.run import PlanResult

@@ -16,7 +16,7 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "planner"
 LAYERS = {
-    "errors": 0, "inputs": 1, "model": 2, "solver": 3, "results": 4,
+    "errors": 0, "version": 0, "inputs": 1, "model": 2, "solver": 3, "results": 4,
     "explanation": 5, "studies": 5, "report": 5, "cli": 6,
 }  # fmt: skip
 

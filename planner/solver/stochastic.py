@@ -50,7 +50,6 @@ from planner.solver.strategies import (
     snapshot,
     solve_plan,
 )
-from planner.solver.wait_and_see import wait_and_see
 
 
 @dataclass(frozen=True)
@@ -148,6 +147,8 @@ def _wait_and_see(
     """WS on the matrix derived from the RP model's: the objective's status and value in user
     units. Revenue and profit: one solve of the objective (revenue's least-capex stage and the
     CVaR sales pass leave the objective's optimum as it is). Cost per token: Dinkelbach."""
+    from planner.solver.wait_and_see import wait_and_see  # scenario runs only: not at start-up
+
     compiled = compiled_matrix(m)
     derived = wait_and_see(m, compiled)
     lp = derived.compiled.lp
