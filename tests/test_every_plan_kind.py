@@ -145,3 +145,10 @@ def test_a_reused_matrix_follows_the_ratio_and_the_fixed_values(tmp_path):
     one = np.asarray(compiled_matrix(m).lp.row_upper_).copy()
     bought.fix(2)
     assert not np.array_equal(np.asarray(compiled_matrix(m).lp.row_upper_), one)
+    # a matrix per ratio, but only the last few are kept (each is tens of MB at scale)
+    from planner.solver import highs
+
+    for ratio in range(10):
+        m.cost_per_token_lambda.set_value(float(ratio))
+        compiled_matrix(m)
+    assert len(highs._COMPILED[m]) == highs.REUSED_MATRICES

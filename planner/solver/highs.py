@@ -442,6 +442,8 @@ _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 `reusing_matrix`, for `reusing_matrix` and `compiled_matrix`."""
 _REUSE: weakref.WeakSet = weakref.WeakSet()
 """Models whose next solves may reuse a compiled matrix."""
+REUSED_MATRICES = 4
+"""Compiles kept per model (each Dinkelbach ratio is one; at 140,000 columns each is tens of MB)."""
 
 
 @contextlib.contextmanager
@@ -483,10 +485,14 @@ def _compiled(model: pyo.ConcreteModel) -> Compiled:
         _COMPILED[model] = {signature: compiled}
         return compiled
     cache = _COMPILED.setdefault(model, {})
-    if signature not in cache:
-        cache[signature] = compile_model(model)
-        return cache[signature]
-    compiled = cache[signature]
+    compiled = cache.pop(signature, None)
+    if compiled is None:
+        compiled = compile_model(model)
+        if len(cache) >= REUSED_MATRICES:  # the least recently used goes
+            cache.pop(next(iter(cache)))
+        cache[signature] = compiled
+        return compiled
+    cache[signature] = compiled  # now the most recently used
     cols = compiled.columns
     compiled.lp.col_lower_ = np.array(
         [-np.inf if v.lb is None else v.lb for v in cols], dtype=float
