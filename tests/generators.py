@@ -67,7 +67,8 @@ def instances(
 
 
 def random_instance(rng: random.Random) -> dict[str, Any]:
-    """One instance with every feature likely: shares, forecasts, budgets, supply, objectives."""
+    """One instance with every feature likely: shares, forecasts, budgets, supply, rentals,
+    objectives."""
     tiers_body = {}
     for index in range(rng.randint(1, 3)):
         tier: dict[str, Any] = {
@@ -94,6 +95,10 @@ def random_instance(rng: random.Random) -> dict[str, Any]:
         body["site"]["capex_budget_usd"] = rng.choice([2e6, 5e6, 1.3e7])
     if rng.random() < 0.4:
         body["racks"] = {rng.choice(["alpha", "beta", "gamma"]): {"max_count": rng.randint(0, 4)}}
+    if rng.random() < 0.35:  # drawn last: the draws above stay those of earlier instances
+        body["rentals"] = {"cloud": {"rack": rng.choice(["alpha", "beta", "gamma"]),
+                                     "usd_per_gpu_hour": rng.choice([0.5, 2.0, 5.0]),
+                                     "max_racks": rng.choice([1, 3])}}  # fmt: skip
     return body
 
 

@@ -75,6 +75,37 @@ CASES = {
         "racks": {"beta": {"max_count": 1}},
         "tiers": {"t": tier(1)},
     },
+    # a 0.1 MW site owns one rack; two more can be rented. Without the limit, renting (at far
+    # less than the tokens earn) has no end: unbounded.
+    "rental_limit": {
+        "site": {"power_mw": 0.1},
+        "systems": ["alpha"],
+        "tiers": {"t": tier(100)},
+        "rentals": {"cloud": {"rack": "alpha", "usd_per_gpu_hour": 1, "max_racks": 2}},
+    },
+    # the tier may use 20% of the site (two owned racks) and three rented racks. Without the
+    # split, racks can be counted as rented (leaving the share) while none is paid for: ten
+    # owned racks serve it.
+    "rental_split": {
+        "site": {"power_mw": 1.0},
+        "systems": ["alpha"],
+        "tiers": {"t": tier(100, max_power_share_frac=0.2)},
+        "rentals": {"cloud": {"rack": "alpha", "usd_per_gpu_hour": 1, "max_racks": 3}},
+    },
+    # free must hold 40% of the site (four racks' power on site); paid sells one rack's output.
+    # Renting ($70,128 a year) is cheaper than owning (profit). With the rows: four owned racks for
+    # free, one rented for paid. Without them, a second rented rack is booked to paid (which
+    # uses one) while free runs on it and counts it as site power: three owned, two rented.
+    "rental_use": {
+        "objective": "profit",
+        "site": {"power_mw": 1.0},
+        "systems": ["alpha"],
+        "tiers": {
+            "free": tier(0, min_power_share_frac=0.4),
+            "paid": tier(100, demand_mtok_per_year=31_557.6),
+        },
+        "rentals": {"cloud": {"rack": "alpha", "usd_per_gpu_hour": 1, "max_racks": 2}},
+    },
 }
 
 
@@ -85,6 +116,17 @@ def outcome(data, drop: str | None) -> tuple[str, float | None]:
     solved = solve_plan(model, data, SolveSettings())
     value = solved.report.objective_value
     return str(solved.report.status), None if value is None else round(value, 9)
+
+
+def test_every_family_component_has_a_case():
+    # a family added without a case here (or, for multi-year families, in
+    # tests/test_horizon_families.py) fails: each must show it binds
+    from test_horizon_families import CASES as HORIZON_CASES
+
+    from planner.model import FAMILIES
+
+    built = {c for f in FAMILIES for c in f.components}
+    assert built <= set(CASES) | set(HORIZON_CASES)
 
 
 @pytest.mark.parametrize("family", sorted(CASES))

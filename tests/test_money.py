@@ -222,3 +222,37 @@ def test_one_more_mw_of_envelope_pays_for_its_building(tmp_path):
     assert power["dual_fixed_racks"] == pytest.approx(-300_000, rel=1e-9)
     assert power["fd_fixed_racks"] == pytest.approx(-300_000, rel=1e-6)
     assert "with its building" in power["description"]
+
+
+RENTED_CLOUD = {"cloud": {"rack": "alpha", "usd_per_gpu_hour": 5, "max_racks": 10}}
+
+
+def test_rented_racks_draw_no_site_power_for_a_tiers_share(tmp_path):
+    # 1 MW, PUE 1, at 0%: the tier may hold 20% of the site, 0.2 MW = two owned racks of
+    # 100 kW. A rack earns 31,557.6 Mtok x $100 = $3.16M a year; owning costs $1M / 4 =
+    # $0.25M, renting 8 GPUs x $5 x 8,766 h = $350,640: both pay. Rented racks draw their
+    # power elsewhere, so the share caps owned racks only: 2 owned + all 10 rentable =
+    # 12 racks' output. (Counting rented power in the share, as before, allowed 2 racks.)
+    body = {"objective": "profit", "site": {"power_mw": 1.0, **FREE_MONEY}, "systems": ["alpha"],
+            "tiers": {"t": {**TIER, "max_power_share_frac": 0.2}}, "rentals": RENTED_CLOUD}  # fmt: skip
+    result = planner.solve(write_instance(tmp_path, body))
+    assert result.status == "optimal"
+    assert bought(result) == {"alpha": 2}
+    assert result.tables.rentals.iloc[0]["racks_rented"] == pytest.approx(10)
+    row = result.tables.tiers.iloc[0]
+    assert row["mtok_per_year"] == pytest.approx(12 * MTOK_PER_RACK_YEAR)
+    assert (row["facility_power_mw"], row["power_share_frac"]) == pytest.approx((0.2, 0.2))
+    assert row["rented_power_mw"] == pytest.approx(1.0)  # ten racks of 100 kW, elsewhere
+
+
+def test_a_minimum_share_cannot_be_met_with_rented_racks(tmp_path):
+    # free must hold half the site (0.5 MW = five racks on site); $2M buys two. Ten rented
+    # racks would make the power but not on this site: no plan.
+    body = {"site": {"power_mw": 1.0, "capex_budget_usd": 2e6, **FREE_MONEY},
+            "systems": ["alpha"], "rentals": RENTED_CLOUD,
+            "tiers": {"free": {**TIER, "price_usd_per_mtok": 0, "min_power_share_frac": 0.5},
+                      "paid": TIER}}  # fmt: skip
+    result = planner.solve(write_instance(tmp_path, body))
+    assert result.status == "infeasible"
+    body["site"]["capex_budget_usd"] = 5e6  # five racks: the share is met on site
+    assert planner.solve(write_instance(tmp_path, body)).status == "optimal"

@@ -118,6 +118,13 @@ def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
     m.tier_servers = {t: [sy for sy, tt in d.servable if tt == t] for t in d.tiers}
     m.rack_users = {r: [(sy, t, n) for (sy, t, rr), n in d.system_racks.items() if rr == r]
                     for r in d.racks}  # fmt: skip
+    uses = {(rr, t) for (_, t, rr) in d.system_racks}
+    m.RENTAL_TIERS = pyo.Set(dimen=2, ordered=True, doc="(rental, tier): tiers whose systems use the rental's rack",
+                             initialize=[(n, t) for n, r in d.rentals.items() for t in d.tiers if (r, t) in uses])  # fmt: skip
+    m.RENTED_RACK_TIERS = pyo.Set(dimen=2, ordered=True, doc="(rack, tier): a rental of the rack serves the tier",
+                                  initialize=list(dict.fromkeys((d.rentals[n], t) for n, t in m.RENTAL_TIERS)))  # fmt: skip
+    m.tier_rentals = {t: [n for n, tt in m.RENTAL_TIERS if tt == t] for t in d.tiers}
+    m.rental_rack = dict(d.rentals)
 
 
 def add_params(m: pyo.ConcreteModel, d: PlanData) -> None:
@@ -147,7 +154,8 @@ def add_params(m: pyo.ConcreteModel, d: PlanData) -> None:
 
 
 def add_variables(m: pyo.ConcreteModel) -> None:
-    """Decisions: racks bought per fleet state (integer), units per tier, tokens sold."""
+    """Decisions: racks bought per fleet state (integer), units per tier, tokens sold, racks
+    rented and which tiers the rented racks serve."""
     m.racks_bought = pyo.Var(m.RACKS, m.FLEET, domain=pyo.NonNegativeIntegers,
                              doc="racks bought (delivered) in a year, per fleet state (year, owner)")  # fmt: skip
     m.units = pyo.Var(m.SERVABLE, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
@@ -156,6 +164,8 @@ def add_variables(m: pyo.ConcreteModel) -> None:
                                    doc="output Ttok sold per tier per year")  # fmt: skip
     m.rented = pyo.Var(m.RENTALS, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
                        doc="rack-equivalents rented for a year (decided in each scenario)")  # fmt: skip
+    m.rented_for = pyo.Var(m.RENTAL_TIERS, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
+                           doc="rack-equivalents of a rental that serve a tier (its share of rented)")  # fmt: skip
 
 
 def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
@@ -179,9 +189,11 @@ def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
     m.capex_musd = pyo.Expression(m.FLEET, doc="capex spent in a year, $M",
         rule=lambda m, y, o: sum(m.rack_capex_musd[r] * m.racks_bought[r, y, o] for r in m.RACKS))  # fmt: skip
     m.tier_power_mw = pyo.Expression(m.SHARE_TIERS, m.YEARS, m.SCENARIOS,
-        doc="facility power of a tier with a power share, MW",
-        rule=lambda m, t, y, s: linear((m.pue * m.system_power_mw[sy, t], m.units[sy, t, y, s])
-                                       for sy in m.tier_servers[t]))  # fmt: skip
+        doc="site facility power of a tier with a power share (rented racks draw none), MW",
+        rule=lambda m, t, y, s: linear(
+            [(m.pue * m.system_power_mw[sy, t], m.units[sy, t, y, s]) for sy in m.tier_servers[t]]
+            + [(-m.pue * m.rack_power_mw[m.rental_rack[n]], m.rented_for[n, t, y, s])
+               for n in m.tier_rentals[t]]))  # fmt: skip
     m.revenue_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="revenue in a year, $M",
         rule=lambda m, y, s: sum(m.price_musd_per_ttok[t, y, s] * m.sold_ttok_per_year[t, y, s] for t in m.TIERS))  # fmt: skip
     m.rental_cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="rent paid in a year, $M",

@@ -151,6 +151,33 @@ def add_rental_limit(m: pyo.ConcreteModel) -> None:
         return m.rented[rental, year, scenario] <= m.rental_max_racks[rental]
 
 
+def add_rental_use(m: pyo.ConcreteModel) -> None:
+    """Rented racks are split over the tiers whose units run on them; no tier is given more
+    rented racks than its units use (so a tier's site power, tier_power_mw, leaves out only
+    power drawn in someone else's data centre).
+
+    for n, y, s:       sum_{t: (n, t) in RENTAL_TIERS} rented_for[n, t, y, s] == rented[n, y, s]
+    for (rack, tier) used by a rental, y, s:
+                       sum_{rentals n of rack} rented_for[n, tier, y, s]
+                       <= sum_{(system, tier) in SERVABLE} system_racks[system, tier, rack] * units[system, tier, y, s]
+    """
+    m.rental_split = pyo.Constraint(m.RENTALS, m.YEARS, m.SCENARIOS, doc="rented racks split over tiers",
+        rule=lambda m, n, y, s: linear([(1.0, m.rented_for[n, t, y, s]) for nn, t in m.RENTAL_TIERS if nn == n]
+                                       + [(-1.0, m.rented[n, y, s])]) == 0)  # fmt: skip
+
+    @m.Constraint(
+        m.RENTED_RACK_TIERS, m.YEARS, m.SCENARIOS, doc="a tier's rented racks within its use"
+    )
+    def rental_use(m, rack, tier, y, s):
+        rented = [
+            (1.0, m.rented_for[n, tier, y, s])
+            for n in m.rentals_of[rack]
+            if n in m.tier_rentals[tier]
+        ]
+        used = [(-k, m.units[sy, t, y, s]) for sy, t, k in m.rack_users[rack] if t == tier]
+        return linear(rented + used) <= 0  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Family:
     """A constraint family: its builder, the Pyomo components it adds, and when it applies."""
@@ -168,6 +195,12 @@ FAMILIES: tuple[Family, ...] = (
     Family("supply_limit", add_supply_limit, ("supply_limit",)),
     Family("delivery_limit", add_delivery_limit, ("delivery_limit",)),
     Family("rental_limit", add_rental_limit, ("rental_limit",)),
+    Family(
+        "rental_use",
+        add_rental_use,
+        ("rental_split", "rental_use"),
+        applies=lambda d: bool(d.rentals),
+    ),  # fmt: skip
     Family("tier_capacity", add_tier_capacity, ("tier_capacity",)),
     Family("demand_limit", add_demand_limit, ("demand_limit",)),
     Family(

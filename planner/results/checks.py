@@ -99,7 +99,10 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
             bad.append(
                 f"revenue: {row.tier} {row.revenue_usd_per_year:.6g} != price x tokens {expected:.6g}"
             )
-        share = power_mw[row.tier] / site.power_mw
+        if row.rented_power_mw < 0 or _over(row.rented_power_mw, power_mw[row.tier]):
+            bad.append(f"rentals: {row.tier} runs {row.rented_power_mw:.6g} MW on rented racks, "
+                       f"more than its units' {power_mw[row.tier]:.6g} MW")  # fmt: skip
+        share = (power_mw[row.tier] - row.rented_power_mw) / site.power_mw  # the site's power
         shares += share
         if abs(share - row.power_share_frac) > REL_TOL:
             bad.append(
@@ -113,6 +116,14 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
             bad.append(f"share: {row.tier} {share:.6g} > max {tier.max_power_share_frac}")
     if _over(shares, 1.0):
         bad.append(f"share: tier shares sum to {shares:.6g} > 1")
+    rented_mw = site.pue * sum(
+        row.racks_rented * catalog.racks[row.rack].power_kw / 1e3 for row in rows(tables.rentals)
+    )
+    if abs(float(tables.tiers["rented_power_mw"].sum()) - rented_mw) > REL_TOL * max(
+        1.0, rented_mw
+    ):
+        bad.append(f"rentals: tiers run {tables.tiers['rented_power_mw'].sum():.6g} MW on rented "
+                   f"racks, the rentals are {rented_mw:.6g} MW")  # fmt: skip
 
     summary = tables.summary.iloc[0]
     revenue = float(tables.tiers["revenue_usd_per_year"].sum())

@@ -48,6 +48,7 @@ LABELS: dict[str, str] = {
     "site_power_mw": "Site power (MW)", "power_kw_each": "Power each (kW)",
     "power_share_frac": "Share of site power", "utilisation_frac": "Utilisation",
     "price_realisation_frac": "Price realisation", "margin_frac": "Margin",
+    "rented_power_mw": "Power on rented racks (MW)",
     "vendor_claim_revenue_frac": "Revenue resting on vendor claims", "data": "Data used",
     "data_basis": "Data basis", "racks_rented": "Racks rented", "gpu_hours": "GPU-hours",
     "discount_factor": "Discount factor", "ratio_to_previous": "x previous",

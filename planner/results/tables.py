@@ -37,10 +37,12 @@ TIER_COLUMNS = [
     "input_tokens_per_request", "output_tokens_per_request", "input_mtok_per_year",
     "input_price_usd_per_mtok", "output_revenue_usd_per_year", "input_revenue_usd_per_year",
     "utilisation_frac", "made_mtok_per_year", "price_realisation_frac", "list_revenue_usd_per_year",
-    "cost_usd_per_year", "margin_frac",
+    "cost_usd_per_year", "margin_frac", "rented_power_mw",
 ]  # fmt: skip
 """tok_s, mtok_per_year, demand_mtok_per_year and price_usd_per_mtok count OUTPUT tokens (the
-names predate input tokens and are a contract); input_* count input tokens; revenue is both."""
+names predate input tokens and are a contract); input_* count input tokens; revenue is both.
+facility_power_mw is drawn from the site; rented_power_mw is the power of the tier's units that
+run on rented racks (at the site's PUE), drawn elsewhere: their sum is the units' power."""
 ALLOCATION_COLUMNS = ["system", "tier", "units", "facility_power_mw", "tok_s", "mtok_per_year",
                       "revenue_usd_per_year", "data_basis"]  # fmt: skip
 SCHEDULE_COLUMNS = ["year", "rack", "bought", "retired", "in_service", "capex_usd", "scenario"]
@@ -283,6 +285,10 @@ def year_rows(
             serving.append({"year": y, "tier": t, "system": sy, "rack": rack,
                             "phases": "+".join(phases), "racks": u * d.system_racks[sy, t, rack],
                             "scenario": s})  # fmt: skip
+    rented_mw = {t: d.pue * sum(d.rack_power_mw[m.rental_rack[n]] * _v(m.rented_for[n, t, y, s])
+                                for n in m.tier_rentals[t]) for t in d.tiers}  # fmt: skip
+    for t in d.tiers:  # the site's power: rented racks draw theirs elsewhere
+        power[t] -= rented_mw[t]
     tier_cost = _tier_costs(m, d, fleet, y, s, use, power)
     for t in d.tiers:
         mtok = served[t] * MTOK_PER_TTOK
@@ -312,7 +318,8 @@ def year_rows(
                                                    / d.tier_price_realisation_frac[t],
                       "cost_usd_per_year": tier_cost[t] * USD_PER_MUSD,
                       "margin_frac": 1 - tier_cost[t] / (served[t] * d.price_musd_per_ttok[t, y, s])
-                                     if served[t] * d.price_musd_per_ttok[t, y, s] > 0 else None})  # fmt: skip
+                                     if served[t] * d.price_musd_per_ttok[t, y, s] > 0 else None,
+                      "rented_power_mw": rented_mw[t]})  # fmt: skip
     o = m.owner[y, s]
     revenue = sum(served[t] * d.price_musd_per_ttok[t, y, s] for t in d.tiers) * USD_PER_MUSD
     rent = sum(d.rental_cost_musd_per_year[n] * _v(m.rented[n, y, s]) for n in d.rentals)

@@ -149,10 +149,7 @@ def floors_unmet(m: pyo.ConcreteModel, d: PlanData) -> list[str]:
         share = d.tier_fixed_share_frac.get(t, d.tier_min_share_frac.get(t))
         if share:
             floor = share * pyo.value(m.site_power_mw[y])
-            power = pyo.value(m.pue) * sum(
-                pyo.value(m.system_power_mw[sy, t]) * (m.units[sy, t, y, s].value or 0.0)
-                for sy in m.tier_servers[t]
-            )
+            power = pyo.value(m.tier_power_mw[t, y, s], exception=False) or 0.0
             if power < floor * (1 - FLOOR_REL_TOL):
                 out.append(f"the {t} tier's power share ({floor:.3g} MW) in {y}, {s}")
     if d.must_serve_forecasts:
