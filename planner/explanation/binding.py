@@ -23,6 +23,7 @@ FAMILIES: dict[str, tuple[str, float, str]] = {
     "tier_power_share_max": ("MW", 1.0, "the {index} tier's maximum power share"),
     "supply_limit": ("rack", 1.0, "the {index} supply limit"),
     "delivery_limit": ("rack", 1.0, "the {index} delivery limit"),
+    "rental_limit": ("rack", 1.0, "the {index} rental limit"),
 }
 
 BINDING_COLUMNS = ["constraint", "requirement", "binding", "slack_units", "unit", "words"]

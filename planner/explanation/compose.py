@@ -60,12 +60,13 @@ def _marginal_line(row: dict) -> str:
     unit = row["objective_unit"]
     text = (
         f"{row['description']}: {_money_rate(row['dual_fixed_racks'], unit)} with racks fixed "
-        f"(check {_money_rate(row['fd_fixed_racks'], unit)}), "
-        f"{_money_rate(row['fd_free_racks'], unit)} with racks free to change"
+        f"(check {_money_rate(row['fd_fixed_racks'], unit)}"
     )
     lp_diff = row["fd_fixed_racks_diff"]
     if lp_diff is not None and abs(lp_diff) > 1e-6 * max(1.0, abs(row["dual_fixed_racks"])):
-        text += " [degenerate LP: the dual is one side of a kink, the check is one more]"
+        # said next to the two numbers it is about, not after the free-racks one
+        text += "; degenerate LP: the dual is one side of a kink, the check is one more"
+    text += f"), {_money_rate(row['fd_free_racks'], unit)} with racks free to change"
     diff = row["fd_free_racks_diff"]
     if diff is not None and abs(diff) > 1e-6 * max(1.0, abs(row["dual_fixed_racks"])):
         text += f" (difference {_money_rate(diff, unit)})"

@@ -171,6 +171,7 @@ def number(x: float, decimals: int = 2) -> str:
 WORDS = {
     "rack_balance": "racks in use", "power_envelope": "site power", "capex_budget": "capex budget",
     "supply_limit": "supply", "delivery_limit": "deliveries", "rental_limit": "rentals",
+    "rental_use": "rented racks per tier", "rental_split": "rented racks split over tiers",
     "tier_capacity": "tier capacity", "demand_limit": "forecast", "forecast_served": "forecast served",
     "tier_power_share_fixed": "fixed power share", "tier_power_share_min": "minimum power share",
     "tier_power_share_max": "maximum power share", "cost_per_token": "cost per token",
