@@ -491,5 +491,9 @@ def mean_scenario(data: PlanData) -> PlanData:
 
 
 def perfect_information(data: PlanData) -> PlanData:
-    """The wait-and-see problem: every scenario buys its own racks, knowing its future."""
+    """The wait-and-see problem: every scenario buys its own racks, knowing its future.
+
+    Runs solve it as a matrix derived from the plan's (planner/solver/wait_and_see.py, no
+    second model); this is its definition as data, which tests build as a model to check that
+    derived matrix against, row for row."""
     return replace(data, shared_years=())
