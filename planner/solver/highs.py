@@ -5,7 +5,9 @@ expression walker (one pass; fixed variables fold into constants) and handed to 
 call; the solution is read back into the model's variables. Compiling each solve anew keeps Pyomo the
 model of record (a study changes a mutable parameter, a strategy fixes a variable or switches
 an objective, and the next solve sees it) at a fraction of the cost of Pyomo's persistent
-interface, which re-walks every expression on each hand-off (bench/horizon_scale.py).
+interface, which re-walks every expression on each hand-off (bench/horizon_scale.py). Inside
+`reusing_matrix` a re-solve of the same problem with other variable bounds reuses its compile
+(EEV); `solve_matrix` solves a matrix no model holds (the derived wait-and-see problem).
 
 It returns a frozen `SolveReport` with our own status enum. A time limit with an incumbent is
 a result (`feasible`, gap reported), not a crash.
