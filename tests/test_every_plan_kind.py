@@ -136,8 +136,9 @@ def test_a_reused_matrix_follows_the_ratio_and_the_fixed_values(tmp_path):
                             "demand_mtok_per_year": 100}}}  # fmt: skip
     loaded = load_instance(write_instance(tmp_path, body))
     m = build_model(build_plan_data(loaded.instance, loaded.catalog, tmp_path))
-    at_zero = np.asarray(compiled_matrix(m).lp.col_cost_).copy()
-    assert np.array_equal(np.asarray(compiled_matrix(m).lp.col_cost_), at_zero)  # reused
+    first = compiled_matrix(m)
+    at_zero = np.asarray(first.lp.col_cost_).copy()
+    assert compiled_matrix(m) is first  # the same problem: the same compile, reused
     m.cost_per_token_lambda.set_value(5.0)
     assert not np.array_equal(np.asarray(compiled_matrix(m).lp.col_cost_), at_zero)
     bought = next(iter(m.racks_bought.values()))

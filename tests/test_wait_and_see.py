@@ -116,11 +116,11 @@ def test_derived_matrix_is_the_compiled_wait_and_see_model(tmp_path, case):
 
 def test_a_row_using_a_fleet_state_its_scenario_does_not_share_is_refused(tmp_path):
     # the model's rows of scenario "high" use the 2027 fleet that every scenario shares; told
-    # that "high" owns its own 2027 fleet (as a family indexed by the wrong owner would leave
-    # it), the derivation finds high's rows on a fleet shared by low and mid only, and refuses
-    # rather than solving a wrong wait-and-see problem
+    # that only low and mid use it (as a family indexed by the wrong owner would leave it),
+    # the derivation finds high's rows on a fleet it does not share, and refuses rather than
+    # solving a wrong wait-and-see problem
     _, rp_model, rp, _, _ = both(tmp_path, RICH)
-    rp_model.owner = {**rp_model.owner, (2027, "high"): "high"}
+    rp_model.fleet_users = {**rp_model.fleet_users, (2027, "low"): ("low", "mid")}
     with pytest.raises(ValueError, match="does not share"):
         wait_and_see(rp_model, rp)
 

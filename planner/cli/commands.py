@@ -25,6 +25,7 @@ from planner.cli.common import (
     show_warnings,
 )
 from planner.errors import UsageError
+from planner.inputs.catalog import NEW_LABELS
 from planner.inputs.yamlio import one_line
 
 
@@ -315,7 +316,7 @@ def compare_cmd(instances, outfile, catalog_dir):
 )
 @click.option(
     "--label",
-    type=click.Choice(["measured", "derived", "estimate", "vendor-claim"]),
+    type=click.Choice(NEW_LABELS),
     help="Label for every point (default: measured for InferenceX, estimate for AIConfigurator).",
 )
 @click.option(

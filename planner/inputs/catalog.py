@@ -35,6 +35,8 @@ it ranks with vendor-claim, as nothing says it was measured."""
 LABEL_RANK: dict[str, int] = {"measured": 0, "derived": 1, "estimate": 2, "vendor-claim": 3,
                               "stated": 3}  # fmt: skip
 """Weaker basis ranks higher; a derived rate takes the weakest label of the points it uses."""
+NEW_LABELS = ("measured", "derived", "estimate", "vendor-claim")
+"""The labels a new data point may be given (`stated` is only read, from older catalogs)."""
 PHASES = ("prefill", "decode", "decode_attention", "decode_ffn")
 RECIPE_SHAPES = (("prefill", "decode"), ("prefill", "decode_attention", "decode_ffn"))
 """The phase sets a recipe may name: prefill/decode or attention/FFN disaggregation."""

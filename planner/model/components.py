@@ -46,6 +46,9 @@ also the PlanData field it is read from; `update_params` and the sweeps use this
 FLEET_SETS = ("FLEET", "BUDGET_FLEET", "DELIVERY_FLEET")
 """Index sets whose last two positions are a fleet state (year, owner): a row or decision
 indexed by one holds for every scenario that owns or shares that fleet state."""
+SCENARIO_SETS = ("DEMAND",)
+"""Filtered index sets whose last position is a scenario (a product with SCENARIOS says so by
+itself): a row indexed by one holds for that scenario."""
 
 
 _VARIABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -88,6 +91,12 @@ def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
     paths = {tuple(m.owner[y, s] for y in d.years): s for s in reversed(d.scenarios)}
     m.PATHS = pyo.Set(initialize=sorted(paths.values(), key=d.scenarios.index), ordered=True,
                       doc="scenarios with distinct purchase histories")  # fmt: skip
+    # plain lookups: the scenarios using each fleet state and following each path
+    m.fleet_users = {(y, o): tuple(s for s in d.scenarios if m.owner[y, s] == o) for y, o in fleet}
+    path_of = {s: tuple(m.owner[y, s] for y in d.years) for s in d.scenarios}
+    m.path_users = {
+        p: tuple(s for s in d.scenarios if path_of[s] == path_of[p]) for p in paths.values()
+    }
     m.LIMITED_RACKS = pyo.Set(initialize=list(d.rack_max_count), ordered=True,
                               doc="racks with a supply limit over the plan")  # fmt: skip
     m.DELIVERY_YEARS = pyo.Set(dimen=2, initialize=list(d.max_deliveries), ordered=True,

@@ -16,7 +16,9 @@ import pyomo.environ as pyo
 
 from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD, PlanData
 from planner.inputs.instance import Instance
-from planner.model import FLEET_FAMILIES, whole_racks_alive
+from planner.model import whole_racks_alive
+from planner.model.objectives import OBJECTIVE_COMPONENTS
+from planner.model.scopes import Scopes
 from planner.solver.highs import RowActivity
 from planner.solver.stochastic import StochasticValues, cvar, objective_musd
 from planner.solver.strategies import PlanSolve
@@ -215,14 +217,12 @@ def binding_by_scenario(
     """Scenario -> inequality families with a row at zero slack in that scenario, read from
     the rows of the solve the plan came from (HiGHS's activities: no expression evaluated).
 
-    A row indexed by scenario belongs to it; a fleet row indexed (..., year, owner) belongs to
-    every scenario that uses that fleet state.
+    A row belongs to the scenarios it speaks for (planner/model/scopes.py): its own, every
+    scenario using its fleet state, or every scenario on its purchase path.
     """
     if rows is None:
         return dict.fromkeys(d.scenarios, "")
-    users: dict[tuple, list[str]] = {}
-    for (y, s), o in m.owner.items():
-        users.setdefault((y, o), []).append(s)
+    scopes = Scopes(m)
     found: dict[str, list[str]] = {s: [] for s in d.scenarios}
     upper_only = np.isinf(rows.lower) & np.isfinite(rows.upper)
     lower_only = np.isfinite(rows.lower) & np.isinf(rows.upper)
@@ -232,14 +232,12 @@ def binding_by_scenario(
     )
     for k in np.flatnonzero(tight).tolist():
         row = rows.constraints[k]
-        index = row.index()
-        if not isinstance(index, tuple):
+        name = row.parent_component().name
+        if name in OBJECTIVE_COMPONENTS:  # the objective's own rows (CVaR), not requirements
             continue
-        con = row.parent_component()
-        fleet_row = con.local_name in FLEET_FAMILIES
-        for s in users.get(index[-2:], []) if fleet_row else [index[-1]]:
-            if s in found and con.name not in found[s]:
-                found[s].append(con.name)
+        for s in scopes.of(row) or ():
+            if name not in found[s]:
+                found[s].append(name)
     order = {c.name: k for k, c in enumerate(m.component_objects(pyo.Constraint, active=True))}
     return {s: " ".join(sorted(names, key=order.__getitem__)) for s, names in found.items()}
 

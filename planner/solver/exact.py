@@ -43,7 +43,7 @@ def whole_racks(m: pyo.ConcreteModel, up: bool = False) -> Counts:
     if not up:
         return counts
     for y, o in m.FLEET:  # in year order: a rack added now also serves the later years
-        users = [s for s in m.SCENARIOS if m.owner[y, s] == o]
+        users = m.fleet_users[y, o]
         for rack, uses in m.rack_users.items():
             used = max(sum(n * (m.units[sy, t, y, s].value or 0.0) for sy, t, n in uses)
                        - sum(m.rented[n, y, s].value or 0.0 for n in m.rentals_of[rack])

@@ -238,11 +238,12 @@ def _compile(model: pyo.ConcreteModel) -> Compiled:
         cost[position[vid]] = coef
     offset = float(pyo.value(objective.constant))
     integer = np.array([v.is_integer() for v in columns], dtype=bool)
+    lower, upper = column_bounds(columns)
     lp = assemble_lp(
         Matrix(np.asarray(entry_row, dtype=np.int64), col, np.asarray(entry_value, dtype=float)),
         cost=cost,
-        col_lower=np.array([-np.inf if v.lb is None else v.lb for v in columns], dtype=float),
-        col_upper=np.array([np.inf if v.ub is None else v.ub for v in columns], dtype=float),
+        col_lower=lower,
+        col_upper=upper,
         row_lower=np.array(row_lower, dtype=float),
         row_upper=np.array(row_upper, dtype=float),
         integer=integer,
@@ -250,6 +251,13 @@ def _compile(model: pyo.ConcreteModel) -> Compiled:
         offset=offset,
     )
     return Compiled(lp, columns, rows, offset, integer)
+
+
+def column_bounds(columns: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Each variable's (lower, upper) bound as HiGHS takes them (None as -inf / +inf)."""
+    lower = np.array([-np.inf if v.lb is None else v.lb for v in columns], dtype=float)
+    upper = np.array([np.inf if v.ub is None else v.ub for v in columns], dtype=float)
+    return lower, upper
 
 
 @dataclass(frozen=True)
@@ -495,11 +503,7 @@ def _compiled(model: pyo.ConcreteModel) -> Compiled:
         cache[signature] = compiled
         return compiled
     cache[signature] = compiled  # now the most recently used
-    cols = compiled.columns
-    compiled.lp.col_lower_ = np.array(
-        [-np.inf if v.lb is None else v.lb for v in cols], dtype=float
-    )
-    compiled.lp.col_upper_ = np.array([np.inf if v.ub is None else v.ub for v in cols], dtype=float)
+    compiled.lp.col_lower_, compiled.lp.col_upper_ = column_bounds(compiled.columns)
     return compiled
 
 

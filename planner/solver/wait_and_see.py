@@ -29,12 +29,29 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-from planner.model.components import FLEET_SETS
+from planner.model.scopes import Scopes
 from planner.solver.highs import Compiled, Matrix, assemble_lp, triplets
 
-Scope = tuple[int, ...] | None
-"""The scenarios (positions in SCENARIOS) a row or column speaks for; None: all of them at once
-(the objective, a row across scenarios)."""
+
+@dataclass(frozen=True)
+class Columns:
+    """The wait-and-see columns: the plan's, then one more per extra scenario of a shared one."""
+
+    source: np.ndarray
+    """The plan's column each wait-and-see column copies."""
+    weight: np.ndarray
+    """Share of a plan column's objective coefficient that each copy takes."""
+    keys: list[tuple[Any, int | None]]
+    """(plan variable, scenario position or None) of each column: the variable itself, or its
+    copy for one scenario."""
+    copy: np.ndarray
+    """[shared column number, scenario] -> its column (-1 where the scenario does not share it)."""
+    shared_id: np.ndarray
+    """Plan column -> shared column number, or -1."""
+
+    def objective(self, vector: np.ndarray) -> np.ndarray:
+        """An objective over the plan's columns as one over the wait-and-see columns."""
+        return vector[self.source] * self.weight
 
 
 @dataclass(frozen=True)
@@ -43,85 +60,29 @@ class WaitAndSee:
 
     compiled: Compiled
     """The derived matrix (no Pyomo variables behind its columns)."""
-    source: np.ndarray
-    """The plan's column each wait-and-see column copies."""
-    weight: np.ndarray
-    """Share of a plan column's objective coefficient that each copy takes."""
-    keys: list[tuple[Any, int | None]]
-    """(plan variable, scenario position or None) of each column: the variable itself, or its
-    copy for one scenario."""
+    columns: Columns
+
+    @property
+    def keys(self) -> list[tuple[Any, int | None]]:
+        return self.columns.keys
 
     def objective(self, vector: np.ndarray) -> np.ndarray:
-        """An objective over the plan's columns as one over the wait-and-see columns."""
-        return vector[self.source] * self.weight
+        return self.columns.objective(vector)
 
 
-class _Scopes:
-    """The scope of a variable or constraint, read from its index sets: a SCENARIOS position
-    gives that scenario; a fleet state (year, owner) every scenario using it; a purchase path
-    every scenario following it; none of them: all scenarios at once."""
+class _Positions:
+    """Scopes (planner/model/scopes.py) as positions in SCENARIOS."""
 
     def __init__(self, m: pyo.ConcreteModel) -> None:
-        self.m = m
-        scenarios = list(m.SCENARIOS)
-        self.at = {s: k for k, s in enumerate(scenarios)}
-        self.fleet: dict[tuple, tuple[int, ...]] = {}
-        for (year, s), owner in m.owner.items():
-            self.fleet[year, owner] = (*self.fleet.get((year, owner), ()), self.at[s])
-        path_of = {s: tuple(m.owner[y, s] for y in m.YEARS) for s in scenarios}
-        self.paths = {
-            p: tuple(self.at[s] for s in scenarios if path_of[s] == path_of[p]) for p in m.PATHS
-        }
-        self.fleet_sets = {id(getattr(m, name)) for name in FLEET_SETS}
-        self.rules: dict[int, tuple[str, int]] = {}
+        self.scopes = Scopes(m)
+        self.at = {s: k for k, s in enumerate(m.SCENARIOS)}
 
-    def kind(self, component: Any) -> tuple[str, int]:
-        """(scenario, fleet, path or all; position in the flattened index) of a component."""
-        found = self.rules.get(id(component))
-        if found is not None:
-            return found
-        found, position = ("all", 0), 0
-        for part in component.index_set().subsets() if component.is_indexed() else ():
-            if part is self.m.SCENARIOS:
-                found = ("scenario", position)
-            elif id(part) in self.fleet_sets:
-                found = ("fleet", position + part.dimen - 2)
-            elif part is self.m.PATHS:
-                found = ("path", position)
-            else:
-                position += part.dimen
-                continue
-            break
-        self.rules[id(component)] = found
-        return found
-
-    def of(self, data: Any) -> Scope:
-        kind, k = self.kind(data.parent_component())
-        if kind == "all":
-            return None
-        index = data.index()
-        index = index if isinstance(index, tuple) else (index,)
-        if kind == "scenario":
-            return (self.at[index[k]],)
-        if kind == "fleet":
-            return self.fleet[index[k], index[k + 1]]
-        return self.paths[index[k]]
+    def of(self, data: Any) -> tuple[int, ...] | None:
+        names = self.scopes.of(data)
+        return None if names is None else tuple(self.at[s] for s in names)
 
 
-@dataclass(frozen=True)
-class _Columns:
-    """The wait-and-see columns: the plan's, then one more per extra scenario of a shared one."""
-
-    source: np.ndarray
-    weight: np.ndarray
-    keys: list[tuple[Any, int | None]]
-    copy: np.ndarray
-    """[shared column number, scenario] -> its column (-1 where the scenario does not share it)."""
-    shared_id: np.ndarray
-    """Plan column -> shared column number, or -1."""
-
-
-def _columns(compiled: Compiled, scopes: _Scopes, probability: np.ndarray) -> _Columns:
+def _columns(compiled: Compiled, positions: _Positions, probability: np.ndarray) -> Columns:
     n_col, n_scenarios = len(compiled.columns), len(probability)
     shared_id = np.full(n_col, -1, dtype=np.int64)
     source, weight = list(range(n_col)), [1.0] * n_col
@@ -130,13 +91,13 @@ def _columns(compiled: Compiled, scopes: _Scopes, probability: np.ndarray) -> _C
     position = {id(v): j for j, v in enumerate(compiled.columns)}
     fleet_vars = [  # only decisions indexed by a fleet state or path can be shared
         var
-        for component in scopes.m.component_objects(pyo.Var)
-        if len(component) and scopes.kind(component)[0] in ("fleet", "path")
+        for component in positions.scopes.m.component_objects(pyo.Var)
+        if len(component) and positions.scopes.kind(component)[0] in ("fleet", "path")
         for var in component.values()
     ]
     for var in fleet_vars:
         j = position.get(id(var))  # None: fixed, or in no row
-        group = None if j is None else scopes.of(var)
+        group = None if j is None else positions.of(var)
         if j is None or group is None or len(group) == 1:
             continue
         shared_id[j] = len(copies_of)
@@ -153,22 +114,22 @@ def _columns(compiled: Compiled, scopes: _Scopes, probability: np.ndarray) -> _C
             copies[t] = k
         copies_of.append(copies)
     copy = np.array(copies_of, dtype=np.int64).reshape(len(copies_of), n_scenarios)
-    return _Columns(np.asarray(source, dtype=np.int64), np.asarray(weight), keys, copy, shared_id)
+    return Columns(np.asarray(source, dtype=np.int64), np.asarray(weight), keys, copy, shared_id)
 
 
-def _rows(compiled: Compiled, scopes: _Scopes) -> tuple[np.ndarray, np.ndarray]:
+def _rows(compiled: Compiled, positions: _Positions) -> tuple[np.ndarray, np.ndarray]:
     """(plan row, scenario or -1 for all) of each wait-and-see row."""
     source: list[int] = []
     scenario: list[int] = []
     for i, con in enumerate(compiled.rows):
-        group = scopes.of(con)
+        group = positions.of(con)
         for t in (-1,) if group is None else group:
             source.append(i)
             scenario.append(t)
     return np.asarray(source, dtype=np.int64), np.asarray(scenario, dtype=np.int64)
 
 
-def _entries(a: Matrix, n_row: int, rows: tuple[np.ndarray, np.ndarray], cols: _Columns) -> Matrix:
+def _entries(a: Matrix, n_row: int, rows: tuple[np.ndarray, np.ndarray], cols: Columns) -> Matrix:
     """Each wait-and-see row gets its plan row's entries, shared columns mapped to its
     scenario's copies (a row of all scenarios: spread over the copies by probability)."""
     source, scenario_of = rows
@@ -208,24 +169,21 @@ def _entries(a: Matrix, n_row: int, rows: tuple[np.ndarray, np.ndarray], cols: _
 def wait_and_see(m: pyo.ConcreteModel, compiled: Compiled) -> WaitAndSee:
     """The wait-and-see matrix of `compiled`, a compile of `m` (the plan with shared years)."""
     probability = np.array([pyo.value(m.probability[s]) for s in m.SCENARIOS], dtype=float)
-    scopes = _Scopes(m)
-    cols = _columns(compiled, scopes, probability)
-    rows = _rows(compiled, scopes)
+    positions = _Positions(m)
+    cols = _columns(compiled, positions, probability)
+    source, rows = cols.source, _rows(compiled, positions)
     lp = compiled.lp
-    derived = WaitAndSee(compiled, cols.source, cols.weight, cols.keys)
-    integer = compiled.integer[cols.source]
+    integer = compiled.integer[source]
     offset = float(lp.offset_)
     derived_lp = assemble_lp(
         _entries(triplets(lp), lp.num_row_, rows, cols),
-        cost=derived.objective(np.asarray(lp.col_cost_, dtype=float)),
-        col_lower=np.asarray(lp.col_lower_, dtype=float)[cols.source],
-        col_upper=np.asarray(lp.col_upper_, dtype=float)[cols.source],
+        cost=cols.objective(np.asarray(lp.col_cost_, dtype=float)),
+        col_lower=np.asarray(lp.col_lower_, dtype=float)[source],
+        col_upper=np.asarray(lp.col_upper_, dtype=float)[source],
         row_lower=np.asarray(lp.row_lower_, dtype=float)[rows[0]],
         row_upper=np.asarray(lp.row_upper_, dtype=float)[rows[0]],
         integer=integer,
         maximise=lp.sense_ == highspy.ObjSense.kMaximize,
         offset=offset,
     )
-    return WaitAndSee(
-        Compiled(derived_lp, [], [], offset, integer), cols.source, cols.weight, cols.keys
-    )
+    return WaitAndSee(Compiled(derived_lp, [], [], offset, integer), cols)
