@@ -48,6 +48,27 @@ class LoadedInstance:
     plausibility.yaml, else the shipped one)."""
 
 
+def named_files(inst: Instance, base_dir: Path) -> tuple[Path, ...]:
+    """Files the data step reads besides the instance and its catalog (whose contents a
+    LoadedInstance already holds): today the installed fleet's CSV."""
+    h = inst.horizon
+    if h is None or not h.existing_racks_csv:
+        return ()
+    return ((base_dir / h.existing_racks_csv).resolve(),)
+
+
+def files_digest(paths: tuple[Path, ...]) -> str:
+    """SHA-256 over each file's name and bytes ('missing' for one that cannot be read)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path).encode() + b"\0")
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"missing")
+    return digest.hexdigest()
+
+
 def _hint(name: str, known: list[str]) -> str:
     guess = difflib.get_close_matches(name, known, n=1)
     return f"; did you mean '{guess[0]}'?" if guess else ""

@@ -6,6 +6,8 @@ call per constraint family from the `FAMILIES` registry, then the objective.
 
 from __future__ import annotations
 
+from typing import cast
+
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
@@ -21,10 +23,28 @@ from planner.model.components import (
 )
 from planner.model.families import FAMILIES, FLEET_FAMILIES
 from planner.model.objectives import add_least_capex_stage, add_objective
+from planner.model.reads import DataReads, reuse_key
 
 
 def build_model(data: PlanData) -> pyo.ConcreteModel:
-    """Build the planning MILP over years x scenarios (units: MW, $M, Ttok)."""
+    """Build the planning MILP over years x scenarios (units: MW, $M, Ttok).
+
+    The data are read through a recorder: the model keeps the names it read (`data_reads`) and
+    the key of its data over them (`reuse_key`), which `reusable` compares (planner/model/reads.py).
+    """
+    reads = DataReads(data)
+    m = _build(cast(PlanData, reads))
+    m.data_reads = frozenset(reads.names)
+    m.reuse_key = reuse_key(data, m.data_reads)
+    return m
+
+
+def reusable(m: pyo.ConcreteModel, data: PlanData) -> bool:
+    """Would building from `data` give `m` up to its mutable parameters' values?"""
+    return bool(m.reuse_key == reuse_key(data, m.data_reads))
+
+
+def _build(data: PlanData) -> pyo.ConcreteModel:
     # Python's cyclic garbage collector, run over the growing heap of Pyomo objects, took
     # about 60% of the build at scale (bench/horizon_scale.py); the build makes no garbage, so
     # it is paused meanwhile, as Pyomo's own writers do.
@@ -60,6 +80,6 @@ def update_params(m: pyo.ConcreteModel, data: PlanData) -> None:
 
 
 __all__ = [
-    "FAMILIES", "FLEET_FAMILIES", "STUDY_PARAMS", "build_model", "update_params",
+    "FAMILIES", "FLEET_FAMILIES", "STUDY_PARAMS", "build_model", "reusable", "update_params",
     "variables", "whole_racks_alive",
 ]  # fmt: skip

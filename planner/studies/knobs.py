@@ -83,20 +83,3 @@ def case_data(base: LoadedInstance, raw: dict[str, Any], case: Case) -> tuple[In
         if system not in allowed:
             raise InstanceError(f"systems.{system}.derate: {system} is not allowed by the instance")
     return inst, apply_derate(build_plan_data(inst, base.catalog, base.path.parent), derate)
-
-
-def structure_key(data: PlanData) -> tuple:
-    """What fixes the model's structure: its sets, which optional rows exist, the objective and
-    the immutable parameters. Two PlanData with the same key build the same model up to the
-    values of the mutable parameters (planner.model.STUDY_PARAMS)."""
-    return (
-        data.objective, data.years, data.scenarios, data.shared_years, data.racks, data.systems,
-        data.tiers, data.servable, tuple(sorted(data.system_racks.items())),
-        tuple(sorted(data.rack_service_years.items())),
-        tuple(sorted(data.existing_in_service.items())), tuple(sorted(data.probability.items())),
-        tuple(sorted(data.discount.items())), tuple(data.rack_max_count),
-        tuple(data.max_deliveries), tuple(data.demand_ttok_per_year),
-        tuple(data.tier_fixed_share_frac), tuple(data.tier_min_share_frac),
-        tuple(data.tier_max_share_frac), tuple(data.capex_budget_musd), data.has_cvar,
-        data.cvar_alpha_frac,
-    )  # fmt: skip

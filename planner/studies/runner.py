@@ -1,8 +1,8 @@
 """One worker's case loop: build the model once, update mutable parameters, re-solve.
 
-The model is rebuilt only when a case's PlanData has a different `structure_key` (a tier's
-speed changes which systems serve it, a forecast appears, the objective changes, ...). The
-same persistent HiGHS interface is reused while the structure holds.
+A kept model is reused only when building it from the case's PlanData would give the same
+model up to its mutable parameters (`planner.model.reusable`: a key derived from everything the
+build read, not a hand-kept list). The same persistent HiGHS interface is reused with it.
 """
 
 from __future__ import annotations
@@ -16,14 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlannerError
+from planner.inputs.data import PlanData
 from planner.inputs.instance import Objective
-from planner.inputs.load import LoadedInstance, load_instance
-from planner.model import build_model, update_params
+from planner.inputs.load import LoadedInstance, files_digest, load_instance, named_files
+from planner.model import build_model, reusable, update_params
 from planner.solver.highs import SolveSettings, make_solver
 from planner.solver.strategies import solve_plan
 from planner.studies.cases import Case
-from planner.studies.knobs import case_data, structure_key
+from planner.studies.knobs import case_data
 from planner.studies.rows import case_row
+from planner.version import __version__
 
 SUMMARY_KEYS = (
     "objective_value", "revenue_usd_per_year", "cost_usd_per_year", "profit_usd_per_year",
@@ -51,14 +53,19 @@ class BaseSpec:
         )
 
     def fingerprint(self, loaded: LoadedInstance) -> str:
-        """Hash of everything a case's result depends on besides its own inputs."""
+        """Hash of everything a case's result depends on besides its own inputs: the instance's
+        bytes and validated fields (overrides applied), the catalog, the bytes of every other
+        file the instance names, the solver settings and the planner's version."""
         settings = asdict(self.settings) | {"verbose": False}
+        files = named_files(loaded.instance, loaded.path.parent)
         text = json.dumps(
             [
                 loaded.sha256,
                 loaded.instance.model_dump(mode="json"),
                 loaded.catalog.model_dump(mode="json"),
+                files_digest(files),
                 settings,
+                __version__,
             ],
             sort_keys=True,
         )
@@ -68,8 +75,8 @@ class BaseSpec:
 class CaseRunner:
     """Solves cases of one base instance, reusing a model while its structure holds.
 
-    Up to MODELS_KEPT models (one per structure key, with their persistent solvers) stay
-    built, so a grid whose structural input varies fastest does not rebuild every case.
+    Up to MODELS_KEPT models (each with its persistent solver) stay built, so a grid whose
+    structural input varies fastest does not rebuild every case.
     """
 
     MODELS_KEPT = 8
@@ -80,20 +87,21 @@ class CaseRunner:
         self.raw = self.base.instance.model_dump()
         self.model: Any = None
         self.solver: Any = None
-        self.kept: dict[tuple, tuple[Any, Any]] = {}
+        self.kept: list[tuple[Any, Any]] = []
+        """(model, solver) pairs, the most recently used last."""
         self.builds = 0
 
-    def _model_for(self, data) -> None:
-        key = structure_key(data)
-        if key in self.kept and self.spec.reuse_model:
-            self.model, self.solver = self.kept.pop(key)
-            self.kept[key] = (self.model, self.solver)  # most recently used last
-            update_params(self.model, data)
-            return
+    def _model_for(self, data: PlanData) -> None:
+        for k, (model, solver) in enumerate(self.kept if self.spec.reuse_model else []):
+            if reusable(model, data):
+                self.model, self.solver = model, solver
+                self.kept.append(self.kept.pop(k))
+                update_params(self.model, data)
+                return
         self.model, self.solver = build_model(data), make_solver(quiet=True)
-        self.kept[key] = (self.model, self.solver)
+        self.kept.append((self.model, self.solver))
         if len(self.kept) > self.MODELS_KEPT:
-            del self.kept[next(iter(self.kept))]
+            del self.kept[0]
         self.builds += 1
 
     def run(self, case: Case) -> dict[str, Any]:
