@@ -131,6 +131,8 @@ def explain_failure(result: PlanResult) -> str:
     if status == SolveStatus.ERROR:
         return f"solver error: {result.solved.report.termination}"
     if status == SolveStatus.UNBOUNDED:
+        if result.data.objective == "cost_per_token":  # Dinkelbach says what the ratio nears
+            return result.solved.report.termination
         return "the objective is unbounded: a limit (power, demand) is missing"
     reasons = infeasibility_reasons(result.data) if result.data.is_single else []
     if reasons:

@@ -36,6 +36,12 @@ from planner.solver.highs import (
 
 DINKELBACH_MAX_ITERATIONS = 50
 DINKELBACH_TOL = 1e-9
+BISECTION_TOL = 1e-6
+"""Relative width of [lo, hi] at which a ratio that only an unbounded plan approaches is the
+infimum (rentals without a limit)."""
+UNBOUNDED_STEP = (SolveStatus.UNBOUNDED, SolveStatus.INFEASIBLE)
+"""After a step with a plan, these mean unbounded: the plans feasible do not depend on lambda
+(HiGHS's presolve may only say "infeasible or unbounded")."""
 MIN_SOLVE_S = 0.01
 
 
@@ -194,44 +200,95 @@ def dinkelbach(
 ) -> PlanSolve:
     """lambda_{k+1} = cost(x_k) / tokens(x_k) until min cost - lambda tokens = 0.
 
-    `step(lambda)` solves min cost - lambda x tokens and returns (report, cost, tokens) of
-    its plan. Starting at lambda = 0 gives the cheapest plan serving every forecast; each step
-    then finds a plan whose ratio is strictly lower, or proves none exists (step optimum >= 0).
-    Reported objective: the optimal ratio in $/Mtok ($M per Ttok). Out of time, the last plan
-    is kept with status feasible.
+    `step(lambda)` solves F(lambda) = min cost - lambda x tokens and returns (report, cost,
+    tokens) of its plan. Starting at lambda = 0 gives the cheapest plan serving every forecast;
+    each step then finds a plan whose ratio is strictly lower, or proves none exists (F >= 0).
+    Reported objective: the optimal ratio in $/Mtok ($M per Ttok).
+
+    Rentals without a limit make F(lambda) unbounded for every lambda above their cost per
+    token c: the plan can grow without end at a ratio below lambda. The feasible plans do not
+    depend on lambda, so a step that finds none after one that did is unbounded. Then the
+    optimum lies in [lo, hi], lo the largest ratio tried with F(lo) > 0 (0 at first), hi the
+    smallest unbounded one, and the search bisects: an unbounded midpoint lowers hi; F(mid) > 0
+    raises lo; F(mid) < 0 gives a plan with a ratio below mid, from which Dinkelbach resumes
+    (F is bounded at every lambda below mid). When hi - lo closes to a relative 1e-6 with no
+    plan below lo, the ratio only tends to the rentals' cost per token and no plan attains it:
+    status unbounded, with words. Out of time, the best plan so far is kept with status
+    feasible; `feasible` is never reported without a time limit having been hit.
     """
     steps: list[DinkelbachStep] = []
     stages: list[SolveReport] = []
-    ratio, converged = 0.0, False
+    ratio, lo, hi = 0.0, 0.0, math.inf
+    probing = False  # is `ratio` a bisection midpoint (True) or the ratio of a plan found?
+    held = 0.0  # cost per token of the plan the model now holds (the last step with one)
+    outcome = "iteration limit"
     for iteration in range(1, DINKELBACH_MAX_ITERATIONS + 1):
         if steps and deadline.expired:
+            outcome = "time limit"
             break
         report, cost, tokens = step(ratio)
         stages.append(report)
         if not report.status.has_solution:
-            if steps:  # keep the best plan found so far, at the last accepted ratio
-                break
-            return PlanSolve(report=report, stages=tuple(stages))
+            if not steps or report.status not in UNBOUNDED_STEP:
+                if steps:  # out of time mid-step: keep the best plan so far
+                    outcome = "time limit" if deadline.expired else "solver"
+                    break
+                return PlanSolve(report=report, stages=tuple(stages))
+            hi, probing = ratio, True
+            if hi - lo <= BISECTION_TOL * max(1.0, hi):
+                return _infimum(lo, hi, stages, steps)
+            ratio = (lo + hi) / 2
+            continue
         value = cost - ratio * tokens
         steps.append(DinkelbachStep(iteration, ratio, cost, tokens, value, report.status))
-        if tokens <= 0:
-            converged = True
+        held = cost / tokens if tokens > 0 else ratio
+        if tokens <= 0 or abs(value) <= DINKELBACH_TOL * max(1.0, abs(cost)):
+            outcome = "converged"
             break
-        converged = abs(value) <= DINKELBACH_TOL * max(1.0, abs(cost))
-        ratio = cost / tokens
-        if converged:
-            break
-    optimal = converged and all(s.status == SolveStatus.OPTIMAL for s in stages)
-    last = stages[-1]
+        if probing and value > 0:  # F(mid) > 0: every plan costs more than mid per token
+            lo = ratio
+            if hi - lo <= BISECTION_TOL * max(1.0, hi):
+                return _infimum(lo, hi, stages, steps)
+            ratio = (lo + hi) / 2
+            continue
+        ratio, probing = held, False  # a plan's ratio: plain Dinkelbach from here
+    converged = outcome == "converged"
+    optimal = converged and all(
+        s.status == SolveStatus.OPTIMAL for s in stages if s.status.has_solution
+    )
+    last = next(s for s in reversed(stages) if s.status.has_solution)
+    words = {"time limit": "time limit before Dinkelbach converged",
+             "iteration limit": f"Dinkelbach did not converge in {DINKELBACH_MAX_ITERATIONS} steps",
+             "solver": f"a Dinkelbach step ended without a plan ({stages[-1].termination})"}  # fmt: skip
     report = SolveReport(
         status=SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
-        objective_value=ratio,
-        best_bound=ratio if optimal else None,
+        objective_value=held,
+        best_bound=held if optimal else None,
         mip_gap_frac=0.0 if optimal else last.mip_gap_frac,
         solve_s=sum(s.solve_s for s in stages),
-        termination=last.termination if converged else "time limit before Dinkelbach converged",
+        termination=last.termination if converged else words[outcome],
         warnings=tuple(w for s in stages for w in s.warnings),
         rows=_last_rows(stages),
+    )
+    return PlanSolve(report=report, stages=tuple(stages), dinkelbach=tuple(steps))
+
+
+def _infimum(
+    lo: float, hi: float, stages: list[SolveReport], steps: list[DinkelbachStep]
+) -> PlanSolve:
+    """No plan attains the least cost per token: it only tends to a value in [lo, hi]."""
+    words = (
+        f"cost per token falls toward ${hi:,.4g} per million tokens as rented capacity grows "
+        "without limit, and no plan reaches it; give the rentals a max_racks limit"
+    )
+    report = SolveReport(
+        status=SolveStatus.UNBOUNDED,
+        objective_value=None,
+        best_bound=lo,
+        mip_gap_frac=None,
+        solve_s=sum(s.solve_s for s in stages),
+        termination=words,
+        warnings=tuple(w for s in stages for w in s.warnings),
     )
     return PlanSolve(report=report, stages=tuple(stages), dinkelbach=tuple(steps))
 
