@@ -99,7 +99,34 @@ def random_instance(rng: random.Random) -> dict[str, Any]:
         body["rentals"] = {"cloud": {"rack": rng.choice(["alpha", "beta", "gamma"]),
                                      "usd_per_gpu_hour": rng.choice([0.5, 2.0, 5.0]),
                                      "max_racks": rng.choice([1, 3])}}  # fmt: skip
+    _market(rng, body)
     return body
+
+
+def _market(rng: random.Random, body: dict[str, Any]) -> None:
+    """Demand curves, tokens floors and energisation, drawn after everything else."""
+    tiers_body = body["tiers"]
+    priced = [t for t in tiers_body.values()
+              if t["price_usd_per_mtok"] > 0 and t.get("demand_mtok_per_year")]  # fmt: skip
+    if priced and rng.random() < 0.4:
+        if rng.random() < 0.5:
+            curve: dict[str, Any] = {"price_elasticity": rng.choice([-0.7, -1.5, -2.5])}
+        else:
+            base = priced[0]
+            curve = {"ladder": [{"price_usd_per_mtok": base["price_usd_per_mtok"] * f,
+                                 "demand_mtok_per_year": base["demand_mtok_per_year"] * v}
+                                for f, v in ((2.0, 0.3), (1.0, 1.0), (0.5, 2.5))]}  # fmt: skip
+        priced[0]["demand_curve"] = curve
+    if rng.random() < 0.3:
+        free: dict[str, Any] = {"price_usd_per_mtok": 0, "min_tok_s_per_user": 10}
+        if rng.random() < 0.5:
+            free["min_mtok_per_year"] = rng.choice([3e3, 3e4, 1e5])
+        else:
+            free["min_token_share_frac"] = rng.choice([0.1, 0.3])
+        tiers_body["free"] = free
+    if rng.random() < 0.25:
+        body["site"]["energisation"] = {"block_mw": rng.choice([0.2, 0.3])}
+        body["site"]["facility_capex_usd_per_mw"] = rng.choice([1e6, 1e7])
 
 
 def load_body(body: dict[str, Any]) -> planner.LoadedInstance | None:

@@ -106,6 +106,38 @@ CASES = {
         },
         "rentals": {"cloud": {"rack": "alpha", "usd_per_gpu_hour": 1, "max_racks": 2}},
     },
+    # a 0.1 MW site sells one rack's output on an elastic curve (e = -2 around $10 for 1e4
+    # Mtok). Without the pieces' link to sales, the pieces fill with no tokens made; without
+    # their widths, the top piece (at $20) takes every token.
+    "curve_sold": {
+        "site": {"power_mw": 0.1},
+        "systems": ["alpha"],
+        "tiers": {"t": tier(10, demand_mtok_per_year=1e4, demand_curve={"price_elasticity": -2})},
+    },
+    "curve_piece": {
+        "site": {"power_mw": 0.1},
+        "systems": ["alpha"],
+        "tiers": {"t": tier(10, demand_mtok_per_year=1e4, demand_curve={"price_elasticity": -2})},
+    },
+    # free must serve 40,000 Mtok (more than a rack makes): two of the five racks serve it.
+    "token_floor": {
+        "site": {"power_mw": 0.5},
+        "systems": ["alpha"],
+        "tiers": {"free": tier(0, min_mtok_per_year=4e4), "paid": tier(1)},
+    },
+    # free must serve a quarter of all tokens.
+    "token_share": {
+        "site": {"power_mw": 0.4},
+        "systems": ["alpha"],
+        "tiers": {"free": tier(0, min_token_share_frac=0.25), "paid": tier(1)},
+    },
+    # 1 MW may be energised in blocks of 0.3 MW: three blocks. Without the limit the blocks
+    # (and racks) grow without end.
+    "energisation_limit": {
+        "site": {"power_mw": 1.0, "energisation": {"block_mw": 0.3}},
+        "systems": ["alpha"],
+        "tiers": {"t": tier(1)},
+    },
 }
 
 

@@ -20,9 +20,14 @@ RICH = {
         "b": {"price_usd_per_mtok": 2, "min_tok_s_per_user": 50, "min_power_share_frac": 0.1},
         "c": {"price_usd_per_mtok": 3, "min_tok_s_per_user": 90, "max_power_share_frac": 0.5,
               "demand_mtok_per_year": 100},
+        "d": {"price_usd_per_mtok": 3, "min_tok_s_per_user": 10, "demand_mtok_per_year": 100,
+              "demand_curve": {"price_elasticity": -1.5}},
+        "f": {"price_usd_per_mtok": 0, "min_tok_s_per_user": 10, "min_mtok_per_year": 10,
+              "min_token_share_frac": 0.01},
     },
 }  # fmt: skip
-HORIZON = {**RICH, "horizon": {"start_year": 2027, "years": 2,
+HORIZON = {**RICH, "site": {**RICH["site"], "energisation": {"block_mw": 0.5}},
+           "horizon": {"start_year": 2027, "years": 2,
                                "racks": {"alpha": {"max_deliveries_per_year": 3}}},
            "scenarios": {"a": {"probability": 0.5}, "b": {"probability": 0.5}},
            "stochastic": {"cvar_weight_frac": 0.5}}  # fmt: skip

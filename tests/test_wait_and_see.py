@@ -43,6 +43,15 @@ CASES = {
         **RICH, "stochastic": {"nonanticipativity": "first_year", "cvar_weight_frac": 0.5}
     },
     "revenue": {**RICH, "objective": "revenue"},
+    "energised in blocks, priced on a curve, with a tokens floor": {
+        **RICH, "stochastic": {"nonanticipativity": "first_year"},
+        "site": {**RICH["site"], "facility_capex_usd_per_mw": 1e6,
+                 "energisation": {"block_mw": 0.3, "lead_time_years": 1}},
+        "tiers": {**RICH["tiers"],
+                  "c": {**RICH["tiers"]["c"], "demand_curve": {"price_elasticity": -1.5}},
+                  "f": {"price_usd_per_mtok": 0, "min_tok_s_per_user": 10,
+                        "min_mtok_per_year": 10, "min_token_share_frac": 0.05}},
+    },
     "cost per token": {
         **RICH, "objective": "cost_per_token",
         "stochastic": {"nonanticipativity": "first_year"},

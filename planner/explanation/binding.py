@@ -24,6 +24,9 @@ FAMILIES: dict[str, tuple[str, float, str]] = {
     "supply_limit": ("rack", 1.0, "the {index} supply limit"),
     "delivery_limit": ("rack", 1.0, "the {index} delivery limit"),
     "rental_limit": ("rack", 1.0, "the {index} rental limit"),
+    "energisation_limit": ("MW", 1.0, "the site power envelope (all of it energised)"),
+    "token_floor": ("mtok_per_year", 1 / MTOK_PER_TTOK, "the {index} tier's tokens floor"),
+    "token_share": ("mtok_per_year", 1 / MTOK_PER_TTOK, "the {index} tier's share of tokens"),
 }
 
 BINDING_COLUMNS = ["constraint", "requirement", "binding", "slack_units", "unit", "words"]

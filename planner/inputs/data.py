@@ -24,6 +24,7 @@ from planner.errors import InstanceError
 from planner.inputs.catalog import Catalog
 from planner.inputs.horizon import Growth, Series
 from planner.inputs.instance import Instance, Objective
+from planner.inputs.market import Curve, tier_curves
 from planner.inputs.serving import NoRoute, Route, Workload, route
 
 MTOK_PER_TTOK = 1e6
@@ -41,6 +42,8 @@ SystemTier = tuple[str, str]
 SystemTierRack = tuple[str, str, str]
 RackYear = tuple[str, int]
 TierYearScenario = tuple[str, int, str]
+CurvePiece = tuple[str, int, int, str]
+"""(tier, year, piece, scenario): the scenario last, as in every scenario-indexed set."""
 
 
 def capital_recovery_factor(rate_frac: float, lifetime_years: float) -> float:
@@ -147,6 +150,32 @@ class PlanData:
     facility_musd_per_mw_year: float = 0.0
     """Yearly building cost per MW of envelope: capex x CRF over its life + opex, $M."""
 
+    curves: dict[TierYearScenario, Curve] = field(default_factory=dict)
+    """(tier, year, scenario) whose price the plan chooses -> its demand curve (list $/Mtok,
+    Ttok a year). These keys have no forecast in demand_ttok_per_year: the curve is their
+    market."""
+    curve_width_ttok: dict[CurvePiece, float] = field(default_factory=dict)
+    """Width of each linear piece of a curve's revenue, Ttok a year."""
+    curve_price_musd_per_ttok: dict[CurvePiece, float] = field(default_factory=dict)
+    """Revenue per output Ttok on each piece (its marginal revenue), realised, input tokens
+    included, $M/Ttok."""
+    tier_min_ttok_per_year: dict[TierYearScenario, float] = field(default_factory=dict)
+    """Fewest output Ttok a tier must serve in a year (a free tier's users)."""
+    tier_min_token_share_frac: dict[str, float] = field(default_factory=dict)
+    """Fewest of all output tokens served that a tier must serve, as a fraction."""
+    block_mw: float = 0.0
+    """Facility MW per energisation block; 0: the whole envelope is energised (no decision)."""
+    energise_years: tuple[int, ...] = ()
+    """Years in which blocks may be energised (after the lead time)."""
+    block_capex_musd: float = 0.0
+    """Building capex of one block, $M (paid the year it is energised)."""
+    block_annuity_musd_per_year: float = 0.0
+    """Capex x CRF(rate, the building's service years) of one block, per year in service, $M."""
+    block_opex_musd_per_year: float = 0.0
+    """Building opex of one energised block per year, $M."""
+    facility_service_years: int = 20
+    """Whole years the building serves (its lifetime rounded up, as racks')."""
+
     @property
     def must_serve_forecasts(self) -> bool:
         """cost_per_token serves every forecast in full."""
@@ -156,6 +185,11 @@ class PlanData:
     def is_single(self) -> bool:
         """One year and one scenario: the single-year plan."""
         return len(self.years) == 1 and len(self.scenarios) == 1
+
+    @property
+    def energises(self) -> bool:
+        """The plan chooses how many MW to energise (in blocks of block_mw)."""
+        return self.block_mw > 0
 
     @property
     def has_cvar(self) -> bool:
@@ -339,9 +373,13 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
     elec = expand(h.electricity_usd_per_mwh if h else None, n, site.electricity_usd_per_mwh)
     util = {t: x.utilisation_frac or site.utilisation_frac for t, x in inst.tiers.items()}
     mwh_per_mw = site.pue * site.hours_per_year * site.utilisation_frac
-    facility_capex, facility_cost, facility_opex = _facility(
-        inst, [float(p) for p in power], budget, years
-    )
+    energisation = site.energisation
+    if energisation is None:
+        facility_capex, facility_cost, facility_opex = _facility(
+            inst, [float(p) for p in power], budget, years
+        )
+    else:  # the building follows the blocks the plan energises (model expressions)
+        facility_capex = facility_cost = facility_opex = dict.fromkeys(years, 0.0)
 
     life: dict[str, int] = {}
     for r in racks:
@@ -361,7 +399,11 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
 
     names = tuple(inst.scenarios or ()) or (BASE_SCENARIO,)
     price, list_price, demand = _tier_tables(inst, years, names)
+    market = _market(inst, years, names, price, list_price, demand)
+    demand = {k: v for k, v in demand.items() if k not in market["curves"]}
     return PlanData(
+        **market,
+        **_building(inst, years),
         name=inst.name,
         objective=inst.objective,
         years=tuple(years),
@@ -466,6 +508,57 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
     )
 
 
+def _market(
+    inst: Instance,
+    years: list[int],
+    names: tuple[str, ...],
+    price: dict[TierYearScenario, float],
+    list_price: dict[TierYearScenario, float],
+    demand: dict[TierYearScenario, float],
+) -> dict:
+    """Demand curves (not under cost_per_token, which serves reference volumes in full) and
+    their revenue pieces; tokens floors in product terms."""
+    curves = {}
+    if inst.objective != "cost_per_token":
+        curves = tier_curves(
+            {t: x.demand_curve for t, x in inst.tiers.items() if x.demand_curve is not None},
+            list_price, demand, {t: x.price_usd_per_mtok for t, x in inst.tiers.items()},
+            {t: (x.demand_mtok_per_year or 0.0) / MTOK_PER_TTOK for t, x in inst.tiers.items()},
+        )  # fmt: skip
+    width, piece_price = {}, {}
+    for key, curve in curves.items():
+        realised_per_list = price[key] / list_price[key]  # realisation x (1 + input revenue)
+        for j, (w, slope) in enumerate(curve.pieces()):
+            width[key[0], key[1], j, key[2]] = w
+            piece_price[key[0], key[1], j, key[2]] = slope * realised_per_list
+    floors = {(t, y, s): x.min_mtok_per_year / MTOK_PER_TTOK for t, x in inst.tiers.items()
+              if x.min_mtok_per_year for y in years for s in names}  # fmt: skip
+    shares = {t: x.min_token_share_frac for t, x in inst.tiers.items() if x.min_token_share_frac}
+    return {"curves": curves, "curve_width_ttok": width, "curve_price_musd_per_ttok": piece_price,
+            "tier_min_ttok_per_year": floors, "tier_min_token_share_frac": shares}  # fmt: skip
+
+
+def _building(inst: Instance, years: list[int]) -> dict:
+    """The energisation decision's numbers (block size, the years it may happen, a block's
+    capex, yearly capital recovery and opex); zeros without `site.energisation`."""
+    site = inst.site
+    life = service_years(site.facility_lifetime_years)
+    e = site.energisation
+    if e is None:
+        return {"facility_service_years": life}
+    capex = (site.facility_capex_usd_per_mw or 0.0) * e.block_mw / USD_PER_MUSD
+    lead = e.lead_time_years if inst.horizon is not None else 0  # one year: the steady state
+    return {
+        "block_mw": e.block_mw,
+        "energise_years": tuple(years[lead:]),
+        "block_capex_musd": capex,
+        "block_annuity_musd_per_year": capex
+        * capital_recovery_factor(site.discount_rate_frac, life),
+        "block_opex_musd_per_year": site.facility_opex_usd_per_mw_year * e.block_mw / USD_PER_MUSD,
+        "facility_service_years": life,
+    }
+
+
 def mean_scenario(data: PlanData) -> PlanData:
     """The expected-value problem: one scenario with probability-weighted demand and price.
 
@@ -485,9 +578,39 @@ def mean_scenario(data: PlanData) -> PlanData:
                 demand[key] = sum(
                     p * data.demand_ttok_per_year[t, y, s] for s, p in data.probability.items()
                 )
+    curves, width, piece_price = _mean_curves(data)
+    floors = {(t, y, BASE_SCENARIO): sum(p * data.tier_min_ttok_per_year[t, y, s]
+                                         for s, p in data.probability.items())
+              for t, y, s in data.tier_min_ttok_per_year if s == data.scenarios[0]}  # fmt: skip
     return replace(data, scenarios=(BASE_SCENARIO,), probability={BASE_SCENARIO: 1.0},
                    price_musd_per_ttok=price, list_price_usd_per_mtok=list_price,
-                   demand_ttok_per_year=demand, cvar_weight_frac=0.0)  # fmt: skip
+                   demand_ttok_per_year=demand, cvar_weight_frac=0.0, curves=curves,
+                   curve_width_ttok=width, curve_price_musd_per_ttok=piece_price,
+                   tier_min_ttok_per_year=floors)  # fmt: skip
+
+
+def _mean_curves(data: PlanData) -> tuple[dict, dict, dict]:
+    """The mean future's curves: each piece's width and price averaged over the scenarios,
+    piece by piece (every scenario's curve of a tier and year has the same pieces when built
+    from one elasticity; a ladder whose dropped points differ keeps the first scenario's)."""
+    curves, width, piece_price = {}, {}, {}
+    first = data.scenarios[0]
+    for (t, y, s), curve in data.curves.items():
+        if s != first:
+            continue
+        n = len(curve.pieces())
+        same = all(len(data.curves[t, y, o].pieces()) == n if (t, y, o) in data.curves else False
+                   for o in data.scenarios)  # fmt: skip
+        curves[t, y, BASE_SCENARIO] = curve
+        for j in range(n):
+            own = [(p, o) for o, p in data.probability.items()] if same else [(1.0, first)]
+            width[t, y, j, BASE_SCENARIO] = sum(
+                p * data.curve_width_ttok[t, y, j, o] for p, o in own
+            )
+            piece_price[t, y, j, BASE_SCENARIO] = sum(
+                p * data.curve_price_musd_per_ttok[t, y, j, o] for p, o in own
+            )
+    return curves, width, piece_price
 
 
 def perfect_information(data: PlanData) -> PlanData:

@@ -19,6 +19,17 @@ Objective = Literal["revenue", "profit", "cost_per_token"]
 OBJECTIVES: tuple[Objective, ...] = ("revenue", "profit", "cost_per_token")
 
 
+class Energisation(Strict):
+    """The envelope is energised in whole blocks the plan chooses, never switched off."""
+
+    block_mw: float = Field(gt=0, le=1e6)
+    """Facility MW energised at a time (a building or hall; market-data.md section 4: 100 MW,
+    range 50-200)."""
+    lead_time_years: int = Field(default=0, ge=0, le=20)
+    """Years from the plan's start before the first block can be energised (decision to first
+    power with power secured: about 18 months, market-data.md section 4)."""
+
+
 class Site(Strict):
     """The facility: its power envelope, efficiency, money and time."""
 
@@ -49,6 +60,74 @@ class Site(Strict):
     deals). Default 0.6: economics-data.md section 9 (range 0.4-0.9)."""
     hours_per_year: float = Field(default=8766.0, gt=0, le=8784)
     """Hours in a year (8,766 = 365.25 days)."""
+    energisation: Energisation | None = None
+    """Energise the envelope in blocks the plan chooses (the building paid on what is
+    energised); absent: the whole envelope is energised and paid for from the first year."""
+
+    @model_validator(mode="after")
+    def _block_fits(self) -> Site:
+        if self.energisation is not None and self.energisation.block_mw > self.power_mw:
+            raise ValueError(
+                f"energisation.block_mw {self.energisation.block_mw:g} is larger than power_mw "
+                f"{self.power_mw:g}: no block could be energised"
+            )
+        return self
+
+
+class LadderPoint(Strict):
+    """One price the tier could charge and the volume its market would take at it."""
+
+    price_usd_per_mtok: float = Field(gt=0, le=1e6)
+    """List price per million output tokens, USD."""
+    demand_mtok_per_year: float = Field(gt=0, le=1e15)
+    """Million output tokens a year the market takes at that price."""
+
+
+class DemandCurve(Strict):
+    """How a tier's demand answers its price; the plan chooses the price on it.
+
+    Either a constant elasticity around the tier's reference point (`price_usd_per_mtok`,
+    `demand_mtok_per_year`): volume = demand x (price / reference price)^price_elasticity,
+    for prices between min_price_frac and max_price_frac of the reference; or a `ladder` of
+    (price, volume) points for the reference year, scaled with the reference point over years
+    and scenarios. See docs/formulation.md, "Demand curves"."""
+
+    price_elasticity: float | None = Field(default=None, ge=-10, lt=0)
+    """d ln(volume) / d ln(price), below 0: -1.2 sells 12% more for a 10% price cut
+    (../shared/reference/market-data.md section 1: medium -1.2, high -1.0, premium -0.7)."""
+    min_price_frac: float = Field(default=0.25, gt=0, le=1)
+    """Cheapest price the plan may set, as a fraction of the reference price."""
+    max_price_frac: float = Field(default=2.0, ge=1, le=100)
+    """Dearest price the plan may set, as a multiple of the reference price."""
+    segments: int = Field(default=16, ge=1, le=200)
+    """Linear pieces of revenue between the two prices (16: revenue within 0.05% of the curve
+    at elasticity -1.2, 0.21% at -2, over a price range of 8x)."""
+    ladder: list[LadderPoint] | None = Field(default=None, min_length=1, max_length=200)
+    """Explicit (price, volume) points instead of an elasticity; volume must fall as price
+    rises."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DemandCurve:
+        if (self.price_elasticity is None) == (self.ladder is None):
+            raise ValueError("give price_elasticity or ladder (one of them)")
+        if self.min_price_frac >= self.max_price_frac:
+            raise ValueError(
+                f"min_price_frac {self.min_price_frac:g} must be below max_price_frac "
+                f"{self.max_price_frac:g}"
+            )
+        if self.ladder is not None:
+            points = sorted(self.ladder, key=lambda p: p.price_usd_per_mtok)
+            for low, high in zip(points, points[1:], strict=False):
+                if high.price_usd_per_mtok == low.price_usd_per_mtok:
+                    raise ValueError(f"ladder: price {low.price_usd_per_mtok:g} appears twice")
+                if high.demand_mtok_per_year >= low.demand_mtok_per_year:
+                    raise ValueError(
+                        f"ladder: volume must fall as price rises, but "
+                        f"{high.demand_mtok_per_year:g} Mtok at ${high.price_usd_per_mtok:g} is "
+                        f"not below {low.demand_mtok_per_year:g} Mtok at "
+                        f"${low.price_usd_per_mtok:g}"
+                    )
+        return self
 
 
 class Tier(Strict):
@@ -85,6 +164,14 @@ class Tier(Strict):
     """Minimum share of site power for this tier."""
     max_power_share_frac: float | None = Field(default=None, ge=0, le=1)
     """Maximum share of site power for this tier."""
+    demand_curve: DemandCurve | None = None
+    """The plan chooses this tier's price on a demand curve around (price_usd_per_mtok,
+    demand_mtok_per_year); absent: the price is fixed and the forecast a ceiling."""
+    min_mtok_per_year: float | None = Field(default=None, ge=0, le=1e15)
+    """Fewest million output tokens the tier must serve a year (a free tier in product terms:
+    users x requests a day x output tokens per request x 365 / 1e6)."""
+    min_token_share_frac: float | None = Field(default=None, ge=0, lt=1)
+    """Fewest of the output tokens served (all tiers) this tier must serve, as a fraction."""
 
     @model_validator(mode="before")
     @classmethod
@@ -121,6 +208,18 @@ class Tier(Strict):
         lo, hi = self.min_power_share_frac, self.max_power_share_frac
         if lo is not None and hi is not None and lo > hi:
             raise ValueError(f"min_power_share_frac {lo} exceeds max_power_share_frac {hi}")
+        if self.demand_curve is not None and (
+            self.price_usd_per_mtok <= 0 or not self.demand_mtok_per_year
+        ):
+            raise ValueError(
+                "demand_curve needs a reference point: price_usd_per_mtok > 0 and "
+                "demand_mtok_per_year > 0"
+            )
+        floor, forecast = self.min_mtok_per_year, self.demand_mtok_per_year
+        if floor and forecast is not None and floor > forecast and self.demand_curve is None:
+            raise ValueError(
+                f"min_mtok_per_year {floor:g} exceeds demand_mtok_per_year {forecast:g}"
+            )
         return self
 
     @property
@@ -264,6 +363,10 @@ class Instance(Strict):
         total = sum(t.share_floor_frac for t in self.tiers.values())
         if total > 1 + 1e-9:
             raise ValueError(f"tier power shares (fixed or minimum) sum to {total:g}, more than 1")
+        tokens = sum(t.min_token_share_frac or 0.0 for t in self.tiers.values())
+        if tokens >= 1:
+            raise ValueError(f"tier token shares (min_token_share_frac) sum to {tokens:g}; "
+                             "they must leave room below 1")  # fmt: skip
         if self.objective == "cost_per_token" and not self._has_forecast():
             raise ValueError(
                 "objective cost_per_token needs at least one tier with demand_mtok_per_year > 0"

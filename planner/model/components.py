@@ -38,15 +38,23 @@ STUDY_PARAMS: dict[str, str] = {
     "facility_cost_musd": "the building's yearly cost (annuity of what is built + opex), $M/yr",
     "rental_cost_musd_per_year": "renting one rack-equivalent for a year, $M/yr",
     "rental_max_racks": "most rack-equivalents rentable in a year",
+    "curve_width_ttok": "width of a linear piece of a demand curve's revenue, Ttok/yr",
+    "curve_price_musd_per_ttok": "revenue per Ttok on a piece of a demand curve, $M/Ttok",
+    "tier_min_ttok_per_year": "fewest output Ttok a tier serves in a year",
+    "tier_min_token_share_frac": "fewest of all output tokens served that a tier serves",
+    "block_mw": "facility MW per energisation block",
+    "block_capex_musd": "building capex of one block, $M",
+    "block_annuity_musd_per_year": "capex x CRF of one block, per year in service, $M",
+    "block_opex_musd_per_year": "building opex of one energised block per year, $M",
 }
 """Mutable parameters a study may change without rebuilding: name -> description. Each name is
 also the PlanData field it is read from; `update_params` and the sweeps use this one list."""
 
 
-FLEET_SETS = ("FLEET", "BUDGET_FLEET", "DELIVERY_FLEET")
+FLEET_SETS = ("FLEET", "BUDGET_FLEET", "DELIVERY_FLEET", "ENERGISE_FLEET", "ENERGISED_FLEET")
 """Index sets whose last two positions are a fleet state (year, owner): a row or decision
 indexed by one holds for every scenario that owns or shares that fleet state."""
-SCENARIO_SETS = ("DEMAND",)
+SCENARIO_SETS = ("DEMAND", "CURVES", "CURVE_PIECES", "MIN_TOKEN_KEYS")
 """Filtered index sets whose last position is a scenario (a product with SCENARIOS says so by
 itself): a row indexed by one holds for that scenario."""
 
@@ -134,6 +142,28 @@ def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
                                   initialize=list(dict.fromkeys((d.rentals[n], t) for n, t in m.RENTAL_TIERS)))  # fmt: skip
     m.tier_rentals = {t: [n for n, tt in m.RENTAL_TIERS if tt == t] for t in d.tiers}
     m.rental_rack = dict(d.rentals)
+    add_market_sets(m, d, fleet)
+
+
+def add_market_sets(m: pyo.ConcreteModel, d: PlanData, fleet: list[tuple[int, str]]) -> None:
+    """Demand curves' pieces, tokens floors and the years blocks may be energised."""
+    m.energises = d.energises  # plain flag: the plan chooses how many blocks to energise
+    m.CURVES = pyo.Set(dimen=3, initialize=list(d.curves), ordered=True,
+                       doc="(tier, year, scenario) whose price the plan chooses on a curve")  # fmt: skip
+    m.CURVE_PIECES = pyo.Set(dimen=4, initialize=list(d.curve_width_ttok), ordered=True,
+                             doc="(tier, year, piece, scenario) of a curve's revenue")  # fmt: skip
+    m.pieces_of = {key: [] for key in d.curves}  # plain lookup: a curve's piece indices
+    for t, y, j, s in d.curve_width_ttok:
+        m.pieces_of[t, y, s].append(j)
+    m.MIN_TOKEN_KEYS = pyo.Set(dimen=3, initialize=list(d.tier_min_ttok_per_year), ordered=True,
+                               doc="(tier, year, scenario) with a tokens floor")  # fmt: skip
+    m.TOKEN_SHARE_TIERS = pyo.Set(initialize=list(d.tier_min_token_share_frac), ordered=True,
+                                  doc="tiers with a floor on their share of tokens served")  # fmt: skip
+    m.ENERGISE_FLEET = pyo.Set(dimen=2, ordered=True, doc="(year, owner) in which blocks may be energised",
+                               initialize=[(y, o) for y, o in fleet if d.energises and y in d.energise_years])  # fmt: skip
+    first = min(d.energise_years, default=None)
+    m.ENERGISED_FLEET = pyo.Set(dimen=2, ordered=True, doc="(year, owner) by which a block may be energised",
+                                initialize=[(y, o) for y, o in fleet if first is not None and y >= first])  # fmt: skip
 
 
 def add_params(m: pyo.ConcreteModel, d: PlanData) -> None:
@@ -149,7 +179,10 @@ def add_params(m: pyo.ConcreteModel, d: PlanData) -> None:
         "demand_ttok_per_year": (m.DEMAND,), "tier_fixed_share_frac": (m.FIXED_SHARE_TIERS,),
         "tier_min_share_frac": (m.MIN_SHARE_TIERS,), "tier_max_share_frac": (m.MAX_SHARE_TIERS,),
         "facility_cost_musd": (m.YEARS,), "rental_cost_musd_per_year": (m.RENTALS,),
-        "rental_max_racks": (m.LIMITED_RENTALS,),
+        "rental_max_racks": (m.LIMITED_RENTALS,), "curve_width_ttok": (m.CURVE_PIECES,),
+        "curve_price_musd_per_ttok": (m.CURVE_PIECES,), "tier_min_ttok_per_year": (m.MIN_TOKEN_KEYS,),
+        "tier_min_token_share_frac": (m.TOKEN_SHARE_TIERS,), "block_mw": (),
+        "block_capex_musd": (), "block_annuity_musd_per_year": (), "block_opex_musd_per_year": (),
     }  # fmt: skip
     for name, doc in STUDY_PARAMS.items():
         param = pyo.Param(*domains[name], initialize=getattr(d, name), mutable=True, doc=doc)
@@ -175,6 +208,10 @@ def add_variables(m: pyo.ConcreteModel) -> None:
                        doc="rack-equivalents rented for a year (decided in each scenario)")  # fmt: skip
     m.rented_for = pyo.Var(m.RENTAL_TIERS, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
                            doc="rack-equivalents of a rental that serve a tier (its share of rented)")  # fmt: skip
+    m.sold_on_piece_ttok = pyo.Var(m.CURVE_PIECES, domain=pyo.NonNegativeReals,
+                                   doc="output Ttok sold on a piece of a tier's demand curve")  # fmt: skip
+    m.blocks_energised = pyo.Var(m.ENERGISE_FLEET, domain=pyo.NonNegativeIntegers,
+                                 doc="blocks of the envelope energised in a year, per fleet state")  # fmt: skip
 
 
 def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
@@ -203,12 +240,18 @@ def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
             [(m.pue * m.system_power_mw[sy, t], m.units[sy, t, y, s]) for sy in m.tier_servers[t]]
             + [(-m.pue * m.rack_power_mw[m.rental_rack[n]], m.rented_for[n, t, y, s])
                for n in m.tier_rentals[t]]))  # fmt: skip
+    add_building(m, d)
+    m.tier_revenue_musd = pyo.Expression(m.TIERS, m.YEARS, m.SCENARIOS,
+        doc="a tier's revenue in a year: price x sold, or its curve's pieces, $M",
+        rule=lambda m, t, y, s: sum(m.curve_price_musd_per_ttok[t, y, j, s] * m.sold_on_piece_ttok[t, y, j, s]
+                                    for j in m.pieces_of[t, y, s]) if (t, y, s) in m.pieces_of
+        else m.price_musd_per_ttok[t, y, s] * m.sold_ttok_per_year[t, y, s])  # fmt: skip
     m.revenue_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="revenue in a year, $M",
-        rule=lambda m, y, s: sum(m.price_musd_per_ttok[t, y, s] * m.sold_ttok_per_year[t, y, s] for t in m.TIERS))  # fmt: skip
+        rule=lambda m, y, s: sum(m.tier_revenue_musd[t, y, s] for t in m.TIERS))  # fmt: skip
     m.rental_cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="rent paid in a year, $M",
         rule=lambda m, y, s: sum(m.rental_cost_musd_per_year[n] * m.rented[n, y, s] for n in m.RENTALS))  # fmt: skip
     m.cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="the scenario's fleet, building and rent cost in a year, $M",
-        rule=lambda m, y, s: m.fleet_cost_musd[y, owner[y, s]] + m.facility_cost_musd[y] + m.rental_cost_musd[y, s])  # fmt: skip
+        rule=lambda m, y, s: m.fleet_cost_musd[y, owner[y, s]] + m.building_cost_musd[y, owner[y, s]] + m.rental_cost_musd[y, s])  # fmt: skip
     m.npv_profit_musd = pyo.Expression(m.SCENARIOS, doc="present value of profit, $M",
         rule=lambda m, s: sum(m.discount[y] * (m.revenue_musd[y, s] - m.cost_musd[y, s]) for y in m.YEARS))  # fmt: skip
     m.npv_revenue_musd = pyo.Expression(m.SCENARIOS, doc="present value of revenue, $M",
@@ -217,8 +260,32 @@ def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
         rule=lambda m, s: sum(m.discount[y] * m.cost_musd[y, s] for y in m.YEARS))  # fmt: skip
     m.pv_tokens_ttok = pyo.Expression(m.SCENARIOS, doc="discounted output tokens sold, Ttok",
         rule=lambda m, s: sum(m.discount[y] * m.sold_ttok_per_year[t, y, s] for t in m.TIERS for y in m.YEARS))  # fmt: skip
-    m.pv_capex_musd = pyo.Expression(m.SCENARIOS, doc="present value of capex spent, $M",
-        rule=lambda m, s: sum(m.discount[y] * m.capex_musd[y, owner[y, s]] for y in m.YEARS))  # fmt: skip
+    m.pv_capex_musd = pyo.Expression(m.SCENARIOS, doc="present value of capex spent (racks and blocks), $M",
+        rule=lambda m, s: sum(m.discount[y] * (m.capex_musd[y, owner[y, s]] + m.building_capex_musd[y, owner[y, s]])
+                              for y in m.YEARS))  # fmt: skip
+
+
+def add_building(m: pyo.ConcreteModel, d: PlanData) -> None:
+    """The building per fleet state: MW energised, capex of blocks energised that year, and the
+    yearly cost (the fixed envelope's facility_cost_musd, plus each block's capital recovery
+    in the years it serves and its opex). Without energisation the envelope is energised:
+    energised_mw = site_power_mw and only the fixed cost remains."""
+    owner, life = m.owner, d.facility_service_years
+    years = list(d.years)
+
+    def blocks(y: int, o: str, alive: bool = False) -> list[Any]:
+        """Blocks energised up to year y on fleet path o (only those still in service)."""
+        return [m.blocks_energised[yb, owner[yb, o]] for yb in years
+                if yb <= y and (yb, owner[yb, o]) in m.ENERGISE_FLEET
+                and (not alive or y < yb + life)]  # fmt: skip
+
+    m.energised_mw = pyo.Expression(m.FLEET, doc="facility MW energised in a year, MW",
+        rule=lambda m, y, o: m.block_mw * sum(blocks(y, o)) if d.energises else m.site_power_mw[y])  # fmt: skip
+    m.building_capex_musd = pyo.Expression(m.FLEET, doc="building capex of blocks energised in a year, $M",
+        rule=lambda m, y, o: m.block_capex_musd * m.blocks_energised[y, o] if (y, o) in m.ENERGISE_FLEET else 0.0)  # fmt: skip
+    m.building_cost_musd = pyo.Expression(m.FLEET, doc="the building's yearly cost, $M",
+        rule=lambda m, y, o: m.facility_cost_musd[y] + m.block_annuity_musd_per_year * sum(blocks(y, o, alive=True))
+        + m.block_opex_musd_per_year * sum(blocks(y, o)))  # fmt: skip
 
 
 def whole_racks_alive(

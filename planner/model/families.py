@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pyomo.environ as pyo
 
 from planner.inputs.data import PlanData
 from planner.model.components import linear
+from planner.model.market import add_demand_curve, add_energisation, add_token_floor
+
+
+def energised(m: pyo.ConcreteModel, year: int, o: str) -> Any:
+    """energised_mw[y, o] as a row's right-hand side: the envelope's parameter itself when the
+    plan does not choose energisation, so the row keeps it as its bound (a named expression
+    would move it into the row's body, where infeasibility weights and repairs cannot see it)."""
+    return m.energised_mw[year, o] if m.energises else m.site_power_mw[year]
 
 
 def add_rack_balance(m: pyo.ConcreteModel) -> None:
@@ -32,26 +41,29 @@ def add_rack_balance(m: pyo.ConcreteModel) -> None:
 
 
 def add_power_envelope(m: pyo.ConcreteModel) -> None:
-    """Racks in service, times their power and the site PUE, fit the year's grid connection.
+    """Racks in service, times their power and the site PUE, fit the power energised that year
+    (the whole envelope, site_power_mw[y], unless the plan chooses blocks: energisation).
 
-    for (y, o) in FLEET: pue * sum_rack rack_power_mw[rack] * racks_in_service[rack, y, o] <= site_power_mw[y]
+    for (y, o) in FLEET: pue * sum_rack rack_power_mw[rack] * racks_in_service[rack, y, o] <= energised_mw[y, o]
     """
 
-    @m.Constraint(m.FLEET, doc="facility power within the year's envelope")
+    @m.Constraint(m.FLEET, doc="facility power within the MW energised")
     def power_envelope(m, year, o):
         it_mw = sum(m.rack_power_mw[r] * m.racks_in_service[r, year, o] for r in m.RACKS)
-        return m.pue * it_mw <= m.site_power_mw[year]
+        return m.pue * it_mw <= energised(m, year, o)
 
 
 def add_capex_budget(m: pyo.ConcreteModel) -> None:
-    """Each year's purchases fit that year's budget.
+    """Each year's purchases (racks and blocks energised) fit that year's budget, net of a
+    building whose envelope is fixed.
 
-    for (y, o) in BUDGET_FLEET: sum_rack rack_capex_musd[rack] * racks_bought[rack, y, o] <= capex_budget_musd[y]
+    for (y, o) in BUDGET_FLEET: sum_rack rack_capex_musd[rack] * racks_bought[rack, y, o]
+                                + block_capex_musd * blocks_energised[y, o] <= capex_budget_musd[y]
     """
 
     @m.Constraint(m.BUDGET_FLEET, doc="capex within the year's budget")
     def capex_budget(m, year, o):
-        return m.capex_musd[year, o] <= m.capex_budget_musd[year]
+        return m.capex_musd[year, o] + m.building_capex_musd[year, o] <= m.capex_budget_musd[year]
 
 
 def add_supply_limit(m: pyo.ConcreteModel) -> None:
@@ -78,7 +90,8 @@ def add_delivery_limit(m: pyo.ConcreteModel) -> None:
 
 
 def add_tier_capacity(m: pyo.ConcreteModel) -> None:
-    """Tokens sold are produced by the units serving the tier.
+    """Tokens sold are produced by the units serving the tier (rented racks included: a unit
+    runs on racks in service or rented, rack_balance).
 
     for tier, y, s: sold_ttok_per_year[tier, y, s]
                     <= sum_{(system, tier) in SERVABLE} throughput_ttok_per_year[system, tier] * units[system, tier, y, s]
@@ -124,20 +137,22 @@ def add_forecast_served(m: pyo.ConcreteModel) -> None:
 
 
 def add_tier_power_share(m: pyo.ConcreteModel) -> None:
-    """A tier's facility power is a fixed, minimum or maximum share of the year's site power.
+    """A tier's facility power is a fixed, minimum or maximum share of the power energised
+    (the year's site power unless the plan chooses blocks).
 
-    for tier in FIXED_SHARE_TIERS, y, s: tier_power_mw[tier, y, s] == tier_fixed_share_frac[tier] * site_power_mw[y]
-    for tier in MIN_SHARE_TIERS, y, s:   tier_power_mw[tier, y, s] >= tier_min_share_frac[tier] * site_power_mw[y]
-    for tier in MAX_SHARE_TIERS, y, s:   tier_power_mw[tier, y, s] <= tier_max_share_frac[tier] * site_power_mw[y]
-    where tier_power_mw[tier, y, s] = pue * sum_{(system, tier) in SERVABLE} system_power_mw[system, tier] * units[system, tier, y, s]
+    for tier in FIXED_SHARE_TIERS, y, s: tier_power_mw[tier, y, s] == tier_fixed_share_frac[tier] * energised_mw[y, owner[y, s]]
+    for tier in MIN_SHARE_TIERS, y, s:   tier_power_mw[tier, y, s] >= tier_min_share_frac[tier] * energised_mw[y, owner[y, s]]
+    for tier in MAX_SHARE_TIERS, y, s:   tier_power_mw[tier, y, s] <= tier_max_share_frac[tier] * energised_mw[y, owner[y, s]]
+    where tier_power_mw[tier, y, s] = pue * (sum_{(system, tier) in SERVABLE} system_power_mw[system, tier] * units[system, tier, y, s]
+                                             - sum_{rentals n serving tier} rack_power_mw[rack of n] * rented_for[n, tier, y, s])
     """
-    ys = (m.YEARS, m.SCENARIOS)
+    ys, on = (m.YEARS, m.SCENARIOS), lambda y, s: energised(m, y, m.owner[y, s])
     m.tier_power_share_fixed = pyo.Constraint(m.FIXED_SHARE_TIERS, *ys, doc="tier power is its fixed share",
-        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] == m.tier_fixed_share_frac[t] * m.site_power_mw[y])  # fmt: skip
+        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] == m.tier_fixed_share_frac[t] * on(y, s))  # fmt: skip
     m.tier_power_share_min = pyo.Constraint(m.MIN_SHARE_TIERS, *ys, doc="tier power at least its minimum share",
-        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] >= m.tier_min_share_frac[t] * m.site_power_mw[y])  # fmt: skip
+        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] >= m.tier_min_share_frac[t] * on(y, s))  # fmt: skip
     m.tier_power_share_max = pyo.Constraint(m.MAX_SHARE_TIERS, *ys, doc="tier power at most its maximum share",
-        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] <= m.tier_max_share_frac[t] * m.site_power_mw[y])  # fmt: skip
+        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] <= m.tier_max_share_frac[t] * on(y, s))  # fmt: skip
 
 
 def add_rental_limit(m: pyo.ConcreteModel) -> None:
@@ -201,8 +216,13 @@ FAMILIES: tuple[Family, ...] = (
         ("rental_split", "rental_use"),
         applies=lambda d: bool(d.rentals),
     ),  # fmt: skip
+    Family(
+        "energisation", add_energisation, ("energisation_limit",), applies=lambda d: d.energises
+    ),
     Family("tier_capacity", add_tier_capacity, ("tier_capacity",)),
     Family("demand_limit", add_demand_limit, ("demand_limit",)),
+    Family("demand_curve", add_demand_curve, ("curve_sold", "curve_piece")),
+    Family("token_floor", add_token_floor, ("token_floor", "token_share")),
     Family(
         "forecast_served",
         add_forecast_served,
@@ -217,6 +237,6 @@ FAMILIES: tuple[Family, ...] = (
 )
 """The constraint families in the order docs/formulation.md presents them."""
 
-FLEET_FAMILIES = ("power_envelope", "capex_budget", "delivery_limit")
+FLEET_FAMILIES = ("power_envelope", "capex_budget", "delivery_limit", "energisation_limit")
 """Families whose rows are indexed (..., year, owner): in a shared year one row holds for every
 scenario that uses that fleet state."""

@@ -14,7 +14,13 @@ from __future__ import annotations
 from planner.inputs.catalog import Catalog
 from planner.inputs.data import PlanData
 from planner.inputs.instance import Instance
-from planner.results.checks import REL_TOL, _over, serving_seconds, tier_route
+from planner.results.checks import (
+    REL_TOL,
+    _over,
+    market_violations,
+    serving_seconds,
+    tier_route,
+)
 from planner.results.tables import Tables, rows
 
 
@@ -57,16 +63,32 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
         cap = inst.racks[rack].max_count if rack in inst.racks else None
         if cap is not None and group["bought"].sum() > cap:
             bad.append(f"supply: {s} {rack}: bought {group['bought'].sum()} > max_count {cap}")
+    energised = {(r.year, r.scenario): r.energised_mw for r in rows(tables.summary_by_year)}
+    per_mw = site.facility_capex_usd_per_mw or 0.0
     for (year, s), group in sched.groupby(["year", "scenario"]):
         y = int(str(year))
         it_mw = sum(r.in_service * catalog.racks[r.rack].power_kw / 1e3 for r in rows(group))
-        if _over(site.pue * it_mw, d.site_power_mw[y]):
-            bad.append(f"power: {s} {y}: {site.pue * it_mw:.6g} MW > {d.site_power_mw[y]:g} MW")
+        on = energised[y, s]
+        before = energised.get((y - 1, s), 0.0)
+        if _over(on, d.site_power_mw[y]) or (
+            site.energisation is None and _off(on, d.site_power_mw[y])
+        ):
+            bad.append(
+                f"power: {s} {y}: {on:.6g} MW energised; the envelope is {d.site_power_mw[y]:g} MW"
+            )
+        if site.energisation is not None:
+            blocks = on / site.energisation.block_mw
+            if abs(blocks - round(blocks)) > 1e-9 or on < before - 1e-9:
+                bad.append(f"power: {s} {y}: {on:.6g} MW energised is not whole blocks, or fell")
+        if _over(site.pue * it_mw, on):
+            bad.append(f"power: {s} {y}: {site.pue * it_mw:.6g} MW > {on:g} MW energised")
         capex_usd = float(group["capex_usd"].sum())
-        # the racks' share of the budget: what the year's building leaves of it
+        if site.energisation is not None:  # blocks energised this year are paid this year
+            capex_usd += (on - before) * per_mw
+        # the racks' (and blocks') share of the budget: what a fixed building leaves of it
         if y in d.capex_budget_musd and _over(capex_usd, d.capex_budget_musd[y] * 1e6):
             bad.append(
-                f"budget: {s} {y}: rack capex {capex_usd:.6g} > {d.capex_budget_musd[y] * 1e6:.6g}"
+                f"budget: {s} {y}: capex {capex_usd:.6g} > {d.capex_budget_musd[y] * 1e6:.6g}"
             )
 
     in_service = {(r.rack, r.year, r.scenario): r.in_service for r in rows(sched)}
@@ -101,8 +123,22 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
             bad.append(
                 f"demand: {where}: {row.mtok_per_year:.6g} Mtok > forecast {demand * 1e6:.6g}"
             )
-        if _off(row.revenue_usd_per_year, row.mtok_per_year * d.price_musd_per_ttok[key]):
+        price = d.price_musd_per_ttok[key]
+        if key in d.curves:  # the price chosen on the curve, at the key's realisation
+            ref_price, ref_ttok = d.curves[key].reference
+            bad += [f"{where}: {v}" for v in market_violations(
+                inst, row.tier, row.price_usd_per_mtok, row.mtok_per_year, ref_price, ref_ttok * 1e6)]  # fmt: skip
+            price = row.price_usd_per_mtok * d.price_musd_per_ttok[key] / ref_price
+        if _off(row.revenue_usd_per_year, row.mtok_per_year * price):
             bad.append(f"revenue: {where}: {row.revenue_usd_per_year:.6g} != price x tokens")
+        floor = d.tier_min_ttok_per_year.get(key)
+        if floor is not None and row.mtok_per_year < floor * 1e6 * (1 - REL_TOL):
+            bad.append(f"floor: {where}: {row.mtok_per_year:.6g} Mtok < {floor * 1e6:.6g}")
+    total = tables.tiers_by_year.groupby(["year", "scenario"])["mtok_per_year"].sum()
+    for row in rows(tables.tiers_by_year):
+        share = d.tier_min_token_share_frac.get(row.tier)
+        if share and row.mtok_per_year < share * total[row.year, row.scenario] * (1 - REL_TOL):
+            bad.append(f"floor: {row.scenario} {row.year} {row.tier}: under {share:g} of tokens")
     by_year = tables.tiers_by_year.groupby(["year", "scenario"])["revenue_usd_per_year"].sum()
     for row in rows(tables.summary_by_year):
         if _off(row.revenue_usd, float(by_year.get((row.year, row.scenario), 0.0))):

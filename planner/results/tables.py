@@ -19,6 +19,7 @@ from planner.inputs.instance import Instance
 from planner.model import whole_racks_alive
 from planner.model.objectives import OBJECTIVE_COMPONENTS
 from planner.model.scopes import Scopes
+from planner.results.market import PRICE_COLUMNS, at_chosen_prices, price_rows
 from planner.solver.highs import RowActivity
 from planner.solver.stochastic import StochasticValues, cvar, objective_musd
 from planner.solver.strategies import PlanSolve
@@ -29,7 +30,7 @@ SUMMARY_COLUMNS = [
     "facility_power_mw", "tok_s", "mtok_per_year", "cost_usd_per_mtok", "mip_gap_frac", "solve_s",
     "vendor_claim_revenue_frac", "data", "capex_racks_usd", "capex_facility_usd",
     "list_revenue_usd_per_year", "facility_cost_usd_per_year", "operating_cost_usd_per_year",
-    "rental_cost_usd_per_year",
+    "rental_cost_usd_per_year", "energised_mw",
 ]  # fmt: skip
 """Columns are a contract: new ones go at the end."""
 RACK_COLUMNS = ["rack", "count", "power_kw_each", "facility_power_mw", "capex_usd"]
@@ -54,6 +55,7 @@ SUMMARY_BY_YEAR_COLUMNS = [
     "year", "site_power_mw", "facility_power_mw", "revenue_usd", "cost_usd", "profit_usd",
     "capex_usd", "mtok", "discount_factor", "scenario", "capex_racks_usd", "capex_facility_usd",
     "list_revenue_usd", "facility_cost_usd", "operating_cost_usd", "rental_cost_usd",
+    "energised_mw",
 ]  # fmt: skip
 SCENARIO_COLUMNS = [
     "scenario", "probability", "npv_profit_usd", "npv_revenue_usd", "pv_cost_usd", "pv_capex_usd",
@@ -91,6 +93,10 @@ class Tables:
         default_factory=lambda: pd.DataFrame(columns=RENTALS_BY_YEAR_COLUMNS)
     )
     """Cloud capacity rented per year and scenario (instances with `rentals:`)."""
+    prices_by_year: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=PRICE_COLUMNS)
+    )
+    """Each curve tier's chosen price beside its reference point (instances with curves)."""
 
     @property
     def tiers(self) -> pd.DataFrame:
@@ -119,6 +125,8 @@ class Tables:
                       "allocation": self.allocation, "serving": self.serving}  # fmt: skip
             if not self.rentals_by_year.empty:
                 frames["rentals"] = self.rentals
+            if not self.prices_by_year.empty:
+                frames["prices"] = self.prices_by_year.drop(columns=["year", "scenario"])
             return frames
         frames = {"summary": self.summary, "build_schedule": self.schedule,
                   "tiers_by_year": self.tiers_by_year, "allocation_by_year": self.allocation_by_year,
@@ -126,6 +134,8 @@ class Tables:
                   "serving_by_year": self.serving_by_year}  # fmt: skip
         if not self.rentals_by_year.empty:
             frames["rentals_by_year"] = self.rentals_by_year
+        if not self.prices_by_year.empty:
+            frames["prices_by_year"] = self.prices_by_year
         if self.stochastic is not None:
             frames["stochastic"] = self.stochastic
         return frames
@@ -153,6 +163,12 @@ class Fleet:
     capex_musd: dict[tuple[int, str], float]
     operating_musd: dict[tuple[int, str], float]
     """The part of cost_musd that is opex and energy (the rest is capital recovery)."""
+    energised_mw: dict[tuple[int, str], float] = field(default_factory=dict)
+    """Facility MW energised (the envelope unless the plan chooses blocks)."""
+    building_capex_musd: dict[tuple[int, str], float] = field(default_factory=dict)
+    building_cost_musd: dict[tuple[int, str], float] = field(default_factory=dict)
+    """The building's yearly cost: capital recovery of what is built and in service, plus opex."""
+    building_opex_musd: dict[tuple[int, str], float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, m: pyo.ConcreteModel, d: PlanData) -> Fleet:
@@ -168,7 +184,24 @@ class Fleet:
                 cost[y, o] += new * d.rack_annuity_musd_per_year[r] + running
                 operating[y, o] += running
                 capex[y, o] += d.rack_capex_musd[r] * bought[r, y, o]
-        return cls(bought, in_service, cost, capex, operating)
+        return cls(bought, in_service, cost, capex, operating, *_building(m, d))
+
+
+def _building(m: pyo.ConcreteModel, d: PlanData) -> tuple[dict, dict, dict, dict]:
+    """Energised MW, building capex, yearly cost and opex per fleet state, on whole blocks,
+    as docs/formulation.md defines them (the fixed envelope's numbers without energisation)."""
+    blocks = {key: round(_v(var)) for key, var in m.blocks_energised.items()}
+    energised, capex, cost, opex = {}, {}, {}, {}
+    for y, o in m.FLEET:
+        mine = [(yb, blocks.get((yb, m.owner[yb, o]), 0)) for yb in d.years if yb <= y]
+        total = sum(n for _, n in mine)
+        alive = sum(n for yb, n in mine if y < yb + d.facility_service_years)
+        energised[y, o] = d.block_mw * total if d.energises else d.site_power_mw[y]
+        capex[y, o] = d.facility_capex_musd[y] + d.block_capex_musd * blocks.get((y, o), 0)
+        opex[y, o] = d.facility_opex_musd[y] + d.block_opex_musd_per_year * total
+        cost[y, o] = (d.facility_cost_musd[y] + d.block_annuity_musd_per_year * alive
+                      + d.block_opex_musd_per_year * total)  # fmt: skip
+    return energised, capex, cost, opex
 
 
 def delivered_ttok(sold: float, sales_count: bool, capacity: float, demand: float | None) -> float:
@@ -287,6 +320,7 @@ def year_rows(
                                 for n in m.tier_rentals[t]) for t in d.tiers}  # fmt: skip
     for t in d.tiers:  # the site's power: rented racks draw theirs elsewhere
         power[t] -= rented_mw[t]
+    o = m.owner[y, s]
     tier_cost = _tier_costs(m, d, fleet, y, s, use, power)
     for t in d.tiers:
         mtok = served[t] * MTOK_PER_TTOK
@@ -295,7 +329,8 @@ def year_rows(
         output_usd = mtok * d.list_price_usd_per_mtok[t, y, s]
         tiers.append({"year": y, "tier": t, "price_usd_per_mtok": d.list_price_usd_per_mtok[t, y, s],
                       "min_tok_s_per_user": inst.tiers[t].min_tok_s_per_user,
-                      "facility_power_mw": power[t], "power_share_frac": power[t] / d.site_power_mw[y],
+                      "facility_power_mw": power[t],
+                      "power_share_frac": power[t] / fleet.energised_mw[y, o] if fleet.energised_mw[y, o] > 0 else 0.0,
                       "tok_s": tok_s[t], "mtok_per_year": mtok,
                       "demand_mtok_per_year": None if dem is None else dem * MTOK_PER_TTOK,
                       "revenue_usd_per_year": mtok * d.price_musd_per_ttok[t, y, s], "scenario": s,
@@ -318,14 +353,13 @@ def year_rows(
                       "margin_frac": 1 - tier_cost[t] / (served[t] * d.price_musd_per_ttok[t, y, s])
                                      if served[t] * d.price_musd_per_ttok[t, y, s] > 0 else None,
                       "rented_power_mw": rented_mw[t]})  # fmt: skip
-    o = m.owner[y, s]
     revenue = sum(served[t] * d.price_musd_per_ttok[t, y, s] for t in d.tiers) * USD_PER_MUSD
     rent = sum(d.rental_cost_musd_per_year[n] * _v(m.rented[n, y, s]) for n in d.rentals)
-    cost = (fleet.cost_musd[y, o] + d.facility_cost_musd[y] + rent) * USD_PER_MUSD
+    cost = (fleet.cost_musd[y, o] + fleet.building_cost_musd[y, o] + rent) * USD_PER_MUSD
     it_mw = sum(d.rack_power_mw[r] * fleet.in_service[r, y, o] for r in d.racks)
     racks_capex, building = (
         fleet.capex_musd[y, o] * USD_PER_MUSD,
-        d.facility_capex_musd[y] * USD_PER_MUSD,
+        fleet.building_capex_musd[y, o] * USD_PER_MUSD,
     )
     listed = sum(served[t] * d.price_musd_per_ttok[t, y, s] / d.tier_price_realisation_frac[t]
                  for t in d.tiers) * USD_PER_MUSD  # fmt: skip
@@ -335,9 +369,9 @@ def year_rows(
                     "mtok": sum(served.values()) * MTOK_PER_TTOK, "discount_factor": d.discount[y],
                     "scenario": s, "capex_racks_usd": racks_capex, "capex_facility_usd": building,
                     "list_revenue_usd": listed,
-                    "facility_cost_usd": d.facility_cost_musd[y] * USD_PER_MUSD,
-                    "operating_cost_usd": (fleet.operating_musd[y, o] + d.facility_opex_musd[y] + rent) * USD_PER_MUSD,
-                    "rental_cost_usd": rent * USD_PER_MUSD})  # fmt: skip
+                    "facility_cost_usd": fleet.building_cost_musd[y, o] * USD_PER_MUSD,
+                    "operating_cost_usd": (fleet.operating_musd[y, o] + fleet.building_opex_musd[y, o] + rent) * USD_PER_MUSD,
+                    "rental_cost_usd": rent * USD_PER_MUSD, "energised_mw": fleet.energised_mw[y, o]})  # fmt: skip
 
 
 def _tier_costs(
@@ -367,7 +401,7 @@ def _tier_costs(
     used_mw = sum(power.values())
     for t in d.tiers:
         if used_mw > 0:
-            out[t] += d.facility_cost_musd[y] * power[t] / used_mw
+            out[t] += fleet.building_cost_musd[y, o] * power[t] / used_mw
     return out
 
 
@@ -403,6 +437,7 @@ def build_tables(
             pd.DataFrame(columns=SUMMARY_BY_YEAR_COLUMNS), pd.DataFrame(columns=SCENARIO_COLUMNS),
             stochastic,
         )  # fmt: skip
+    d = at_chosen_prices(m, d)  # a price chosen on a curve is the tier's price from here on
     tiers: list[dict] = []
     alloc: list[dict] = []
     by_year: list[dict] = []
@@ -440,6 +475,7 @@ def build_tables(
     }[inst.objective]
     last = sby[sby["year"] == d.years[-1]]
     facility_mw = float((last["scenario"].map(d.probability) * last["facility_power_mw"]).sum())
+    energised_mw = float((last["scenario"].map(d.probability) * last["energised_mw"]).sum())
     summary.update(
         objective_value=objective_value,
         revenue_usd_per_year=float((p * sby["revenue_usd"]).sum() / n),
@@ -455,6 +491,7 @@ def build_tables(
         facility_power_mw=facility_mw,
         mtok_per_year=float((p * sby["mtok"]).sum() / n),
         cost_usd_per_mtok=pv_cost / pv_mtok if pv_mtok > 0 else None,
+        energised_mw=energised_mw,
     )  # fmt: skip
     summary["it_power_mw"] = facility_mw / d.pue
     alloc_frame = pd.DataFrame(alloc, columns=ALLOCATION_BY_YEAR_COLUMNS)
@@ -479,6 +516,7 @@ def build_tables(
         _stochastic(inst, report, values, expected, cvar_usd) if inst.scenarios else None,
         pd.DataFrame(serving, columns=SERVING_BY_YEAR_COLUMNS),
         pd.DataFrame(_rentals(m, d, inst), columns=RENTALS_BY_YEAR_COLUMNS),
+        pd.DataFrame(price_rows(m, d), columns=PRICE_COLUMNS),
     )
 
 

@@ -1,0 +1,264 @@
+"""The market, solved by hand: prices chosen on demand curves, tokens floors in product terms,
+and energisation as a decision.
+
+Test catalog (tests/data/catalog), PUE 1, utilisation 1 unless said, discount rate 0, no energy:
+  alpha rack: 100 kW, $1M over 4 years -> $250,000 a year; 1,000 tok/s at 10 tok/s per user
+  -> C = 31,557.6 Mtok a year per rack.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import write_instance
+
+import planner
+from planner.cli import cli
+from planner.inputs.market import elastic_curve, ladder_curve, worst_error_frac
+from planner.results.checks import check_plan
+from planner.results.checks_horizon import check_horizon_plan
+from planner.solver.highs import SolveSettings
+
+C = 1_000 * 3600 * 8766 / 1e6  # 31,557.6 Mtok a year per alpha rack
+EXACT = SolveSettings(mip_gap_frac=0.0)
+MONEY = {"discount_rate_frac": 0.0, "electricity_usd_per_mwh": 0.0}
+
+
+def solve(tmp_path, body: dict, **site):
+    body = {"systems": ["alpha"], **body, "site": {**MONEY, **body.get("site", {}), **site}}
+    result = planner.solve(write_instance(tmp_path, body), EXACT)
+    assert result.status == "optimal", result.solved.report.termination
+    loaded = result.loaded
+    if result.multi_period:
+        assert check_horizon_plan(loaded.instance, loaded.catalog, result.data, result.tables) == []
+    else:
+        assert check_plan(loaded.instance, loaded.catalog, result.tables) == []
+    return result
+
+
+def linear_ladder() -> list[dict]:
+    """p = 20 - 12.5 q / C: the market takes nothing at $20 and 1.6 C at $0; points every 0.1 C."""
+    return [{"price_usd_per_mtok": 20 - 1.25 * k, "demand_mtok_per_year": 0.1 * k * C}
+            for k in range(1, 16)]  # fmt: skip
+
+
+def curve_tier(curve: dict, utilisation: float = 1.0) -> dict:
+    return {"t": {"price_usd_per_mtok": 10, "min_tok_s_per_user": 10, "demand_mtok_per_year": 0.8 * C,
+                  "utilisation_frac": utilisation, "demand_curve": curve}}  # fmt: skip
+
+
+# -- demand curves -------------------------------------------------------------------------------
+
+
+def test_a_linear_curve_sells_the_monopoly_quantity(tmp_path):
+    # Revenue (no costs counted) on p = a - b q, a = 20, b = 12.5 / C: the monopoly quantity is
+    # a / 2b = 0.8 C at p = 10, revenue 8 C = $252,460.80. Two racks make 2 C, more than 0.8 C,
+    # so capacity does not bind. The optimum lies on a ladder point, where the pieces are exact.
+    r = solve(tmp_path, {"objective": "revenue", "tiers": curve_tier({"ladder": linear_ladder()})},
+              power_mw=0.2)  # fmt: skip
+    tier = r.tables.tiers.iloc[0]
+    assert tier["mtok_per_year"] == pytest.approx(0.8 * C)
+    assert tier["price_usd_per_mtok"] == pytest.approx(10.0)
+    assert r.tables.summary.at[0, "revenue_usd_per_year"] == pytest.approx(8 * C)
+
+
+def test_a_linear_curve_at_capacity_sells_out_at_the_clearing_price(tmp_path):
+    # The tier's racks run half the time (utilisation 0.5): one rack (0.1 MW) makes 0.5 C, less
+    # than 0.8 C, so the plan sells 0.5 C at the price that clears it: 20 - 12.5 x 0.5 = $13.75.
+    body = {"objective": "revenue", "tiers": curve_tier({"ladder": linear_ladder()}, 0.5)}
+    r = solve(tmp_path, body, power_mw=0.1)
+    tier = r.tables.tiers.iloc[0]
+    assert tier["mtok_per_year"] == pytest.approx(0.5 * C)
+    assert tier["price_usd_per_mtok"] == pytest.approx(13.75)
+    prices = r.tables.prices_by_year.iloc[0]
+    assert prices["price_frac_of_reference"] == pytest.approx(1.375)
+    assert prices["reference_demand_mtok_per_year"] == pytest.approx(0.8 * C)
+
+
+def test_a_constant_elasticity_curve_prices_capacity_within_its_pieces_error(tmp_path):
+    # e = -2 around ($10, 0.8 C): revenue rises with volume, so the plan sells all it makes,
+    # 0.5 C (one rack at utilisation 0.5), at the price where the market takes it:
+    # p = 10 x (0.5 / 0.8)^(1 / -2) = $12.649. The pieces' chord price is at most that and at
+    # least (1 - worst error) of it.
+    curve = {"price_elasticity": -2.0}
+    r = solve(tmp_path, {"objective": "revenue", "tiers": curve_tier(curve, 0.5)}, power_mw=0.1)
+    tier = r.tables.tiers.iloc[0]
+    true_price = 10 * (0.5 / 0.8) ** (-1 / 2)
+    assert tier["mtok_per_year"] == pytest.approx(0.5 * C)
+    error = worst_error_frac(-2.0, 0.25, 2.0, 16)
+    assert true_price * (1 - error) - 1e-9 <= tier["price_usd_per_mtok"] <= true_price + 1e-9
+
+
+def test_an_inelastic_curve_is_priced_at_its_ceiling(tmp_path):
+    # e = -0.7: every price cut earns less, so the plan charges the ceiling, 2 x $10 = $20, and
+    # sells what the market takes there: 0.8 C x 2^-0.7 = 0.4925 C, though two racks make 2 C.
+    curve = {"price_elasticity": -0.7}
+    r = solve(tmp_path, {"objective": "revenue", "tiers": curve_tier(curve)}, power_mw=0.2)
+    tier = r.tables.tiers.iloc[0]
+    assert tier["price_usd_per_mtok"] == pytest.approx(20.0)
+    assert tier["mtok_per_year"] == pytest.approx(0.8 * C * 2**-0.7)
+
+
+def test_profit_stops_selling_where_marginal_revenue_meets_marginal_cost(tmp_path):
+    # Profit on the linear ladder with racks at $250,000 a year each (C tokens): the first rack
+    # earns up to 8 C = $252,460.80 at q = 0.8 C, more than it costs; a second rack would add
+    # nothing (revenue peaks at 0.8 C). One rack, q = 0.8 C, p = $10, profit $2,460.80.
+    r = solve(tmp_path, {"objective": "profit", "tiers": curve_tier({"ladder": linear_ladder()})},
+              power_mw=0.5)  # fmt: skip
+    assert r.tables.racks.set_index("rack").at["alpha", "count"] == 1
+    assert r.tables.summary.at[0, "profit_usd_per_year"] == pytest.approx(8 * C - 250_000)
+
+
+def test_curve_pieces_and_their_error():
+    # 16 pieces over an 8x price range: within 0.05% at e = -1.2 and 0.25% at e = -2 (the
+    # figures the schema's docstring states); an inelastic curve is one exact piece.
+    assert worst_error_frac(-1.2, 0.25, 2.0, 16) < 0.0005
+    assert worst_error_frac(-2.0, 0.25, 2.0, 16) < 0.0025
+    assert worst_error_frac(-0.7, 0.25, 2.0, 16) == 0.0
+    pieces = elastic_curve(10, 1.0, -1.5, 0.25, 2.0, 16).pieces()
+    slopes = [slope for _, slope in pieces]
+    assert slopes == sorted(slopes, reverse=True)  # concave: pieces fill in order
+    assert sum(width for width, _ in pieces) == pytest.approx(0.25**-1.5)  # D(p_lo)
+
+
+def test_a_ladder_point_under_the_envelope_is_dropped():
+    # revenue at ($10, 1) is 10, at ($5, 3) is 15; ($9, 1.05) earns 9.45, under the chord from
+    # 10 to 15 (10.125 at volume 1.05): never the best single price.
+    curve = ladder_curve([(10, 1), (9, 1.05), (5, 3)])
+    assert curve.points == ((10, 1), (5, 3))
+    assert curve.dropped == ((9, 1.05),)
+
+
+def test_a_curve_over_years_follows_the_price_and_demand_paths(tmp_path):
+    # Two years; the reference point is $10 for 0.8 C in 2027 and halves in price (deflation)
+    # while demand doubles in 2028: the ladder scales with it (p = 10 - 6.25 q / (1.6 C) in
+    # 2028), so the monopoly quantity doubles to 1.6 C at half the price, $5 (two racks).
+    body = {"objective": "revenue", "tiers": curve_tier({"ladder": linear_ladder()}),
+            "horizon": {"start_year": 2027, "years": 2,
+                        "tiers": {"t": {"price_usd_per_mtok": [10, 5],
+                                        "demand_mtok_per_year": [0.8 * C, 1.6 * C]}}}}  # fmt: skip
+    r = solve(tmp_path, body, power_mw=0.2)
+    tiers = r.tables.tiers_by_year.set_index("year")
+    assert tiers["price_usd_per_mtok"].tolist() == pytest.approx([10.0, 5.0])
+    assert tiers["mtok_per_year"].tolist() == pytest.approx([0.8 * C, 1.6 * C])
+
+
+# -- the free tier in product terms --------------------------------------------------------------
+
+
+def test_a_tokens_floor_takes_its_racks_from_the_paid_tier(tmp_path):
+    # 0.5 MW: five racks, 5 C. Free must serve 40,000 Mtok; paid ($20) sells the rest:
+    # revenue (5 C - 40,000) x 20 = $2,355,760; five racks cost $1,250,000: profit $1,105,760.
+    body = {"objective": "profit",
+            "tiers": {"free": {"price_usd_per_mtok": 0, "min_tok_s_per_user": 10,
+                               "min_mtok_per_year": 40_000},
+                      "paid": {"price_usd_per_mtok": 20, "min_tok_s_per_user": 10}}}  # fmt: skip
+    r = solve(tmp_path, body, power_mw=0.5)
+    tiers = r.tables.tiers.set_index("tier")
+    assert tiers.at["free", "mtok_per_year"] == pytest.approx(40_000)
+    assert r.tables.summary.at[0, "profit_usd_per_year"] == pytest.approx(
+        (5 * C - 40_000) * 20 - 1_250_000
+    )
+
+
+def test_a_token_share_floor_gives_the_free_tier_its_share_of_tokens(tmp_path):
+    # 0.4 MW: four racks, 4 C. Free serves a quarter of all tokens: C; paid sells 3 C at $20.
+    body = {"objective": "revenue",
+            "tiers": {"free": {"price_usd_per_mtok": 0, "min_tok_s_per_user": 10,
+                               "min_token_share_frac": 0.25},
+                      "paid": {"price_usd_per_mtok": 20, "min_tok_s_per_user": 10}}}  # fmt: skip
+    r = solve(tmp_path, body, power_mw=0.4)
+    tiers = r.tables.tiers.set_index("tier")
+    assert tiers.at["free", "mtok_per_year"] == pytest.approx(C)
+    assert tiers.at["paid", "mtok_per_year"] == pytest.approx(3 * C)
+
+
+# -- energisation ----------------------------------------------------------------------------
+
+
+def energised_site(price: float, **extra) -> dict:
+    """1 MW, energised in 0.3 MW blocks (three racks each) at $10M per MW: a block's building
+    costs $3M, recovered over 20 years at rate 0: $150,000 a year."""
+    return {"objective": "profit",
+            "site": {"power_mw": 1.0, "facility_capex_usd_per_mw": 1e7,
+                     "energisation": {"block_mw": 0.3, **extra}},
+            "tiers": {"t": {"price_usd_per_mtok": price, "min_tok_s_per_user": 10}}}  # fmt: skip
+
+
+def test_blocks_are_energised_while_they_pay(tmp_path):
+    # At $10 a rack earns 315,576 - 250,000 = $65,576; a block of three, $196,728 less its
+    # building's $150,000 = $46,728: all three blocks (0.9 MW, the last 0.1 MW cannot be a
+    # block): profit $140,184, building capex $9M.
+    r = solve(tmp_path, energised_site(10))
+    summary = r.tables.summary.iloc[0]
+    assert summary["energised_mw"] == pytest.approx(0.9)
+    assert summary["profit_usd_per_year"] == pytest.approx(3 * 46_728)
+    assert summary["capex_facility_usd"] == pytest.approx(9e6)
+    # At $9 a block earns 3 x 34,018.40 = $102,055.20, less than its building: none.
+    r = solve(tmp_path, energised_site(9))
+    assert r.tables.summary.at[0, "energised_mw"] == 0
+    assert r.tables.summary.at[0, "profit_usd_per_year"] == pytest.approx(0.0)
+
+
+def test_a_budget_pays_for_the_blocks(tmp_path):
+    # $10M: each block and its three racks cost $3M + $3M, so one block only.
+    body = energised_site(10)
+    body["site"]["capex_budget_usd"] = 1e7
+    r = solve(tmp_path, body)
+    assert r.tables.summary.at[0, "energised_mw"] == pytest.approx(0.3)
+
+
+def test_blocks_follow_demand_over_the_years_and_wait_for_the_lead_time(tmp_path):
+    # Demand for three racks' output in 2027 and nine in 2028: one block in 2027, two more in
+    # 2028. With a lead time of one year nothing can be energised in 2027.
+    body = energised_site(10)
+    body["horizon"] = {"start_year": 2027, "years": 2,
+                       "tiers": {"t": {"demand_mtok_per_year": [3 * C, 9 * C]}}}  # fmt: skip
+    r = solve(tmp_path, body)
+    energised = r.tables.summary_by_year.set_index("year")["energised_mw"]
+    assert energised.tolist() == pytest.approx([0.3, 0.9])
+    body["site"]["energisation"]["lead_time_years"] = 1
+    r = solve(tmp_path, body)
+    energised = r.tables.summary_by_year.set_index("year")["energised_mw"]
+    assert energised.tolist() == pytest.approx([0.0, 0.9])
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tiers_or_site", "words"),
+    [
+        ({"demand_curve": {"price_elasticity": 1.2}}, "price_elasticity"),
+        ({"demand_curve": {"ladder": [{"price_usd_per_mtok": 1, "demand_mtok_per_year": 5},
+                                      {"price_usd_per_mtok": 2, "demand_mtok_per_year": 6}]}},
+         "volume must fall as price rises"),
+        ({"demand_curve": {"price_elasticity": -1, "min_price_frac": 1, "max_price_frac": 1}},
+         "min_price_frac"),
+        ({"site": {"energisation": {"block_mw": 5}}}, "block_mw 5 is larger than power_mw"),
+    ],
+)  # fmt: skip
+def test_bad_market_inputs_exit_3_naming_the_field(tmp_path, tiers_or_site, words):
+    tier = {"price_usd_per_mtok": 10, "min_tok_s_per_user": 10, "demand_mtok_per_year": 100}
+    body: dict = {"systems": ["alpha"], "site": {"power_mw": 1.0}, "tiers": {"t": tier}}
+    if "site" in tiers_or_site:
+        body["site"].update(tiers_or_site["site"])
+    else:
+        tier.update(tiers_or_site)
+    result = CliRunner().invoke(cli, ["validate", str(write_instance(tmp_path, body))])
+    assert result.exit_code == 3, result.output
+    assert words in result.output and "Traceback" not in result.output
+
+
+def test_prices_csv_is_written_for_curve_tiers(tmp_path):
+    body = {"systems": ["alpha"], "objective": "revenue", "site": {"power_mw": 0.2, **MONEY},
+            "tiers": curve_tier({"ladder": linear_ladder()})}  # fmt: skip
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["solve", str(write_instance(tmp_path, body)), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    prices = pd.read_csv(out / "prices.csv")
+    assert prices.at[0, "price_usd_per_mtok"] == pytest.approx(10.0)
+    assert pd.read_csv(out / "tiers.csv").at[0, "price_usd_per_mtok"] == pytest.approx(10.0)
