@@ -139,8 +139,12 @@ def test_end_of_horizon_charge_is_the_discounted_annuity(tmp_path):
     # Old only, 0.1 MW, 2027-2029, price $20 -> $631,152 a year per rack in service.
     # Rack 1 (2027) serves 2027-2028; rack 2 (2029) is charged for 2029 only: its charge is
     # annuity / 1.1^2 = $476,190.48, not the full $1M capex (nor $1M / 1.21 = $826,446).
-    # NPV = 631,152 x (1 + 1/1.1 + 1/1.21) - 576,190.48 x (1 + 1/1.1 + 1/1.21)
-    #     = (631,152 - 576,190.48) x 2.7355372 = $150,348.4
+    # Operating cash comes at the end of each year (discount 1/1.1, 1/1.21, 1/1.331):
+    # NPV = (631,152 - 576,190.48) x 2.4868520 = $136,681.17.
+    # The same NPV from cash: capex $1M at the start of 2027 and of 2029, operating cash
+    # $631,152 at the end of each year, and rack 2's one annuity left, 576,190.48 / 1.1 =
+    # $523,809.52, as the value left at the end of 2029:
+    #   -1,000,000 - 1,000,000 / 1.21 + 631,152 x 2.4868520 + 523,809.52 / 1.331 = 136,681.17
     annuity = 1e6 * capital_recovery_factor(0.1, 2)
     assert annuity == pytest.approx(576_190.476, rel=1e-9)
     body = {"site": {"power_mw": 0.1, "discount_rate_frac": 0.1}, "systems": ["old"],
@@ -149,10 +153,13 @@ def test_end_of_horizon_charge_is_the_discounted_annuity(tmp_path):
     sby = r.tables.summary_by_year.set_index("year")
     assert sby.loc[2029, "cost_usd"] == pytest.approx(annuity, rel=1e-9)
     assert sby.loc[2029, "capex_usd"] == pytest.approx(1e6)
-    pv = sum(1.1**-k for k in range(3))
-    assert r.tables.summary.at[0, "objective_value"] == pytest.approx(
-        (20 * MTOK_PER_RACK_OLD - annuity) * pv, rel=1e-9
-    )
+    pv = sum(1.1 ** -(k + 1) for k in range(3))
+    npv = (20 * MTOK_PER_RACK_OLD - annuity) * pv
+    assert r.tables.summary.at[0, "objective_value"] == pytest.approx(npv, rel=1e-9)
+    cash = -1e6 - 1e6 / 1.21 + 20 * MTOK_PER_RACK_OLD * pv + annuity / 1.1 / 1.331
+    assert cash == pytest.approx(npv, rel=1e-9)
+    assert r.tables.summary.at[0, "npv_usd"] == pytest.approx(npv, rel=1e-9)
+    assert r.tables.summary.at[0, "value_left_usd"] == pytest.approx(annuity / 1.1, rel=1e-9)
     assert r.tables.scenarios.at[0, "pv_cost_usd"] == pytest.approx(annuity * pv, rel=1e-9)
 
 
@@ -200,8 +207,13 @@ def test_one_year_horizon_equals_the_single_year_plan(tmp_path, objective):
     multi = planner.solve(path)
     assert multi.status == single.status == "optimal"
     s, m = single.tables.summary.iloc[0], multi.tables.summary.iloc[0]
-    for col in ("objective_value", "revenue_usd_per_year", "profit_usd_per_year"):
+    for col in ("revenue_usd_per_year", "profit_usd_per_year"):
         assert m[col] == pytest.approx(s[col], rel=1e-6), col
+    # the single-year objective is the year's profit (or revenue); the one-year horizon's is its
+    # NPV, the same year's cash at the end of the year: one discount factor apart
+    # (a ratio of present values, cost per token is the same either way)
+    rate = 0.0 if objective == "cost_per_token" else doc["site"]["discount_rate_frac"]
+    assert m["objective_value"] == pytest.approx(s["objective_value"] / (1 + rate), rel=1e-6)
     # paid tiers' tokens agree; free-tier tokens may differ (which system serves a $0 tier is
     # a tie the objective does not break)
     paid = single.tables.tiers[single.tables.tiers["price_usd_per_mtok"] > 0]
@@ -355,7 +367,7 @@ def test_cli_writes_schedule_and_scenario_files(tmp_path):
         "profit_usd_per_year,capex_usd,it_power_mw,facility_power_mw,tok_s,mtok_per_year,"
         "cost_usd_per_mtok,mip_gap_frac,solve_s,vendor_claim_revenue_frac,data,capex_racks_usd,"
         "capex_facility_usd,list_revenue_usd_per_year,facility_cost_usd_per_year,"
-        "operating_cost_usd_per_year,rental_cost_usd_per_year,energised_mw"
+        "operating_cost_usd_per_year,rental_cost_usd_per_year,energised_mw,npv_usd,value_left_usd"
     )
 
 

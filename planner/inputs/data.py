@@ -175,6 +175,8 @@ class PlanData:
     """Building opex of one energised block per year, $M."""
     facility_service_years: int = 20
     """Whole years the building serves (its lifetime rounded up, as racks')."""
+    discount_rate_frac: float = 0.0
+    """The rate behind `discount` and the annuities (for the value left at the end)."""
 
     @property
     def must_serve_forecasts(self) -> bool:
@@ -414,7 +416,11 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
             if inst.scenarios
             else {BASE_SCENARIO: 1.0}
         ),
-        discount={y: 1 / (1 + rate) ** k for k, y in enumerate(years)},
+        # operating cash at the end of each year of a plan over years (capex at the start:
+        # each annuity then repays its capex exactly, planner/results/npv.py); a single-year
+        # plan's objective is the year's profit itself
+        discount={y: 1 / (1 + rate) ** (k + 1) if h else 1.0 for k, y in enumerate(years)},
+        discount_rate_frac=rate,
         racks=tuple(racks),
         systems=tuple(systems),
         tiers=tuple(inst.tiers),

@@ -97,7 +97,7 @@ def cash_flow(cash: pd.DataFrame) -> bytes | None:
     if cash.empty:
         return None
     fig, ax = plt.subplots(figsize=(6, 3.4))
-    years = [str(y) for y in cash["year"]]
+    years = ["end" if str(y).startswith("value left") else str(y) for y in cash["year"]]
     flows = cash["cash_flow_usd"] / 1e9
     ax.bar(
         years, flows, color=[COLOURS[1] if v >= 0 else COLOURS[3] for v in flows], label="cash flow"

@@ -1,12 +1,8 @@
 """Finance views of a results folder: the answer in a sentence, cash flow by year with NPV,
 IRR and payback, and the spread of outcomes over scenarios (P10/P50/P90).
 
-Cash flow in a year = revenue - operating cost (opex, energy, rent, building opex) - capex
-(racks and building spent that year). A plan over years uses its own years (expected over
-scenarios). A single-year plan is read as a steady state: the year's capex in year 0, then the
-year's operating cash for the racks' five-year life (economics-data section 7a), and in year 5
-the building's remaining book value (straight line over its own life), so the building is not
-charged to five years of racks.
+The cash flow and its NPV are planner/results/npv.py's, read from the folder's CSVs: the same
+figure the terminal and summary.csv show (`npv_usd`).
 """
 
 from __future__ import annotations
@@ -14,24 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.results.npv import CASH_COLUMNS, plan_cash_flow
 from planner.results.present import money
 
-STEADY_YEARS = 5
-BUILDING_LIFE_YEARS = 20.0
-
-CASH_COLUMNS = ["year", "revenue_usd", "operating_cost_usd", "capex_usd", "cash_flow_usd",
-                "discounted_cash_usd", "cumulative_cash_usd"]  # fmt: skip
-
-
-def irr(cash: list[float]) -> float | None:
-    """The internal rate of return: the r > -1 with sum cash_k / (1 + r)^k = 0, from the roots
-    of the polynomial sum cash_k x^k (x = 1 / (1 + r)); None when there is no such rate."""
-    if not cash or all(c >= 0 for c in cash) or all(c <= 0 for c in cash):
-        return None
-    roots = np.polynomial.polynomial.polyroots(np.array(cash, dtype=float))
-    rates = [1 / x.real - 1 for x in roots if abs(x.imag) < 1e-9 and x.real > 0]
-    rates = [r for r in rates if -0.99 < r < 100]
-    return min(rates, key=abs) if rates else None
+__all__ = ["CASH_COLUMNS", "answer", "cash_flow", "has_money", "percentiles"]
 
 
 def has_money(frames: dict[str, pd.DataFrame]) -> bool:
@@ -43,46 +25,13 @@ def has_money(frames: dict[str, pd.DataFrame]) -> bool:
 
 
 def cash_flow(frames: dict[str, pd.DataFrame], rate: float) -> tuple[pd.DataFrame, dict]:
-    """The cash-flow table and its NPV, IRR and payback (years until cumulative cash >= 0)."""
-    if "summary_by_year" in frames and not frames["summary_by_year"].empty:
-        sby = frames["summary_by_year"].copy()
-        weight = sby["scenario"].map(frames["scenarios"].set_index("scenario")["probability"])
-        cols = ["revenue_usd", "operating_cost_usd", "capex_usd"]
-        flows = sby[cols].mul(weight, axis=0).groupby(sby["year"]).sum().reset_index()
-        years = flows["year"].tolist()
-        cash = (flows["revenue_usd"] - flows["operating_cost_usd"] - flows["capex_usd"]).tolist()
-        frame = flows.assign(cash_flow_usd=cash)
-        factors = [1 / (1 + rate) ** k for k in range(len(years))]
-    else:
-        row = frames["summary"].iloc[0]
-        revenue, operating = (
-            float(row["revenue_usd_per_year"]),
-            float(row["operating_cost_usd_per_year"]),
-        )
-        capex, building = float(row["capex_usd"]), float(row.get("capex_facility_usd") or 0.0)
-        residual = building * (1 - STEADY_YEARS / BUILDING_LIFE_YEARS)
-        years = list(range(STEADY_YEARS + 1))
-        frame = pd.DataFrame({
-            "year": years,
-            "revenue_usd": [0.0] + [revenue] * STEADY_YEARS,
-            "operating_cost_usd": [0.0] + [operating] * STEADY_YEARS,
-            "capex_usd": [capex] + [0.0] * (STEADY_YEARS - 1) + [-residual],
-        })  # fmt: skip
-        cash = (frame["revenue_usd"] - frame["operating_cost_usd"] - frame["capex_usd"]).tolist()
-        frame["cash_flow_usd"] = cash
-        factors = [1 / (1 + rate) ** k for k in years]
-    frame["discounted_cash_usd"] = [c * f for c, f in zip(cash, factors, strict=True)]
-    frame["cumulative_cash_usd"] = np.cumsum(cash)
-    payback = None
-    cumulative = 0.0
-    for k, c in enumerate(cash):
-        if cumulative + c >= 0 and cumulative < 0 and c > 0:
-            payback = k - 1 + (-cumulative / c)
-            break
-        cumulative += c
-    metrics = {"npv_usd": float(frame["discounted_cash_usd"].sum()), "irr_frac": irr(cash),
-               "payback_years": payback, "rate_frac": rate}  # fmt: skip
-    return frame[CASH_COLUMNS], metrics
+    """The cash-flow table and its NPV, IRR and payback (planner/results/npv.py)."""
+    by_year = frames.get("summary_by_year")
+    scenarios = frames.get("scenarios")
+    multi_year = by_year is not None and not by_year.empty and set(by_year["year"]) != {0}
+    if scenarios is not None and "value_left_usd" not in scenarios:
+        scenarios = scenarios.assign(value_left_usd=0.0)  # a folder written before it existed
+    return plan_cash_flow(frames["summary"].iloc[0], by_year, scenarios, rate, multi_year)
 
 
 def percentiles(scenarios: pd.DataFrame, column: str = "npv_profit_usd") -> dict[str, float]:

@@ -59,7 +59,8 @@ def _kpis(summary: pd.DataFrame, metrics: dict) -> str:
         ("Capex: building", money(get("capex_facility_usd") or 0.0)),
         ("Facility power used", f"{get('facility_power_mw') or 0.0:,.1f} MW"),
         ("Cost per million output tokens", f"${get('cost_usd_per_mtok') or 0.0:,.2f}"),
-        ("NPV", "-" if metrics["npv_usd"] is None else f"{money(metrics['npv_usd'])} at {metrics['rate_frac']:.0%}"),
+        ("NPV of profit", "-" if metrics["npv_usd"] is None else f"{money(metrics['npv_usd'])} at {metrics['rate_frac']:.0%}"),
+        ("Value left at the end", "-" if metrics.get("value_left_usd") is None else money(metrics["value_left_usd"])),
         ("IRR", "-" if metrics["irr_frac"] is None else f"{metrics['irr_frac']:.0%}"),
         ("Payback", "-" if metrics["payback_years"] is None else f"{metrics['payback_years']:.1f} years"),
         ("Revenue on vendor claims", f"{get('vendor_claim_revenue_frac') or 0.0:.0%}"),
@@ -142,7 +143,8 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
         if cash.empty
         else [
             "<h2>Cash flow</h2>",
-            f"<p>NPV {html.escape(money(metrics['npv_usd'] or 0.0))} at {metrics['rate_frac']:.0%}; IRR "
+            f"<p>NPV of profit {html.escape(money(metrics['npv_usd'] or 0.0))} at {metrics['rate_frac']:.0%}, "
+            f"with {html.escape(money(metrics.get('value_left_usd') or 0.0))} of value left at the end; IRR "
             f"{irr_text}; payback {payback_text}. {html.escape(note)}</p>",
             _table(cash),
         ]
@@ -230,11 +232,15 @@ def render_sweep_html(frames: dict[str, pd.DataFrame]) -> str:
             f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n")  # fmt: skip
 
 
-CASH_NOTE = ("A single-year plan read as a steady state: capex in year 0, the year's operating "
-             "cash for the racks' five-year life, and the building's remaining book value back "
-             "in year 5 (straight line over 20 years).")  # fmt: skip
-CASH_NOTE_YEARS = ("The plan's own years, expected over its scenarios; capex includes the "
-                   "building as it is energised.")  # fmt: skip
+CASH_NOTE = ("A single-year plan read as a steady state of five years: its capex at the start, "
+             "its revenue and operating cost at the end of each year, and the capital those "
+             "five years have not charged (the building's, at the discount rate) as the value "
+             "left at the end; so the NPV is the year's profit over five years.")  # fmt: skip
+CASH_NOTE_YEARS = ("The plan's own years, expected over its scenarios: capex (racks and the "
+                   "building as it is energised) at the start of its year, revenue and "
+                   "operating cost at its end, and the value left at the end (the capital not "
+                   "yet charged: each rack's and building's remaining annuities at the discount "
+                   "rate). This NPV is the plan's objective.")  # fmt: skip
 
 
 def _scenarios(frames: dict[str, pd.DataFrame]) -> list[str]:

@@ -20,6 +20,7 @@ from planner.model import whole_racks_alive
 from planner.model.objectives import OBJECTIVE_COMPONENTS
 from planner.model.scopes import Scopes
 from planner.results.market import PRICE_COLUMNS, at_chosen_prices, price_rows
+from planner.results.npv import plan_cash_flow, value_left_musd
 from planner.solver.highs import RowActivity
 from planner.solver.stochastic import StochasticValues, cvar, objective_musd
 from planner.solver.strategies import PlanSolve
@@ -30,7 +31,7 @@ SUMMARY_COLUMNS = [
     "facility_power_mw", "tok_s", "mtok_per_year", "cost_usd_per_mtok", "mip_gap_frac", "solve_s",
     "vendor_claim_revenue_frac", "data", "capex_racks_usd", "capex_facility_usd",
     "list_revenue_usd_per_year", "facility_cost_usd_per_year", "operating_cost_usd_per_year",
-    "rental_cost_usd_per_year", "energised_mw",
+    "rental_cost_usd_per_year", "energised_mw", "npv_usd", "value_left_usd",
 ]  # fmt: skip
 """Columns are a contract: new ones go at the end."""
 RACK_COLUMNS = ["rack", "count", "power_kw_each", "facility_power_mw", "capex_usd"]
@@ -59,7 +60,7 @@ SUMMARY_BY_YEAR_COLUMNS = [
 ]  # fmt: skip
 SCENARIO_COLUMNS = [
     "scenario", "probability", "npv_profit_usd", "npv_revenue_usd", "pv_cost_usd", "pv_capex_usd",
-    "mtok", "binding",
+    "mtok", "binding", "value_left_usd",
 ]  # fmt: skip
 RENTAL_COLUMNS = ["rental", "rack", "racks_rented", "gpu_hours", "cost_usd"]
 RENTALS_BY_YEAR_COLUMNS = ["year", *RENTAL_COLUMNS, "scenario"]
@@ -456,7 +457,8 @@ def build_tables(
                      "npv_revenue_usd": float((mine["discount_factor"] * mine["revenue_usd"]).sum()),
                      "pv_cost_usd": float((mine["discount_factor"] * mine["cost_usd"]).sum()),
                      "pv_capex_usd": float((mine["discount_factor"] * mine["capex_usd"]).sum()),
-                     "mtok": float(mine["mtok"].sum()), "binding": binding[s]})  # fmt: skip
+                     "mtok": float(mine["mtok"].sum()), "binding": binding[s],
+                     "value_left_usd": value_left_musd(m, d, fleet.bought, s) * USD_PER_MUSD})  # fmt: skip
     scenarios = pd.DataFrame(scen, columns=SCENARIO_COLUMNS)
     p = sby["scenario"].map(d.probability)
     n = len(d.years)
@@ -494,6 +496,9 @@ def build_tables(
         energised_mw=energised_mw,
     )  # fmt: skip
     summary["it_power_mw"] = facility_mw / d.pue
+    _, finance = plan_cash_flow(pd.Series(summary), sby, scenarios, d.discount_rate_frac,
+                                inst.horizon is not None)  # fmt: skip
+    summary.update(npv_usd=finance["npv_usd"], value_left_usd=finance["value_left_usd"])
     alloc_frame = pd.DataFrame(alloc, columns=ALLOCATION_BY_YEAR_COLUMNS)
     weight = alloc_frame["scenario"].map(d.probability) * alloc_frame["revenue_usd_per_year"]
     claimed = weight[alloc_frame["data_basis"] == "vendor-claim"].sum()

@@ -96,6 +96,7 @@ def render_table(result: PlanResult) -> str:
         f"facility power {s.facility_power_mw:,.1f} of {inst.site.power_mw:,.0f} MW"
     )
     lines += money_lines(s)
+    lines.append(npv_line(result))
     lines.append(claims_line(s))
     if result.solved.dinkelbach:
         lines.append(f"Dinkelbach: {len(result.solved.dinkelbach)} iterations")
@@ -206,9 +207,38 @@ def render_horizon(result: PlanResult) -> str:
             lines.append(f"  note: {v.note}")
     value = s["objective_value"]
     if value is not None and not (isinstance(value, float) and math.isnan(value)):
-        per = inst.objective == "cost_per_token"
-        lines.append(
-            f"Objective value {f'${value:,.4f} per million output tokens' if per else _money(value)}"
-        )
+        lines.append(objective_line(result, value))
     lines += money_lines(s)
+    lines.append(npv_line(result))
     return "\n".join(lines)
+
+
+def objective_line(result: PlanResult, value: float) -> str:
+    """The objective's value with its name (never a bare "objective value")."""
+    inst, d = result.loaded.instance, result.data
+    h = inst.horizon
+    span = f" {h.start_year}-{h.start_year + h.years - 1}" if h else ""
+    expected = "expected " if len(d.scenarios) > 1 else ""
+    if inst.objective == "cost_per_token":
+        return f"Objective: {expected}cost ${value:,.4f} per million output tokens"
+    if d.has_cvar:
+        return f"Objective: {expected}NPV blended with its CVaR {_money(value)}"
+    if h is None:
+        what = "profit" if inst.objective == "profit" else "revenue"
+        return f"Objective: {expected}{what} {_money(value)} a year"
+    what = "profit" if inst.objective == "profit" else "revenue"
+    return f"Objective: {expected}NPV of {what}{span} {_money(value)}"
+
+
+def npv_line(result: PlanResult) -> str:
+    """The plan's NPV as planner/results/npv.py defines it, with the value left at the end."""
+    inst, s = result.loaded.instance, result.tables.summary.iloc[0]
+    rate = inst.site.discount_rate_frac
+    h = inst.horizon
+    expected = "expected " if len(result.data.scenarios) > 1 else ""
+    if h is not None:
+        what = f"NPV of profit {h.start_year}-{h.start_year + h.years - 1} at {rate:.0%}"
+    else:
+        what = f"NPV of five years of this plan's profit at {rate:.0%}"
+    return (f"{'Expected ' if expected else ''}{what}: {_money(s['npv_usd'])}, with "
+            f"{_money(s['value_left_usd'])} of value left at the end (capital not yet charged)")  # fmt: skip

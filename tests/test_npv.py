@@ -1,0 +1,102 @@
+"""One NPV: the objective of a plan over years is its cash NPV plus the value left at the end,
+and the terminal, summary.csv, the report and the workbook show that one figure.
+
+planner/results/npv.py defines it: capex at the start of its year, revenue and operating cost
+at the end, the value left (remaining annuities of racks and building) discounted from the end.
+"""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, write_instance
+
+import planner
+from planner.cli import cli
+from planner.report.finance import cash_flow
+from planner.report.tables import read_outputs
+from planner.results.npv import STEADY_YEARS, annuity_factor
+from planner.results.present import money
+from planner.solver.highs import SolveSettings
+
+HORIZON = ROOT / "instances" / "1gw-2026-2030.yaml"
+EXACT = SolveSettings(mip_gap_frac=0.0)
+
+
+def scenario_cash_npv(result, scenario: str) -> float:
+    """A scenario's NPV from its own cash by year and its value left, by hand."""
+    rate = result.loaded.instance.site.discount_rate_frac
+    sby = result.tables.summary_by_year
+    mine = sby[sby["scenario"] == scenario].sort_values("year").reset_index(drop=True)
+    npv = 0.0
+    for k, row in mine.iterrows():
+        npv += (row["revenue_usd"] - row["operating_cost_usd"]) / (1 + rate) ** (k + 1)
+        npv -= row["capex_usd"] / (1 + rate) ** k
+    left = result.tables.scenarios.set_index("scenario").at[scenario, "value_left_usd"]
+    return npv + left / (1 + rate) ** len(mine)
+
+
+def test_the_objective_is_cash_plus_value_left_on_every_scenario(tmp_path):
+    # Two futures, racks and blocks bought over three years, some still serving at the end:
+    # every scenario's objective NPV (npv_profit_usd) is its cash NPV plus its value left.
+    body = {
+        "catalog_dir": str(ROOT / "tests" / "data" / "catalog"), "objective": "profit",
+        "systems": ["alpha"],
+        "site": {"power_mw": 1.0, "discount_rate_frac": 0.1, "facility_capex_usd_per_mw": 2e6,
+                 "facility_opex_usd_per_mw_year": 1e4, "energisation": {"block_mw": 0.3}},
+        "tiers": {"t": {"price_usd_per_mtok": 20, "min_tok_s_per_user": 10,
+                        "demand_mtok_per_year": 150_000}},
+        "horizon": {"start_year": 2027, "years": 3},
+        "scenarios": {"low": {"probability": 0.4, "demand_scale": {"t": 0.5}},
+                      "high": {"probability": 0.6, "demand_scale": {"t": 2.0}}},
+        "stochastic": {"nonanticipativity": "first_year"},
+    }  # fmt: skip
+    result = planner.solve(write_instance(tmp_path, body), EXACT)
+    assert result.status == "optimal"
+    scenarios = result.tables.scenarios.set_index("scenario")
+    assert (scenarios["value_left_usd"] > 0).all()  # racks of 4 years and a 20-year building
+    for s in ("low", "high"):
+        assert scenario_cash_npv(result, s) == pytest.approx(
+            scenarios.at[s, "npv_profit_usd"], rel=1e-9
+        )
+    summary = result.tables.summary.iloc[0]
+    assert summary["npv_usd"] == pytest.approx(summary["objective_value"], rel=1e-9)
+
+
+def test_terminal_csv_report_and_workbook_show_one_npv(tmp_path):
+    out = tmp_path / "h"
+    run = CliRunner().invoke(cli, ["solve", str(HORIZON), "--out", str(out), "--report"])
+    assert run.exit_code == 0, run.output
+    summary = pd.read_csv(out / "summary.csv").iloc[0]
+    npv = float(summary["npv_usd"])
+    assert npv == pytest.approx(float(summary["objective_value"]), rel=1e-9)
+    assert f"NPV of profit 2026-2030 at 10%: {money(npv)}" in run.output
+    _, metrics = cash_flow(read_outputs(out), 0.10)
+    assert metrics["npv_usd"] == pytest.approx(npv, rel=1e-9)
+    html = (out / "report.html").read_text()
+    assert f"NPV of profit {money(npv)}" in html
+    sheet = openpyxl.load_workbook(out / "report.xlsx")["Cash flow"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("Discounted cash ($)")
+    values = [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    numbers = [v for v in values if isinstance(v, int | float)]
+    assert sum(numbers) == pytest.approx(npv, rel=1e-9)  # the totals row is a formula
+    assert any(str(row[0]).startswith("value left") for row in sheet.iter_rows(values_only=True))
+
+
+def test_a_single_year_npv_is_five_years_of_its_profit(tmp_path):
+    # The steady state: profit every year for five years at the site's rate.
+    result = planner.solve(ROOT / "instances" / "1gw.yaml")
+    summary = result.tables.summary.iloc[0]
+    rate = result.loaded.instance.site.discount_rate_frac
+    factor = annuity_factor(rate, STEADY_YEARS)  # 3.7908 at 10%
+    assert factor == pytest.approx(sum(1.1**-t for t in range(1, 6)))
+    assert summary["npv_usd"] == pytest.approx(summary["profit_usd_per_year"] * factor, rel=1e-9)
+    # the building, 15 of its 20 years of annuities left, is most of the value left
+    building = summary["capex_facility_usd"]
+    crf = rate / (1 - (1 + rate) ** -20)
+    assert summary["value_left_usd"] == pytest.approx(
+        building * crf * annuity_factor(rate, 15), rel=1e-6
+    )
