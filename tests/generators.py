@@ -125,6 +125,10 @@ def _market(rng: random.Random, body: dict[str, Any]) -> None:
             free["min_token_share_frac"] = rng.choice([0.1, 0.3])
         tiers_body["free"] = free
     if rng.random() < 0.25:
+        body["lease_out"] = {
+            "usd_per_gpu_hour": {rng.choice(["alpha", "beta"]): rng.choice([3.0, 6.0])}
+        }
+    if rng.random() < 0.25:
         body["site"]["energisation"] = {"block_mw": rng.choice([0.2, 0.3])}
         body["site"]["facility_capex_usd_per_mw"] = rng.choice([1e6, 1e7])
 

@@ -3,7 +3,7 @@
 A real `plan solve` is paused before each of its renames in turn and killed there, so every
 kill point of the write sequence is tested with its exact expected state: the files renamed
 before it complete (parse, contract columns), the one being written only as its temporary
-`.<name>.*.tmp` (which the next run removes), the rest absent. A kill mid-solve (instances/1gw.yaml
+`.<name>.*.tmp` (which the next run removes), the rest absent. A kill mid-solve (tests/data/1gw-fixed-prices.yaml
 without budget or forecasts at --mip-gap 0 keeps HiGHS branching until --time-limit) leaves
 nothing, and a re-run completes.
 """
@@ -48,7 +48,7 @@ UNLIMITED = ["--set", "site.capex_budget_usd=null", "--set", "site.power_mw=997.
 
 def slow_solve(out: Path, time_limit_s: float) -> list[str]:
     plan = Path(sys.executable).with_name("plan")
-    return [str(plan), "solve", str(ROOT / "instances" / "1gw.yaml"), *UNLIMITED,
+    return [str(plan), "solve", str(ROOT / "tests" / "data" / "1gw-fixed-prices.yaml"), *UNLIMITED,
             "--objective", "revenue", "--mip-gap", "0", "--time-limit", str(time_limit_s),
             "--out", str(out)]  # fmt: skip
 

@@ -56,7 +56,9 @@ def test_1gw_demand_marginals_are_prices_with_racks_fixed():
     # realisation x (output price + input price x input/output tokens):
     #   medium 0.6 x (1.10 + 0.27 x 5,000/1,024) = 1.4510;  high 0.6 x (10 + 1.25 x 8) = 12
     #   premium 0.4 x (20 + 2.50 x 20,000/1,024) = 27.531;  ultra 0.4 x (40 + 5 x 32) = 80
-    rows, _, _ = marginal_rows(solve_baseline(planner.load_instance(ROOT / "instances/1gw.yaml")))
+    rows, _, _ = marginal_rows(
+        solve_baseline(planner.load_instance(ROOT / "tests" / "data" / "1gw-fixed-prices.yaml"))
+    )
     prices = {"medium": 0.6 * (1.10 + 0.27 * 5000 / 1024), "high": 12.0,
               "premium": 0.4 * (20 + 2.5 * 20000 / 1024), "ultra": 80.0}  # fmt: skip
     table = {r["lever"]: r for r in rows}
@@ -70,7 +72,7 @@ def test_1gw_infeasible_variant_explained():
     # cost_per_token must serve every forecast; at 40 MW the site is short. Power alone, or
     # the free tier's 10% floor alone (it is 4 MW), restores a plan; the budget does not.
     expl = planner.explain(
-        ROOT / "instances/1gw.yaml", entry=False, overrides=["site.power_mw=40"],
+        ROOT / "tests" / "data" / "1gw-fixed-prices.yaml", entry=False, overrides=["site.power_mw=40"],
         objective="cost_per_token",
     )  # fmt: skip
     assert str(expl.status) == "infeasible"

@@ -262,3 +262,48 @@ def test_prices_csv_is_written_for_curve_tiers(tmp_path):
     prices = pd.read_csv(out / "prices.csv")
     assert prices.at[0, "price_usd_per_mtok"] == pytest.approx(10.0)
     assert pd.read_csv(out / "tiers.csv").at[0, "price_usd_per_mtok"] == pytest.approx(10.0)
+
+
+# -- leasing racks out -------------------------------------------------------------------------
+
+
+def leasing_site(usd_per_gpu_hour: float) -> dict:
+    """0.3 MW (three racks); the tier buys one rack's output at $20; racks may be leased out at
+    `usd_per_gpu_hour` for every hour of the year: 8 GPUs x price x 8,766 h a rack."""
+    return {"objective": "profit", "site": {"power_mw": 0.3},
+            "tiers": {"t": {"price_usd_per_mtok": 20, "min_tok_s_per_user": 10,
+                            "demand_mtok_per_year": C}},
+            "lease_out": {"usd_per_gpu_hour": {"alpha": usd_per_gpu_hour}}}  # fmt: skip
+
+
+def test_idle_racks_are_leased_out_when_the_lease_pays_for_them(tmp_path):
+    # At $5 a leased rack earns 8 x 5 x 8,766 = $350,640 a year for its $250,000: the two racks
+    # the tier does not need are leased. Profit: one rack's tokens 20 C - 250,000 = $381,152,
+    # plus 2 x (350,640 - 250,000) = $201,280: $582,432.
+    r = solve(tmp_path, leasing_site(5.0))
+    assert r.tables.racks.set_index("rack").at["alpha", "count"] == 3
+    leases = r.tables.leases_by_year
+    assert leases["racks_leased"].sum() == pytest.approx(2.0)
+    assert leases["revenue_usd"].sum() == pytest.approx(2 * 350_640)
+    summary = r.tables.summary.iloc[0]
+    assert summary["profit_usd_per_year"] == pytest.approx(582_432)
+    assert summary["lease_revenue_usd_per_year"] == pytest.approx(701_280)
+    # the token cost per Mtok leaves the leased racks out: one rack's $250,000 over C
+    assert summary["cost_usd_per_mtok"] == pytest.approx(250_000 / C)
+    # At $3 a leased rack earns $210,384 < $250,000: no rack is bought to be leased.
+    r = solve(tmp_path, leasing_site(3.0))
+    assert r.tables.racks.set_index("rack").at["alpha", "count"] == 1
+    assert r.tables.summary.at[0, "profit_usd_per_year"] == pytest.approx(20 * C - 250_000)
+
+
+def test_rented_racks_are_never_leased_out(tmp_path):
+    # Leasing pays $20 per GPU-hour, renting costs $1: re-letting rented racks would earn
+    # without end, but every rented rack serves a tier (rental use), so only the one owned rack
+    # (0.1 MW) is leased.
+    body = {"objective": "profit", "site": {"power_mw": 0.1},
+            "tiers": {"t": {"price_usd_per_mtok": 1, "min_tok_s_per_user": 10,
+                            "demand_mtok_per_year": 1}},
+            "rentals": {"cloud": {"rack": "alpha", "usd_per_gpu_hour": 1, "max_racks": 3}},
+            "lease_out": {"usd_per_gpu_hour": {"alpha": 20}}}  # fmt: skip
+    r = solve(tmp_path, body)
+    assert r.tables.leases_by_year["racks_leased"].sum() == pytest.approx(1.0)

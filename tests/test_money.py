@@ -147,9 +147,20 @@ def test_a_small_peak_is_rented_and_steady_demand_is_owned(tmp_path):
     assert owned == {2027: 1, 2028: 0, 2029: 0} and sum(rented.values()) == pytest.approx(0.0)
 
 
-def test_the_default_plan_is_plausible_and_the_keynote_is_not():
+def test_the_default_plan_is_plausible_per_gw_drawn_and_the_keynote_is_not():
+    # The default's site-level ratios (revenue and profit per GW of site and per GW drawn,
+    # margin, payback, idle energised power) sit inside their public ranges. What it still
+    # flags is per tier: the paid tiers earn $70-390 per GPU-hour at 80-99% margins, on
+    # throughput that rests on vendor claims and estimates (the LPX and Vera Rubin curves), and
+    # their token revenue is about a tenth of the 2025 market. A site-level warning added by a
+    # change fails here.
     default = planner.solve(ROOT / "instances" / "1gw.yaml")
-    assert default.plausibility == []
+    site_level = {f.ratio for f in default.plausibility if not f.ratio.startswith("tiers.")}
+    assert site_level <= {"revenue_share_of_market_frac"}, site_level
+    tier_level = {
+        f.ratio.split(".")[2] for f in default.plausibility if f.ratio.startswith("tiers.")
+    }
+    assert tier_level <= {"revenue_usd_per_gpu_hour", "margin_frac"}, tier_level
     keynote = planner.solve(ROOT / "instances" / "gtc-2026" / "rubin-lpx.yaml")
     found = {f.ratio for f in keynote.plausibility}
     assert {"margin_frac", "revenue_share_of_market_frac", "utilisation_frac",

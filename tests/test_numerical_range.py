@@ -1,7 +1,8 @@
 """Numerical range: 1 MW to 10 GW sites, $0.01 to $1,000 per Mtok, no HiGHS scaling warning,
 and answers that scale with the inputs.
 
-The base is instances/1gw.yaml on the real catalog with its budget, and (for the scaling
+The base is tests/data/1gw-fixed-prices.yaml (the 1 GW site at fixed prices and forecasts, the
+free tier a share of power: the default before its market) on the real catalog with its budget, and (for the scaling
 checks) its forecasts removed, so only power and integrality shape the plan.
 """
 
@@ -18,7 +19,7 @@ from planner.inputs.data import build_plan_data
 from planner.model import build_model
 from planner.solver.highs import SolveSettings, solve_model
 
-BASE = ROOT / "instances" / "1gw.yaml"
+BASE = ROOT / "tests" / "data" / "1gw-fixed-prices.yaml"
 TIERS = ("free", "medium", "high", "premium", "ultra")
 SHIPPED_PRICES = {"free": 0, "medium": 3, "high": 6, "premium": 45, "ultra": 150}
 POWERS_MW = (1, 10, 100, 1_000, 10_000)

@@ -42,8 +42,12 @@ GTC = [
 # Re-pinned with the money model (issue 12): the building, utilisation 0.6, price realisation,
 # public prices and sourced demand. 1gw 145.94B -> 6.00B profit a year; enterprise 348.1M ->
 # 88.7M. The GTC instances keep the keynote's framing and their values.
+# Re-pinned with the market (issue 19): 1gw prices its paid tiers on demand curves, sizes its
+# free tier by its users, energises 100 MW blocks and leases idle racks out by the GPU-hour:
+# 6.00B -> 18.41B profit a year (all ten blocks energised, most of them GB300 racks leased at
+# $5 per GPU-hour; tokens priced at the top of each tier's public range).
 PINNED_OBJECTIVE = {
-    "1gw": 5_999_543_256.9,
+    "1gw": 18_405_535_673.7,
     "100mw-enterprise": 88_737_267.7,
     "gtc-2026-hopper": 3_763_153_642.7,
     "gtc-2026-blackwell": 76_989_567_443.5,

@@ -13,7 +13,7 @@ from pyomo.core.expr.visitor import identify_variables
 
 from planner.inputs.data import PlanData, build_plan_data
 from planner.inputs.load import LoadedInstance
-from planner.model import build_model
+from planner.model import FIRST_STAGE, build_model
 from planner.solver.highs import SolveReport, SolveSettings, SolveStatus, solve_lp_duals
 from planner.solver.stochastic import objective_musd
 from planner.solver.strategies import PlanSolve, solve_plan
@@ -170,8 +170,12 @@ def fixed_lp(base: Baseline) -> pyo.ConcreteModel:
     for key, count in base.purchase_counts().items():
         m.racks_bought[key].domain = pyo.NonNegativeReals
         m.racks_bought[key].fix(count)
+    for var in m.blocks_energised.values():  # blocks energised are purchases too
+        var.domain = pyo.NonNegativeReals
+        var.fix(round(var.value or 0.0))
+    first = {id(getattr(m, name)) for name in FIRST_STAGE}
     for con in m.component_data_objects(pyo.Constraint, active=True):
-        if all(v.parent_component() is m.racks_bought for v in identify_variables(con.body)):
+        if all(id(v.parent_component()) in first for v in identify_variables(con.body)):
             con.deactivate()
     return m
 

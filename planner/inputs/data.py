@@ -177,6 +177,9 @@ class PlanData:
     """Whole years the building serves (its lifetime rounded up, as racks')."""
     discount_rate_frac: float = 0.0
     """The rate behind `discount` and the annuities (for the value left at the end)."""
+    lease_revenue_musd_per_year: dict[RackYear, float] = field(default_factory=dict)
+    """(rack, year) that can be leased out -> a leased rack's revenue that year: accelerators
+    x $/GPU-hour x hours x the lease's utilisation, $M."""
 
     @property
     def must_serve_forecasts(self) -> bool:
@@ -365,6 +368,7 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
             )
     used = {r for s in systems for r in catalog.systems[s].rack_names}
     used |= {x.rack for x in inst.rentals.values()}
+    used |= set(inst.lease_out.usd_per_gpu_hour if inst.lease_out else ())  # bought to lease
     # every installed rack draws power and costs opex, whether or not a system uses it
     racks = sorted(used | {r for r, items in fleet.items() if any(c for c, _ in items)})
     found, unservable = routes(inst, catalog, systems)
@@ -403,9 +407,16 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
     price, list_price, demand = _tier_tables(inst, years, names)
     market = _market(inst, years, names, price, list_price, demand)
     demand = {k: v for k, v in demand.items() if k not in market["curves"]}
+    lease = inst.lease_out
+    lease_revenue = {} if lease is None else {
+        (r, y): catalog.racks[r].accelerators * price * site.hours_per_year * lease.utilisation_frac
+        * (1 + lease.growth_frac_per_year) ** k / USD_PER_MUSD
+        for r, price in lease.usd_per_gpu_hour.items() for k, y in enumerate(years)
+    }  # fmt: skip
     return PlanData(
         **market,
         **_building(inst, years),
+        lease_revenue_musd_per_year=lease_revenue,
         name=inst.name,
         objective=inst.objective,
         years=tuple(years),

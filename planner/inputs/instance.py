@@ -253,6 +253,29 @@ class Rental(Strict):
         return data
 
 
+class LeaseOut(Strict):
+    """Owned racks leased out by the GPU-hour (a neocloud contract): capacity the market takes
+    at its price, so an idle rack has a value and a tier's revenue per GPU-hour a yardstick."""
+
+    usd_per_gpu_hour: dict[Name, float] = Field(min_length=1)
+    """Rack -> the price a lessee pays per accelerator-hour, USD (market-data.md section 3,
+    2026 contract prices: H200 $3.00, GB300 $5.00, Vera Rubin $7.00; each 0-1000)."""
+    utilisation_frac: float = Field(default=1.0, gt=0, le=1)
+    """Hours billed over hours in a year (1: a take-or-pay contract, as CoreWeave's 96-98%)."""
+    growth_frac_per_year: float = Field(default=0.0, ge=-0.9, le=1.0)
+    """Change of the lease price each year after the first (market-data section 3: flat in
+    2026, then about -20% a year once a successor ships)."""
+
+    @model_validator(mode="after")
+    def _prices(self) -> LeaseOut:
+        for rack, price in self.usd_per_gpu_hour.items():
+            if not 0 < price <= 1000:
+                raise ValueError(
+                    f"usd_per_gpu_hour.{rack}: {price:g} must be above 0 and at most 1000"
+                )
+        return self
+
+
 class Comparison(Strict):
     """Where an instance stands in a side-by-side comparison (`plan compare`)."""
 
@@ -298,6 +321,8 @@ class Instance(Strict):
     """Per-rack limits keyed by rack name."""
     rentals: dict[Name, Rental] = Field(default_factory=dict)
     """Cloud capacity that can be rented instead of bought, keyed by a name of your choice."""
+    lease_out: LeaseOut | None = None
+    """Owned racks the plan may lease out by the GPU-hour; absent: an idle rack earns nothing."""
     tiers: dict[Name, Tier] = Field(min_length=1)
     """Pricing tiers keyed by name (free, medium, high, premium, ultra)."""
     comparison: Comparison | None = None

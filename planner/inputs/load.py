@@ -136,6 +136,13 @@ def _cross_check(inst: Instance, catalog: Catalog, source: str) -> None:
                 f"{source}: rentals.{name}.rack: unknown rack '{rental.rack}'"
                 f"{_hint(rental.rack, sorted(catalog.racks))} (catalog: {', '.join(sorted(catalog.racks))})"
             )
+    lease = inst.lease_out
+    for rack in lease.usd_per_gpu_hour if lease is not None else ():
+        if rack not in catalog.racks:
+            raise InstanceError(
+                f"{source}: lease_out.usd_per_gpu_hour.{rack}: unknown rack"
+                f"{_hint(rack, sorted(catalog.racks))} (catalog: {', '.join(sorted(catalog.racks))})"
+            )
     for tier_name, tier in inst.tiers.items():
         model = tier.model or inst.workload
         where = f"tiers.{tier_name}.model" if tier.model else "workload"
@@ -147,9 +154,8 @@ def _cross_check(inst: Instance, catalog: Catalog, source: str) -> None:
             )
     found, why = routes(inst, catalog, list(allowed))
     for tier_name, tier in inst.tiers.items():
-        required = tier.share_floor_frac > 0 or (
-            inst.objective == "cost_per_token" and (tier.demand_mtok_per_year or 0) > 0
-        )
+        required = (tier.share_floor_frac > 0 or bool(tier.min_mtok_per_year)
+                    or (inst.objective == "cost_per_token" and (tier.demand_mtok_per_year or 0) > 0))  # fmt: skip
         if required and tier_name in why:
             fields = {r.field for r in why[tier_name]}
             path = f"tiers.{tier_name}" + (f".{fields.pop()}" if len(fields) == 1 else "")

@@ -36,6 +36,8 @@ class Plausibility(Strict):
 
     ratios: dict[str, Range]
     tier_output_price_usd_per_mtok: dict[str, Range] = Field(default_factory=dict)
+    tier_ratios: dict[str, Range] = Field(default_factory=dict)
+    """Ranges every paid tier's own ratios should fall in (revenue per GPU-hour, margin)."""
 
 
 def load_plausibility(catalog_dir: Path) -> Plausibility | None:

@@ -13,11 +13,13 @@ from pyomo.common.gc_manager import PauseGC
 
 from planner.inputs.data import PlanData
 from planner.model.components import (
+    FIRST_STAGE,
     STUDY_PARAMS,
     add_expressions,
     add_params,
     add_sets,
     add_variables,
+    first_stage_vars,
     variables,
     whole_racks_alive,
 )
@@ -80,6 +82,6 @@ def update_params(m: pyo.ConcreteModel, data: PlanData) -> None:
 
 
 __all__ = [
-    "FAMILIES", "FLEET_FAMILIES", "STUDY_PARAMS", "build_model", "reusable", "update_params",
+    "FAMILIES", "FIRST_STAGE", "FLEET_FAMILIES", "STUDY_PARAMS", "first_stage_vars", "build_model", "reusable", "update_params",
     "variables", "whole_racks_alive",
 ]  # fmt: skip

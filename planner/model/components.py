@@ -46,9 +46,20 @@ STUDY_PARAMS: dict[str, str] = {
     "block_capex_musd": "building capex of one block, $M",
     "block_annuity_musd_per_year": "capex x CRF of one block, per year in service, $M",
     "block_opex_musd_per_year": "building opex of one energised block per year, $M",
+    "lease_revenue_musd_per_year": "revenue of one rack leased out for a year, $M",
 }
 """Mutable parameters a study may change without rebuilding: name -> description. Each name is
 also the PlanData field it is read from; `update_params` and the sweeps use this one list."""
+
+
+FIRST_STAGE = ("racks_bought", "blocks_energised")
+"""The whole-number decisions indexed by fleet state (year, owner): what a plan buys and
+energises. A re-solve "with the plan's purchases fixed" fixes all of them."""
+
+
+def first_stage_vars(m: pyo.ConcreteModel) -> list[Any]:
+    """Every racks_bought and blocks_energised variable of the model."""
+    return [v for name in FIRST_STAGE for v in getattr(m, name).values()]
 
 
 FLEET_SETS = ("FLEET", "BUDGET_FLEET", "DELIVERY_FLEET", "ENERGISE_FLEET", "ENERGISED_FLEET")
@@ -148,6 +159,10 @@ def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
 def add_market_sets(m: pyo.ConcreteModel, d: PlanData, fleet: list[tuple[int, str]]) -> None:
     """Demand curves' pieces, tokens floors and the years blocks may be energised."""
     m.energises = d.energises  # plain flag: the plan chooses how many blocks to energise
+    m.LEASE_RACK_YEARS = pyo.Set(dimen=2, initialize=list(d.lease_revenue_musd_per_year), ordered=True,
+                                 doc="(rack, year) that can be leased out by the GPU-hour")  # fmt: skip
+    m.LEASE_RACKS = pyo.Set(initialize=list(dict.fromkeys(r for r, _ in d.lease_revenue_musd_per_year)),
+                            ordered=True, doc="racks that can be leased out")  # fmt: skip
     m.CURVES = pyo.Set(dimen=3, initialize=list(d.curves), ordered=True,
                        doc="(tier, year, scenario) whose price the plan chooses on a curve")  # fmt: skip
     m.CURVE_PIECES = pyo.Set(dimen=4, initialize=list(d.curve_width_ttok), ordered=True,
@@ -183,6 +198,7 @@ def add_params(m: pyo.ConcreteModel, d: PlanData) -> None:
         "curve_price_musd_per_ttok": (m.CURVE_PIECES,), "tier_min_ttok_per_year": (m.MIN_TOKEN_KEYS,),
         "tier_min_token_share_frac": (m.TOKEN_SHARE_TIERS,), "block_mw": (),
         "block_capex_musd": (), "block_annuity_musd_per_year": (), "block_opex_musd_per_year": (),
+        "lease_revenue_musd_per_year": (m.LEASE_RACK_YEARS,),
     }  # fmt: skip
     for name, doc in STUDY_PARAMS.items():
         param = pyo.Param(*domains[name], initialize=getattr(d, name), mutable=True, doc=doc)
@@ -208,6 +224,8 @@ def add_variables(m: pyo.ConcreteModel) -> None:
                        doc="rack-equivalents rented for a year (decided in each scenario)")  # fmt: skip
     m.rented_for = pyo.Var(m.RENTAL_TIERS, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
                            doc="rack-equivalents of a rental that serve a tier (its share of rented)")  # fmt: skip
+    m.leased = pyo.Var(m.LEASE_RACKS, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
+                       doc="owned racks leased out by the GPU-hour for a year")  # fmt: skip
     m.sold_on_piece_ttok = pyo.Var(m.CURVE_PIECES, domain=pyo.NonNegativeReals,
                                    doc="output Ttok sold on a piece of a tier's demand curve")  # fmt: skip
     m.blocks_energised = pyo.Var(m.ENERGISE_FLEET, domain=pyo.NonNegativeIntegers,
@@ -246,8 +264,10 @@ def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
         rule=lambda m, t, y, s: sum(m.curve_price_musd_per_ttok[t, y, j, s] * m.sold_on_piece_ttok[t, y, j, s]
                                     for j in m.pieces_of[t, y, s]) if (t, y, s) in m.pieces_of
         else m.price_musd_per_ttok[t, y, s] * m.sold_ttok_per_year[t, y, s])  # fmt: skip
-    m.revenue_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="revenue in a year, $M",
-        rule=lambda m, y, s: sum(m.tier_revenue_musd[t, y, s] for t in m.TIERS))  # fmt: skip
+    m.lease_revenue_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="revenue of racks leased out in a year, $M",
+        rule=lambda m, y, s: sum(m.lease_revenue_musd_per_year[r, y] * m.leased[r, y, s] for r in m.LEASE_RACKS))  # fmt: skip
+    m.revenue_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="revenue in a year (tokens and leases), $M",
+        rule=lambda m, y, s: sum(m.tier_revenue_musd[t, y, s] for t in m.TIERS) + m.lease_revenue_musd[y, s])  # fmt: skip
     m.rental_cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="rent paid in a year, $M",
         rule=lambda m, y, s: sum(m.rental_cost_musd_per_year[n] * m.rented[n, y, s] for n in m.RENTALS))  # fmt: skip
     m.cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="the scenario's fleet, building and rent cost in a year, $M",

@@ -16,7 +16,11 @@ import pyomo.environ as pyo
 
 from planner.inputs.data import PlanData
 from planner.model.components import linear
-from planner.model.market import add_demand_curve, add_energisation, add_token_floor
+from planner.model.market import (
+    add_demand_curve,
+    add_energisation,
+    add_token_floor,
+)
 
 
 def energised(m: pyo.ConcreteModel, year: int, o: str) -> Any:
@@ -27,16 +31,22 @@ def energised(m: pyo.ConcreteModel, year: int, o: str) -> Any:
 
 
 def add_rack_balance(m: pyo.ConcreteModel) -> None:
-    """Systems use no more racks than are in service or rented.
+    """Systems, and leases, use no more racks than are in service or rented. Only owned racks
+    are leased out: rental_use gives every rented rack to a tier's units, so leased racks are
+    owned ones (no lease row is needed).
 
     for rack, y, s: sum_{(system, tier) in SERVABLE} system_racks[system, tier, rack] * units[system, tier, y, s]
+                    + leased[rack, y, s] (racks that can be leased out)
                     <= racks_in_service[rack, y, owner[y, s]] + sum_{rentals n of rack} rented[n, y, s]
     """
 
-    @m.Constraint(m.RACKS, m.YEARS, m.SCENARIOS, doc="units use racks in service or rented")
+    @m.Constraint(
+        m.RACKS, m.YEARS, m.SCENARIOS, doc="units and leases use racks in service or rented"
+    )
     def rack_balance(m, rack, year, scenario):
+        leased = [(1.0, m.leased[rack, year, scenario])] if rack in m.LEASE_RACKS else []
         used = linear([(n, m.units[sy, t, year, scenario]) for sy, t, n in m.rack_users[rack]]
-                      + [(-1.0, m.rented[n, year, scenario]) for n in m.rentals_of[rack]])  # fmt: skip
+                      + [(-1.0, m.rented[n, year, scenario]) for n in m.rentals_of[rack]] + leased)  # fmt: skip
         return used <= m.racks_in_service[rack, year, m.owner[year, scenario]]
 
 

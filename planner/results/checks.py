@@ -118,6 +118,13 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
             * site.pue
             * sum(n * catalog.racks[r].power_kw / 1e3 for r, n in served.racks.items())
         )
+    leased: dict[str, float] = {str(k): float(v) for k, v in
+                                tables.leases_by_year.groupby("rack")["racks_leased"].sum().items()}  # fmt: skip
+    for rack, n in leased.items():
+        price = inst.lease_out.usd_per_gpu_hour.get(rack) if inst.lease_out else None
+        if price is None or n < 0 or _over(n, counts.get(rack, 0)):
+            bad.append(f"leases: {rack} leases {n:.6g} racks, owning {counts.get(rack, 0)}")
+        used[rack] = used.get(rack, 0.0) + n
     rented = tables.rentals.groupby("rack")["racks_rented"].sum().to_dict()
     for row in rows(tables.rentals):
         limit = inst.rentals[row.rental].max_racks
@@ -196,7 +203,19 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
                    f"racks, the rentals are {rented_mw:.6g} MW")  # fmt: skip
 
     summary = tables.summary.iloc[0]
-    revenue = float(tables.tiers["revenue_usd_per_year"].sum())
+    lease_usd = 0.0
+    for row in rows(tables.leases_by_year):
+        lease = inst.lease_out
+        if lease is None:
+            continue
+        rate = lease.usd_per_gpu_hour[row.rack] * lease.utilisation_frac * site.hours_per_year
+        expected_usd = row.racks_leased * catalog.racks[row.rack].accelerators * rate
+        if abs(row.revenue_usd - expected_usd) > REL_TOL * max(1.0, expected_usd):
+            bad.append(
+                f"leases: {row.rack} earns {row.revenue_usd:.6g}, GPU-hours x price {expected_usd:.6g}"
+            )
+        lease_usd += expected_usd
+    revenue = float(tables.tiers["revenue_usd_per_year"].sum()) + lease_usd
     if abs(summary["revenue_usd_per_year"] - revenue) > REL_TOL * max(1.0, revenue):
         bad.append("revenue: summary differs from the sum over tiers")
     return bad

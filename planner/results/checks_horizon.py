@@ -106,6 +106,21 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
         capacity_mtok[key] = (
             capacity_mtok.get(key, 0.0) + row.units * served.tok_s * seconds[row.tier] / 1e6
         )
+    lease = inst.lease_out
+    for row in rows(tables.leases_by_year):
+        key = (row.rack, row.year, row.scenario)
+        used[key] = used.get(key, 0.0) + row.racks_leased
+        if row.racks_leased < 0 or _over(row.racks_leased, in_service.get(key, 0)):
+            bad.append(
+                f"leases: {key}: {row.racks_leased:.6g} leased > {in_service.get(key, 0)} owned"
+            )
+        if lease is not None:
+            k = row.year - d.years[0]
+            price = lease.usd_per_gpu_hour[row.rack] * (1 + lease.growth_frac_per_year) ** k
+            expected = (row.racks_leased * catalog.racks[row.rack].accelerators * price
+                        * lease.utilisation_frac * site.hours_per_year)  # fmt: skip
+            if _off(row.revenue_usd, expected):
+                bad.append(f"leases: {key}: revenue {row.revenue_usd:.6g} != GPU-hours x price")
     rented = tables.rentals_by_year.groupby(["rack", "year", "scenario"])["racks_rented"].sum()
     for key, units in used.items():
         have = in_service.get(key, 0) + float(rented.get(key, 0.0))
@@ -140,7 +155,10 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
         if share and row.mtok_per_year < share * total[row.year, row.scenario] * (1 - REL_TOL):
             bad.append(f"floor: {row.scenario} {row.year} {row.tier}: under {share:g} of tokens")
     by_year = tables.tiers_by_year.groupby(["year", "scenario"])["revenue_usd_per_year"].sum()
+    leases = tables.leases_by_year.groupby(["year", "scenario"])["revenue_usd"].sum()
     for row in rows(tables.summary_by_year):
-        if _off(row.revenue_usd, float(by_year.get((row.year, row.scenario), 0.0))):
+        earned = float(by_year.get((row.year, row.scenario), 0.0))
+        earned += float(leases.get((row.year, row.scenario), 0.0))
+        if _off(row.revenue_usd, earned):
             bad.append(f"revenue: {row.scenario} {row.year}: summary != sum over tiers")
     return bad

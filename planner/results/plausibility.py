@@ -1,12 +1,16 @@
 """Is the answer plausible? A solved plan's headline ratios against public ranges.
 
 Ratios (from the plan's summary, per year averaged over the plan and its scenarios):
-- revenue and profit per GW-year of site power;
+- revenue and profit per GW-year of site power, and revenue per GW-year actually drawn;
+- the energised MW left idle (drawn over energised);
 - margin = profit / revenue;
 - payback = capex (racks and building) / (revenue - operating cost a year), years;
 - revenue as a share of the market figure;
 - cost per million output tokens;
-- the site's utilisation and price realisation, and each tier's output list price (by name).
+- the site's utilisation and price realisation, and each tier's output list price (by name,
+  the price the plan charged);
+- per paid tier: revenue per GPU-hour of the GPUs it ties up (set against the rental market)
+  and its margin.
 Each one outside its range gives a warning naming the ratio, its value, the range and the
 range's source. The ranges live in `models/plausibility.yaml`.
 """
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from planner.inputs.catalog import Catalog
 from planner.inputs.instance import Instance
 from planner.inputs.plausibility import Plausibility, Range
 
@@ -35,8 +40,11 @@ class Finding:
     def words(self) -> str:
         side = "above" if self.value > self.high else "below"
         label = LABELS.get(self.ratio, self.ratio)
-        if self.ratio.startswith("tiers."):
+        if self.ratio.startswith("tiers.") and self.ratio.endswith("price_usd_per_mtok"):
             label = f"tier {self.ratio.split('.')[1]}'s output list price per million tokens"
+        elif self.ratio.startswith("tiers."):
+            _, tier, what = self.ratio.split(".")
+            label = f"tier {tier}'s {TIER_LABELS.get(what, what)}"
         return (f"{label} is {_fmt(self.ratio, self.value)}, {side} the "
                 f"public range {_fmt(self.ratio, self.low)} to {_fmt(self.ratio, self.high)} "
                 f"({self.source}: {self.why})")  # fmt: skip
@@ -51,6 +59,12 @@ LABELS = {
     "cost_usd_per_output_mtok": "cost per million output tokens",
     "utilisation_frac": "utilisation",
     "price_realisation_frac": "price realisation",
+    "revenue_usd_per_gw_drawn_year": "revenue per GW-year drawn",
+    "idle_energised_frac": "energised power left idle",
+}
+TIER_LABELS = {
+    "revenue_usd_per_gpu_hour": "revenue per GPU-hour",
+    "margin_frac": "margin",
 }
 
 
@@ -59,7 +73,7 @@ def _fmt(ratio: str, value: float) -> str:
         return f"{value:.0%}"
     if ratio == "payback_years":
         return f"{value:.1f} years"
-    if ratio.endswith("per_mtok") or ratio.startswith("tiers."):
+    if "mtok" in ratio or ratio.endswith("per_gpu_hour"):
         return f"${value:,.2f}"
     sign = "-" if value < 0 else ""
     value = abs(value)
@@ -83,20 +97,67 @@ def plan_ratios(inst: Instance, summary: pd.Series, market_usd: float | None) ->
     }
     if revenue > 0:
         out["margin_frac"] = profit / revenue
-        if market_usd:
-            out["revenue_share_of_market_frac"] = revenue / market_usd
     cash = revenue - float(summary["operating_cost_usd_per_year"] or 0.0)
     capex = float(summary["capex_usd"] or 0.0)
     if cash > 0 and capex > 0:
         out["payback_years"] = capex / cash
+    drawn_gw = float(summary.get("facility_power_mw") or 0.0) / 1000.0
+    lease = float(summary.get("lease_revenue_usd_per_year") or 0.0)
+    if drawn_gw > 0:
+        out["revenue_usd_per_gw_drawn_year"] = revenue / drawn_gw
+    energised = summary.get("energised_mw")
+    if inst.site.energisation is not None and energised is not None and float(energised) > 0:
+        out["idle_energised_frac"] = 1 - drawn_gw * 1000.0 / float(energised)
+    if market_usd and revenue - lease > 0:  # the token market: leases are not in it
+        out["revenue_share_of_market_frac"] = (revenue - lease) / market_usd
     per_mtok = summary.get("cost_usd_per_mtok")
     if per_mtok is not None and pd.notna(per_mtok) and float(summary["mtok_per_year"] or 0) > 0:
         out["cost_usd_per_output_mtok"] = float(per_mtok)
     return out
 
 
-def check_plausibility(inst: Instance, summary: pd.Series, ranges: Plausibility) -> list[Finding]:
-    """Every headline ratio of the plan outside its public range."""
+def tier_ratios(
+    tiers: pd.DataFrame,
+    serving: pd.DataFrame,
+    catalog: Catalog,
+    hours_per_year: float,
+    probability: dict[str, float] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Per paid tier (expected over scenarios, summed over years): revenue per GPU-hour of the
+    GPUs in the racks it ties up (GPU racks only: an LPX rack adds no GPUs), its margin and its
+    list price (revenue-weighted)."""
+    weight = (lambda f: f["scenario"].map(probability)) if probability else (lambda f: 1.0)  # noqa: E731
+    out: dict[str, dict[str, float]] = {}
+    gpus = serving.assign(gpus=[
+        r * catalog.racks[rack].accelerators if catalog.racks[rack].accelerator_kind == "gpu" else 0.0
+        for rack, r in zip(serving["rack"], serving["racks"], strict=True)])  # fmt: skip
+    gpus = gpus.assign(w=weight(gpus) if probability else 1.0)
+    tiers = tiers.assign(w=weight(tiers) if probability else 1.0)
+    for tier, group in tiers.groupby("tier", sort=False):
+        revenue = float((group["w"] * group["revenue_usd_per_year"]).sum())
+        if revenue <= 0:
+            continue
+        mine = gpus[gpus["tier"] == tier]
+        gpu_hours = float((mine["w"] * mine["gpus"]).sum()) * hours_per_year
+        cost = float((group["w"] * group["cost_usd_per_year"]).sum())
+        listed = float(
+            (group["w"] * group["price_usd_per_mtok"] * group["revenue_usd_per_year"]).sum()
+        )
+        ratios = {"margin_frac": 1 - cost / revenue, "price_usd_per_mtok": listed / revenue}
+        if gpu_hours > 0:
+            ratios["revenue_usd_per_gpu_hour"] = revenue / gpu_hours
+        out[str(tier)] = ratios
+    return out
+
+
+def check_plausibility(
+    inst: Instance,
+    summary: pd.Series,
+    ranges: Plausibility,
+    per_tier: dict[str, dict[str, float]] | None = None,
+) -> list[Finding]:
+    """Every headline ratio of the plan outside its public range (and, given `per_tier` from
+    `tier_ratios`, every paid tier's)."""
     market = ranges.ratios.get("revenue_share_of_market_frac")
     values = plan_ratios(inst, summary, market.market_usd_per_year if market else None)
     found = []
@@ -105,9 +166,17 @@ def check_plausibility(inst: Instance, summary: pd.Series, ranges: Plausibility)
     ]
     for tier_name, tier in inst.tiers.items():
         r = ranges.tier_output_price_usd_per_mtok.get(tier_name)
+        charged = (
+            (per_tier or {}).get(tier_name, {}).get("price_usd_per_mtok", tier.price_usd_per_mtok)
+        )
         if r is not None and tier.price_usd_per_mtok > 0:
-            checks.append((f"tiers.{tier_name}.price_usd_per_mtok", tier.price_usd_per_mtok, r))
+            checks.append((f"tiers.{tier_name}.price_usd_per_mtok", charged, r))
+    for tier_name, values in (per_tier or {}).items():
+        for name, r in ranges.tier_ratios.items():
+            if name in values:
+                checks.append((f"tiers.{tier_name}.{name}", values[name], r))
     for name, value, r in checks:
-        if not r.low <= value <= r.high:
+        slack = 1e-6 * max(abs(r.low), abs(r.high), 1e-12)  # a price chosen at a range's end
+        if not r.low - slack <= value <= r.high + slack:
             found.append(Finding(name, value, r.low, r.high, r.source, r.why))
     return found

@@ -22,7 +22,7 @@ from planner.inputs.load import LoadedInstance
 from planner.model import build_model
 from planner.results.assumptions import catalog_inputs, instance_inputs
 from planner.results.files import output_lock, write_json, write_tables
-from planner.results.plausibility import Finding, check_plausibility
+from planner.results.plausibility import Finding, check_plausibility, tier_ratios
 from planner.results.tables import Tables, build_tables
 from planner.solver.highs import SolveReport, SolveSettings, highs_version
 from planner.solver.stochastic import StochasticValues, stochastic_values
@@ -148,7 +148,13 @@ def plausibility_of(loaded: LoadedInstance, tables: Tables, has_solution: bool) 
     """The plan's headline ratios outside public ranges (none without a solution)."""
     if loaded.plausibility is None or not has_solution:
         return []
-    return check_plausibility(loaded.instance, tables.summary.iloc[0], loaded.plausibility)
+    inst = loaded.instance
+    probability = dict(
+        zip(tables.scenarios["scenario"], tables.scenarios["probability"], strict=True)
+    )
+    per_tier = tier_ratios(tables.tiers_by_year, tables.serving_by_year, loaded.catalog,
+                           inst.site.hours_per_year, probability)  # fmt: skip
+    return check_plausibility(inst, tables.summary.iloc[0], loaded.plausibility, per_tier)
 
 
 def decision_info(loaded: LoadedInstance, tables: Tables, has_solution: bool) -> dict[str, Any]:

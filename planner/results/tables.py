@@ -32,6 +32,7 @@ SUMMARY_COLUMNS = [
     "vendor_claim_revenue_frac", "data", "capex_racks_usd", "capex_facility_usd",
     "list_revenue_usd_per_year", "facility_cost_usd_per_year", "operating_cost_usd_per_year",
     "rental_cost_usd_per_year", "energised_mw", "npv_usd", "value_left_usd",
+    "lease_revenue_usd_per_year",
 ]  # fmt: skip
 """Columns are a contract: new ones go at the end."""
 RACK_COLUMNS = ["rack", "count", "power_kw_each", "facility_power_mw", "capex_usd"]
@@ -56,7 +57,7 @@ SUMMARY_BY_YEAR_COLUMNS = [
     "year", "site_power_mw", "facility_power_mw", "revenue_usd", "cost_usd", "profit_usd",
     "capex_usd", "mtok", "discount_factor", "scenario", "capex_racks_usd", "capex_facility_usd",
     "list_revenue_usd", "facility_cost_usd", "operating_cost_usd", "rental_cost_usd",
-    "energised_mw",
+    "energised_mw", "lease_revenue_usd", "lease_cost_usd",
 ]  # fmt: skip
 SCENARIO_COLUMNS = [
     "scenario", "probability", "npv_profit_usd", "npv_revenue_usd", "pv_cost_usd", "pv_capex_usd",
@@ -64,6 +65,7 @@ SCENARIO_COLUMNS = [
 ]  # fmt: skip
 RENTAL_COLUMNS = ["rental", "rack", "racks_rented", "gpu_hours", "cost_usd"]
 RENTALS_BY_YEAR_COLUMNS = ["year", *RENTAL_COLUMNS, "scenario"]
+LEASES_BY_YEAR_COLUMNS = ["year", "rack", "racks_leased", "revenue_usd", "cost_usd", "scenario"]
 SERVING_COLUMNS = ["tier", "system", "rack", "phases", "racks"]
 SERVING_BY_YEAR_COLUMNS = ["year", *SERVING_COLUMNS, "scenario"]
 STOCHASTIC_COLUMNS = [
@@ -98,6 +100,10 @@ class Tables:
         default_factory=lambda: pd.DataFrame(columns=PRICE_COLUMNS)
     )
     """Each curve tier's chosen price beside its reference point (instances with curves)."""
+    leases_by_year: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=LEASES_BY_YEAR_COLUMNS)
+    )
+    """Owned racks leased out by the GPU-hour (instances with `lease_out:`)."""
 
     @property
     def tiers(self) -> pd.DataFrame:
@@ -128,6 +134,8 @@ class Tables:
                 frames["rentals"] = self.rentals
             if not self.prices_by_year.empty:
                 frames["prices"] = self.prices_by_year.drop(columns=["year", "scenario"])
+            if not self.leases_by_year.empty:
+                frames["leases"] = self.leases_by_year.drop(columns=["year", "scenario"])
             return frames
         frames = {"summary": self.summary, "build_schedule": self.schedule,
                   "tiers_by_year": self.tiers_by_year, "allocation_by_year": self.allocation_by_year,
@@ -137,6 +145,8 @@ class Tables:
             frames["rentals_by_year"] = self.rentals_by_year
         if not self.prices_by_year.empty:
             frames["prices_by_year"] = self.prices_by_year
+        if not self.leases_by_year.empty:
+            frames["leases_by_year"] = self.leases_by_year
         if self.stochastic is not None:
             frames["stochastic"] = self.stochastic
         return frames
@@ -354,7 +364,10 @@ def year_rows(
                       "margin_frac": 1 - tier_cost[t] / (served[t] * d.price_musd_per_ttok[t, y, s])
                                      if served[t] * d.price_musd_per_ttok[t, y, s] > 0 else None,
                       "rented_power_mw": rented_mw[t]})  # fmt: skip
-    revenue = sum(served[t] * d.price_musd_per_ttok[t, y, s] for t in d.tiers) * USD_PER_MUSD
+    lease = sum(d.lease_revenue_musd_per_year[r, y] * _v(m.leased[r, y, s]) for r in m.LEASE_RACKS)
+    revenue = (
+        sum(served[t] * d.price_musd_per_ttok[t, y, s] for t in d.tiers) + lease
+    ) * USD_PER_MUSD
     rent = sum(d.rental_cost_musd_per_year[n] * _v(m.rented[n, y, s]) for n in d.rentals)
     cost = (fleet.cost_musd[y, o] + fleet.building_cost_musd[y, o] + rent) * USD_PER_MUSD
     it_mw = sum(d.rack_power_mw[r] * fleet.in_service[r, y, o] for r in d.racks)
@@ -362,8 +375,16 @@ def year_rows(
         fleet.capex_musd[y, o] * USD_PER_MUSD,
         fleet.building_capex_musd[y, o] * USD_PER_MUSD,
     )
-    listed = sum(served[t] * d.price_musd_per_ttok[t, y, s] / d.tier_price_realisation_frac[t]
-                 for t in d.tiers) * USD_PER_MUSD  # fmt: skip
+    listed = (
+        sum(
+            served[t] * d.price_musd_per_ttok[t, y, s] / d.tier_price_realisation_frac[t]
+            for t in d.tiers
+        )
+        + lease
+    ) * USD_PER_MUSD  # fmt: skip (leases at their price)
+    lease_cost = lease_building_musd(m, d, fleet, y, s, power) + sum(
+        _v(m.leased[r, y, s]) * lease_cost_each(d, fleet, r, y, o) for r in m.LEASE_RACKS
+    )
     by_year.append({"year": y, "site_power_mw": d.site_power_mw[y], "facility_power_mw": d.pue * it_mw,
                     "revenue_usd": revenue, "cost_usd": cost, "profit_usd": revenue - cost,
                     "capex_usd": racks_capex + building,
@@ -372,7 +393,9 @@ def year_rows(
                     "list_revenue_usd": listed,
                     "facility_cost_usd": fleet.building_cost_musd[y, o] * USD_PER_MUSD,
                     "operating_cost_usd": (fleet.operating_musd[y, o] + fleet.building_opex_musd[y, o] + rent) * USD_PER_MUSD,
-                    "rental_cost_usd": rent * USD_PER_MUSD, "energised_mw": fleet.energised_mw[y, o]})  # fmt: skip
+                    "rental_cost_usd": rent * USD_PER_MUSD, "energised_mw": fleet.energised_mw[y, o],
+                    "lease_revenue_usd": lease * USD_PER_MUSD,
+                    "lease_cost_usd": lease_cost * USD_PER_MUSD})  # fmt: skip
 
 
 def _tier_costs(
@@ -384,7 +407,7 @@ def _tier_costs(
     type, so tier costs add up to the year's cost whenever every type in service is used."""
     o = m.owner[y, s]
     out = dict.fromkeys(d.tiers, 0.0)
-    used_of: dict[str, float] = {}
+    used_of: dict[str, float] = {r: _v(m.leased[r, y, s]) for r in m.LEASE_RACKS}  # leases' share
     for (rack, _), racks in use.items():
         used_of[rack] = used_of.get(rack, 0.0) + racks
     for r in d.racks:
@@ -399,11 +422,23 @@ def _tier_costs(
         for t in d.tiers:
             if total > 0:
                 out[t] += cost * use.get((r, t), 0.0) / total
-    used_mw = sum(power.values())
+    used_mw = sum(power.values()) + lease_power_mw(m, d, y, s)
     for t in d.tiers:
         if used_mw > 0:
             out[t] += fleet.building_cost_musd[y, o] * power[t] / used_mw
     return out
+
+
+def lease_power_mw(m, d: PlanData, y: int, s: str) -> float:
+    """Facility power of the racks leased out in year y of scenario s, MW."""
+    return sum(d.pue * d.rack_power_mw[r] * _v(m.leased[r, y, s]) for r in m.LEASE_RACKS)
+
+
+def lease_building_musd(m, d: PlanData, fleet: Fleet, y: int, s: str, power: dict) -> float:
+    """The leased racks' share of the building's yearly cost (by facility power, as tiers')."""
+    leased_mw = lease_power_mw(m, d, y, s)
+    used_mw = sum(power.values()) + leased_mw
+    return fleet.building_cost_musd[y, m.owner[y, s]] * leased_mw / used_mw if used_mw > 0 else 0.0
 
 
 def _stochastic(inst: Instance, report, values: StochasticValues | None, expected_usd, cvar_usd):
@@ -462,7 +497,8 @@ def build_tables(
     scenarios = pd.DataFrame(scen, columns=SCENARIO_COLUMNS)
     p = sby["scenario"].map(d.probability)
     n = len(d.years)
-    pv_cost = float((p * sby["discount_factor"] * sby["cost_usd"]).sum())
+    # cost per token: the cost of the racks serving tokens (leased racks' cost left out)
+    pv_cost = float((p * sby["discount_factor"] * (sby["cost_usd"] - sby["lease_cost_usd"])).sum())
     pv_mtok = float((p * sby["discount_factor"] * sby["mtok"]).sum())
     npv = scenarios.set_index("scenario")[
         "npv_revenue_usd" if inst.objective == "revenue" else "npv_profit_usd"
@@ -494,6 +530,7 @@ def build_tables(
         mtok_per_year=float((p * sby["mtok"]).sum() / n),
         cost_usd_per_mtok=pv_cost / pv_mtok if pv_mtok > 0 else None,
         energised_mw=energised_mw,
+        lease_revenue_usd_per_year=float((p * sby["lease_revenue_usd"]).sum() / n),
     )  # fmt: skip
     summary["it_power_mw"] = facility_mw / d.pue
     _, finance = plan_cash_flow(pd.Series(summary), sby, scenarios, d.discount_rate_frac,
@@ -522,7 +559,36 @@ def build_tables(
         pd.DataFrame(serving, columns=SERVING_BY_YEAR_COLUMNS),
         pd.DataFrame(_rentals(m, d, inst), columns=RENTALS_BY_YEAR_COLUMNS),
         pd.DataFrame(price_rows(m, d), columns=PRICE_COLUMNS),
+        pd.DataFrame(_leases(m, d, fleet), columns=LEASES_BY_YEAR_COLUMNS),
     )
+
+
+def lease_cost_each(d: PlanData, fleet: Fleet, r: str, y: int, o: str) -> float:
+    """A rack's share of its type's yearly cost in fleet state (y, o): capital recovery of
+    those bought in the plan, opex and energy, over the racks in service, $M."""
+    alive = fleet.in_service[r, y, o]
+    if not alive:
+        return 0.0
+    new = alive - d.existing_in_service[r, y]
+    running = d.rack_opex_musd_per_year[r] + d.rack_energy_musd_per_year[r, y]
+    return (new * d.rack_annuity_musd_per_year[r] + alive * running) / alive
+
+
+def _leases(m, d: PlanData, fleet: Fleet) -> list[dict]:
+    """Racks leased out per year and scenario: revenue, and the racks' own yearly cost (capital
+    recovery of those bought in the plan, opex, energy) as their cost."""
+    rows = []
+    for s in d.scenarios:
+        for y in d.years:
+            o = m.owner[y, s]
+            for r in m.LEASE_RACKS:
+                racks = _v(m.leased[r, y, s])
+                each = lease_cost_each(d, fleet, r, y, o)
+                revenue = d.lease_revenue_musd_per_year[r, y] * racks * USD_PER_MUSD
+                rows.append({"year": y, "rack": r, "racks_leased": racks,
+                             "revenue_usd": revenue, "cost_usd": racks * each * USD_PER_MUSD,
+                             "scenario": s})  # fmt: skip
+    return rows
 
 
 def _rentals(m, d: PlanData, inst: Instance) -> list[dict]:

@@ -23,11 +23,12 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from fractions import Fraction
+from typing import Any
 
 import pyomo.environ as pyo
 
 from planner.inputs.data import USD_PER_MUSD, PlanData
-from planner.model import whole_racks_alive
+from planner.model import first_stage_vars, whole_racks_alive
 from planner.solver import highs
 from planner.solver.highs import SolveStatus
 
@@ -54,26 +55,40 @@ def whole_racks(m: pyo.ConcreteModel, up: bool = False) -> Counts:
     return counts
 
 
+def whole_blocks(m: pyo.ConcreteModel) -> dict[tuple[int, str], int]:
+    """Blocks energised per fleet state, rounded to whole blocks."""
+    return {key: round(var.value or 0.0) for key, var in m.blocks_energised.items()}
+
+
 def limit_violations(m: pyo.ConcreteModel, d: PlanData, counts: Counts) -> list[tuple]:
     """(param name, index, excess in model units, words) for every integer limit the whole
     racks break, computed exactly on the model's current parameter values (a study or an
     explanation may have moved them since the data step)."""
-    out = []
+    out: list[tuple] = []
 
     def f(x: object) -> Fraction:
         """The decimal a number was written as (0.1 MW is 1/10, not the binary float)."""
         return Fraction(repr(float(pyo.value(x))))
 
     pue = f(m.pue)
+    blocks = whole_blocks(m)
     for y, o in m.FLEET:
         in_service = {r: whole_racks_alive(m, counts, r, y, o) for r in d.racks}
         power = pue * sum(f(m.rack_power_mw[r]) * n for r, n in in_service.items())
         site = f(m.site_power_mw[y])
+        if d.energises:  # power within the whole blocks energised, and they within the site
+            on = sum(n for (yb, ob), n in blocks.items() if yb <= y and ob == m.owner[yb, o])
+            energised = f(m.block_mw) * on
+            if power > energised:
+                out.append(("block_mw", None, float((power - energised) / on) if on else 0.0,
+                            f"facility power {float(power):.9g} MW > {float(energised):.9g} MW energised in {y}"))  # fmt: skip
+            power = energised
         if power > site:
             out.append(("site_power_mw", y, float(power - site),
                         f"facility power {float(power):.9g} MW > {float(site):.9g} MW in {y}"))  # fmt: skip
         if y in m.BUDGET_YEARS:
             capex = sum(f(m.rack_capex_musd[r]) * counts[r, y, o] for r in d.racks)
+            capex += f(m.block_capex_musd) * blocks.get((y, o), 0)
             budget = f(m.capex_budget_musd[y])
             if capex > budget:
                 out.append(("capex_budget_musd", y, float(capex - budget),
@@ -94,11 +109,17 @@ def limit_violations(m: pyo.ConcreteModel, d: PlanData, counts: Counts) -> list[
     return out
 
 
+def _param(m: pyo.ConcreteModel, name: str, index: object) -> Any:
+    """A limit's parameter: indexed, or a scalar one (index None)."""
+    component = getattr(m, name)
+    return component[index] if index is not None else component
+
+
 def _tighten(m: pyo.ConcreteModel, violations: list[tuple]) -> None:
     """Lower each violated limit by its excess and by ten times the solver's row tolerance
     (relative to the limit), so that the solver cannot accept the same whole racks again."""
     for name, index, excess, _ in violations:
-        param = getattr(m, name)[index]
+        param = _param(m, name, index)
         value = pyo.value(param)
         margin = 10 * highs.PRIMAL_FEASIBILITY_TOLERANCE * max(1.0, abs(value))
         param.set_value(value - excess - margin)
@@ -119,13 +140,13 @@ def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve, solved):
         if not violations:
             break
         for name, index, _, _ in violations:
-            original.setdefault((name, index), pyo.value(getattr(m, name)[index]))
+            original.setdefault((name, index), pyo.value(_param(m, name, index)))
         _tighten(m, violations)
         solved = solve()
         if not solved.report.status.has_solution:
             break
     for (name, index), value in original.items():
-        getattr(m, name)[index].set_value(value)
+        _param(m, name, index).set_value(value)
     if original:
         highs.forget(m)
     if not solved.report.status.has_solution:
@@ -163,9 +184,11 @@ def floors_unmet(m: pyo.ConcreteModel, d: PlanData) -> list[str]:
 
 def _fixed_at(m: pyo.ConcreteModel, solve, counts: Counts):
     """Solve with the purchases fixed at `counts`, then free them again."""
-    fixed = [(var, var.fixed) for var in m.racks_bought.values()]
+    fixed = [(var, var.fixed) for var in first_stage_vars(m)]
     for key, var in m.racks_bought.items():
         var.fix(counts[key])
+    for var in m.blocks_energised.values():
+        var.fix(round(var.value or 0.0))
     try:
         return solve()
     finally:
@@ -178,11 +201,11 @@ def _on_whole_racks(m: pyo.ConcreteModel, d: PlanData, solve, solved):
     """Re-solve everything but the purchases with them fixed at whole racks (to nearest; if no
     plan runs on those, any fraction rounded up, when that breaks no limit: status feasible)."""
     spent = solved.report.solve_s
-    if all(abs((v.value or 0.0) - round(v.value or 0.0)) <= 1e-9 for v in m.racks_bought.values()):
+    if all(abs((v.value or 0.0) - round(v.value or 0.0)) <= 1e-9 for v in first_stage_vars(m)):
         unmet = floors_unmet(m, d)  # already whole racks: nothing to re-solve
         if unmet:
             return _floors_error(solved, unmet)
-        for var in m.racks_bought.values():  # the exact whole numbers, not 4.9999999999
+        for var in first_stage_vars(m):  # the exact whole numbers, not 4.9999999999
             if not var.fixed:
                 var.set_value(round(var.value or 0.0), skip_validation=True)
         return solved

@@ -32,7 +32,7 @@ from planner.inputs.data import (
     PlanData,
     mean_scenario,
 )
-from planner.model import build_model
+from planner.model import FIRST_STAGE, build_model
 from planner.solver.highs import (
     SolveReport,
     SolveSettings,
@@ -118,13 +118,14 @@ def _eev(
     first = mean_data.scenarios[0]
     kept = snapshot(m)
     bounds = []
-    for rack in data.racks:
-        for year in data.shared_years:
-            var = m.racks_bought[rack, year, m.owner[year, data.scenarios[0]]]
-            bounds.append((var, var.lb, var.ub))
-            count = round(pyo.value(mean_m.racks_bought[rack, year, first]))
-            var.setlb(count)  # bounds, not fix: the plan's compiled matrix is reused as is
-            var.setub(count)
+    shared = [(name, key) for name in FIRST_STAGE for key in getattr(m, name)
+              if key[-2] in data.shared_years]  # fmt: skip
+    for name, key in shared:  # racks bought and blocks energised in the shared years
+        var = getattr(m, name)[key]
+        bounds.append((var, var.lb, var.ub))
+        count = round(pyo.value(getattr(mean_m, name)[(*key[:-1], first)]))
+        var.setlb(count)  # bounds, not fix: the plan's compiled matrix is reused as is
+        var.setub(count)
     with reusing_matrix(m):
         solved = solve_plan(m, data, settings, deadline=deadline)
     runs.extend(solved.stages)

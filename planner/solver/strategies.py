@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import pyomo.environ as pyo
 
 from planner.inputs.data import PlanData
-from planner.model import variables
+from planner.model import first_stage_vars, variables
 from planner.solver.exact import exact_plan
 from planner.solver.highs import (
     Highs,
@@ -144,7 +144,7 @@ def _least_capex(m, value, settings, solver, deadline, stages: list[SolveReport]
 def _sales_pass(m, data, settings, solver, deadline, stages: list[SolveReport]) -> None:
     """With CVaR: purchases fixed, maximise the expected NPV (each scenario's best sales)."""
     kept = snapshot(m)
-    bought = [v for v in m.racks_bought.values() if not v.fixed]
+    bought = [v for v in first_stage_vars(m) if not v.fixed]
     for v in bought:
         v.fix(round(v.value or 0.0))
     m.cvar_weight_frac.set_value(0.0)
