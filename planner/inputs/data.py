@@ -165,6 +165,8 @@ class PlanData:
     """Fewest of all output tokens served that a tier must serve, as a fraction."""
     block_mw: float = 0.0
     """Facility MW per energisation block; 0: the whole envelope is energised (no decision)."""
+    energised_at_start_mw: float = 0.0
+    """MW energised before the plan (paid before it: opex only)."""
     energise_years: tuple[int, ...] = ()
     """Years in which blocks may be energised (after the lead time)."""
     block_capex_musd: float = 0.0
@@ -567,6 +569,7 @@ def _building(inst: Instance, years: list[int]) -> dict:
     lead = e.lead_time_years if inst.horizon is not None else 0  # one year: the steady state
     return {
         "block_mw": e.block_mw,
+        "energised_at_start_mw": e.energised_mw,
         "energise_years": tuple(years[lead:]),
         "block_capex_musd": capex,
         "block_annuity_musd_per_year": capex

@@ -28,6 +28,9 @@ class Energisation(Strict):
     lead_time_years: int = Field(default=0, ge=0, le=20)
     """Years from the plan's start before the first block can be energised (decision to first
     power with power secured: about 18 months, market-data.md section 4)."""
+    energised_mw: float = Field(default=0.0, ge=0, le=1e6)
+    """MW already energised when the plan starts (a brownfield site: built and paid for before
+    the plan, so only its opex is charged); blocks add to it."""
 
 
 class Site(Strict):
@@ -66,10 +69,15 @@ class Site(Strict):
 
     @model_validator(mode="after")
     def _block_fits(self) -> Site:
-        if self.energisation is not None and self.energisation.block_mw > self.power_mw:
+        e = self.energisation
+        if e is not None and e.block_mw > self.power_mw:
             raise ValueError(
-                f"energisation.block_mw {self.energisation.block_mw:g} is larger than power_mw "
+                f"energisation.block_mw {e.block_mw:g} is larger than power_mw "
                 f"{self.power_mw:g}: no block could be energised"
+            )
+        if e is not None and e.energised_mw > self.power_mw:
+            raise ValueError(
+                f"energisation.energised_mw {e.energised_mw:g} is more than power_mw {self.power_mw:g}"
             )
         return self
 

@@ -89,12 +89,13 @@ def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
         if abs(energised - site.power_mw) > REL_TOL * site.power_mw:
             bad.append(f"power: {energised:.6g} MW energised, not the whole {site.power_mw:g} MW")
     else:
-        blocks = energised / site.energisation.block_mw
+        blocks = (energised - site.energisation.energised_mw) / site.energisation.block_mw
         if abs(blocks - round(blocks)) > 1e-9 or _over(energised, site.power_mw):
             bad.append(f"power: {energised:.6g} MW energised is not whole blocks within the site")
     if _over(site.pue * it_mw, energised):
         bad.append(f"power: {site.pue * it_mw:.6g} MW facility > {energised:g} MW energised")
-    building = (site.facility_capex_usd_per_mw or 0.0) * energised  # the building energised
+    paid_mw = energised - (site.energisation.energised_mw if site.energisation else 0.0)
+    building = (site.facility_capex_usd_per_mw or 0.0) * paid_mw  # the building energised
     capex = sum(n * catalog.racks[r].capex_usd for r, n in counts.items()) + building
     if site.capex_budget_usd is not None and _over(capex, site.capex_budget_usd):
         bad.append(f"budget: capex {capex:.6g} (racks and building) > {site.capex_budget_usd:.6g}")

@@ -69,7 +69,8 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
         y = int(str(year))
         it_mw = sum(r.in_service * catalog.racks[r.rack].power_kw / 1e3 for r in rows(group))
         on = energised[y, s]
-        before = energised.get((y - 1, s), 0.0)
+        start = site.energisation.energised_mw if site.energisation is not None else 0.0
+        before = energised.get((y - 1, s), start)
         if _over(on, d.site_power_mw[y]) or (
             site.energisation is None and _off(on, d.site_power_mw[y])
         ):
@@ -77,7 +78,7 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
                 f"power: {s} {y}: {on:.6g} MW energised; the envelope is {d.site_power_mw[y]:g} MW"
             )
         if site.energisation is not None:
-            blocks = on / site.energisation.block_mw
+            blocks = (on - start) / site.energisation.block_mw
             if abs(blocks - round(blocks)) > 1e-9 or on < before - 1e-9:
                 bad.append(f"power: {s} {y}: {on:.6g} MW energised is not whole blocks, or fell")
         if _over(site.pue * it_mw, on):

@@ -69,6 +69,10 @@ LABELS: dict[str, str] = {
     "accelerator": "Accelerator", "accelerators": "Accelerators per rack", "power_label": "Power basis", "capex_label": "Price basis",
     "lifetime_years": "Life (years)", "tok_s_per_gpu": "Output tokens/s per GPU",
     "tok_s_per_mw": "Output tokens/s per MW", "power_kw": "Power (kW)",
+    "energised_mw": "Energised (MW)", "npv_usd": "NPV of profit ($)",
+    "value_left_usd": "Value left at the end ($)", "racks_leased": "Racks leased out",
+    "price_frac_of_reference": "Price over the reference price", "curve_points": "Curve points",
+    "demand_at_price_mtok_per_year": "Market at that price, output tokens (millions/yr)",
 }  # fmt: skip
 """Known columns -> header words (units in brackets)."""
 
@@ -89,7 +93,8 @@ KINDS: dict[str, str] = {
     "min_tok_s_per_user": "number0", "input_tokens_per_request": "count",
     "output_tokens_per_request": "count", "objective_value": "usd",
     "power_kw_each": "number", "solve_s": "number", "power_kw": "number", "accelerators": "count",
-    "lifetime_years": "number",
+    "lifetime_years": "number", "racks_leased": "number", "curve_points": "text",
+    "price_frac_of_reference": "x",
 }  # fmt: skip
 
 

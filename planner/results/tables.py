@@ -207,11 +207,13 @@ def _building(m: pyo.ConcreteModel, d: PlanData) -> tuple[dict, dict, dict, dict
         mine = [(yb, blocks.get((yb, m.owner[yb, o]), 0)) for yb in d.years if yb <= y]
         total = sum(n for _, n in mine)
         alive = sum(n for yb, n in mine if y < yb + d.facility_service_years)
-        energised[y, o] = d.block_mw * total if d.energises else d.site_power_mw[y]
+        start = d.energised_at_start_mw
+        energised[y, o] = start + d.block_mw * total if d.energises else d.site_power_mw[y]
         capex[y, o] = d.facility_capex_musd[y] + d.block_capex_musd * blocks.get((y, o), 0)
-        opex[y, o] = d.facility_opex_musd[y] + d.block_opex_musd_per_year * total
+        start_opex = d.block_opex_musd_per_year * start / d.block_mw if d.energises else 0.0
+        opex[y, o] = d.facility_opex_musd[y] + d.block_opex_musd_per_year * total + start_opex
         cost[y, o] = (d.facility_cost_musd[y] + d.block_annuity_musd_per_year * alive
-                      + d.block_opex_musd_per_year * total)  # fmt: skip
+                      + d.block_opex_musd_per_year * total + start_opex)  # fmt: skip
     return energised, capex, cost, opex
 
 

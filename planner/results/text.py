@@ -93,7 +93,8 @@ def render_table(result: PlanResult) -> str:
         f"Total: {_num(s.tok_s)} output tokens/s, {_tokens_a_year(s.mtok_per_year)} output tokens a year; "
         f"revenue {_money(s.revenue_usd_per_year)} a year, cost {_money(s.cost_usd_per_year)} a year "
         f"({_money(s.cost_usd_per_mtok)} per million output tokens); capex {_money(s.capex_usd)}; "
-        f"facility power {s.facility_power_mw:,.1f} of {inst.site.power_mw:,.0f} MW"
+        f"facility power {s.facility_power_mw:,.1f} MW of {s.energised_mw:,.0f} MW energised "
+        f"(the site: {inst.site.power_mw:,.0f} MW)"
     )
     lines += money_lines(s)
     lines.append(npv_line(result))
@@ -178,6 +179,7 @@ def render_horizon(result: PlanResult) -> str:
         cols = [
             "year",
             "site_power_mw",
+            "energised_mw",
             "facility_power_mw",
             "revenue_usd",
             "profit_usd",

@@ -78,7 +78,7 @@ def limit_violations(m: pyo.ConcreteModel, d: PlanData, counts: Counts) -> list[
         site = f(m.site_power_mw[y])
         if d.energises:  # power within the whole blocks energised, and they within the site
             on = sum(n for (yb, ob), n in blocks.items() if yb <= y and ob == m.owner[yb, o])
-            energised = f(m.block_mw) * on
+            energised = Fraction(repr(d.energised_at_start_mw)) + f(m.block_mw) * on
             if power > energised:
                 out.append(("block_mw", None, float((power - energised) / on) if on else 0.0,
                             f"facility power {float(power):.9g} MW > {float(energised):.9g} MW energised in {y}"))  # fmt: skip
