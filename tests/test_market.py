@@ -307,3 +307,19 @@ def test_rented_racks_are_never_leased_out(tmp_path):
             "lease_out": {"usd_per_gpu_hour": {"alpha": 20}}}  # fmt: skip
     r = solve(tmp_path, body)
     assert r.tables.leases_by_year["racks_leased"].sum() == pytest.approx(1.0)
+
+
+def test_explain_values_one_more_block(tmp_path):
+    # energised_site at $10 with a $13M budget: a block and its three racks cost $3M + $3M, so
+    # the plan energises two blocks (profit 2 x 46,728 = $93,456). One more block with the six
+    # racks fixed only costs its building's $150,000 a year. With racks free, the third block
+    # leaves $4M for four racks: 4 x 65,576 - 3 x 150,000 = -$187,696, $281,152 less.
+    body = energised_site(10)
+    body["site"]["capex_budget_usd"] = 1.3e7
+    body = {"systems": ["alpha"], **body, "site": {**MONEY, **body["site"]}}
+    expl = planner.explain(write_instance(tmp_path, body), entry=False)
+    row = expl.marginals.set_index("lever").loc["energisation.blocks"]
+    assert row["value_units"] == 2  # blocks energised
+    row = expl.marginals.set_index("lever").loc["energisation.blocks"]
+    assert row["dual_fixed_racks"] == pytest.approx(-150_000, rel=1e-6)
+    assert row["fd_free_racks"] == pytest.approx(-281_152, rel=1e-6)

@@ -81,7 +81,7 @@ def amount(x: float, unit: str) -> str:
             if abs(x) >= scale:
                 return f"${x / scale:,.3g}{suffix}"
         return f"${x:,.0f}"
-    words = {"MW": "MW", "mtok_per_year": "Mtok/yr", "rack": "racks"}[unit]
+    words = {"MW": "MW", "mtok_per_year": "Mtok/yr", "rack": "racks", "block": "blocks"}[unit]
     return f"{x:,.4g} {words}" if abs(x) < 1e4 else f"{x:,.0f} {words}"
 
 

@@ -56,8 +56,11 @@ class Lever:
     """The input's current value in user units."""
     move: Callable[[pyo.ConcreteModel, float], None]
     """move(m, delta_units): shift the input by delta user units in model m."""
-    rack_key: PurchaseKey | None = None
-    """For a rack lever, the purchase (rack, year, owner) it moves."""
+    rack_key: tuple | None = None
+    """For a purchase lever, the index it moves: (rack, year, owner) of `racks_bought`, or
+    (year, owner) of `blocks_energised`."""
+    var_name: str = "racks_bought"
+    """The whole-number decision a purchase lever moves."""
     params: tuple[ParamRef, ...] = ()
     """Mutable Params (with index) the input moves together, which the dual formula
     differentiates; empty for racks."""
@@ -86,11 +89,13 @@ def _shift_params(
     return move
 
 
-def _shift_rack(key: PurchaseKey, count: int) -> Callable[[pyo.ConcreteModel, float], None]:
-    """Fixed racks (the LP) move by delta; free racks (the MILP) must be at least count + delta."""
+def _shift_rack(
+    key: tuple, count: int, name: str = "racks_bought"
+) -> Callable[[pyo.ConcreteModel, float], None]:
+    """Fixed purchases (the LP) move by delta; free ones (the MILP) must be at least count + delta."""
 
     def move(m: pyo.ConcreteModel, delta: float) -> None:
-        var = m.racks_bought[key]
+        var = getattr(m, name)[key]
         if var.fixed:
             var.fix(count + delta)
         else:
@@ -122,11 +127,13 @@ def levers(base: Baseline) -> list[Lever]:
     power: tuple[ParamRef, ...] = tuple(("site_power_mw", y) for y in data.years)
     weights: tuple[float, ...] = (1.0,) * len(power)
     building = "" if not data.facility_musd_per_mw_year else ", with its building"
-    if data.facility_musd_per_mw_year:
+    if data.energises:  # the envelope is only what may be energised: its building is in blocks
+        building = " that may be energised"
+    elif data.facility_musd_per_mw_year:
         power += tuple(("facility_cost_musd", y) for y in data.years)
         weights += (data.facility_musd_per_mw_year,) * len(data.years)
     first_budget = next(iter(data.capex_budget_musd), None)
-    if data.facility_capex_musd_per_mw and first_budget is not None:
+    if data.facility_capex_musd_per_mw and first_budget is not None and not data.energises:
         power += (("capex_budget_musd", first_budget),)
         weights += (-data.facility_capex_musd_per_mw,)
     out = [
@@ -146,6 +153,7 @@ def levers(base: Baseline) -> list[Lever]:
         when = "" if len(data.years) == 1 else f" in {key[1]}"
         out.append(Lever(f"racks.{rack}", f"one more {rack} rack{when}", "rack", 1.0,
                          counts[key], _shift_rack(key, counts[key]), rack_key=key))  # fmt: skip
+    out += _block_levers(base)
     for tier in data.tiers:
         keys = tuple(k for k in data.demand_ttok_per_year if k[0] == tier)
         if not keys:
@@ -163,6 +171,26 @@ def levers(base: Baseline) -> list[Lever]:
     return out
 
 
+def _block_levers(base: Baseline) -> list[Lever]:
+    """One more block energised, in the first year with room for one more under the site's
+    envelope (else the first year blocks may be energised), along the first scenario."""
+    m, data = base.model, base.data
+    if not data.energises or not len(m.ENERGISE_FLEET):
+        return []
+    first = data.scenarios[0]
+    path = [
+        (y, m.owner[y, first]) for y in data.years if (y, m.owner[y, first]) in m.ENERGISE_FLEET
+    ]
+    counts = {key: round(pyo.value(m.blocks_energised[key]) or 0) for key in path}
+    room = [k for k in path
+            if pyo.value(m.energised_mw[k]) + data.block_mw <= data.site_power_mw[k[0]] + 1e-9]  # fmt: skip
+    key = room[0] if room else path[0]
+    when = "" if len(data.years) == 1 else f" in {key[0]}"
+    return [Lever("energisation.blocks", f"one more {data.block_mw:,g} MW block energised{when}",
+                  "block", 1.0, counts[key], _shift_rack(key, counts[key], "blocks_energised"),
+                  rack_key=key, var_name="blocks_energised")]  # fmt: skip
+
+
 def _shifts(m: pyo.ConcreteModel) -> ComponentMap:
     """bound - body for every active constraint, and the active objective, at current values."""
     out = ComponentMap()
@@ -177,7 +205,7 @@ def _shifts(m: pyo.ConcreteModel) -> ComponentMap:
 def dual_marginal(m: pyo.ConcreteModel, duals: LinearDuals, lever: Lever, objective: str) -> float:
     """dV/d(user unit) at the LP optimum, in model objective units (see module docstring)."""
     if not lever.params:
-        dF = duals.variables[m.racks_bought[lever.rack_key]]
+        dF = duals.variables[getattr(m, lever.var_name)[lever.rack_key]]
     else:
         params = [_param(m, ref) for ref in lever.params]
         weights = lever.weights or (1.0,) * len(params)
