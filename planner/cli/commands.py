@@ -42,7 +42,13 @@ from planner.inputs.yamlio import one_line
     "--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds for HiGHS."
 )
 @click.option("--mip-gap", type=click.FloatRange(min=0, max=1), default=1e-4, show_default=True)
-@click.option("--threads", type=click.IntRange(min=1), help="HiGHS threads.")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="HiGHS threads (one: every command finds the same plan on any machine).",
+)
 @click.option("--verbose", is_flag=True, help="Show the HiGHS log.")
 @click.option("--report", "with_report", is_flag=True, help="Also write report.html/.xlsx.")
 @guarded

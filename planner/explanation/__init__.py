@@ -26,12 +26,17 @@ def explain(
     **load_kwargs,
 ) -> Explanation:
     """Solve and explain an instance (a path or a LoadedInstance); see the module docstring."""
+    from dataclasses import replace
+
     from planner.explanation.compose import compose
+    from planner.results.run import solve_loaded
 
     loaded = (
         instance if isinstance(instance, LoadedInstance) else load_instance(instance, **load_kwargs)
     )
-    return compose(solve_baseline(loaded, settings), near_optimal_frac, tuple(exclude), entry)
+    expl = compose(solve_baseline(loaded, settings), near_optimal_frac, tuple(exclude), entry)
+    # the plan's own tables as `plan solve` writes them (one purchase order for every command)
+    return replace(expl, plan=solve_loaded(loaded, settings, with_values=False))
 
 
 __all__ = ["Explanation", "explain"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -33,6 +34,11 @@ class Explanation:
     infeasibility: pd.DataFrame
     lines: list[tuple[str, str, str]] = field(default_factory=list)
     """(section, subject, words) rows of explain.csv."""
+    plan: Any = None
+    """The plan as `plan solve` solves it (the user's settings): the racks and tables explain
+    writes, so every command writes one purchase order. The explanations come from `base`,
+    the same model solved to the tight gap finite differences need; the two plans agree to
+    the user's gap."""
 
     @property
     def status(self) -> SolveStatus:

@@ -23,10 +23,14 @@ def write_explanation(expl: Explanation, outdir: Path) -> list[Path]:
     earlier `plan solve`), then the explain tables that have rows."""
     with output_lock(outdir):
         base = expl.base
-        tables = build_tables(base.model, base.data, base.loaded.instance, base.solved)
+        if expl.plan is not None:  # the plan as `plan solve` solves and writes it
+            tables, report, settings = expl.plan.tables, expl.plan.solved.report, expl.plan.settings
+        else:
+            tables = build_tables(base.model, base.data, base.loaded.instance, base.solved)
+            report, settings = base.solved.report, base.settings
         paths = write_tables(outdir, tables, base.loaded.instance.is_multi_period)
-        info = provenance(base.loaded, base.solved.report, base.settings, 0.0, tables.summary)
-        info |= decision_info(base.loaded, tables, base.solved.report.status.has_solution)
+        info = provenance(base.loaded, report, settings, 0.0, tables.summary)
+        info |= decision_info(base.loaded, tables, report.status.has_solution)
         paths.append(write_json(outdir / "run.json", info | {"command": "explain"}))
         frames = {
             "explain": expl.frame(),

@@ -60,7 +60,11 @@ class SolveSettings:
 
     time_limit_s: float | None = None
     mip_gap_frac: float = 1e-4
-    threads: int | None = None
+    threads: int | None = 1
+    """HiGHS threads. One by default, in every command: HiGHS's search then depends on nothing
+    but the model, so `plan solve`, `plan explain` and each case of a sweep (whose workers run
+    one thread each) find the same plan among those within the gap, on any machine. More
+    threads (`--threads`) may find another plan within the gap; None lets HiGHS choose."""
     verbose: bool = False
 
 
