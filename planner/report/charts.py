@@ -147,3 +147,30 @@ def sweep_tornado(tornado: pd.DataFrame) -> bytes | None:
     ax.ticklabel_format(axis="x", style="plain", useOffset=False)
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)
+
+
+def demand_curves(curves: pd.DataFrame | None, prices: pd.DataFrame | None) -> bytes | None:
+    """Each tier's demand curve (price against the market's volume, first year and scenario)
+    with the price the plan chose on it."""
+    if curves is None or curves.empty or prices is None or prices.empty:
+        return None
+    first = {c: curves[c].iloc[0] for c in ("year", "scenario") if c in curves}
+    for column, value in first.items():
+        curves = curves[curves[column] == value]
+        prices = prices[prices[column] == value] if column in prices else prices
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for k, (tier, group) in enumerate(curves.groupby("tier", sort=False)):
+        colour = COLOURS[k % len(COLOURS)]
+        ax.plot(group["demand_mtok_per_year"] / 1e6, group["price_usd_per_mtok"], color=colour,
+                marker=".", label=str(tier))  # fmt: skip
+        chosen = prices[prices["tier"] == tier]
+        ax.plot(chosen["mtok_per_year"] / 1e6, chosen["price_usd_per_mtok"], color=colour,
+                marker="o", markersize=9, linestyle="none")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_title("Demand curves and the prices chosen (large dots)")
+    ax.set_xlabel("output tokens a year (trillions)")
+    ax.set_ylabel("list price ($ per million output tokens)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return _png(fig)

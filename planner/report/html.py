@@ -89,7 +89,8 @@ TIER_VIEW = ["tier", "input_tokens_per_request", "output_tokens_per_request", "m
 DETAIL = (
     ("allocation", "Allocation: units of each system per tier"),
     ("serving_mix", "Racks each tier ties up, by phase (the prefill:decode and LPX:GPU ratios)"),
-    ("rentals", "Rented capacity"), ("scenarios", "Scenarios"),
+    ("rentals", "Rented capacity"), ("leases", "Racks leased out by the GPU-hour"),
+    ("leases_by_year", "Racks leased out by year"), ("scenarios", "Scenarios"),
     ("summary_by_year", "Per year"), ("tiers_by_year", "Tiers by year"),
     ("allocation_by_year", "Allocation by year"), ("serving_by_year", "Racks by year and phase"),
     ("sensitivity", "Sensitivity (+10% of each input)"), ("binding", "Requirements"),
@@ -134,6 +135,14 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
     tiers = frames["tiers"]
     parts += ["<h2>Tiers" + (", expected average year" if over_years else "") + "</h2>",
               _table(tiers[[c for c in TIER_VIEW if c in tiers]])]  # fmt: skip
+    prices = frames.get("prices_by_year", frames.get("prices"))
+    if prices is not None and not prices.empty:
+        curves = frames.get("curves_by_year", frames.get("curves"))
+        parts += ["<h2>Prices chosen on demand curves</h2>",
+                  "<p>Each tier's price is chosen on its demand curve (reference point, price range "
+                  "and breakpoints below); the market's volume at that price is what it can sell.</p>",
+                  _img(charts.demand_curves(curves, prices), "demand curves"),
+                  _table(prices.drop(columns=["curve_points"], errors="ignore"))]  # fmt: skip
     irr_text = "-" if metrics["irr_frac"] is None else f"{metrics['irr_frac']:.1%}"
     payback = metrics["payback_years"]
     payback_text = "-" if payback is None else f"{payback:.1f} years"

@@ -19,8 +19,8 @@ from planner.results.files import atomic_write_bytes
 from planner.results.present import EXCEL_FORMATS, input_label, kind, label, show
 
 SHEETS = (
-    "summary", "plausibility", "racks", "tiers", "cash_flow", "allocation", "serving_mix",
-    "rentals", "stochastic", "scenarios", "summary_by_year", "build_schedule", "tiers_by_year",
+    "summary", "plausibility", "racks", "tiers", "prices", "prices_by_year", "leases",
+    "leases_by_year", "cash_flow", "allocation", "serving_mix", "rentals", "stochastic", "scenarios", "summary_by_year", "build_schedule", "tiers_by_year",
     "allocation_by_year", "serving_by_year", "rentals_by_year", "sweep_summary", "tornado", "sweep",
     "frontier", "explain",
     "marginals", "sensitivity", "binding", "entry", "alternatives", "infeasibility", "inputs",
@@ -29,6 +29,8 @@ TITLES = {
     "summary": "Summary", "plausibility": "Plausibility", "racks": "Racks", "tiers": "Tiers",
     "cash_flow": "Cash flow", "allocation": "Allocation", "serving_mix": "Serving mix",
     "rentals": "Rentals", "stochastic": "Stochastic", "scenarios": "Scenarios",
+    "prices": "Prices", "prices_by_year": "Prices by year", "leases": "Leases",
+    "leases_by_year": "Leases by year",
     "summary_by_year": "Per year", "build_schedule": "Build schedule",
     "tiers_by_year": "Tiers by year", "allocation_by_year": "Allocation by year",
     "serving_by_year": "Serving by year", "rentals_by_year": "Rentals by year", "sweep": "Sweep",

@@ -23,6 +23,8 @@ PRICE_COLUMNS = [
     "curve_points",
 ]  # fmt: skip
 """prices_by_year.csv: one row per curve tier, year and scenario."""
+CURVE_COLUMNS = ["year", "tier", "scenario", "point", "price_usd_per_mtok", "demand_mtok_per_year"]
+"""curves_by_year.csv: each curve's breakpoints (what the plan could sell at each price)."""
 
 
 def _sold(m: pyo.ConcreteModel, key: tuple[str, int, str]) -> float:
@@ -75,3 +77,11 @@ def price_rows(m: pyo.ConcreteModel, d: PlanData) -> list[dict[str, Any]]:
                      "highest_price_usd_per_mtok": curve.points[0][0],
                      "curve_points": points})  # fmt: skip
     return rows
+
+
+def curve_rows(d: PlanData) -> list[dict[str, Any]]:
+    """Each curve's breakpoints, highest price first: price and the market's volume there."""
+    return [{"year": y, "tier": t, "scenario": s, "point": k, "price_usd_per_mtok": price,
+             "demand_mtok_per_year": volume * MTOK_PER_TTOK}
+            for (t, y, s), curve in d.curves.items()
+            for k, (price, volume) in enumerate(curve.points)]  # fmt: skip

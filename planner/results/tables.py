@@ -19,7 +19,13 @@ from planner.inputs.instance import Instance
 from planner.model import whole_racks_alive
 from planner.model.objectives import OBJECTIVE_COMPONENTS
 from planner.model.scopes import Scopes
-from planner.results.market import PRICE_COLUMNS, at_chosen_prices, price_rows
+from planner.results.market import (
+    CURVE_COLUMNS,
+    PRICE_COLUMNS,
+    at_chosen_prices,
+    curve_rows,
+    price_rows,
+)
 from planner.results.npv import plan_cash_flow, value_left_musd
 from planner.solver.highs import RowActivity
 from planner.solver.stochastic import StochasticValues, cvar, objective_musd
@@ -104,6 +110,10 @@ class Tables:
         default_factory=lambda: pd.DataFrame(columns=LEASES_BY_YEAR_COLUMNS)
     )
     """Owned racks leased out by the GPU-hour (instances with `lease_out:`)."""
+    curves_by_year: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=CURVE_COLUMNS)
+    )
+    """Each demand curve's breakpoints (instances with curves)."""
 
     @property
     def tiers(self) -> pd.DataFrame:
@@ -136,6 +146,8 @@ class Tables:
                 frames["prices"] = self.prices_by_year.drop(columns=["year", "scenario"])
             if not self.leases_by_year.empty:
                 frames["leases"] = self.leases_by_year.drop(columns=["year", "scenario"])
+            if not self.curves_by_year.empty:
+                frames["curves"] = self.curves_by_year.drop(columns=["year", "scenario"])
             return frames
         frames = {"summary": self.summary, "build_schedule": self.schedule,
                   "tiers_by_year": self.tiers_by_year, "allocation_by_year": self.allocation_by_year,
@@ -147,6 +159,8 @@ class Tables:
             frames["prices_by_year"] = self.prices_by_year
         if not self.leases_by_year.empty:
             frames["leases_by_year"] = self.leases_by_year
+        if not self.curves_by_year.empty:
+            frames["curves_by_year"] = self.curves_by_year
         if self.stochastic is not None:
             frames["stochastic"] = self.stochastic
         return frames
@@ -562,6 +576,7 @@ def build_tables(
         pd.DataFrame(_rentals(m, d, inst), columns=RENTALS_BY_YEAR_COLUMNS),
         pd.DataFrame(price_rows(m, d), columns=PRICE_COLUMNS),
         pd.DataFrame(_leases(m, d, fleet), columns=LEASES_BY_YEAR_COLUMNS),
+        pd.DataFrame(curve_rows(d), columns=CURVE_COLUMNS),
     )
 
 
