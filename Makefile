@@ -25,8 +25,8 @@ run: $(RUN_STAMP)
 	$(BIN)/plan solve instances/1gw.yaml
 
 lint: $(STAMP)
-	$(BIN)/ruff check planner tests bench examples
-	$(BIN)/ruff format --check planner tests bench examples
+	$(BIN)/ruff check planner tests bench examples docs
+	$(BIN)/ruff format --check planner tests bench examples docs
 	$(BIN)/mypy planner
 
 test: $(STAMP) lint

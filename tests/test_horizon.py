@@ -352,7 +352,7 @@ def test_cli_writes_schedule_and_scenario_files(tmp_path):
     result = CliRunner().invoke(cli, ["solve", str(write(tmp_path, NEWSVENDOR)), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "Build schedule (shared by every scenario)" in result.stdout
-    assert "value of the stochastic solution (VSS) $92.21k" in result.stdout  # $92,211 in words
+    assert "Value of the stochastic solution (VSS) $92.21k" in result.stdout  # $92,211 in words
     names = sorted(p.name for p in out.iterdir())
     assert names == ["allocation_by_year.csv", "build_schedule.csv", "run.json", "scenarios.csv",
                      "serving_by_year.csv", "stochastic.csv", "summary.csv", "summary_by_year.csv",

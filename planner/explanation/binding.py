@@ -111,6 +111,8 @@ def binding_rows(base: Baseline) -> list[dict]:
             bound = con.upper if con.upper is not None else con.lower
             slack = _slack(con)
             binding = slack <= SLACK_TOL_FRAC * max(1.0, abs(pyo.value(bound)))
+            if name == "power_envelope" and base.data.energises:
+                template = "the power energised"  # the blocks, not the envelope
             requirement = template.format(index=subject(index)) + where(index, base.data, name)
             slack_units = slack / per_unit
             rows.append(

@@ -26,7 +26,7 @@ from planner.results.market import (
     curve_rows,
     price_rows,
 )
-from planner.results.npv import plan_cash_flow, value_left_musd
+from planner.results.npv import plan_cash_flow, steady_state_value_left_usd, value_left_musd
 from planner.solver.highs import RowActivity
 from planner.solver.stochastic import StochasticValues, cvar, objective_musd
 from planner.solver.strategies import PlanSolve
@@ -509,7 +509,7 @@ def build_tables(
                      "pv_cost_usd": float((mine["discount_factor"] * mine["cost_usd"]).sum()),
                      "pv_capex_usd": float((mine["discount_factor"] * mine["capex_usd"]).sum()),
                      "mtok": float(mine["mtok"].sum()), "binding": binding[s],
-                     "value_left_usd": value_left_musd(m, d, fleet.bought, s) * USD_PER_MUSD})  # fmt: skip
+                     "value_left_usd": _value_left_usd(m, d, inst, fleet, s, mine)})  # fmt: skip
     scenarios = pd.DataFrame(scen, columns=SCENARIO_COLUMNS)
     p = sby["scenario"].map(d.probability)
     n = len(d.years)
@@ -578,6 +578,20 @@ def build_tables(
         pd.DataFrame(_leases(m, d, fleet), columns=LEASES_BY_YEAR_COLUMNS),
         pd.DataFrame(curve_rows(d), columns=CURVE_COLUMNS),
     )
+
+
+def _value_left_usd(
+    m, d: PlanData, inst: Instance, fleet: Fleet, s: str, mine: pd.DataFrame
+) -> float:
+    """Scenario s's value left at the end (planner/results/npv.py): the remaining annuities of
+    a plan over years; a single-year plan's steady state, from the scenario's own year."""
+    if inst.horizon is not None:
+        return value_left_musd(m, d, fleet.bought, s) * USD_PER_MUSD
+    row = mine.iloc[0]
+    year = pd.Series({"revenue_usd_per_year": row["revenue_usd"], "capex_usd": row["capex_usd"],
+                      "operating_cost_usd_per_year": row["operating_cost_usd"],
+                      "profit_usd_per_year": row["profit_usd"]})  # fmt: skip
+    return steady_state_value_left_usd(year, d.discount_rate_frac)
 
 
 def lease_cost_each(d: PlanData, fleet: Fleet, r: str, y: int, o: str) -> float:

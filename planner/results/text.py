@@ -203,7 +203,7 @@ def render_horizon(result: PlanResult) -> str:
                 else _money(x)
             )
 
-        lines.append(f"Objective {fmt(v.rp)}; value of the stochastic solution (VSS) {fmt(v.vss)}; "
+        lines.append(f"Value of the stochastic solution (VSS) {fmt(v.vss)}; "
                      f"expected value of perfect information (EVPI) {fmt(v.evpi)}")  # fmt: skip
         if v.note:
             lines.append(f"  note: {v.note}")
