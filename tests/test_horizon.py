@@ -414,3 +414,28 @@ def test_scenario_replaces_a_price(tmp_path):
     prices = r.tables.tiers_by_year.set_index("scenario")["price_usd_per_mtok"]
     assert prices.to_dict() == {"cheap": 10, "dear": 40}
     assert r.values.rp == pytest.approx(538_940, rel=1e-6)
+
+
+def test_value_left_frac_zero_charges_every_rack_its_whole_capex(tmp_path):
+    # As the end-of-horizon test above, with horizon.value_left_frac 0: a rack bought in 2029
+    # would now be charged its whole $1M (at the start of 2029: $826,446) for one year's
+    # $631,152 (at its end: $474,194), so only the 2027 rack is bought:
+    # NPV = -1,000,000 + 631,152 x (1/1.1 + 1/1.21) = $95,372.16, with no value left.
+    # (Buying in 2028 instead: -1,000,000/1.1 + 631,152 x (1/1.21 + 1/1.331) = $86,694.)
+    body = {"site": {"power_mw": 0.1, "discount_rate_frac": 0.1}, "systems": ["old"],
+            "tiers": tier(20), "horizon": years(2027, 3, value_left_frac=0.0,
+                                                racks={"old": {"lifetime_years": 2}})}  # fmt: skip
+    r = solve(tmp_path, body)
+    assert bought(r) == {(2027, "old"): 1}
+    npv = -1e6 + 20 * MTOK_PER_RACK_OLD * (1 / 1.1 + 1 / 1.21)
+    summary = r.tables.summary.iloc[0]
+    assert summary["objective_value"] == pytest.approx(npv, rel=1e-9)
+    assert summary["npv_usd"] == pytest.approx(npv, rel=1e-9)
+    assert summary["value_left_usd"] == 0
+
+
+def test_value_left_frac_out_of_range_is_refused(tmp_path):
+    body = {"site": {"power_mw": 0.1}, "systems": ["old"], "tiers": tier(20),
+            "horizon": years(2027, 2, value_left_frac=1.5)}  # fmt: skip
+    with pytest.raises(InstanceError, match=r"horizon.value_left_frac.*1.5"):
+        planner.load_instance(write(tmp_path, body))

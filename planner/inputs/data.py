@@ -179,6 +179,14 @@ class PlanData:
     """Whole years the building serves (its lifetime rounded up, as racks')."""
     discount_rate_frac: float = 0.0
     """The rate behind `discount` and the annuities (for the value left at the end)."""
+    value_left_frac: float = 1.0
+    """Share of the capital not yet charged at the end that counts as value (horizon only)."""
+    rack_left_musd: dict[RackYear, float] = field(default_factory=dict)
+    """(rack, year bought) still serving after the plan -> its remaining annuities at the end."""
+    block_left_musd: dict[int, float] = field(default_factory=dict)
+    """Year a block is energised -> its building's remaining annuities at the end."""
+    end_discount: float = 1.0
+    """1 / (1 + rate)^T: the end of the plan's last year."""
     lease_revenue_musd_per_year: dict[RackYear, float] = field(default_factory=dict)
     """(rack, year) that can be leased out -> a leased rack's revenue that year: accelerators
     x $/GPU-hour x hours x the lease's utilisation, $M."""
@@ -415,9 +423,13 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
         * (1 + lease.growth_frac_per_year) ** k / USD_PER_MUSD
         for r, price in lease.usd_per_gpu_hour.items() for k, y in enumerate(years)
     }  # fmt: skip
+    building = _building(inst, years)
     return PlanData(
         **market,
-        **_building(inst, years),
+        **building,
+        **_ends(
+            inst, years, life, racks, building.get("block_annuity_musd_per_year", 0.0), catalog
+        ),
         lease_revenue_musd_per_year=lease_revenue,
         name=inst.name,
         objective=inst.objective,
@@ -577,6 +589,37 @@ def _building(inst: Instance, years: list[int]) -> dict:
         "block_opex_musd_per_year": site.facility_opex_usd_per_mw_year * e.block_mw / USD_PER_MUSD,
         "facility_service_years": life,
     }
+
+
+def annuity_factor(rate: float, years: float) -> float:
+    """Present value of 1 a year for `years` years, paid at the end of each: sum_t (1+r)^-t."""
+    if years <= 0:
+        return 0.0
+    if rate < 1e-12:
+        return float(years)
+    return (1 - (1 + rate) ** -years) / rate
+
+
+def _ends(inst: Instance, years: list[int], life: dict[str, int], racks: list[str],
+          block_annuity: float, catalog: Catalog) -> dict:  # fmt: skip
+    """What each purchase leaves uncharged at the plan's end (its remaining annuities there),
+    and the share of it counted as value (`horizon.value_left_frac`); plans over years only."""
+    if inst.horizon is None:
+        return {}
+    rate, n = inst.site.discount_rate_frac, len(years)
+    building_life = service_years(inst.site.facility_lifetime_years)
+    rack_left = {}
+    for r in racks:
+        annuity = catalog.racks[r].capex_usd * capital_recovery_factor(rate, life[r]) / USD_PER_MUSD
+        for k, y in enumerate(years):
+            left = annuity * annuity_factor(rate, life[r] - (n - k))
+            if left > 0:
+                rack_left[r, y] = left
+    block_left = {y: block_annuity * annuity_factor(rate, building_life - (n - k))
+                  for k, y in enumerate(years)}  # fmt: skip
+    return {"value_left_frac": inst.horizon.value_left_frac, "rack_left_musd": rack_left,
+            "block_left_musd": {y: v for y, v in block_left.items() if v > 0},
+            "end_discount": 1 / (1 + rate) ** n}  # fmt: skip
 
 
 def mean_scenario(data: PlanData) -> PlanData:

@@ -88,6 +88,11 @@ class Horizon(Strict):
     `existing_install_year`."""
     existing_install_year: int | None = Field(default=None, ge=1990, le=2200)
     """Install year of the fleet read from existing_racks_csv (default: start_year - 1)."""
+    value_left_frac: float = Field(default=1.0, ge=0, le=1)
+    """Share of the capital not yet charged at the plan's end (each rack's and building's
+    remaining annuities at the discount rate) that counts as the plan's value left: 1 counts it
+    all (economic depreciation); 0 counts none, so every rack and block bought is charged its
+    whole capex inside the plan (docs/formulation.md, "One NPV")."""
 
     @model_validator(mode="after")
     def _lengths(self) -> Horizon:

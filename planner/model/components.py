@@ -16,6 +16,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from planner.inputs.data import PlanData
+from planner.model.ends import add_end_charge
 
 STUDY_PARAMS: dict[str, str] = {
     "site_power_mw": "site power envelope per year, MW",
@@ -272,12 +273,14 @@ def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
         rule=lambda m, y, s: sum(m.rental_cost_musd_per_year[n] * m.rented[n, y, s] for n in m.RENTALS))  # fmt: skip
     m.cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="the scenario's fleet, building and rent cost in a year, $M",
         rule=lambda m, y, s: m.fleet_cost_musd[y, owner[y, s]] + m.building_cost_musd[y, owner[y, s]] + m.rental_cost_musd[y, s])  # fmt: skip
+    add_end_charge(m, d)
     m.npv_profit_musd = pyo.Expression(m.SCENARIOS, doc="present value of profit, $M",
-        rule=lambda m, s: sum(m.discount[y] * (m.revenue_musd[y, s] - m.cost_musd[y, s]) for y in m.YEARS))  # fmt: skip
+        rule=lambda m, s: sum(m.discount[y] * (m.revenue_musd[y, s] - m.cost_musd[y, s]) for y in m.YEARS)
+        - m.charge_at_end_musd[s])  # fmt: skip
     m.npv_revenue_musd = pyo.Expression(m.SCENARIOS, doc="present value of revenue, $M",
         rule=lambda m, s: sum(m.discount[y] * m.revenue_musd[y, s] for y in m.YEARS))  # fmt: skip
     m.pv_cost_musd = pyo.Expression(m.SCENARIOS, doc="present value of cost, $M",
-        rule=lambda m, s: sum(m.discount[y] * m.cost_musd[y, s] for y in m.YEARS))  # fmt: skip
+        rule=lambda m, s: sum(m.discount[y] * m.cost_musd[y, s] for y in m.YEARS) + m.charge_at_end_musd[s])  # fmt: skip
     m.pv_tokens_ttok = pyo.Expression(m.SCENARIOS, doc="discounted output tokens sold, Ttok",
         rule=lambda m, s: sum(m.discount[y] * m.sold_ttok_per_year[t, y, s] for t in m.TIERS for y in m.YEARS))  # fmt: skip
     m.pv_capex_musd = pyo.Expression(m.SCENARIOS, doc="present value of capex spent (racks and blocks), $M",

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.inputs.data import PlanData, capital_recovery_factor
+from planner.inputs.data import PlanData, annuity_factor, capital_recovery_factor
 
 STEADY_YEARS = 5
 """Years a single-year plan's steady state is valued over (the racks' five-year life,
@@ -38,18 +38,10 @@ CASH_COLUMNS = ["year", "revenue_usd", "operating_cost_usd", "capex_usd", "value
                 "cash_flow_usd", "discounted_cash_usd", "cumulative_cash_usd"]  # fmt: skip
 
 
-def annuity_factor(rate: float, years: float) -> float:
-    """Present value of 1 a year for `years` years, paid at the end of each: sum_t (1+r)^-t."""
-    if years <= 0:
-        return 0.0
-    if rate < 1e-12:
-        return float(years)
-    return (1 - (1 + rate) ** -years) / rate
-
-
 def value_left_musd(m: pyo.ConcreteModel, d: PlanData, bought: dict, s: str) -> float:
-    """Scenario s's capital not yet charged at the plan's end, $M at the end: each rack's and
-    block's (and a fixed envelope's building's) remaining annuities, discounted to the end."""
+    """Scenario s's value left at the plan's end, $M at the end: each rack's and block's (and a
+    fixed envelope's building's) remaining annuities, discounted to the end, times the share
+    counted as value (horizon.value_left_frac; the rest is charged in the objective)."""
     rate, n = d.discount_rate_frac, len(d.years)
     building_crf = capital_recovery_factor(rate, d.facility_service_years)
     total = 0.0
@@ -63,7 +55,7 @@ def value_left_musd(m: pyo.ConcreteModel, d: PlanData, bought: dict, s: str) -> 
         blocks = round(block.value or 0.0) if block is not None else 0
         annuity = blocks * d.block_annuity_musd_per_year + d.facility_capex_musd[y] * building_crf
         total += annuity * annuity_factor(rate, left)
-    return total
+    return total * d.value_left_frac  # the share counted as value (horizon.value_left_frac)
 
 
 def steady_state_rows(summary: pd.Series) -> pd.DataFrame:
