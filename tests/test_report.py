@@ -25,8 +25,9 @@ SHIPPED = ROOT / "instances" / "gtc-2026" / "rubin-lpx.yaml"
 
 @pytest.fixture(scope="module")
 def explained(tmp_path_factory):
-    """A shipped instance explained (entry thresholds skipped for speed) with its report,
-    plus a frontier.csv and sweep.csv as part A's commands would leave them."""
+    """A shipped instance explained (entry thresholds skipped for speed) with its report, in a
+    folder where a frontier.csv and a sweep.csv of other runs lie about: the report must not
+    mix them in (run.json names the files of the folder's result)."""
     out = tmp_path_factory.mktemp("report")
     pd.DataFrame(
         {"site.power_mw": [500.0, 1000.0], "status": ["optimal"] * 2,
@@ -46,10 +47,10 @@ def test_workbook_reads_back(explained):
     # sheets titled in words; headers in words with units; numbers stay numbers, in $ / % /
     # thousands formats; an Excel table per sheet; totals as SUM formulas over the table
     wb = load_workbook(explained / "report.xlsx")
-    for sheet in ("Summary", "Racks", "Tiers", "Cash flow", "Allocation", "Sweep", "Frontier",
-                  "Explanation", "Marginal values", "Sensitivity", "Requirements", "Alternatives",
-                  "Inputs"):  # fmt: skip
+    for sheet in ("Summary", "Racks", "Tiers", "Cash flow", "Allocation", "Explanation",
+                  "Marginal values", "Sensitivity", "Requirements", "Alternatives", "Inputs"):  # fmt: skip
         assert sheet in wb.sheetnames, sheet
+    assert "Sweep" not in wb.sheetnames and "Frontier" not in wb.sheetnames  # other runs' files
     tiers = pd.read_csv(explained / "tiers.csv")
     ws = wb["Tiers"]
     header = [c.value for c in ws[1]]
@@ -68,7 +69,6 @@ def test_workbook_reads_back(explained):
     assert len(wb["Tiers"]._charts) == 2  # power and revenue per tier
     assert len(wb["Racks"]._charts) == 1
     assert len(wb["Sensitivity"]._charts) == 1  # tornado
-    assert len(wb["Frontier"]._charts) == 1
     inputs = [r[0].value for r in wb["Inputs"].iter_rows(min_row=2)]
     assert "Site: power (MW)" in inputs  # the Inputs sheet lists every input with its source
 
@@ -76,8 +76,8 @@ def test_workbook_reads_back(explained):
 def test_html_is_self_contained(explained):
     page = (explained / "report.html").read_text()
     assert (
-        page.count("data:image/png;base64,") == 6
-    )  # cash, power, revenue, racks, frontier, tornado
+        page.count("data:image/png;base64,") == 5
+    )  # cash, power, revenue, racks, tornado (not the stray frontier.csv's)
     assert "<link" not in page and "<script" not in page and 'src="http' not in page
 
 

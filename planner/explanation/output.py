@@ -7,9 +7,9 @@ from pathlib import Path
 from planner.explanation.compose import Explanation
 from planner.results.files import (
     atomic_write_text,
+    finish_result,
     frame_csv,
     output_lock,
-    write_json,
     write_tables,
 )
 from planner.results.run import decision_info, provenance
@@ -31,7 +31,6 @@ def write_explanation(expl: Explanation, outdir: Path) -> list[Path]:
         paths = write_tables(outdir, tables, base.loaded.instance.is_multi_period)
         info = provenance(base.loaded, report, settings, 0.0, tables.summary)
         info |= decision_info(base.loaded, tables, report.status.has_solution)
-        paths.append(write_json(outdir / "run.json", info | {"command": "explain"}))
         frames = {
             "explain": expl.frame(),
             "marginals": expl.marginals,
@@ -41,13 +40,14 @@ def write_explanation(expl: Explanation, outdir: Path) -> list[Path]:
             "infeasibility": expl.infeasibility,
         }
         for name, frame in frames.items():
-            path = outdir / f"{name}.csv"
             if frame.empty and name != "explain":
-                path.unlink(missing_ok=True)  # a stale table from an earlier run would mislead
-                continue
+                continue  # an earlier result's table of this name goes with it (finish_result)
+            path = outdir / f"{name}.csv"
             atomic_write_text(path, frame_csv(frame))
             paths.append(path)
-        return paths
+        # one result: the plan and its explanation, named in run.json (explain's files carry
+        # the instance hash of the plan they explain there)
+        return finish_result(outdir, paths, info | {"command": "explain"})
 
 
 TITLES = {

@@ -16,15 +16,17 @@ def write_report(outdir: Path) -> list[Path]:
     from planner.report.html import write_html
     from planner.report.tables import read_outputs, read_run
     from planner.report.xlsx import write_xlsx
-    from planner.results.files import output_lock
+    from planner.results.files import add_to_manifest, output_lock
 
     with output_lock(outdir):
         frames = read_outputs(outdir)
         run = read_run(outdir)
-        return [
+        written = [
             write_html(frames, outdir / "report.html", run),
             write_xlsx(frames, outdir / "report.xlsx", run),
         ]
+        add_to_manifest(outdir, written)  # the report goes when a later result replaces this one
+        return written
 
 
 class _CallableModule(types.ModuleType):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.errors import UsageError
+from planner.results.files import read_manifest
 
 SINGLE_YEAR = ("summary", "racks", "tiers", "allocation")
 """Required tables; `rentals` is optional (instances with rentals: only)."""
@@ -28,11 +29,16 @@ def read_outputs(outdir: Path) -> dict[str, pd.DataFrame]:
     A plan over years or scenarios (build_schedule.csv present) also gets `racks` (bought
     over the plan, first scenario) and `tiers` (the expected average year) for the charts.
     """
-    if (outdir / "sweep.csv").is_file() and not (outdir / "summary.csv").is_file():
+    manifest = read_manifest(outdir)
+
+    def present(name: str) -> bool:
+        return (outdir / name).is_file() and (manifest is None or name in manifest)
+
+    if (outdir / "sweep.csv").is_file() and not present("summary.csv"):
         return _read_sweep(outdir)
-    over_years = (outdir / "build_schedule.csv").is_file()
+    over_years = present("build_schedule.csv")
     required = OVER_YEARS if over_years else SINGLE_YEAR
-    missing = [n for n in required if not (outdir / f"{n}.csv").is_file()]
+    missing = [n for n in required if not present(f"{n}.csv")]
     if missing:
         raise UsageError(
             f"{outdir}: no {', '.join(m + '.csv' for m in missing)}; run `plan solve --out "
@@ -128,10 +134,15 @@ def _read_sweep(outdir: Path) -> dict[str, pd.DataFrame]:
 
 
 def _read_csvs(outdir: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """name -> frame for each of `names` with a CSV in `outdir` (an empty file: no rows)."""
+    """name -> frame for each of `names` with a CSV in `outdir` (an empty file: no rows) that
+    the folder's result wrote: with a manifest in run.json, only the files it names (a file
+    another run left, or the user's, is never mixed in)."""
+    manifest = read_manifest(outdir)
     frames = {}
     for name in names:
         path = outdir / f"{name}.csv"
+        if manifest is not None and path.name not in manifest:
+            continue
         if path.is_file():
             try:
                 frames[name] = pd.read_csv(path)

@@ -223,3 +223,47 @@ def write_json(path: Path, payload: dict[str, Any]) -> Path:
     """Strict JSON with sorted keys (`json_text`), atomically."""
     atomic_write_text(path, json_text(payload) + "\n")
     return path
+
+
+RUN_FILE = "run.json"
+MANIFEST = "files"
+"""run.json's list of the files that make the folder's result (the result's own manifest)."""
+
+
+def read_manifest(outdir: Path) -> list[str] | None:
+    """The file names the folder's current result wrote (run.json's `files`), or None when
+    the folder has no run.json with a manifest (empty, foreign or from an older planner)."""
+    try:
+        run = json.loads((outdir / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    names = run.get(MANIFEST) if isinstance(run, dict) else None
+    if not isinstance(names, list):
+        return None
+    return [n for n in names if isinstance(n, str) and n == Path(n).name and n != RUN_FILE]
+
+
+def finish_result(outdir: Path, written: list[Path], info: dict[str, Any]) -> list[Path]:
+    """Close a result: remove what the folder's previous result wrote and this one did not
+    (only names in the previous run.json's manifest: never a file of the user's, whatever its
+    name), then write run.json naming this result's files. Call under the folder's lock."""
+    names = [p.name for p in written]
+    for old in read_manifest(outdir) or []:
+        path = outdir / old
+        if old not in names and path.is_file() and not path.is_symlink():
+            path.unlink()
+    written.append(write_json(outdir / RUN_FILE, info | {MANIFEST: names}))
+    return written
+
+
+def add_to_manifest(outdir: Path, written: list[Path]) -> None:
+    """Name files derived from the folder's result (its report) in run.json's manifest, so a
+    later result in the folder removes them with the rest. Call under the folder's lock."""
+    try:
+        run = json.loads((outdir / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(run, dict) or not isinstance(run.get(MANIFEST), list):
+        return
+    run[MANIFEST] = list(dict.fromkeys([*run[MANIFEST], *(p.name for p in written)]))
+    write_json(outdir / RUN_FILE, run)

@@ -21,7 +21,7 @@ from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_pl
 from planner.inputs.load import LoadedInstance
 from planner.model import build_model
 from planner.results.assumptions import catalog_inputs, instance_inputs
-from planner.results.files import output_lock, write_json, write_tables
+from planner.results.files import finish_result, output_lock, write_tables
 from planner.results.plausibility import Finding, check_plausibility, tier_ratios
 from planner.results.tables import Tables, build_tables
 from planner.solver.highs import SolveReport, SolveSettings, highs_version
@@ -196,5 +196,4 @@ def write_result(result: PlanResult, outdir: Path) -> list[Path]:
         extra["dinkelbach"] = result.dinkelbach_frame()
     with output_lock(outdir):
         paths = write_tables(outdir, result.tables, result.multi_period, extra)
-        paths.append(write_json(outdir / "run.json", run_info(result)))
-    return paths
+        return finish_result(outdir, paths, run_info(result) | {"command": "solve"})
