@@ -52,6 +52,44 @@ def test_every_registered_family_is_documented_in_order():
     assert documented_families() == [f.name for f in FAMILIES]
 
 
+def family_sections() -> dict[str, str]:
+    """Family name -> its section of docs/formulation.md (whitespace collapsed)."""
+    text = DOC.read_text()
+    section = text[text.index("## Constraint families") : text.index("## Two stages")]
+    return {re.search(r"`(\w+)`", block).group(1): " ".join(block.split())
+            for block in section.split("\n### ")[1:]}  # fmt: skip
+
+
+def docstring_math(family) -> str:
+    """The math of a family's builder docstring: its paragraphs that start `for `."""
+    import inspect
+
+    doc = inspect.getdoc(family.build)
+    math = [part for part in doc.split("\n\n") if part.startswith("for ")]
+    assert math, f"{family.name}: the docstring states no math"
+    return " ".join(" ".join(math).split())
+
+
+def test_each_family_math_is_written_in_its_docs_section():
+    # the docstring is the math's one source: docs/formulation.md quotes it as written, so a
+    # changed row that changes its docstring and not the docs (or the reverse) fails here
+    sections = family_sections()
+    for family in FAMILIES:
+        assert docstring_math(family) in sections[family.name], family.name
+
+
+def test_a_changed_docstring_fails_the_docs_check():
+    # the check above can fail: a family whose docstring says >= where the docs say <=
+    family = FAMILIES[0]
+
+    def changed(m):
+        return None
+
+    changed.__doc__ = (family.build.__doc__ or "").replace("<=", ">=")
+    edited = type(family)(family.name, changed, family.components, family.applies)
+    assert docstring_math(edited) not in family_sections()[family.name]
+
+
 def test_a_family_missing_from_the_docs_fails(monkeypatch):
     # the check above reads the registry, so dropping a family from it must break the match
     import planner.model.families as families
@@ -74,5 +112,8 @@ def test_every_component_is_documented(tmp_path):
     for body in (RICH, HORIZON):
         for objective in ("revenue", "profit", "cost_per_token"):
             names |= components({**body, "objective": objective}, tmp_path)
-    missing = sorted(n for n in names if f"`{n}" not in doc)
+    # a name in backticks, on its own or indexed: `rack_balance` or `racks_bought[r, y, o]`
+    # (a prefix such as `rack` of `rack_balance` does not count)
+    written = set(re.findall(r"`([A-Za-z_]\w*)(?:`|\[)", doc))
+    missing = sorted(names - written)
     assert not missing, f"not in docs/formulation.md: {missing}"

@@ -183,10 +183,10 @@ def test_the_time_limit_is_one_budget_for_the_whole_run(tmp_path, monkeypatch):
 
     monkeypatch.setattr(strategies, "solve_model", slow)
     path = write(tmp_path, {**NEWSVENDOR, "objective": "cost_per_token"})
-    start = time.perf_counter()
     r = planner.solve(path, SolveSettings(time_limit_s=1.0))
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2.0, elapsed
-    assert all(limit is not None and limit <= 1.0 for limit in calls)
+    # every solve gets what is left of the one budget (no wall-clock assertion: timing is
+    # measured in bench/, never asserted in a test)
+    assert calls and all(limit is not None and limit <= 1.0 for limit in calls)
+    assert calls == sorted(calls, reverse=True)  # the budget only shrinks
     assert r.status in ("optimal", "feasible")
     assert "time limit" in r.values.note
