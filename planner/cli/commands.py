@@ -16,6 +16,7 @@ import click
 from planner.cli.common import (
     DEFAULT_INSTANCE,
     STATUS_EXIT,
+    FiniteRange,
     echo,
     emit,
     guarded,
@@ -38,10 +39,8 @@ from planner.inputs.yamlio import one_line
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-@click.option(
-    "--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds for HiGHS."
-)
-@click.option("--mip-gap", type=click.FloatRange(min=0, max=1), default=1e-4, show_default=True)
+@click.option("--time-limit", type=FiniteRange(min=0, min_open=True), help="Seconds for HiGHS.")
+@click.option("--mip-gap", type=FiniteRange(min=0, max=1), default=1e-4, show_default=True)
 @click.option(
     "--threads",
     type=click.IntRange(min=1),
@@ -121,7 +120,7 @@ def validate(instance, overrides, catalog_dir, racks_csv, objective):
 
 @click.command(name="init")
 @click.argument("path", type=click.Path(dir_okay=False), default="instance.yaml")
-@click.option("--site-mw", type=click.FloatRange(min=0, min_open=True, max=1e6), default=1000.0,
+@click.option("--site-mw", type=FiniteRange(min=0, min_open=True, max=1e6), default=1000.0,
               show_default=True, help="Site power envelope, MW.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @json_option
@@ -167,7 +166,7 @@ def schema(outfile):
 @click.command()
 @click.argument("instance", type=click.Path(), default=DEFAULT_INSTANCE)
 @load_options
-@click.option("--pue", type=click.FloatRange(min=1.0, max=3.0), help="Override the site PUE.")
+@click.option("--pue", type=FiniteRange(min=1.0, max=3.0), help="Override the site PUE.")
 @click.option(
     "--format",
     "fmt",

@@ -21,6 +21,22 @@ from planner.errors import (
 from planner.inputs.instance import OBJECTIVES
 from planner.inputs.yamlio import one_line
 
+
+class FiniteRange(click.FloatRange):
+    """click's FloatRange that also refuses nan and infinity (a comparison with nan is always
+    false, so FloatRange alone lets `--time-limit nan` through)."""
+
+    name = "finite float range"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
 STATUS_EXIT = {  # keyed by planner.solver.highs.SolveStatus values (a StrEnum), imported lazily
     "optimal": EXIT_OK,
     "feasible": EXIT_OK,

@@ -9,6 +9,7 @@ import click
 
 from planner.cli.common import (
     STATUS_EXIT,
+    FiniteRange,
     echo,
     emit,
     guarded,
@@ -26,7 +27,7 @@ from planner.cli.common import (
     "--out", "outdir", type=click.Path(), help="Output folder (default: outputs/<name>/)."
 )
 @click.option(
-    "--near-optimal", "near_optimal_frac", type=click.FloatRange(min=0, max=1, min_open=True),
+    "--near-optimal", "near_optimal_frac", type=FiniteRange(min=0, max=1, min_open=True),
     help="Also find the plan within this fraction of the best that differs most in racks.",
 )  # fmt: skip
 @click.option(
@@ -35,9 +36,7 @@ from planner.cli.common import (
 @click.option(
     "--no-entry", is_flag=True, help="Skip the entry thresholds of unused systems (bisection)."
 )
-@click.option(
-    "--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per HiGHS run."
-)
+@click.option("--time-limit", type=FiniteRange(min=0, min_open=True), help="Seconds per HiGHS run.")
 @click.option("--report", "with_report", is_flag=True, help="Also write report.html/.xlsx.")
 @json_option
 @guarded

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import click
 
-from planner.cli.common import echo, emit, guarded, json_option, load_options, records
+from planner.cli.common import FiniteRange, echo, emit, guarded, json_option, load_options, records
 from planner.errors import EXIT_INFEASIBLE, EXIT_INVALID, UsageError
 
 
 def _solve_options(func):
     func = click.option(
-        "--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per case."
+        "--time-limit", type=FiniteRange(min=0, min_open=True), help="Seconds per case."
     )(func)
     return click.option(
-        "--mip-gap", type=click.FloatRange(min=0, max=1), default=1e-4, show_default=True
+        "--mip-gap", type=FiniteRange(min=0, max=1), default=1e-4, show_default=True
     )(func)
 
 

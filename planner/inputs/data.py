@@ -26,7 +26,10 @@ from planner.inputs.horizon import Growth, Series
 from planner.inputs.instance import Instance, Objective
 from planner.inputs.market import Curve, tier_curves
 from planner.inputs.serving import NoRoute, Route, Workload, route
+from planner.inputs.yamlio import MAX_FILE_BYTES, strict_number
 
+MAX_EXISTING_RACKS = 10_000_000
+"""Most racks of a type an installed fleet may hold (a 1 GW site holds about 10,000)."""
 MTOK_PER_TTOK = 1e6
 USD_PER_MUSD = 1e6
 SECONDS_PER_HOUR = 3600.0
@@ -259,24 +262,30 @@ def _existing(inst: Instance, base_dir: Path) -> dict[str, list[tuple[int, int]]
         path = (base_dir / h.existing_racks_csv).resolve()
         year = h.existing_install_year or h.start_year - 1
         try:
-            with path.open(newline="", encoding="utf-8") as f:
+            if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+                raise InstanceError(f"horizon.existing_racks_csv: {path}: larger than "
+                                    f"{MAX_FILE_BYTES:,} bytes")  # fmt: skip
+            with path.open(newline="", encoding="utf-8-sig") as f:  # a byte-order mark is fine
                 rows = list(csv.DictReader(f))
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise InstanceError(f"horizon.existing_racks_csv: cannot read {path}: {exc}") from None
         for k, row in enumerate(rows, start=2):
-            try:
-                rack, count = row["rack"], int(float(row["count"]))
-            except (KeyError, TypeError, ValueError):
+            name, text = row.get("rack"), row.get("count")
+            count = strict_number(text) if isinstance(text, str) else None
+            whole = isinstance(count, int) or (isinstance(count, float) and count.is_integer())
+            if not isinstance(name, str) or count is None or not whole:
                 raise InstanceError(
                     f"horizon.existing_racks_csv: {path} line {k}: needs columns rack and count "
-                    "(an integer), as in a racks.csv written by `plan solve`"
-                ) from None
-            if count < 0:
+                    f"(a whole number, got {text!r}), as in a racks.csv written by `plan solve`"
+                )
+            count = int(count)
+            if not 0 <= count <= MAX_EXISTING_RACKS:
                 raise InstanceError(
-                    f"horizon.existing_racks_csv: {path} line {k}: count {count} < 0"
+                    f"horizon.existing_racks_csv: {path} line {k}: count {count:,} is outside "
+                    f"0 to {MAX_EXISTING_RACKS:,}"
                 )
             if count:
-                fleet.setdefault(rack, []).append((count, year))
+                fleet.setdefault(name, []).append((int(count), year))
     return fleet
 
 

@@ -17,8 +17,16 @@ from planner.inputs.catalog import Catalog, Rack, Source, default_catalog_dir, l
 from planner.inputs.data import routes, unserved_words
 from planner.inputs.instance import Instance, Objective
 from planner.inputs.plausibility import Plausibility, load_plausibility
-from planner.inputs.yamlio import apply_override, format_validation_error, parse_override, read_yaml
+from planner.inputs.yamlio import (
+    apply_override,
+    format_validation_error,
+    parse_override,
+    read_yaml,
+    strict_number,
+)
 
+RACK_CSV_TEXT = ("description", "accelerator", "accelerator_kind")
+"""Columns of a procurement CSV that hold text; every other one holds a number."""
 RACK_CSV_COLUMNS = (
     "rack",
     "description",
@@ -92,13 +100,29 @@ def read_rack_csv(path: Path, catalog: Catalog) -> Catalog:
             f" (unexpected: {', '.join(unknown) or 'none'})"
         )
     racks = dict(catalog.racks)
+    seen: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
         if None in row:
             raise InstanceError(f"{path}:{line}: more cells than the {len(header)} columns")
         name = (row.get("rack") or "").strip()
         if not name:
             raise InstanceError(f"{path}:{line}: rack: empty name")
-        given = {k: v.strip() for k, v in row.items() if k != "rack" and v and v.strip()}
+        if name in seen:
+            raise InstanceError(
+                f"{path}:{line}: rack {name} appears again (first on line {seen[name]}); give "
+                "each rack one row"
+            )
+        seen[name] = line
+        given: dict[str, Any] = {k: v.strip() for k, v in row.items()
+                                 if k != "rack" and v and v.strip()}  # fmt: skip
+        for column in [c for c in given if c not in RACK_CSV_TEXT]:
+            number = strict_number(given[column])
+            if number is None:
+                raise InstanceError(
+                    f"{path}:{line}: {column}: {given[column]!r} is not a plain decimal number "
+                    "(digits 0-9, no underscores, e.g. 4000000 or 4e6)"
+                )
+            given[column] = number
         base: dict[str, Any] = racks[name].model_dump() if name in racks else {"name": name}
         base.update(given)
         base["sources"] = [s for s in base.get("sources", []) if s["field"] not in given] + [

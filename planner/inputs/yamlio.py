@@ -236,19 +236,74 @@ def format_validation_error(
     return f"{where}: {path}: {msg} (got {_show(err.get('input'))})"
 
 
+_DECIMAL = re.compile(r"[+-]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+"""A number as the instance loader reads one: ASCII decimal digits without a leading zero, an
+optional point and exponent (no underscores, no other scripts' digits, no YAML 1.1 octal, hex
+or base 60)."""
+
+
+def strict_number(text: str) -> int | float | None:
+    """`text` as a number when it is one in plain decimal (an int when it has no point or
+    exponent), else None. Finite only: '1e400' is refused by the caller as out of range."""
+    text = text.strip()
+    if not _DECIMAL.match(text):
+        return None
+    if re.fullmatch(r"[+-]?[0-9]+", text):
+        return int(text)
+    return float(text)
+
+
+def _lookalike(value: str) -> bool:
+    """Text a lenient parser would take for a number: digits of another script, underscores
+    between digits."""
+    return any(ch.isdigit() and not ch.isascii() for ch in value) or bool(
+        re.fullmatch(r"[+-]?[0-9][0-9_]*_[0-9_.eE+-]*", value.strip())
+    )
+
+
+def parse_value(raw: str, where: str) -> Any:
+    """A value given on the command line (`--set`, `--vary`), read by the same rules as a value
+    in an instance file: YAML's safe loader after the node checks of `check_node_tree` (no
+    YAML 1.1 octal, hex, base 60 or underscores, no yes/no, no alias bombs), and no text that
+    looks like a number in another script. InstanceError naming `where` otherwise."""
+    if not raw.strip():
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InstanceError(f"{where}: longer than {MAX_FILE_BYTES:,} characters")
+    number = strict_number(raw)
+    if number is not None:
+        return number
+    loader = _SafeLoader(raw)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            check_node_tree(Path(where), node)
+        value = loader.construct_document(node) if node is not None else None
+    except InstanceError as exc:
+        problem = str(exc).split(": ", 2)[-1]  # drop the pseudo-file's position and path
+        raise InstanceError(f"{where}={raw.strip()!r}: {problem}") from None
+    except yaml.YAMLError:
+        value = raw  # not YAML: plain text
+    finally:
+        loader.dispose()
+    if isinstance(value, str) and _lookalike(value):
+        raise InstanceError(
+            f"{where}={raw.strip()!r}: not a plain decimal number; write digits 0-9 without "
+            "underscores (e.g. 1000 or 1e3), or quote it for text"
+        )
+    return value
+
+
 def parse_override(text: str) -> tuple[list[str], Any]:
-    """'tiers.ultra.price_usd_per_mtok=120' -> (['tiers','ultra','price_usd_per_mtok'], 120)."""
+    """'tiers.ultra.price_usd_per_mtok=120' -> (['tiers','ultra','price_usd_per_mtok'], 120),
+    the value read by `parse_value` (the instance loader's rules)."""
     if "=" not in text:
         raise ValueError(f"--set {text!r}: expected PATH=VALUE")
     path, raw = text.split("=", 1)
     keys = [k for k in path.strip().split(".") if k]
     if not keys:
         raise ValueError(f"--set {text!r}: empty path")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        value = raw
-    return keys, value
+    return keys, parse_value(raw, f"--set {'.'.join(keys)}")
 
 
 NAMED_ENTRIES = {("tiers",), ("racks",), ("scenarios",), ("horizon", "tiers"), ("horizon", "racks")}

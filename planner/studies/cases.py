@@ -20,20 +20,24 @@ from pydantic import Field, ValidationError, model_validator
 
 from planner.errors import InstanceError, UsageError
 from planner.inputs.base import Strict, StrictBase
-from planner.inputs.yamlio import format_validation_error, parse_override, read_yaml
+from planner.inputs.yamlio import (
+    format_validation_error,
+    parse_value,
+    read_yaml,
+    strict_number,
+)
 
 Case = dict[str, Any]
 MAX_GRID_POINTS = 100_000
 
 
 def _number(text: str, where: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise UsageError(f"{where}: '{text}' is not a number") from None
+    value = strict_number(text)
+    if value is None:
+        raise UsageError(f"{where}: '{text}' is not a plain decimal number")
     if not math.isfinite(value):
         raise UsageError(f"{where}: '{text}' must be finite")
-    return value
+    return float(value)
 
 
 def _range(spec: str, where: str) -> list[float]:
@@ -44,36 +48,45 @@ def _range(spec: str, where: str) -> list[float]:
     start, stop, step = (_number(p, where) for p in parts)
     if step <= 0 or stop < start:
         raise UsageError(f"{where}: range needs step > 0 and stop >= start (got '{spec}')")
-    count = math.floor((stop - start) / step + 1e-9) + 1
-    if count > MAX_GRID_POINTS:
-        raise UsageError(f"{where}: {count} points, more than {MAX_GRID_POINTS}")
-    return [round(start + i * step, 12) for i in range(count)]
+    span = (stop - start) / step
+    if not math.isfinite(span) or span + 1 > MAX_GRID_POINTS:
+        raise UsageError(f"{where}: more than {MAX_GRID_POINTS} points")
+    count = math.floor(span + 1e-9) + 1
+    points = [round(start + i * step, 12) for i in range(count)]
+    if len(set(points)) < len(points) or any(not math.isfinite(p) for p in points):
+        raise UsageError(f"{where}: the step {step:g} is too small for these numbers: "
+                         "points coincide")  # fmt: skip
+    return points
 
 
 def parse_vary(text: str) -> tuple[str, list[Any]]:
     """'PATH=SPEC' -> (PATH, values); SPEC is 'a,b,c' (YAML scalars) or 'start:stop:step'."""
     where = f"--vary {text!r}"
-    try:
-        keys, _ = parse_override(text)
-    except ValueError:
-        raise UsageError(f"{where}: expected PATH=SPEC") from None
-    spec = text.split("=", 1)[1].strip()
+    path, _, spec = text.partition("=")
+    keys = [k for k in path.strip().split(".") if k]
+    if not _ or not keys:
+        raise UsageError(f"{where}: expected PATH=SPEC")
+    spec = spec.strip()
     if not spec:
         raise UsageError(f"{where}: no values")
     if ":" in spec and "," not in spec:
         return ".".join(keys), _range(spec, where)
-    values = [_scalar(item) for item in spec.split(",") if item.strip()]
+    values = [_scalar(item, f"--vary {'.'.join(keys)}") for item in spec.split(",") if item.strip()]
     return ".".join(keys), values
 
 
-def _scalar(text: str) -> Any:
-    """'3' -> 3, '2e6' -> 2000000.0 (YAML 1.1 would read a string), else the YAML scalar."""
-    for kind in (int, float):
-        try:
-            return kind(text.strip())
-        except ValueError:
-            continue
-    return parse_override(f"x={text}")[1]
+def _scalar(text: str, where: str = "--vary") -> Any:
+    """'3' -> 3, '2e6' -> 2000000.0 (YAML 1.1 would read a string), else the value by the
+    instance loader's rules (`parse_value`: no 010, 0x3E8, 1_000 or fullwidth digits)."""
+    number = strict_number(text)
+    if number is not None:
+        if not math.isfinite(number):
+            raise UsageError(f"{where}: '{text.strip()}' must be finite")
+        return number
+    try:
+        return parse_value(text, where)
+    except InstanceError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def grid_cases(varies: list[tuple[str, list[Any]]]) -> list[Case]:
