@@ -111,7 +111,7 @@ def compare(instances: Sequence[str | Path], settings: SolveSettings | None = No
     return run_compare([load_instance(p) for p in instances], settings)
 
 
-def explain(instance: str | Path | LoadedInstance, **kwargs):
+def explain(instance: str | Path | LoadedInstance, **kwargs: Any) -> Any:
     """Solve and explain an instance: marginals, binding requirements, entry thresholds,
     alternatives or, when infeasible, the conflicting requirements (`planner.explanation.explain`).
 

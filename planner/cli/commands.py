@@ -10,6 +10,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -28,6 +29,9 @@ from planner.cli.common import (
 from planner.errors import UsageError
 from planner.inputs.catalog import NEW_LABELS
 from planner.inputs.yamlio import one_line
+
+if TYPE_CHECKING:
+    from planner.inputs.instance import Objective
 
 
 @click.command()
@@ -52,19 +56,19 @@ from planner.inputs.yamlio import one_line
 @click.option("--report", "with_report", is_flag=True, help="Also write report.html/.xlsx.")
 @guarded
 def solve(
-    instance,
-    overrides,
-    catalog_dir,
-    racks_csv,
-    objective,
-    outdir,
-    fmt,
-    time_limit,
-    mip_gap,
-    threads,
-    verbose,
-    with_report,
-):
+    instance: str,
+    overrides: tuple[str, ...],
+    catalog_dir: str | None,
+    racks_csv: str | None,
+    objective: Objective | None,
+    outdir: str | None,
+    fmt: str,
+    time_limit: float | None,
+    mip_gap: float,
+    threads: int,
+    verbose: bool,
+    with_report: bool,
+) -> None:
     """Solve INSTANCE, print a summary and write the CSVs and run.json."""
     from planner.inputs.load import load_instance
     from planner.results.run import solve_loaded, write_result
@@ -99,7 +103,13 @@ def solve(
 @load_options
 @json_option
 @guarded
-def validate(instance, overrides, catalog_dir, racks_csv, objective):
+def validate(
+    instance: str,
+    overrides: tuple[str, ...],
+    catalog_dir: str | None,
+    racks_csv: str | None,
+    objective: Objective | None,
+) -> None:
     """Check INSTANCE (schema, catalog references, servable tiers) without solving; notes say
     which tiers nothing can serve and which racks nothing uses."""
     from planner.inputs.load import coverage_notes, load_instance
@@ -125,7 +135,11 @@ def validate(instance, overrides, catalog_dir, racks_csv, objective):
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @json_option
 @guarded
-def init_cmd(path, site_mw, force):
+def init_cmd(
+    path: str,
+    site_mw: float,
+    force: bool,
+) -> None:
     """Write a commented starter instance to PATH (the 1 GW instance scaled to --site-mw)."""
     from planner.inputs.starter import starter_text
     from planner.results.files import atomic_write_text
@@ -144,7 +158,9 @@ def init_cmd(path, site_mw, force):
               help="Write the schema to this file (for editors: yaml-language-server).")  # fmt: skip
 @json_option
 @guarded
-def schema(outfile):
+def schema(
+    outfile: str | None,
+) -> None:
     """Print (or write) the JSON schema of the instance format (it is JSON either way)."""
     from planner.inputs.instance import Instance
     from planner.inputs.schema import instance_schema
@@ -177,14 +193,23 @@ def schema(outfile):
 @click.option("--out", "outfile", type=click.Path(dir_okay=False), default="racks-catalog.csv",
               show_default=True, help="With `plan catalog export`: the racks CSV to write.")  # fmt: skip
 @guarded
-def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt, outfile):
+def catalog(
+    instance: str,
+    overrides: tuple[str, ...],
+    catalog_dir: str | None,
+    racks_csv: str | None,
+    objective: Objective | None,
+    pue: float | None,
+    fmt: str,
+    outfile: str | None,
+) -> None:
     """The racks in the catalog (with the basis of their power and price), and per system and
     tier of INSTANCE: tok/s, tok/s per MW, cost per GPU-hour and per Mtok.
 
     `plan catalog export [--out FILE]` writes the racks as a procurement CSV that
     `--racks-csv` reads back (edit prices there, then solve with it)."""
     if instance == "export":
-        _export_racks(catalog_dir, racks_csv, Path(outfile))
+        _export_racks(catalog_dir, racks_csv, Path(outfile or "racks.csv"))
         return
     import pandas as pd
 
@@ -214,14 +239,18 @@ def catalog(instance, overrides, catalog_dir, racks_csv, objective, pue, fmt, ou
         f"\nSeed 001's cost per million tokens, recomputed (catalog: its quoted $/GPU-hour and "
         f"measured curve at {SEED_SPEED_TOK_S_PER_USER:g} tok/s per user, input + output tokens)"
     )
-    for row in seed.itertuples():
+    for row in cast(list[Any], list(seed.itertuples())):
         ours = ("" if pd.isna(row.catalog_usd_per_mtok) else
                 f"; catalog ${row.catalog_usd_per_gpu_hour:g}/GPU-h at {row.catalog_tok_s_per_gpu:,.0f} "
                 f"tok/s per GPU = ${row.catalog_usd_per_mtok:,.2f}")  # fmt: skip
         echo(f"  {row.generation}: seed ${row.seed_usd_per_mtok:g}; {row.why}{ours}")
 
 
-def _export_racks(catalog_dir, racks_csv, path: Path) -> None:
+def _export_racks(
+    catalog_dir: str | None,
+    racks_csv: str | None,
+    path: Path,
+) -> None:
     """The catalog's racks in the columns `--racks-csv` reads (RACK_CSV_COLUMNS)."""
     import pandas as pd
 
@@ -239,7 +268,9 @@ def _export_racks(catalog_dir, racks_csv, path: Path) -> None:
     emit({"written": [str(path)], "racks": len(rows)})
 
 
-def _rack_rows(catalog) -> list[dict]:
+def _rack_rows(
+    catalog: Any,
+) -> list[dict]:
     """One row per catalog rack: what procurement buys, and the label of its price and power."""
     rows = []
     for name, rack in sorted(catalog.racks.items()):
@@ -261,7 +292,11 @@ def _rack_rows(catalog) -> list[dict]:
 )
 @json_option
 @guarded
-def compare_cmd(instances, outfile, catalog_dir):
+def compare_cmd(
+    instances: tuple[str, ...],
+    outfile: str | None,
+    catalog_dir: str | None,
+) -> None:
     """Solve INSTANCES in order and print revenues side by side with their ratios."""
     from planner.inputs.load import load_instance
     from planner.results.files import atomic_write_text, frame_csv
@@ -336,20 +371,20 @@ def compare_cmd(instances, outfile, catalog_dir):
 @json_option
 @guarded
 def import_curves_cmd(
-    file,
-    fmt,
-    rack,
-    gpus_per_rack,
-    model,
-    source_model,
-    hardware,
-    precision,
-    isl,
-    osl,
-    label,
-    outdir,
-    force,
-):
+    file: Any,
+    fmt: str,
+    rack: Any,
+    gpus_per_rack: Any,
+    model: Any,
+    source_model: Any,
+    hardware: Any,
+    precision: Any,
+    isl: Any,
+    osl: Any,
+    label: Any,
+    outdir: str | None,
+    force: bool,
+) -> None:
     """Turn an InferenceX export or an AIConfigurator CSV into catalog curve files (the
     Pareto frontier of the rows, per rack, every point with its run and label)."""
     import yaml
@@ -372,7 +407,7 @@ def import_curves_cmd(
         label=label,
     )
     result = import_curves(request)
-    folder = Path(outdir)
+    folder = Path(outdir or ".")
     with output_lock(folder):
         targets = {folder / rel: doc for rel, doc in result.documents.items()}
         existing = [str(t) for t in targets if t.exists()]

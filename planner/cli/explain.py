@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +19,9 @@ from planner.cli.common import (
     records,
     show_warnings,
 )
+
+if TYPE_CHECKING:
+    from planner.inputs.instance import Objective
 
 
 @click.command(name="explain")
@@ -41,9 +45,18 @@ from planner.cli.common import (
 @json_option
 @guarded
 def explain_cmd(
-    instance, overrides, catalog_dir, racks_csv, objective, outdir, near_optimal_frac, exclude,
-    no_entry, time_limit, with_report,
-):  # fmt: skip
+    instance: str,
+    overrides: tuple[str, ...],
+    catalog_dir: str | None,
+    racks_csv: str | None,
+    objective: Objective | None,
+    outdir: str | None,
+    near_optimal_frac: float | None,
+    exclude: tuple[str, ...],
+    no_entry: Any,
+    time_limit: float | None,
+    with_report: bool,
+) -> None:  # fmt: skip
     """Explain INSTANCE's optimum: marginal values, binding requirements, entry thresholds,
     alternatives; for an infeasible instance, the requirements that conflict."""
     from planner.explanation import explain
@@ -73,7 +86,9 @@ def explain_cmd(
 @click.argument("outdir", type=click.Path(file_okay=False))
 @json_option
 @guarded
-def report_cmd(outdir):
+def report_cmd(
+    outdir: str,
+) -> None:
     """Write OUTDIR/report.html and OUTDIR/report.xlsx from the CSVs in OUTDIR."""
     from planner.report import write_report
 

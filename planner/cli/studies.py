@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from planner.cli.common import FiniteRange, echo, emit, guarded, json_option, load_options, records
 from planner.errors import EXIT_INFEASIBLE, EXIT_INVALID, UsageError
 
+if TYPE_CHECKING:
+    from planner.inputs.instance import Objective
 
-def _solve_options(func):
+
+def _solve_options(
+    func: Callable[..., Any],
+) -> Callable[..., Any]:
     func = click.option(
         "--time-limit", type=FiniteRange(min=0, min_open=True), help="Seconds per case."
     )(func)
@@ -25,19 +32,29 @@ def _solve_options(func):
     )(func)
 
 
-def _progress_option(func):
+def _progress_option(
+    func: Callable[..., Any],
+) -> Callable[..., Any]:
     return click.option(
         "--progress/--no-progress", default=None, help="Progress bar (default: when a terminal)."
     )(func)
 
 
-def _spec(instance, overrides, catalog_dir, racks_csv, objective, time_limit, mip_gap):
+def _spec(
+    instance: str,
+    overrides: tuple[str, ...],
+    catalog_dir: str | None,
+    racks_csv: str | None,
+    objective: Objective | None,
+    time_limit: float | None,
+    mip_gap: float,
+) -> Any:
     from planner.solver.highs import SolveSettings
     from planner.studies.runner import BaseSpec
 
     settings = SolveSettings(time_limit_s=time_limit, mip_gap_frac=mip_gap, threads=1)
     return BaseSpec(
-        _absolute(instance), tuple(overrides), objective, _absolute(catalog_dir),
+        str(Path(instance).resolve()), tuple(overrides), objective, _absolute(catalog_dir),
         _absolute(racks_csv), settings,
     )  # fmt: skip
 
@@ -47,7 +64,10 @@ def _absolute(path: str | None) -> str | None:
     return None if path is None else str(Path(path).resolve())
 
 
-def _default_out(spec, suffix: str) -> Path:
+def _default_out(
+    spec: Any,
+    suffix: str,
+) -> Path:
     return Path("outputs") / f"{spec.load().instance.name}-{suffix}"
 
 
@@ -77,8 +97,24 @@ def _default_out(spec, suffix: str) -> Path:
 @_progress_option
 @json_option
 @guarded
-def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, study, samples,
-              seed, max_cases, workers, scheduler, outdir, time_limit, mip_gap, progress):  # fmt: skip
+def sweep_cmd(
+    instance: str,
+    overrides: tuple[str, ...],
+    catalog_dir: str | None,
+    racks_csv: str | None,
+    objective: Objective | None,
+    varies: tuple[str, ...],
+    study: str | None,
+    samples: int | None,
+    seed: int | None,
+    max_cases: int,
+    workers: int,
+    scheduler: str | None,
+    outdir: str | None,
+    time_limit: float | None,
+    mip_gap: float,
+    progress: bool | None,
+) -> None:  # fmt: skip
     """Solve INSTANCE for every case of a grid (--vary) and/or a Monte Carlo study (--study).
 
     Writes OUT/sweep.csv (one row per case) and OUT/cases/ (one file per finished case: a
@@ -94,8 +130,10 @@ def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, st
     spec = _spec(instance, overrides, catalog_dir, racks_csv, objective, time_limit, mip_gap)
     kind = "sweep" if varies and study else "grid" if varies else "montecarlo"
     out = Path(outdir) if outdir else _default_out(spec, kind)
-    show = sys.stderr.isatty() if progress is None else progress
-    frame = run_cases(spec, cases, out, workers=workers, scheduler=scheduler, progress=show)
+    with_progress = sys.stderr.isatty() if progress is None else progress
+    frame = run_cases(
+        spec, cases, out, workers=workers, scheduler=scheduler, progress=with_progress
+    )
     statuses = frame["status"].value_counts().to_dict()
     solved = statuses.get("optimal", 0) + statuses.get("feasible", 0)
     invalid = statuses.get("invalid", 0)
@@ -111,11 +149,11 @@ def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, st
         with output_lock(out):
             summary, tornado = write_outcomes(frame, varied_inputs(cases), out)
         echo("Outcome over the solved cases (each case weighted equally):")
-        for row in summary.itertuples():
+        for row in cast(list[Any], list(summary.itertuples())):
             kind_of = "usd" if "usd" in row.output or row.output == "objective_value" else "number0"
             echo(f"  {label(row.output)}: P10 {show(row.p10, kind_of)}, P50 {show(row.p50, kind_of)}, "
                  f"P90 {show(row.p90, kind_of)}")  # fmt: skip
-        for row in tornado.head(5).itertuples():
+        for row in cast(list[Any], list(tornado.head(5).itertuples())):
             echo(f"  {input_label(row.input)} moves the objective from {show(row.objective_at_low, 'usd')} "
                  f"(at {show(row.low_value, 'number')}) to {show(row.objective_at_high, 'usd')} "
                  f"(at {show(row.high_value, 'number')})")  # fmt: skip
@@ -146,8 +184,19 @@ def sweep_cmd(instance, overrides, catalog_dir, racks_csv, objective, varies, st
 @_progress_option
 @json_option
 @guarded
-def frontier_cmd(instance, overrides, catalog_dir, racks_csv, objective, x_spec, workers, outdir,
-                 time_limit, mip_gap, progress):  # fmt: skip
+def frontier_cmd(
+    instance: str,
+    overrides: tuple[str, ...],
+    catalog_dir: str | None,
+    racks_csv: str | None,
+    objective: Objective | None,
+    x_spec: str,
+    workers: int,
+    outdir: str | None,
+    time_limit: float | None,
+    mip_gap: float,
+    progress: bool | None,
+) -> None:  # fmt: skip
     """The optimum of INSTANCE as a function of one input: frontier.csv and frontier.png."""
     from planner.results.present import human, input_label
     from planner.studies.cases import parse_vary
@@ -177,7 +226,14 @@ def frontier_cmd(instance, overrides, catalog_dir, racks_csv, objective, x_spec,
 @click.option("--out", "outdir", type=click.Path(), help="Folder (default outputs/<name>/).")
 @json_option
 @guarded
-def curves_cmd(instance, overrides, catalog_dir, racks_csv, objective, outdir):
+def curves_cmd(
+    instance: str,
+    overrides: tuple[str, ...],
+    catalog_dir: str | None,
+    racks_csv: str | None,
+    objective: Objective | None,
+    outdir: str | None,
+) -> None:
     """Solve INSTANCE; chart tok/s per MW against tok/s per user per system, for the mix, per tier."""
     from planner.cli.common import STATUS_EXIT
     from planner.inputs.load import load_instance

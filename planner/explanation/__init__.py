@@ -10,6 +10,7 @@ there is no plan (`elastic`). Tables in user units; `write_explanation` writes C
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from planner.explanation.base import solve_baseline
 from planner.explanation.compose import Explanation
@@ -23,7 +24,7 @@ def explain(
     exclude: tuple[str, ...] | list[str] = (),
     entry: bool = True,
     settings: SolveSettings | None = None,
-    **load_kwargs,
+    **load_kwargs: Any,
 ) -> Explanation:
     """Solve and explain an instance (a path or a LoadedInstance); see the module docstring."""
     from dataclasses import replace

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -72,19 +73,19 @@ def add_near_optimal_constraints(
     m.distance = pyo.Var(m.PURCHASES, domain=pyo.NonNegativeReals, doc="|bought - best bought|")
 
     @m.Constraint(m.PURCHASES, doc="distance when above")
-    def distance_above(m, *key):
+    def distance_above(m: pyo.ConcreteModel, *key: Any) -> Any:
         return m.distance[key] <= m.racks_bought[key] - counts[key] + big_m[key] * (
             1 - m.above[key]
         )
 
     @m.Constraint(m.PURCHASES, doc="distance when below")
-    def distance_below(m, *key):
+    def distance_below(m: pyo.ConcreteModel, *key: Any) -> Any:
         return m.distance[key] <= counts[key] - m.racks_bought[key] + big_m[key] * m.above[key]
 
     if data.is_single:
 
         @m.Constraint(m.PURCHASES, doc="racks bought are used, up to a fraction of one rack")
-        def no_idle_racks(m, rack, year, owner):
+        def no_idle_racks(m: pyo.ConcreteModel, rack: str, year: int, owner: str) -> Any:
             used = sum(
                 n * m.units[system, tier, year, owner] for system, tier, n in m.rack_users[rack]
             )
@@ -107,7 +108,7 @@ def _settings(base: Baseline) -> SolveSettings:
     )
 
 
-def _row(base: Baseline, m, name: str, status: str, bound: float | None) -> dict:
+def _row(base: Baseline, m: pyo.ConcreteModel, name: str, status: str, bound: float | None) -> dict:
     scale = USD_PER_OBJECTIVE_UNIT[base.objective]
     if status not in ("optimal", "feasible"):
         return {"alternative": name, "status": status, "words": f"{name}: no plan ({status})"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
@@ -94,18 +95,18 @@ def year_scenario(m: pyo.ConcreteModel) -> tuple[int, str]:
     return m.YEARS.first(), m.SCENARIOS.first()
 
 
-def units_var(m: pyo.ConcreteModel, system: str, tier: str):
+def units_var(m: pyo.ConcreteModel, system: str, tier: str) -> Any:
     """The units variable of (system, tier) in the first year and scenario."""
     year, scenario = year_scenario(m)
     return m.units[system, tier, year, scenario]
 
 
-def expected_tokens(m: pyo.ConcreteModel):
+def expected_tokens(m: pyo.ConcreteModel) -> Any:
     """Expected discounted tokens sold (Ttok), the denominator of cost per token."""
     return sum(m.probability[s] * m.pv_tokens_ttok[s] for s in m.SCENARIOS)
 
 
-def expected_cost(m: pyo.ConcreteModel):
+def expected_cost(m: pyo.ConcreteModel) -> Any:
     """Expected present value of cost ($M)."""
     return sum(m.probability[s] * m.pv_cost_musd[s] for s in m.SCENARIOS)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pyomo.environ as pyo
 
 from planner.explanation.base import Baseline
-from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD
+from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD, PlanData
 from planner.model import FLEET_FAMILIES
 
 SLACK_TOL_FRAC = 1e-6
@@ -38,7 +40,7 @@ def subject(index: object) -> str | None:
     return first if isinstance(first, str) else None
 
 
-def where(index: object, data, family: str = "") -> str:
+def where(index: object, data: PlanData, family: str = "") -> str:
     """' in 2028' / ' in 2028, scenario high' for a row of a plan over years or scenarios."""
     if data.is_single:
         return ""
@@ -53,7 +55,7 @@ def where(index: object, data, family: str = "") -> str:
     return (" " + ", ".join(parts)) if parts else ""
 
 
-def row_label(con, single: bool) -> str:
+def row_label(con: Any, single: bool) -> str:
     """A row's name: `family[subject]` (or `family`) in a single-year plan, where year and
     scenario say nothing; the full Pyomo name (year and scenario included) otherwise."""
     if not single:
@@ -63,7 +65,7 @@ def row_label(con, single: bool) -> str:
     return f"{family}[{about}]" if about else family
 
 
-def _slack(con) -> float:
+def _slack(con: Any) -> float:
     """Distance to the nearer active bound, in model units (0 for a met equality)."""
     body = pyo.value(con.body)
     gaps = []

@@ -55,7 +55,9 @@ def cheaper(base: Baseline, system: str, factor: float) -> Callable[[pyo.Concret
     return change
 
 
-def enters(base: Baseline, system: str, tier: str, change) -> bool:
+def enters(
+    base: Baseline, system: str, tier: str, change: Callable[[pyo.ConcreteModel], None]
+) -> bool:
     """Whether the re-solved plan gives (system, tier) any units."""
     m = resolve_mip_model(base, change)
     return m is not None and pyo.value(units_var(m, system, tier)) > UNITS_TOL

@@ -15,6 +15,7 @@ Two steps, cheapest first:
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pyomo.environ as pyo
 
@@ -36,17 +37,17 @@ class _SingleYear:
             t: v for (t, y, s), v in plan.demand_ttok_per_year.items() if (y, s) == (year, scenario)
         }
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.plan, name)
 
 
-def _unit_capex_musd(data, system: str, tier: str) -> float:
+def _unit_capex_musd(data: Any, system: str, tier: str) -> float:
     """Capex of the racks one unit of `system` serving `tier` uses, $M."""
     return sum(n * data.rack_capex_musd[r] for (s, t, r), n in data.system_racks.items()
                if (s, t) == (system, tier))  # fmt: skip
 
 
-def _best(data, tier: str, per: str) -> tuple[str, float] | None:
+def _best(data: Any, tier: str, per: str) -> tuple[str, float] | None:
     """(system, Ttok/yr per facility MW or per $M capex) of the best system for a tier."""
     best: tuple[str, float] | None = None
     for system, t in data.servable:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -72,7 +73,7 @@ ParamRef = tuple[str, object]
 """(mutable Param name, index or None)."""
 
 
-def _param(m: pyo.ConcreteModel, ref: ParamRef):
+def _param(m: pyo.ConcreteModel, ref: ParamRef) -> Any:
     name, index = ref
     comp = getattr(m, name)
     return comp if index is None else comp[index]
@@ -226,7 +227,7 @@ def dual_marginal(m: pyo.ConcreteModel, duals: LinearDuals, lever: Lever, object
     return dF
 
 
-def _weight(duals: LinearDuals, component) -> float:
+def _weight(duals: LinearDuals, component: Any) -> float:
     """A row's dual; the objective's own derivative counts once."""
     if isinstance(component.parent_component(), pyo.Objective):
         return 1.0

@@ -289,7 +289,11 @@ def _existing(inst: Instance, base_dir: Path) -> dict[str, list[tuple[int, int]]
     return fleet
 
 
-def _tier_tables(inst: Instance, years: list[int], names: tuple[str, ...]):
+def _tier_tables(
+    inst: Instance, years: list[int], names: tuple[str, ...]
+) -> tuple[
+    dict[TierYearScenario, float], dict[TierYearScenario, float], dict[TierYearScenario, float]
+]:
     """price (incl. input tokens, $M/Ttok), list price ($/Mtok) and demand (Ttok/yr) per
     (tier, year, scenario), with the horizon's series and the scenarios' replacements."""
     h, n = inst.horizon, len(years)

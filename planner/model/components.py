@@ -239,7 +239,7 @@ def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
     m.service_years = dict(life)  # plain lookup: whole years each rack type serves
     years = list(d.years)
 
-    def bought_alive(m, rack, year, o):
+    def bought_alive(m: pyo.ConcreteModel, rack: str, year: int, o: str) -> Any:
         return sum(m.racks_bought[rack, yb, owner[yb, o]] for yb in years
                    if yb <= year < yb + life[rack])  # fmt: skip
 

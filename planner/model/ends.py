@@ -14,6 +14,8 @@ plan over years counts in full by default. With `horizon.value_left_frac` = f be
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from planner.inputs.data import PlanData
@@ -24,7 +26,7 @@ def add_end_charge(m: pyo.ConcreteModel, d: PlanData) -> None:
     share = (1.0 - d.value_left_frac) * d.end_discount
     owner = m.owner
 
-    def charge(m: pyo.ConcreteModel, s: str):
+    def charge(m: pyo.ConcreteModel, s: str) -> Any:
         if share <= 0:
             return 0.0
         racks = sum(

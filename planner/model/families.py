@@ -43,7 +43,7 @@ def add_rack_balance(m: pyo.ConcreteModel) -> None:
     @m.Constraint(
         m.RACKS, m.YEARS, m.SCENARIOS, doc="units and leases use racks in service or rented"
     )
-    def rack_balance(m, rack, year, scenario):
+    def rack_balance(m: pyo.ConcreteModel, rack: str, year: int, scenario: str) -> Any:
         leased = [(1.0, m.leased[rack, year, scenario])] if rack in m.LEASE_RACKS else []
         used = linear([(n, m.units[sy, t, year, scenario]) for sy, t, n in m.rack_users[rack]]
                       + [(-1.0, m.rented[n, year, scenario]) for n in m.rentals_of[rack]] + leased)  # fmt: skip
@@ -58,7 +58,7 @@ def add_power_envelope(m: pyo.ConcreteModel) -> None:
     """
 
     @m.Constraint(m.FLEET, doc="facility power within the MW energised")
-    def power_envelope(m, year, o):
+    def power_envelope(m: pyo.ConcreteModel, year: int, o: str) -> Any:
         it_mw = sum(m.rack_power_mw[r] * m.racks_in_service[r, year, o] for r in m.RACKS)
         return m.pue * it_mw <= energised(m, year, o)
 
@@ -72,7 +72,7 @@ def add_capex_budget(m: pyo.ConcreteModel) -> None:
     """
 
     @m.Constraint(m.BUDGET_FLEET, doc="capex within the year's budget")
-    def capex_budget(m, year, o):
+    def capex_budget(m: pyo.ConcreteModel, year: int, o: str) -> Any:
         return m.capex_musd[year, o] + m.building_capex_musd[year, o] <= m.capex_budget_musd[year]
 
 
@@ -83,7 +83,7 @@ def add_supply_limit(m: pyo.ConcreteModel) -> None:
     """
 
     @m.Constraint(m.LIMITED_RACKS, m.PATHS, doc="racks bought over the plan within supply")
-    def supply_limit(m, rack, scenario):
+    def supply_limit(m: pyo.ConcreteModel, rack: str, scenario: str) -> Any:
         bought = sum(m.racks_bought[rack, y, m.owner[y, scenario]] for y in m.YEARS)
         return bought <= m.rack_max_count[rack]
 
@@ -95,7 +95,7 @@ def add_delivery_limit(m: pyo.ConcreteModel) -> None:
     """
 
     @m.Constraint(m.DELIVERY_FLEET, doc="deliveries within the year's limit")
-    def delivery_limit(m, rack, year, o):
+    def delivery_limit(m: pyo.ConcreteModel, rack: str, year: int, o: str) -> Any:
         return m.racks_bought[rack, year, o] <= m.max_deliveries[rack, year]
 
 
@@ -112,7 +112,7 @@ def add_tier_capacity(m: pyo.ConcreteModel) -> None:
     minus = {key: -m.throughput_ttok_per_year[key] for key in m.SERVABLE}
 
     @m.Constraint(m.TIERS, m.YEARS, m.SCENARIOS, doc="tokens sold within capacity")
-    def tier_capacity(m, tier, year, scenario):
+    def tier_capacity(m: pyo.ConcreteModel, tier: str, year: int, scenario: str) -> Any:
         made = [(minus[sy, tier], m.units[sy, tier, year, scenario])
                 for sy in m.tier_servers[tier]]  # fmt: skip
         return linear([(1.0, m.sold_ttok_per_year[tier, year, scenario]), *made]) <= 0
@@ -125,7 +125,7 @@ def add_demand_limit(m: pyo.ConcreteModel) -> None:
     """
 
     @m.Constraint(m.DEMAND, doc="tokens sold within the forecast")
-    def demand_limit(m, tier, year, scenario):
+    def demand_limit(m: pyo.ConcreteModel, tier: str, year: int, scenario: str) -> Any:
         return (
             m.sold_ttok_per_year[tier, year, scenario]
             <= m.demand_ttok_per_year[tier, year, scenario]
@@ -139,7 +139,7 @@ def add_forecast_served(m: pyo.ConcreteModel) -> None:
     """
 
     @m.Constraint(m.DEMAND, doc="forecast served in full")
-    def forecast_served(m, tier, year, scenario):
+    def forecast_served(m: pyo.ConcreteModel, tier: str, year: int, scenario: str) -> Any:
         return (
             m.sold_ttok_per_year[tier, year, scenario]
             >= m.demand_ttok_per_year[tier, year, scenario]
@@ -172,7 +172,7 @@ def add_rental_limit(m: pyo.ConcreteModel) -> None:
     """
 
     @m.Constraint(m.LIMITED_RENTALS, m.YEARS, m.SCENARIOS, doc="rented within what can be rented")
-    def rental_limit(m, rental, year, scenario):
+    def rental_limit(m: pyo.ConcreteModel, rental: str, year: int, scenario: str) -> Any:
         return m.rented[rental, year, scenario] <= m.rental_max_racks[rental]
 
 
@@ -193,7 +193,7 @@ def add_rental_use(m: pyo.ConcreteModel) -> None:
     @m.Constraint(
         m.RENTED_RACK_TIERS, m.YEARS, m.SCENARIOS, doc="a tier's rented racks within its use"
     )
-    def rental_use(m, rack, tier, y, s):
+    def rental_use(m: pyo.ConcreteModel, rack: str, tier: str, y: int, s: str) -> Any:
         rented = [
             (1.0, m.rented_for[n, tier, y, s])
             for n in m.rentals_of[rack]

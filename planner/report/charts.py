@@ -4,6 +4,7 @@ tornado. Each returns PNG bytes, or None when its data are absent."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import matplotlib
 
@@ -14,7 +15,7 @@ import pandas as pd  # noqa: E402
 COLOURS = ["#1f5f8b", "#4c9f70", "#e0a030", "#c8553d", "#7b5ea7", "#5c8a9a", "#999999"]
 
 
-def _png(fig) -> bytes:
+def _png(fig: Any) -> bytes:
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format="png", dpi=110)
@@ -22,7 +23,7 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def _bars(labels, values, title: str, xlabel: str) -> bytes:
+def _bars(labels: Any, values: Any, title: str, xlabel: str) -> bytes:
     fig, ax = plt.subplots(figsize=(6, 0.45 * max(len(labels), 2) + 1.2))
     ax.barh(list(labels), list(values), color=COLOURS[: len(labels)] or COLOURS[0])
     ax.invert_yaxis()

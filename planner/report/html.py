@@ -47,7 +47,7 @@ def _table(frame: pd.DataFrame) -> str:
 def _kpis(summary: pd.DataFrame, metrics: dict) -> str:
     row = summary.iloc[0]
 
-    def get(name):
+    def get(name: str) -> float | None:
         value = row.get(name)
         return None if value is None or pd.isna(value) else float(value)
 

@@ -6,6 +6,7 @@ import io
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -47,7 +48,7 @@ TOTALS = {
 """Sheets with a totals row (SUM formulas over the table's own numbers, never user text)."""
 
 
-def _cell(value):
+def _cell(value: Any) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if hasattr(value, "item"):
@@ -106,7 +107,9 @@ def _key_figures(ws: Worksheet, summary: pd.DataFrame) -> None:
     ws.freeze_panes = "A2"
 
 
-def _bar(ws: Worksheet, frame: pd.DataFrame, category: str, value: str, title: str, anchor: str):
+def _bar(
+    ws: Worksheet, frame: pd.DataFrame, category: str, value: str, title: str, anchor: str
+) -> None:
     if frame.empty or value not in frame or category not in frame:
         return
     chart = BarChart()

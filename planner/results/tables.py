@@ -303,17 +303,17 @@ def binding_by_scenario(
 
 
 def year_rows(
-    m,
+    m: pyo.ConcreteModel,
     d: PlanData,
     inst: Instance,
     fleet: Fleet,
     y: int,
     s: str,
-    tiers,
-    alloc,
-    by_year,
-    serving=None,
-):
+    tiers: list[dict],
+    alloc: list[dict],
+    by_year: list[dict],
+    serving: list[dict] | None = None,
+) -> None:
     """The tier, allocation and summary rows of one year in one scenario."""
     units = {(sy, t): _v(m.units[sy, t, y, s]) for sy, t in d.servable}
     capacity = {t: sum(units[sy, t] * d.throughput_ttok_per_year[sy, t]
@@ -340,6 +340,7 @@ def year_rows(
                       "revenue_usd_per_year": served[t] * share * d.price_musd_per_ttok[t, y, s] * USD_PER_MUSD,
                       "data_basis": d.routes[sy, t].basis})  # fmt: skip
         for rack, phases in d.routes[sy, t].phases.items() if serving is not None else ():
+            assert serving is not None
             serving.append({"year": y, "tier": t, "system": sy, "rack": rack,
                             "phases": "+".join(phases), "racks": u * d.system_racks[sy, t, rack],
                             "scenario": s})  # fmt: skip
@@ -415,7 +416,7 @@ def year_rows(
 
 
 def _tier_costs(
-    m, d: PlanData, fleet: Fleet, y: int, s: str, use: dict, power: dict
+    m: pyo.ConcreteModel, d: PlanData, fleet: Fleet, y: int, s: str, use: dict, power: dict
 ) -> dict[str, float]:
     """A year's cost split over tiers, $M: each rack type's yearly cost (capital recovery,
     opex, energy, rent) in proportion to the racks of that type each tier uses, and the
@@ -445,19 +446,22 @@ def _tier_costs(
     return out
 
 
-def lease_power_mw(m, d: PlanData, y: int, s: str) -> float:
+def lease_power_mw(m: pyo.ConcreteModel, d: PlanData, y: int, s: str) -> float:
     """Facility power of the racks leased out in year y of scenario s, MW."""
     return sum(d.pue * d.rack_power_mw[r] * _v(m.leased[r, y, s]) for r in m.LEASE_RACKS)
 
 
-def lease_building_musd(m, d: PlanData, fleet: Fleet, y: int, s: str, power: dict) -> float:
+def lease_building_musd(
+    m: pyo.ConcreteModel, d: PlanData, fleet: Fleet, y: int, s: str, power: dict
+) -> float:
     """The leased racks' share of the building's yearly cost (by facility power, as tiers')."""
     leased_mw = lease_power_mw(m, d, y, s)
     used_mw = sum(power.values()) + leased_mw
     return fleet.building_cost_musd[y, m.owner[y, s]] * leased_mw / used_mw if used_mw > 0 else 0.0
 
 
-def _stochastic(inst: Instance, report, values: StochasticValues | None, expected_usd, cvar_usd):
+def _stochastic(inst: Instance, report: Any, values: StochasticValues | None,
+                expected_usd: float | None, cvar_usd: float | None) -> pd.DataFrame:  # fmt: skip
     row = {"instance": inst.name, "objective": inst.objective, "status": str(report.status),
            "nonanticipativity": inst.stochastic.nonanticipativity,
            "expected_value_usd": expected_usd, "cvar_usd": cvar_usd}  # fmt: skip
@@ -581,7 +585,7 @@ def build_tables(
 
 
 def _value_left_usd(
-    m, d: PlanData, inst: Instance, fleet: Fleet, s: str, mine: pd.DataFrame
+    m: pyo.ConcreteModel, d: PlanData, inst: Instance, fleet: Fleet, s: str, mine: pd.DataFrame
 ) -> float:
     """Scenario s's value left at the end (planner/results/npv.py): the remaining annuities of
     a plan over years; a single-year plan's steady state, from the scenario's own year."""
@@ -605,7 +609,7 @@ def lease_cost_each(d: PlanData, fleet: Fleet, r: str, y: int, o: str) -> float:
     return (new * d.rack_annuity_musd_per_year[r] + alive * running) / alive
 
 
-def _leases(m, d: PlanData, fleet: Fleet) -> list[dict]:
+def _leases(m: pyo.ConcreteModel, d: PlanData, fleet: Fleet) -> list[dict]:
     """Racks leased out per year and scenario: revenue, and the racks' own yearly cost (capital
     recovery of those bought in the plan, opex, energy) as their cost."""
     rows = []
@@ -622,7 +626,7 @@ def _leases(m, d: PlanData, fleet: Fleet) -> list[dict]:
     return rows
 
 
-def _rentals(m, d: PlanData, inst: Instance) -> list[dict]:
+def _rentals(m: pyo.ConcreteModel, d: PlanData, inst: Instance) -> list[dict]:
     rows = []
     for s in d.scenarios:
         for y in d.years:

@@ -6,6 +6,8 @@ import json
 import math
 from typing import Any
 
+import pandas as pd
+
 from planner.results.files import json_text
 from planner.results.present import human, money, words
 from planner.results.run import PlanResult, run_info
@@ -106,7 +108,7 @@ def render_table(result: PlanResult) -> str:
     return "\n".join(lines)
 
 
-def serving_lines(serving) -> list[str]:
+def serving_lines(serving: pd.DataFrame) -> list[str]:
     """Per tier, the racks of each type it ties up and the phases they run: the
     prefill:decode and LPX:GPU ratios the optimiser chose."""
     used = serving[serving["racks"] > 1e-9]
@@ -115,13 +117,13 @@ def serving_lines(serving) -> list[str]:
     lines = ["Serving per tier (racks in use, by phase)"]
     for tier, group in used.groupby("tier", sort=False):
         per = group.groupby(["rack", "phases"], sort=False)["racks"].sum()
-        parts = [f"{n:,.1f} {rack} ({words(phases.replace('+', ', '))})"
-                 for (rack, phases), n in per.items() if n >= 0.05]  # fmt: skip
+        parts = [f"{n:,.1f} {key[0]} ({words(str(key[1]).replace('+', ', '))})"  # type: ignore[index]
+                 for key, n in per.items() if n >= 0.05]  # fmt: skip
         lines.append(f"  {tier}: " + "; ".join(parts))
     return lines
 
 
-def money_lines(summary) -> list[str]:
+def money_lines(summary: pd.Series) -> list[str]:
     """Capex split into racks and building; revenue realised against list; rent and the
     building's yearly cost when there are any."""
     out = [f"Capex: racks {_money(summary['capex_racks_usd'])}, building "
@@ -135,7 +137,7 @@ def money_lines(summary) -> list[str]:
     return out
 
 
-def claims_line(summary) -> str:
+def claims_line(summary: pd.Series) -> str:
     """How much of the revenue rests on vendor claims, and how to see the plan without them."""
     frac = summary["vendor_claim_revenue_frac"]
     if summary["data"] == "measured":

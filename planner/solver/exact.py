@@ -21,6 +21,7 @@ The plan users see has whole racks (rounded), so after every solve:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
@@ -126,7 +127,7 @@ def _tighten(m: pyo.ConcreteModel, violations: list[tuple]) -> None:
     highs.forget(m)  # a compiled matrix holds the old limits
 
 
-def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve, solved):
+def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve: Callable[[], Any], solved: Any) -> Any:
     """Check `solved` (from `solve()`, which re-solves `m`) on whole racks; repair or report.
 
     Returns the final PlanSolve: the same when the plan was already exact.
@@ -182,7 +183,7 @@ def floors_unmet(m: pyo.ConcreteModel, d: PlanData) -> list[str]:
     return out
 
 
-def _fixed_at(m: pyo.ConcreteModel, solve, counts: Counts):
+def _fixed_at(m: pyo.ConcreteModel, solve: Callable[[], Any], counts: Counts) -> Any:
     """Solve with the purchases fixed at `counts`, then free them again."""
     fixed = [(var, var.fixed) for var in first_stage_vars(m)]
     for key, var in m.racks_bought.items():
@@ -197,7 +198,9 @@ def _fixed_at(m: pyo.ConcreteModel, solve, counts: Counts):
                 var.unfix()
 
 
-def _on_whole_racks(m: pyo.ConcreteModel, d: PlanData, solve, solved):
+def _on_whole_racks(
+    m: pyo.ConcreteModel, d: PlanData, solve: Callable[[], Any], solved: Any
+) -> Any:
     """Re-solve everything but the purchases with them fixed at whole racks (to nearest; if no
     plan runs on those, any fraction rounded up, when that breaks no limit: status feasible)."""
     spent = solved.report.solve_s
@@ -233,12 +236,12 @@ def _on_whole_racks(m: pyo.ConcreteModel, d: PlanData, solve, solved):
     )
 
 
-def _floors_error(solved, unmet: list[str]):
+def _floors_error(solved: Any, unmet: list[str]) -> Any:
     return _error(solved, "the plan on whole racks misses " + "; ".join(unmet) + ", below the "
                   "solver's resolution of about 1e-9 in model units; scale the inputs or drop "
                   "the floor")  # fmt: skip
 
 
-def _error(solved, why: str):
+def _error(solved: Any, why: str) -> Any:
     report = replace(solved.report, status=SolveStatus.ERROR, termination=why)
     return replace(solved, report=report)

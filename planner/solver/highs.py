@@ -329,7 +329,9 @@ that earns a dollar no better than buying nothing)."""
 """Row tolerance in model units (HiGHS default 1e-7: $0.10 of budget, 0.1 W, 0.1 Mtok)."""
 
 
-def _options(h: highspy.Highs, settings: SolveSettings, quiet: bool, presolve: str, log: str):
+def _options(
+    h: highspy.Highs, settings: SolveSettings, quiet: bool, presolve: str, log: str
+) -> None:
     h.resetOptions()
     for name, value in (
         ("output_flag", not quiet or settings.verbose), ("log_to_console", settings.verbose),
@@ -367,7 +369,9 @@ def _pass_and_run(h: highspy.Highs, compiled: Compiled) -> float:
     return time.perf_counter() - start
 
 
-def _report(h: highspy.Highs, compiled: Compiled, log: str, start: float, run_s: float):
+def _report(
+    h: highspy.Highs, compiled: Compiled, log: str, start: float, run_s: float
+) -> SolveReport:
     """The run's report; the incumbent is loaded into the model's variables (when the compile
     has them: a derived matrix has none)."""
     status_code = h.getModelStatus()
@@ -420,7 +424,7 @@ def solve_matrix(
     return report, values
 
 
-def _run_and_report(compiled: Compiled, settings: SolveSettings, quiet: bool, start: float):
+def _run_and_report(compiled: Compiled, settings: SolveSettings, quiet: bool, start: float) -> Any:
     """Run HiGHS on the compiled model; when presolve can only say "infeasible or unbounded",
     re-run without presolve to tell which. Returns (report, highs)."""
     h, log, run_s = _run(compiled, settings, quiet, "choose")

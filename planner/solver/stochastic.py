@@ -100,7 +100,9 @@ def objective_musd(m: pyo.ConcreteModel, data: PlanData) -> float:
     return (1 - w) * expected + w * cvar(values, data.probability, data.cvar_alpha_frac)
 
 
-def _solve_data(data: PlanData, settings: SolveSettings, deadline: Deadline, runs: list):
+def _solve_data(
+    data: PlanData, settings: SolveSettings, deadline: Deadline, runs: list
+) -> tuple[pyo.ConcreteModel, PlanSolve]:
     m = build_model(data)
     solved = solve_plan(m, data, settings, deadline=deadline)
     runs.extend(solved.stages)
@@ -108,7 +110,7 @@ def _solve_data(data: PlanData, settings: SolveSettings, deadline: Deadline, run
 
 
 def _eev(
-    m, data: PlanData, settings: SolveSettings, deadline: Deadline, runs: list
+    m: pyo.ConcreteModel, data: PlanData, settings: SolveSettings, deadline: Deadline, runs: list
 ) -> tuple[float | None, str]:
     """Fix the mean-value plan's shared purchases in the RP model, re-solve, restore."""
     mean_data = mean_scenario(data)

@@ -124,7 +124,8 @@ def _merged(first: SolveReport, stages: list[SolveReport], value: float | None) 
                    warnings=tuple(w for s in stages for w in s.warnings))  # fmt: skip
 
 
-def _least_capex(m, value, settings, solver, deadline, stages: list[SolveReport]) -> None:
+def _least_capex(m: pyo.ConcreteModel, value: float, settings: SolveSettings, solver: Highs,
+                 deadline: Deadline, stages: list[SolveReport]) -> None:  # fmt: skip
     """Stage 2 of revenue: keep the stage-1 objective, buy the least expected PV of capex."""
     kept = snapshot(m)
     m.objective_floor_musd.set_value(value)
@@ -141,7 +142,8 @@ def _least_capex(m, value, settings, solver, deadline, stages: list[SolveReport]
         restore(m, kept)
 
 
-def _sales_pass(m, data, settings, solver, deadline, stages: list[SolveReport]) -> None:
+def _sales_pass(m: pyo.ConcreteModel, data: PlanData, settings: SolveSettings, solver: Highs,
+                deadline: Deadline, stages: list[SolveReport]) -> None:  # fmt: skip
     """With CVaR: purchases fixed, maximise the expected NPV (each scenario's best sales)."""
     kept = snapshot(m)
     bought = [v for v in first_stage_vars(m) if not v.fixed]
@@ -166,6 +168,7 @@ def solve_max(
     if not first.status.has_solution:
         return PlanSolve(report=first, stages=(first,))
     value = first.objective_value  # HiGHS's value of the objective, offset included
+    assert value is not None  # a report with a solution has its objective value
     if data.objective == "revenue" and not deadline.expired:
         _least_capex(m, value, settings, solver, deadline, stages)
     if data.has_cvar and not deadline.expired:

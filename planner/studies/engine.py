@@ -136,7 +136,7 @@ def _dask(spec: BaseSpec, todo: list[tuple[str, Case]], address: str) -> Generat
             yield ids[future.key], future.result()
 
 
-def _progress(total: int, done: int, enabled: bool):
+def _progress(total: int, done: int, enabled: bool) -> Any:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -176,7 +176,8 @@ def run_cases(
         return _run_cases(spec, cases, outdir, workers, scheduler, progress, on_row)
 
 
-def _run_cases(spec, cases, outdir, workers, scheduler, progress, on_row) -> pd.DataFrame:
+def _run_cases(spec: BaseSpec, cases: list[Case], outdir: Path | None, workers: int,
+               scheduler: str | None, progress: bool, on_row: Any) -> pd.DataFrame:  # fmt: skip
     base = spec.load()  # also validates the base instance (exit 3)
     raw = base.instance.model_dump()
     for path in cases[0] if cases else {}:
