@@ -45,7 +45,9 @@ class Site(Strict):
     absent means no limit."""
     facility_capex_usd_per_mw: float | None = Field(default=None, gt=0, le=1e9)
     """Building cost (shell, power, cooling, network) per MW of the power envelope, USD.
-    Charged for the whole envelope, used or not; absent: the building is not modelled."""
+    Charged for the whole envelope, used or not (or, with `energisation`, for the MW
+    energised); absent: no building capex (its opex, `facility_opex_usd_per_mw_year`, is still
+    charged when given: a leased building)."""
     facility_lifetime_years: float = Field(default=20.0, ge=5, le=60)
     """Years over which the building's capex is recovered (REIT component lives 15-30)."""
     facility_opex_usd_per_mw_year: float = Field(default=0.0, ge=0, le=1e8)
