@@ -19,7 +19,7 @@ import planner
 from planner.errors import InstanceError
 from planner.inputs.data import capital_recovery_factor
 from planner.inputs.load import load_instance
-from planner.results.checks_horizon import check_horizon_plan
+from planner.results.checks import check_horizon_plan
 
 HORIZON_CATALOG = ROOT / "tests" / "data" / "horizon-catalog"
 MTOK_PER_RACK_OLD = 1_000 * SECONDS_PER_YEAR / 1e6  # 31,557.6

@@ -16,8 +16,7 @@ from conftest import write_instance
 import planner
 from planner.cli import cli
 from planner.inputs.market import elastic_curve, ladder_curve, worst_error_frac
-from planner.results.checks import check_plan
-from planner.results.checks_horizon import check_horizon_plan
+from planner.results.checks import check_horizon_plan, check_plan
 from planner.solver.highs import SolveSettings
 
 C = 1_000 * 3600 * 8766 / 1e6  # 31,557.6 Mtok a year per alpha rack

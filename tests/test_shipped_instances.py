@@ -19,8 +19,7 @@ import planner
 from planner.inputs.catalog import PHASES, load_catalog
 from planner.inputs.load import load_instance
 from planner.inputs.serving import NoRoute, Route, Workload, route
-from planner.results.checks import check_plan
-from planner.results.checks_horizon import check_horizon_plan
+from planner.results.checks import check_horizon_plan, check_plan
 from planner.solver.highs import SolveSettings
 from planner.studies.compare import compare
 

@@ -1,14 +1,24 @@
-"""Checks on a plan's tables that do not depend on the formulation.
+"""The one checker of a plan's tables, for every plan kind, independent of the formulation.
 
-Recomputed from the instance and catalog only: power within the envelope, capex within
-budget, tokens within demand and within capacity, racks used within racks bought, shares,
-and revenue = price x tokens. Returns human-readable violations; an empty list means pass.
+Recomputed from the by-year tables, the catalog and the per-year inputs (the instance's series
+as expanded by planner.inputs.data, which the known-answer tests check on their own): for each
+year and scenario, racks in service = existing + bought within their lifetime; MW energised
+within the envelope, in whole blocks, never falling, and facility power within it; capex
+(racks and blocks) within the year's budget; deliveries within their limit and none before a
+rack's first year; racks used and leased within racks in service and rented; rentals within
+their limits; tokens within demand (or the market at the chosen price, within the curve's
+range) and within the capacity the allocation makes; tokens floors; power shares of the power
+energised; revenue = price x tokens (+ leases); shared purchases equal in every scenario. A
+single-year plan is year 0 of one scenario (`checks.check_plan`). Returns human-readable
+violations; an empty list means pass.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from planner.inputs.catalog import Catalog
-from planner.inputs.data import workload
+from planner.inputs.data import PlanData, build_plan_data, workload
 from planner.inputs.instance import Instance
 from planner.inputs.serving import Route, route
 from planner.results.tables import Tables, rows
@@ -79,144 +89,187 @@ def revenue_per_list_usd(inst: Instance, tier_name: str) -> float:
 
 
 def check_plan(inst: Instance, catalog: Catalog, tables: Tables) -> list[str]:
-    """All invariant violations of a solved plan (empty when it is consistent)."""
+    """All invariant violations of a solved single-year plan (empty when it is consistent).
+
+    One checker for every plan kind: a single-year plan is checked by
+    `planner.results.checks.check_horizon_plan` over its by-year tables (year 0, one
+    scenario), with the instance's numbers as the data step expands them."""
+    return check_horizon_plan(inst, catalog, build_plan_data(inst, catalog), tables)
+
+
+def _off(a: float, b: float) -> bool:
+    return abs(a - b) > REL_TOL * max(1.0, abs(a), abs(b))
+
+
+def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Tables) -> list[str]:
+    """All invariant violations of a solved horizon plan (empty when it is consistent)."""
     bad: list[str] = []
     site = inst.site
-    counts = dict(zip(tables.racks["rack"], tables.racks["count"], strict=True))
-    it_mw = sum(n * catalog.racks[r].power_kw / 1e3 for r, n in counts.items())
-    energised = float(tables.summary.iloc[0]["energised_mw"])
-    if site.energisation is None:
-        if abs(energised - site.power_mw) > REL_TOL * site.power_mw:
-            bad.append(f"power: {energised:.6g} MW energised, not the whole {site.power_mw:g} MW")
-    else:
-        blocks = (energised - site.energisation.energised_mw) / site.energisation.block_mw
-        if abs(blocks - round(blocks)) > 1e-9 or _over(energised, site.power_mw):
-            bad.append(f"power: {energised:.6g} MW energised is not whole blocks within the site")
-    if _over(site.pue * it_mw, energised):
-        bad.append(f"power: {site.pue * it_mw:.6g} MW facility > {energised:g} MW energised")
-    paid_mw = energised - (site.energisation.energised_mw if site.energisation else 0.0)
-    building = (site.facility_capex_usd_per_mw or 0.0) * paid_mw  # the building energised
-    capex = sum(n * catalog.racks[r].capex_usd for r, n in counts.items()) + building
-    if site.capex_budget_usd is not None and _over(capex, site.capex_budget_usd):
-        bad.append(f"budget: capex {capex:.6g} (racks and building) > {site.capex_budget_usd:.6g}")
-    if any(n < 0 for n in counts.values()):
-        bad.append("racks: negative count")
-
-    used = {r: 0.0 for r in counts}
+    sched = tables.schedule
     seconds = serving_seconds(inst)
-    capacity_mtok = {t: 0.0 for t in inst.tiers}
-    power_mw = {t: 0.0 for t in inst.tiers}
-    for row in rows(tables.allocation):
+    bought = {(r.rack, r.year, r.scenario): r.bought for r in rows(sched)}
+    shared_years = set(d.shared_years)
+    first = d.scenarios[0]
+    for row in rows(sched):
+        where = f"{row.scenario} {row.year} {row.rack}"
+        spec = catalog.racks[row.rack]
+        life = d.rack_service_years[row.rack]
+        alive = d.existing_in_service[row.rack, row.year] + sum(
+            bought.get((row.rack, y, row.scenario), 0)
+            for y in range(row.year - life + 1, row.year + 1)
+        )
+        if row.in_service != alive:
+            bad.append(
+                f"fleet: {where}: in_service {row.in_service} != existing + bought alive {alive}"
+            )
+        if _off(row.capex_usd, row.bought * spec.capex_usd):
+            bad.append(f"capex: {where}: {row.capex_usd:.6g} != bought x price")
+        limit = d.max_deliveries.get((row.rack, row.year))
+        if limit is not None and row.bought > limit:
+            bad.append(f"deliveries: {where}: bought {row.bought} > {limit}")
+        if row.bought < 0:
+            bad.append(f"deliveries: {where}: negative purchase")
+        if row.year in shared_years and row.bought != bought[row.rack, row.year, first]:
+            bad.append(f"nonanticipativity: {where}: bought {row.bought} differs from {first}")
+    for (rack_name, s), group in sched.groupby(["rack", "scenario"]):
+        rack = str(rack_name)
+        cap = inst.racks[rack].max_count if rack in inst.racks else None
+        if cap is not None and group["bought"].sum() > cap:
+            bad.append(f"supply: {s} {rack}: bought {group['bought'].sum()} > max_count {cap}")
+    energised = {(r.year, r.scenario): r.energised_mw for r in rows(tables.summary_by_year)}
+    per_mw = site.facility_capex_usd_per_mw or 0.0
+    for (year, s), group in sched.groupby(["year", "scenario"]):
+        y = int(str(year))
+        it_mw = sum(r.in_service * catalog.racks[r.rack].power_kw / 1e3 for r in rows(group))
+        on = energised[y, s]
+        start = site.energisation.energised_mw if site.energisation is not None else 0.0
+        before = energised.get((y - 1, s), start)
+        if _over(on, d.site_power_mw[y]) or (
+            site.energisation is None and _off(on, d.site_power_mw[y])
+        ):
+            bad.append(
+                f"power: {s} {y}: {on:.6g} MW energised; the envelope is {d.site_power_mw[y]:g} MW"
+            )
+        if site.energisation is not None:
+            blocks = (on - start) / site.energisation.block_mw
+            if abs(blocks - round(blocks)) > 1e-9 or on < before - 1e-9:
+                bad.append(f"power: {s} {y}: {on:.6g} MW energised is not whole blocks, or fell")
+        if _over(site.pue * it_mw, on):
+            bad.append(f"power: {s} {y}: {site.pue * it_mw:.6g} MW > {on:g} MW energised")
+        capex_usd = float(group["capex_usd"].sum())
+        if site.energisation is not None:  # blocks energised this year are paid this year
+            capex_usd += (on - before) * per_mw
+        # the racks' (and blocks') share of the budget: what a fixed building leaves of it
+        if y in d.capex_budget_musd and _over(capex_usd, d.capex_budget_musd[y] * 1e6):
+            bad.append(
+                f"budget: {s} {y}: capex {capex_usd:.6g} > {d.capex_budget_musd[y] * 1e6:.6g}"
+            )
+
+    in_service = {(r.rack, r.year, r.scenario): r.in_service for r in rows(sched)}
+    used: dict[tuple[str, int, str], float] = {}
+    capacity_mtok: dict[tuple[str, int, str], float] = {}
+    units_mw: dict[tuple[str, int, str], float] = {}  # the tier's units' power, rented or not
+    for row in rows(tables.allocation_by_year):
         served = tier_route(inst, catalog, row.system, row.tier)
         if served is None:
             bad.append(f"capacity: {row.system} cannot serve {row.tier}")
             continue
         for rack, n in served.racks.items():
-            used[rack] = used.get(rack, 0.0) + n * row.units
-        capacity_mtok[row.tier] += row.units * served.tok_s * seconds[row.tier] / 1e6
-        power_mw[row.tier] += (
-            row.units
-            * site.pue
-            * sum(n * catalog.racks[r].power_kw / 1e3 for r, n in served.racks.items())
+            key = (rack, row.year, row.scenario)
+            used[key] = used.get(key, 0.0) + n * row.units
+        key = (row.tier, row.year, row.scenario)
+        capacity_mtok[key] = (
+            capacity_mtok.get(key, 0.0) + row.units * served.tok_s * seconds[row.tier] / 1e6
         )
-    leased: dict[str, float] = {str(k): float(v) for k, v in
-                                tables.leases_by_year.groupby("rack")["racks_leased"].sum().items()}  # fmt: skip
-    for rack, n in leased.items():
-        price = inst.lease_out.usd_per_gpu_hour.get(rack) if inst.lease_out else None
-        if price is None or n < 0 or _over(n, counts.get(rack, 0)):
-            bad.append(f"leases: {rack} leases {n:.6g} racks, owning {counts.get(rack, 0)}")
-        used[rack] = used.get(rack, 0.0) + n
-    rented = tables.rentals.groupby("rack")["racks_rented"].sum().to_dict()
-    for row in rows(tables.rentals):
-        limit = inst.rentals[row.rental].max_racks
-        if row.racks_rented < 0 or (limit is not None and _over(row.racks_rented, limit)):
-            bad.append(f"rentals: {row.rental} rents {row.racks_rented:.6g} (limit {limit})")
-    for rack, u in used.items():
-        have = counts.get(rack, 0) + rented.get(rack, 0.0)
-        if _over(u, have):
-            bad.append(f"racks: {rack} used {u:.6g} > bought and rented {have:.6g}")
-
-    shares = 0.0
-    for row in rows(tables.tiers):
-        tier = inst.tiers[row.tier]
-        if _over(row.mtok_per_year, capacity_mtok[row.tier]):
-            bad.append(
-                f"capacity: {row.tier} sells {row.mtok_per_year:.6g} > {capacity_mtok[row.tier]:.6g} Mtok"
-            )
-        if tier.demand_curve is not None and inst.objective != "cost_per_token":
-            bad += market_violations(inst, row.tier, row.price_usd_per_mtok, row.mtok_per_year,
-                                     tier.price_usd_per_mtok, tier.demand_mtok_per_year or 0.0)  # fmt: skip
-        elif tier.demand_mtok_per_year is not None and _over(
-            row.mtok_per_year, tier.demand_mtok_per_year
-        ):
-            bad.append(
-                f"demand: {row.tier} sells {row.mtok_per_year:.6g} > {tier.demand_mtok_per_year:.6g}"
-            )
-        elif abs(row.price_usd_per_mtok - tier.price_usd_per_mtok) > REL_TOL * max(
-            1.0, tier.price_usd_per_mtok
-        ):
-            bad.append(f"price: {row.tier} reported ${row.price_usd_per_mtok:.6g}, fixed at "
-                       f"${tier.price_usd_per_mtok:.6g}")  # fmt: skip
-        if tier.min_mtok_per_year and row.mtok_per_year < tier.min_mtok_per_year * (1 - REL_TOL):
-            bad.append(f"floor: {row.tier} serves {row.mtok_per_year:.6g} Mtok < "
-                       f"{tier.min_mtok_per_year:.6g}")  # fmt: skip
-        total_mtok = float(tables.tiers["mtok_per_year"].sum())
-        if (
-            tier.min_token_share_frac
-            and row.mtok_per_year < tier.min_token_share_frac * total_mtok * (1 - REL_TOL)
-        ):
-            bad.append(f"floor: {row.tier} serves {row.mtok_per_year:.6g} of {total_mtok:.6g} Mtok, "
-                       f"under {tier.min_token_share_frac:g} of them")  # fmt: skip
-        expected = row.mtok_per_year * row.price_usd_per_mtok * revenue_per_list_usd(inst, row.tier)
-        if tier.price_usd_per_mtok <= 0:  # a zero-priced tier earns its input price as written
-            realised = tier.price_realisation_frac or site.price_realisation_frac
-            expected = (
-                row.mtok_per_year * realised * tier.input_price_usd_per_mtok * tier.input_per_output
-            )
-        if abs(row.revenue_usd_per_year - expected) > REL_TOL * max(1.0, abs(expected)):
-            bad.append(
-                f"revenue: {row.tier} {row.revenue_usd_per_year:.6g} != price x tokens {expected:.6g}"
-            )
-        if row.rented_power_mw < 0 or _over(row.rented_power_mw, power_mw[row.tier]):
-            bad.append(f"rentals: {row.tier} runs {row.rented_power_mw:.6g} MW on rented racks, "
-                       f"more than its units' {power_mw[row.tier]:.6g} MW")  # fmt: skip
-        share = (power_mw[row.tier] - row.rented_power_mw) / energised if energised else 0.0
-        shares += share
-        if abs(share - row.power_share_frac) > REL_TOL:
-            bad.append(
-                f"share: {row.tier} reported {row.power_share_frac:.6g}, recomputed {share:.6g}"
-            )
-        if tier.power_share_frac is not None and abs(share - tier.power_share_frac) > REL_TOL:
-            bad.append(f"share: {row.tier} {share:.6g} != fixed {tier.power_share_frac}")
-        if tier.min_power_share_frac is not None and share < tier.min_power_share_frac - REL_TOL:
-            bad.append(f"share: {row.tier} {share:.6g} < min {tier.min_power_share_frac}")
-        if tier.max_power_share_frac is not None and _over(share, tier.max_power_share_frac):
-            bad.append(f"share: {row.tier} {share:.6g} > max {tier.max_power_share_frac}")
-    if _over(shares, 1.0):
-        bad.append(f"share: tier shares sum to {shares:.6g} > 1")
-    rented_mw = site.pue * sum(
-        row.racks_rented * catalog.racks[row.rack].power_kw / 1e3 for row in rows(tables.rentals)
-    )
-    if abs(float(tables.tiers["rented_power_mw"].sum()) - rented_mw) > REL_TOL * max(
-        1.0, rented_mw
-    ):
-        bad.append(f"rentals: tiers run {tables.tiers['rented_power_mw'].sum():.6g} MW on rented "
-                   f"racks, the rentals are {rented_mw:.6g} MW")  # fmt: skip
-
-    summary = tables.summary.iloc[0]
-    lease_usd = 0.0
+        units_mw[key] = units_mw.get(key, 0.0) + row.units * site.pue * sum(
+            n * catalog.racks[r].power_kw / 1e3 for r, n in served.racks.items()
+        )
+    lease = inst.lease_out
     for row in rows(tables.leases_by_year):
-        lease = inst.lease_out
-        if lease is None:
-            continue
-        rate = lease.usd_per_gpu_hour[row.rack] * lease.utilisation_frac * site.hours_per_year
-        expected_usd = row.racks_leased * catalog.racks[row.rack].accelerators * rate
-        if abs(row.revenue_usd - expected_usd) > REL_TOL * max(1.0, expected_usd):
+        key = (row.rack, row.year, row.scenario)
+        used[key] = used.get(key, 0.0) + row.racks_leased
+        if row.racks_leased < 0 or _over(row.racks_leased, in_service.get(key, 0)):
             bad.append(
-                f"leases: {row.rack} earns {row.revenue_usd:.6g}, GPU-hours x price {expected_usd:.6g}"
+                f"leases: {key}: {row.racks_leased:.6g} leased > {in_service.get(key, 0)} owned"
             )
-        lease_usd += expected_usd
-    revenue = float(tables.tiers["revenue_usd_per_year"].sum()) + lease_usd
-    if abs(summary["revenue_usd_per_year"] - revenue) > REL_TOL * max(1.0, revenue):
-        bad.append("revenue: summary differs from the sum over tiers")
+        if lease is not None:
+            k = row.year - d.years[0]
+            price = lease.usd_per_gpu_hour[row.rack] * (1 + lease.growth_frac_per_year) ** k
+            expected = (row.racks_leased * catalog.racks[row.rack].accelerators * price
+                        * lease.utilisation_frac * site.hours_per_year)  # fmt: skip
+            if _off(row.revenue_usd, expected):
+                bad.append(f"leases: {key}: revenue {row.revenue_usd:.6g} != GPU-hours x price")
+    for row in rows(tables.rentals_by_year):
+        most = inst.rentals[row.rental].max_racks
+        if row.racks_rented < 0 or (most is not None and _over(row.racks_rented, most)):
+            bad.append(f"rentals: {row.scenario} {row.year} {row.rental} rents "
+                       f"{row.racks_rented:.6g} (limit {most})")  # fmt: skip
+    rented = tables.rentals_by_year.groupby(["rack", "year", "scenario"])["racks_rented"].sum()
+    for key, units in used.items():
+        have = in_service.get(key, 0) + float(rented.get(key, 0.0))
+        if _over(units, have):
+            bad.append(f"racks: {key}: used {units:.6g} > in service and rented {have:.6g}")
+    for row in rows(tables.tiers_by_year):
+        key = (row.tier, row.year, row.scenario)
+        where = f"{row.scenario} {row.year} {row.tier}"
+        if _over(row.mtok_per_year, capacity_mtok.get(key, 0.0)):
+            bad.append(
+                f"capacity: {where}: {row.mtok_per_year:.6g} Mtok > {capacity_mtok.get(key, 0.0):.6g}"
+            )
+        demand = d.demand_ttok_per_year.get(key)
+        if demand is not None and _over(row.mtok_per_year, demand * 1e6):
+            bad.append(
+                f"demand: {where}: {row.mtok_per_year:.6g} Mtok > forecast {demand * 1e6:.6g}"
+            )
+        price = d.price_musd_per_ttok[key]
+        if key in d.curves:  # the price chosen on the curve, at the key's realisation
+            ref_price, ref_ttok = d.curves[key].reference
+            bad += [f"{where}: {v}" for v in market_violations(
+                inst, row.tier, row.price_usd_per_mtok, row.mtok_per_year, ref_price, ref_ttok * 1e6)]  # fmt: skip
+            price = row.price_usd_per_mtok * d.price_musd_per_ttok[key] / ref_price
+        if _off(row.revenue_usd_per_year, row.mtok_per_year * price):
+            bad.append(f"revenue: {where}: {row.revenue_usd_per_year:.6g} != price x tokens")
+        floor = d.tier_min_ttok_per_year.get(key)
+        if floor is not None and row.mtok_per_year < floor * 1e6 * (1 - REL_TOL):
+            bad.append(f"floor: {where}: {row.mtok_per_year:.6g} Mtok < {floor * 1e6:.6g}")
+        bad += _share_violations(inst, row, where, units_mw.get(key, 0.0),
+                                 energised[row.year, row.scenario])  # fmt: skip
+        if key not in d.curves and _off(row.price_usd_per_mtok, d.list_price_usd_per_mtok[key]):
+            bad.append(f"price: {where}: reported ${row.price_usd_per_mtok:.6g}, the tier's "
+                       f"${d.list_price_usd_per_mtok[key]:.6g}")  # fmt: skip
+    total = tables.tiers_by_year.groupby(["year", "scenario"])["mtok_per_year"].sum()
+    for row in rows(tables.tiers_by_year):
+        share = d.tier_min_token_share_frac.get(row.tier)
+        if share and row.mtok_per_year < share * total[row.year, row.scenario] * (1 - REL_TOL):
+            bad.append(f"floor: {row.scenario} {row.year} {row.tier}: under {share:g} of tokens")
+    by_year = tables.tiers_by_year.groupby(["year", "scenario"])["revenue_usd_per_year"].sum()
+    leases = tables.leases_by_year.groupby(["year", "scenario"])["revenue_usd"].sum()
+    for row in rows(tables.summary_by_year):
+        earned = float(by_year.get((row.year, row.scenario), 0.0))
+        earned += float(leases.get((row.year, row.scenario), 0.0))
+        if _off(row.revenue_usd, earned):
+            bad.append(f"revenue: {row.scenario} {row.year}: summary != sum over tiers")
+    return bad
+
+
+def _share_violations(
+    inst: Instance, row: Any, where: str, units_mw: float, energised: float
+) -> list[str]:
+    """A tier's site power (its units' power less what runs on rented racks) as a share of the
+    power energised, against its fixed, minimum and maximum shares; rented power within its
+    units' power."""
+    bad = []
+    if row.rented_power_mw < -REL_TOL or _over(row.rented_power_mw, units_mw):
+        bad.append(f"rentals: {where}: {row.rented_power_mw:.6g} MW on rented racks, more than "
+                   f"its units' {units_mw:.6g} MW")  # fmt: skip
+    share = (units_mw - row.rented_power_mw) / energised if energised > 0 else 0.0
+    if abs(share - row.power_share_frac) > REL_TOL:
+        bad.append(f"share: {where}: reported {row.power_share_frac:.6g}, recomputed {share:.6g}")
+    tier = inst.tiers[row.tier]
+    if tier.power_share_frac is not None and abs(share - tier.power_share_frac) > REL_TOL:
+        bad.append(f"share: {where}: {share:.6g} != fixed {tier.power_share_frac}")
+    if tier.min_power_share_frac is not None and share < tier.min_power_share_frac - REL_TOL:
+        bad.append(f"share: {where}: {share:.6g} < min {tier.min_power_share_frac}")
+    if tier.max_power_share_frac is not None and _over(share, tier.max_power_share_frac):
+        bad.append(f"share: {where}: {share:.6g} > max {tier.max_power_share_frac}")
     return bad
