@@ -12,7 +12,8 @@ A quoted output is a fenced block right after a marker line naming its command:
 to a temporary folder) and rewrites the blocks; `python docs/examples.py --check` exits 1 and
 names the blocks whose text differs from what the tool prints now
 (tests/test_docs_examples.py runs it). Timings are left out of the quoted text: they are not
-the tool's answer. Warnings (stderr) follow the output, as a terminal shows them.
+the tool's answer (the `time:` line is left out). Warnings (stderr) follow the output, as a
+terminal shows them.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def run(command: str) -> str:
         finally:
             os.chdir(here)
     text = TIMES.sub("", result.stdout) + result.stderr
-    lines = [line.rstrip() for line in text.splitlines()]
+    lines = [line.rstrip() for line in text.splitlines() if not line.startswith("time: ")]
     return "\n".join([f"$ {command}", *lines]) + "\n"
 
 

@@ -70,6 +70,10 @@ def solve(
     with_report: bool,
 ) -> None:
     """Solve INSTANCE, print a summary and write the CSVs and run.json."""
+    from planner.results.clock import Clock, process_start
+
+    clock = Clock(start=process_start())
+    clock.lap("start-up")  # the interpreter and the planner's imports
     from planner.inputs.load import load_instance
     from planner.results.run import solve_loaded, write_result
     from planner.results.text import render_json, render_table
@@ -77,19 +81,23 @@ def solve(
 
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     show_warnings(loaded)
+    clock.lap("load")
     settings = SolveSettings(time_limit, mip_gap, threads, verbose)
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
-    result = solve_loaded(loaded, settings)
+    result = solve_loaded(loaded, settings, clock=clock)
     paths = write_result(result, target)
     if with_report and result.solved.report.status.has_solution:
         from planner.report import write_report
 
         paths += write_report(target)
+        clock.lap("report")
     echo(render_json(result) if fmt == "json" else render_table(result))
     for finding in result.plausibility:
         echo(f"warning: implausible: {one_line(finding.words())}", err=True)
     if fmt == "table":
         echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
+        clock.lap("summary")
+        echo(clock.words())  # adds up to the wall time from the process's start
     status = result.solved.report.status
     if not status.has_solution:
         from planner.explanation.infeasible import explain_failure  # noqa: I001

@@ -21,6 +21,7 @@ from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_pl
 from planner.inputs.load import LoadedInstance
 from planner.model import build_model
 from planner.results.assumptions import catalog_inputs, instance_inputs
+from planner.results.clock import Clock
 from planner.results.files import finish_result, output_lock, write_tables
 from planner.results.plausibility import Finding, check_plausibility, tier_ratios
 from planner.results.tables import Tables, build_tables
@@ -42,6 +43,8 @@ class PlanResult:
     tables: Tables
     settings: SolveSettings
     build_s: float
+    clock: Clock | None = None
+    """Where the run's time went, lap by lap (planner/results/clock.py)."""
 
     @property
     def status(self) -> str:
@@ -92,10 +95,15 @@ class PlanResult:
 
 
 def solve_loaded(
-    loaded: LoadedInstance, settings: SolveSettings | None = None, with_values: bool = True
+    loaded: LoadedInstance,
+    settings: SolveSettings | None = None,
+    with_values: bool = True,
+    clock: Clock | None = None,
 ) -> PlanResult:
-    """Build and solve the plan for a loaded instance (VSS/EVPI when it has scenarios)."""
+    """Build and solve the plan for a loaded instance (VSS/EVPI when it has scenarios); the
+    laps build, solve, stochastic values and tables go to `clock` (a new one when None)."""
     settings = settings or SolveSettings()
+    clock = clock or Clock()
     deadline = Deadline.of(settings)
     # Python's cyclic garbage collector is paused for the run: it walked the whole heap of
     # Pyomo objects again and again as the model grew (about a second of a 12 s run at scale,
@@ -105,12 +113,16 @@ def solve_loaded(
         data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent)
         model = build_model(data)
         build_s = time.perf_counter() - start
+        clock.lap("build")
         solved = solve_plan(model, data, settings, deadline=deadline)
+        clock.lap("solve")
         values = None
         if with_values and loaded.instance.scenarios and solved.report.status.has_solution:
             values = stochastic_values(model, data, solved, settings, deadline)
+            clock.lap("VSS and EVPI")
         tables = build_tables(model, data, loaded.instance, solved, values)
-    return PlanResult(loaded, data, model, solved, values, tables, settings, build_s)
+        clock.lap("tables and checks")
+    return PlanResult(loaded, data, model, solved, values, tables, settings, build_s, clock)
 
 
 def provenance(
@@ -186,6 +198,9 @@ def run_info(result: PlanResult) -> dict[str, Any]:
     if result.multi_period:
         info["years"] = list(result.data.years)
         info["scenarios"] = list(result.data.scenarios)
+    info["solves_s"] = [round(stage.solve_s, 3) for stage in result.solved.stages]
+    if result.clock is not None:
+        info["timings_s"] = result.clock.record()
     return info
 
 
@@ -196,4 +211,6 @@ def write_result(result: PlanResult, outdir: Path) -> list[Path]:
         extra["dinkelbach"] = result.dinkelbach_frame()
     with output_lock(outdir):
         paths = write_tables(outdir, result.tables, result.multi_period, extra)
+        if result.clock is not None:
+            result.clock.lap("files")  # run.json records the laps up to its own writing
         return finish_result(outdir, paths, run_info(result) | {"command": "solve"})

@@ -57,10 +57,7 @@ def render_table(result: PlanResult) -> str:
     rep = result.solved.report
     gap = "-" if rep.mip_gap_frac is None else f"{rep.mip_gap_frac:.2%}"
     inst = result.loaded.instance
-    lines = [
-        f"{inst.name}: objective {inst.objective}, status {rep.status}, gap {gap}, "
-        f"build {result.build_s:.2f} s, solve {rep.solve_s:.2f} s"
-    ]
+    lines = [f"{inst.name}: objective {inst.objective}, status {rep.status}, gap {gap}"]
     for tier, why in result.data.unservable.items():
         lines.append(f"  note: {why}; tier {tier} gets no power")
     if not rep.status.has_solution:
@@ -162,8 +159,7 @@ def render_horizon(result: PlanResult) -> str:
     t, inst, d = result.tables, result.loaded.instance, result.data
     s = t.summary.iloc[0]
     lines = [f"{inst.name}: objective {inst.objective} over {len(d.years)} year(s) x "
-             f"{len(d.scenarios)} scenario(s), status {s['status']}, build {result.build_s:.2f} s, "
-             f"solve {result.solved.report.solve_s:.2f} s"]  # fmt: skip
+             f"{len(d.scenarios)} scenario(s), status {s['status']}"]  # fmt: skip
     if t.schedule.empty:
         return "\n".join(lines)
     first, many = d.scenarios[0], len(d.scenarios) > 1
