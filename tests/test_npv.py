@@ -100,3 +100,19 @@ def test_a_single_year_npv_is_five_years_of_its_profit(tmp_path):
     assert summary["value_left_usd"] == pytest.approx(
         building * crf * annuity_factor(rate, 15), rel=1e-6
     )
+
+
+def test_compare_shows_each_plans_npv_and_names_the_best(tmp_path):
+    # plan compare puts NPV (the one definition), profit, capex, payback, IRR and the racks of
+    # each plan side by side, and says which earns the most NPV and by how much
+    import planner
+    from planner.studies.compare import verdict
+
+    paths = [ROOT / "instances" / "1gw-2026-2030.yaml", ROOT / "instances" / "1gw.yaml"]
+    table = planner.compare(paths)
+    for path, row in zip(paths, table.itertuples(), strict=True):
+        solved = planner.solve(path).tables.summary.iloc[0]
+        assert row.npv_usd == pytest.approx(solved["npv_usd"], rel=1e-6)
+        assert row.racks_bought and row.payback_years > 0
+    best = table.loc[table["npv_usd"].idxmax(), "instance"]
+    assert verdict(table).startswith(f"{best} has the highest NPV of profit")

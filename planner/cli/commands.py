@@ -305,14 +305,17 @@ def compare_cmd(
     outfile: str | None,
     catalog_dir: str | None,
 ) -> None:
-    """Solve INSTANCES in order and print revenues side by side with their ratios."""
+    """Solve INSTANCES in order and print them side by side: NPV, profit, revenue, capex,
+    payback, IRR and racks (the CSV adds revenue ratios and more), and which earns most."""
     from planner.inputs.load import load_instance
     from planner.results.files import atomic_write_text, frame_csv
     from planner.results.present import human
-    from planner.studies.compare import compare
+    from planner.studies.compare import SHOWN, compare, verdict
 
     table = compare([load_instance(p, catalog_dir=catalog_dir) for p in instances])
-    echo(human(table).to_string(index=False))
+    echo(human(table[SHOWN]).to_string(index=False))
+    if verdict(table):
+        echo(verdict(table))
     if outfile:
         atomic_write_text(Path(outfile), frame_csv(table))
     emit({"instances": records(table), "written": [outfile] if outfile else []})

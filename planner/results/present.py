@@ -69,7 +69,8 @@ LABELS: dict[str, str] = {
     "accelerator": "Accelerator", "accelerators": "Accelerators per rack", "power_label": "Power basis", "capex_label": "Price basis",
     "lifetime_years": "Life (years)", "tok_s_per_gpu": "Output tokens/s per GPU",
     "tok_s_per_mw": "Output tokens/s per MW", "power_kw": "Power (kW)",
-    "energised_mw": "Energised (MW)", "npv_usd": "NPV of profit ($)",
+    "energised_mw": "Energised (MW)", "npv_usd": "NPV of profit ($)", "irr_frac": "IRR",
+    "racks_bought": "Racks bought",
     "value_left_usd": "Value left at the end ($)", "racks_leased": "Racks leased out",
     "price_frac_of_reference": "Price over the reference price", "curve_points": "Curve points",
     "demand_at_price_mtok_per_year": "Market at that price, output tokens (millions/yr)",
@@ -94,7 +95,7 @@ KINDS: dict[str, str] = {
     "output_tokens_per_request": "count", "objective_value": "usd",
     "power_kw_each": "number", "solve_s": "number", "power_kw": "number", "accelerators": "count",
     "lifetime_years": "number", "racks_leased": "number", "curve_points": "text",
-    "price_frac_of_reference": "x",
+    "price_frac_of_reference": "x", "racks_bought": "text",
 }  # fmt: skip
 
 
