@@ -439,3 +439,29 @@ def test_value_left_frac_out_of_range_is_refused(tmp_path):
             "horizon": years(2027, 2, value_left_frac=1.5)}  # fmt: skip
     with pytest.raises(InstanceError, match=r"horizon.value_left_frac.*1.5"):
         planner.load_instance(write(tmp_path, body))
+
+
+def test_input_prices_follow_the_output_price_in_proportion(tmp_path):
+    # One old rack (0.1 MW) sells its 31,557.6 Mtok in 2027 and 2028 at $20, then $10 (a price
+    # path); input: 8 input tokens per output token (8,192 / 1,024, the curve's workload) at
+    # $0.50 per Mtok: $4 per output Mtok, then 4 x 10/20 = $2.
+    # Revenue 2027: 31,557.6 x (20 + 4) = $757,382.40; 2028: 31,557.6 x (10 + 2) = $378,691.20.
+    tiers = {
+        "t": {"price_usd_per_mtok": 20, "min_tok_s_per_user": 10, "input_price_usd_per_mtok": 0.5}
+    }
+    body = {"site": {"power_mw": 0.1}, "systems": ["old"], "tiers": tiers,
+            "horizon": years(2027, 2, tiers={"t": {"price_usd_per_mtok": [20, 10]}},
+                             racks={"old": {"lifetime_years": 2}})}  # fmt: skip
+    r = solve(tmp_path, body)
+    revenue = r.tables.tiers_by_year.set_index("year")["revenue_usd_per_year"]
+    assert revenue.tolist() == pytest.approx([MTOK_PER_RACK_OLD * 24, MTOK_PER_RACK_OLD * 12])
+
+
+def test_an_input_price_on_a_zero_priced_tier_with_a_price_path_is_refused(tmp_path):
+    tiers = {
+        "t": {"price_usd_per_mtok": 0, "min_tok_s_per_user": 10, "input_price_usd_per_mtok": 4}
+    }
+    body = {"site": {"power_mw": 0.1}, "systems": ["old"], "tiers": tiers,
+            "horizon": years(2027, 2, tiers={"t": {"price_usd_per_mtok": [0, 2]}})}  # fmt: skip
+    with pytest.raises(InstanceError, match=r"tiers.t: input_price_usd_per_mtok 4 follows"):
+        planner.load_instance(write(tmp_path, body))

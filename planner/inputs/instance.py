@@ -394,6 +394,33 @@ class Instance(Strict):
         return any(x > 0 for v in series for x in given_values(v))
 
     @model_validator(mode="after")
+    def _input_prices_follow(self) -> Instance:
+        """Input prices follow the output price in proportion (docs/formulation.md, "Input
+        tokens"): a tier whose output price is 0 has nothing to follow, so an input price there
+        cannot move with a price path or a scenario's replacement price; say it instead."""
+        for name, tier in self.tiers.items():
+            if tier.input_price_usd_per_mtok <= 0 or tier.price_usd_per_mtok > 0:
+                continue
+            paths = (
+                [f"horizon.tiers.{name}.price_usd_per_mtok"]
+                if (
+                    self.horizon is not None
+                    and name in self.horizon.tiers
+                    and self.horizon.tiers[name].price_usd_per_mtok is not None
+                )
+                else []
+            )
+            paths += [f"scenarios.{s}.price_usd_per_mtok.{name}" for s, sc in (self.scenarios or {}).items()
+                      if name in sc.price_usd_per_mtok]  # fmt: skip
+            if paths:
+                raise ValueError(
+                    f"tiers.{name}: input_price_usd_per_mtok {tier.input_price_usd_per_mtok:g} "
+                    f"follows the output price in proportion, but the output price is 0 and "
+                    f"{paths[0]} moves it: give the tier an output price above 0, or no input price"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _share_sum(self) -> Instance:
         total = sum(t.share_floor_frac for t in self.tiers.values())
         if total > 1 + 1e-9:
