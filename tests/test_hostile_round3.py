@@ -90,3 +90,61 @@ def test_existing_racks_csv_reads_a_byte_order_mark_and_refuses_bad_bytes(tmp_pa
     (tmp_path / "racks.csv").write_bytes(b"rack,count\nalph\xff,1\n")
     with pytest.raises(InstanceError, match="cannot read"):
         planner.solve(write_instance(tmp_path, body))
+
+
+def test_devices_and_pipes_are_read_once_and_bounded(tmp_path):
+    # plan validate /dev/zero ran out of memory (the 10 MB limit was for regular files only);
+    # `cat instance | plan solve /dev/stdin` hashed an empty second read and lost its comments
+    result = CliRunner().invoke(cli, ["validate", "/dev/zero"])
+    assert result.exit_code == 3 and "larger than" in result.output, result.output
+    text = (ROOT / "instances" / "1gw.yaml").read_text()
+    fifo = tmp_path / "pipe"
+    import hashlib
+    import os
+    import threading
+
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(text))
+    writer.start()
+    loaded = planner.load_instance(fifo)
+    writer.join()
+    assert loaded.sha256 == hashlib.sha256(text.encode()).hexdigest()
+    assert "GTC 2026 keynote example" in loaded.source_text
+
+
+@pytest.mark.parametrize("damage", [b"{}", b"[]", b"\xff\xfe", b'{"status": "optimal"}'])
+def test_a_damaged_case_file_is_solved_again(tmp_path, damage):
+    # one damaged file in a sweep's cases/ made every later resume exit 1
+    body = {"site": {"power_mw": 0.2}, "systems": ["alpha"],
+            "tiers": {"t": {"price_usd_per_mtok": 5, "min_tok_s_per_user": 10}}}  # fmt: skip
+    path = write_instance(tmp_path, body)
+    vary = {"tiers.t.price_usd_per_mtok": [5, 6]}
+    first = planner.sweep(path, vary=vary, out=tmp_path / "out")
+    victim = next((tmp_path / "out" / "cases").glob("*.json"))
+    victim.write_bytes(damage)
+    again = planner.sweep(path, vary=vary, out=tmp_path / "out")
+    assert again.attrs["resumed_cases"] == 1
+    assert again["objective_value"].tolist() == pytest.approx(first["objective_value"].tolist())
+
+
+def test_formula_like_headers_are_neutralised(tmp_path):
+    # a study key such as =cmd|' /C calc'!A0 became a live header in sweep.csv
+    import pandas as pd
+
+    from planner.results.files import frame_csv
+
+    text = frame_csv(pd.DataFrame({"=cmd|' /C calc'!A0": [1.0], "plain": ["=1+1"]}))
+    assert text.splitlines()[0].startswith("'=cmd")
+    assert text.splitlines()[1].endswith("'=1+1")
+
+
+def test_formula_like_headers_are_text_in_the_workbook(tmp_path):
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from planner.report.xlsx import write_xlsx
+
+    frames = {"sweep": pd.DataFrame({"=cmd|' /C calc'!A0": [1.0], "status": ["optimal"]})}
+    write_xlsx(frames, tmp_path / "r.xlsx", {})
+    header = [c.value for c in load_workbook(tmp_path / "r.xlsx")["Sweep"][1]]
+    assert header[0].startswith("'=")  # text, not a live formula

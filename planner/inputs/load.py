@@ -21,6 +21,7 @@ from planner.inputs.yamlio import (
     apply_override,
     format_validation_error,
     parse_override,
+    read_bounded,
     read_yaml,
     strict_number,
 )
@@ -54,6 +55,8 @@ class LoadedInstance:
     plausibility: Plausibility | None = None
     """Public ranges a solved plan's ratios are checked against (the catalog's
     plausibility.yaml, else the shipped one)."""
+    source_text: str = ""
+    """The instance file as read (once), for the source comments of its inputs."""
 
 
 def named_files(inst: Instance, base_dir: Path) -> tuple[Path, ...]:
@@ -247,7 +250,15 @@ def load_instance(
 ) -> LoadedInstance:
     """Read, override, validate and cross-check an instance. Raises InstanceError (exit 3)."""
     path = Path(path)
-    raw, node = read_yaml(path)
+    try:
+        source = read_bounded(path)  # read once: the hash and the comments are of these bytes
+    except FileNotFoundError:
+        raise InstanceError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise InstanceError(f"{path}: is a directory, expected a YAML file") from None
+    except OSError as exc:
+        raise InstanceError(f"{path}: cannot read: {exc}") from None
+    raw, node = read_yaml(path, source)
     data: dict[str, Any] = copy.deepcopy(raw)
     for text in overrides:
         try:
@@ -286,6 +297,7 @@ def load_instance(
         instance=inst,
         catalog=catalog,
         path=path,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=hashlib.sha256(source).hexdigest(),
+        source_text=source.decode("utf-8"),
         overrides=tuple(overrides),
     )

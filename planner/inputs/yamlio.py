@@ -105,13 +105,22 @@ def _check_scalar(path: Path, node: yaml.ScalarNode, keys: list[Any]) -> None:
         )
 
 
-def read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
+def read_bounded(path: Path) -> bytes:
+    """At most MAX_FILE_BYTES of a file, a pipe or a device, read once (a second read of a pipe
+    finds it empty); InstanceError when there is more."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise InstanceError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes")
+    return data
+
+
+def read_yaml(path: Path, data: bytes | None = None) -> tuple[dict[str, Any], yaml.Node | None]:
     """Read a YAML mapping with the safe loader, after checking its node tree
-    (`check_node_tree`); also return the tree for line numbers."""
+    (`check_node_tree`); also return the tree for line numbers. `data`: the file's bytes when
+    the caller has read them (once: a pipe cannot be read twice)."""
     try:
-        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
-            raise InstanceError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes")
-        text = path.read_text(encoding="utf-8")
+        text = (read_bounded(path) if data is None else data).decode("utf-8")
     except FileNotFoundError:
         raise InstanceError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -123,7 +132,7 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
         node = loader.get_single_node()
         if node is not None:
             check_node_tree(path, node)
-        data = loader.construct_document(node) if node is not None else None
+        document = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -132,11 +141,11 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
         raise InstanceError(f"{path}: YAML error: {exc}") from None
     finally:
         loader.dispose()
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InstanceError(f"{path}: top level must be a mapping, got {type(data).__name__}")
-    return data, node
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise InstanceError(f"{path}: top level must be a mapping, got {type(document).__name__}")
+    return document, node
 
 
 def dotted(loc: Loc) -> str:

@@ -16,7 +16,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.report.finance import cash_flow, has_money
-from planner.results.files import atomic_write_bytes
+from planner.results.files import atomic_write_bytes, neutral_text
 from planner.results.present import EXCEL_FORMATS, input_label, kind, label, show
 
 SHEETS = (
@@ -59,7 +59,7 @@ def _cell(value: Any) -> Any:
 def _fill(ws: Worksheet, frame: pd.DataFrame, name: str) -> None:
     """Human headers, number formats by column kind, an Excel table, frozen header, widths,
     and a totals row for the sheets in TOTALS."""
-    ws.append([label(c) for c in frame.columns])
+    ws.append([neutral_text(label(str(c))) for c in frame.columns])  # headers are cells too
     for row in frame.itertuples(index=False):
         ws.append([_cell(v) for v in row])
     for j, column in enumerate(frame.columns, start=1):
@@ -96,7 +96,7 @@ def _key_figures(ws: Worksheet, summary: pd.DataFrame) -> None:
     row = summary.iloc[0]
     for column in summary.columns:
         value = _cell(row[column])
-        ws.append([label(column), value])
+        ws.append([neutral_text(label(str(column))), value])
         cell = ws.cell(row=ws.max_row, column=2)
         if isinstance(value, str):
             cell.data_type = "s"

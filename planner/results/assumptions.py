@@ -51,7 +51,7 @@ def _leaves(value: Any, path: str) -> list[tuple[str, Any]]:
 def instance_inputs(loaded: LoadedInstance) -> list[dict[str, Any]]:
     """Instance fields with value, source and label (one row each)."""
     try:
-        comments = field_comments(loaded.path.read_text(encoding="utf-8"))
+        comments = field_comments(loaded.source_text)
     except OSError:
         comments = {}
     overridden = {o.split("=", 1)[0] for o in loaded.overrides}

@@ -160,6 +160,8 @@ def frame_csv(frame: pd.DataFrame) -> str:
     ]
     if text_columns:
         frame = frame.assign(**{c: frame[c].map(neutral_text) for c in text_columns})
+    # headers too: a study's input name or a CSV read back becomes a header
+    frame = frame.set_axis([neutral_text(str(c)) for c in frame.columns], axis=1)
     return frame.to_csv(index=False, lineterminator="\n", float_format=plain_number)
 
 

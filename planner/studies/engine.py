@@ -42,9 +42,11 @@ def _load_done(outdir: Path | None, ids: list[str]) -> dict[str, dict]:
         path = case_file(outdir, cid)
         try:
             row = json.loads(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            continue
-        if row.get("status") != "error":  # unexpected failures are retried on a re-run
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue  # missing or damaged: solved again
+        if not isinstance(row, dict) or not isinstance(row.get("summary"), dict):
+            continue  # not a case this engine wrote ({} or []): solved again
+        if row.get("status") not in (None, "error"):  # unexpected failures are retried
             done[cid] = row
     return done
 
