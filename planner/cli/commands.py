@@ -79,6 +79,7 @@ def solve(
     from planner.results.text import render_json, render_table
     from planner.solver.highs import SolveSettings
 
+    clock.lap("imports")  # the solve path's modules (pyomo, highspy, pandas)
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     show_warnings(loaded)
     clock.lap("load")
