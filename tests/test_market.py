@@ -322,3 +322,14 @@ def test_explain_values_one_more_block(tmp_path):
     row = expl.marginals.set_index("lever").loc["energisation.blocks"]
     assert row["dual_fixed_racks"] == pytest.approx(-150_000, rel=1e-6)
     assert row["fd_free_racks"] == pytest.approx(-281_152, rel=1e-6)
+
+
+def test_leases_cost_adds_up_to_the_years_lease_cost(tmp_path):
+    # with a building, each leased rack type carries its share of it by power: the leases
+    # table's cost adds up to the year's lease_cost_usd
+    body = leasing_site(5.0)
+    body["site"] = {**body["site"], "facility_capex_usd_per_mw": 1e6}
+    r = solve(tmp_path, body)
+    by_year = r.tables.summary_by_year.iloc[0]
+    assert r.tables.leases_by_year["cost_usd"].sum() == pytest.approx(by_year["lease_cost_usd"])
+    assert by_year["lease_cost_usd"] > 2 * 250_000  # the racks' $250,000 each and the building

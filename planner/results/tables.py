@@ -579,7 +579,7 @@ def build_tables(
         pd.DataFrame(serving, columns=SERVING_BY_YEAR_COLUMNS),
         pd.DataFrame(_rentals(m, d, inst), columns=RENTALS_BY_YEAR_COLUMNS),
         pd.DataFrame(price_rows(m, d), columns=PRICE_COLUMNS),
-        pd.DataFrame(_leases(m, d, fleet), columns=LEASES_BY_YEAR_COLUMNS),
+        pd.DataFrame(_leases(m, d, fleet, by_year), columns=LEASES_BY_YEAR_COLUMNS),
         pd.DataFrame(curve_rows(d), columns=CURVE_COLUMNS),
     )
 
@@ -609,20 +609,26 @@ def lease_cost_each(d: PlanData, fleet: Fleet, r: str, y: int, o: str) -> float:
     return (new * d.rack_annuity_musd_per_year[r] + alive * running) / alive
 
 
-def _leases(m: pyo.ConcreteModel, d: PlanData, fleet: Fleet) -> list[dict]:
-    """Racks leased out per year and scenario: revenue, and the racks' own yearly cost (capital
-    recovery of those bought in the plan, opex, energy) as their cost."""
+def _leases(m: pyo.ConcreteModel, d: PlanData, fleet: Fleet, by_year: list[dict]) -> list[dict]:
+    """Racks leased out per year and scenario: revenue, and their cost: the racks' own yearly
+    cost (capital recovery of those bought in the plan, opex, energy) and their share of the
+    building by facility power, so the leases' costs add up to `lease_cost_usd` by year."""
+    lease_cost = {(row["year"], row["scenario"]): row["lease_cost_usd"] for row in by_year}
     rows = []
     for s in d.scenarios:
         for y in d.years:
             o = m.owner[y, s]
-            for r in m.LEASE_RACKS:
-                racks = _v(m.leased[r, y, s])
-                each = lease_cost_each(d, fleet, r, y, o)
+            leased = {r: _v(m.leased[r, y, s]) for r in m.LEASE_RACKS}
+            own = {
+                r: n * lease_cost_each(d, fleet, r, y, o) * USD_PER_MUSD for r, n in leased.items()
+            }
+            mw = {r: n * d.rack_power_mw[r] for r, n in leased.items()}
+            building = lease_cost[y, s] - sum(own.values())
+            for r, racks in leased.items():
+                share = building * mw[r] / sum(mw.values()) if sum(mw.values()) > 0 else 0.0
                 revenue = d.lease_revenue_musd_per_year[r, y] * racks * USD_PER_MUSD
-                rows.append({"year": y, "rack": r, "racks_leased": racks,
-                             "revenue_usd": revenue, "cost_usd": racks * each * USD_PER_MUSD,
-                             "scenario": s})  # fmt: skip
+                rows.append({"year": y, "rack": r, "racks_leased": racks, "revenue_usd": revenue,
+                             "cost_usd": own[r] + share, "scenario": s})  # fmt: skip
     return rows
 
 
