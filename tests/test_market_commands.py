@@ -65,3 +65,17 @@ def test_every_command_on_a_market_instance(tmp_path, kind):
     run(
         "compare", str(path), str(write_instance(tmp_path, {**KINDS[kind], "lease_out": None}, "b"))
     )
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_a_sweep_case_answers_as_plan_solve_on_a_market_instance(tmp_path, kind):
+    # a sweep case's row reads the prices chosen on the curves (not the reference prices) and
+    # the tokens' cost without the leased racks, as summary.csv does
+    import planner
+
+    path = write_instance(tmp_path, KINDS[kind])
+    solved = planner.solve(path).tables.summary.iloc[0]
+    row = planner.sweep(path, vary={"site.power_mw": [1.0]}).iloc[0]
+    for column in ("objective_value", "revenue_usd_per_year", "profit_usd_per_year",
+                   "cost_usd_per_mtok"):  # fmt: skip
+        assert row[column] == pytest.approx(solved[column], rel=1e-6), column

@@ -12,6 +12,7 @@ import pyomo.environ as pyo
 
 from planner.inputs.data import PlanData
 from planner.inputs.instance import Instance
+from planner.results.market import at_chosen_prices
 from planner.results.tables import Fleet, build_tables, year_rows
 from planner.solver.strategies import PlanSolve
 
@@ -47,13 +48,15 @@ def case_row(m: pyo.ConcreteModel, data: PlanData, inst: Instance, solved: PlanS
         summary.update(multi.pop("summary"))
         return row | multi
     year, scenario = data.years[0], data.scenarios[0]
+    data = at_chosen_prices(m, data)  # a price chosen on a curve is the tier's price (as tables)
     fleet = Fleet.of(m, data)
     tiers: list[dict] = []
     by_year: list[dict] = []
     year_rows(m, data, inst, fleet, year, scenario, tiers, [], by_year)
     plan = by_year[0]
     revenue, cost, total_mtok = plan["revenue_usd"], plan["cost_usd"], plan["mtok"]
-    per_mtok = cost / total_mtok if total_mtok > 0 else None
+    # the tokens' cost (leased racks left out), as summary.csv's cost_usd_per_mtok
+    per_mtok = (cost - plan["lease_cost_usd"]) / total_mtok if total_mtok > 0 else None
     objective = {"revenue": revenue, "profit": revenue - cost, "cost_per_token": per_mtok}
     summary.update(
         objective_value=objective[inst.objective],
