@@ -148,3 +148,31 @@ def test_formula_like_headers_are_text_in_the_workbook(tmp_path):
     write_xlsx(frames, tmp_path / "r.xlsx", {})
     header = [c.value for c in load_workbook(tmp_path / "r.xlsx")["Sweep"][1]]
     assert header[0].startswith("'=")  # text, not a live formula
+
+
+def test_prices_grown_beyond_range_are_refused_by_name(tmp_path):
+    # a scenario price_scale of 1e300, or a price growing 100x a year for decades, reached the
+    # solver and exited 5 "no feasible plan found within the time limit" with no limit given
+    uncertain = str(ROOT / "instances" / "1gw-uncertain.yaml")
+    with pytest.raises(InstanceError, match=r"tiers.premium: the price reaches .* scenario high"):
+        planner.solve(uncertain, overrides={"scenarios.high.price_scale.premium": 1e300})
+    body = {"site": {"power_mw": 0.1}, "systems": ["alpha"],
+            "tiers": {"t": {"price_usd_per_mtok": 20, "min_tok_s_per_user": 10}},
+            "horizon": {"start_year": 2027, "years": 5,
+                        "tiers": {"t": {"price_usd_per_mtok": {"start": 20, "growth_frac_per_year": 100}}}}}  # fmt: skip
+    with pytest.raises(InstanceError, match=r"tiers.t: the price reaches .* in 2030"):
+        planner.solve(write_instance(tmp_path, body))
+
+
+def test_no_plan_without_a_time_limit_does_not_blame_the_time_limit():
+    from types import SimpleNamespace
+
+    from planner.explanation.infeasible import explain_failure
+    from planner.solver.highs import SolveSettings, SolveStatus
+
+    report = SimpleNamespace(status=SolveStatus.NO_SOLUTION, termination="unknown")
+    fake = SimpleNamespace(solved=SimpleNamespace(report=report), settings=SolveSettings())
+    assert "time limit" not in explain_failure(fake).split("with no")[0]
+    limited = SimpleNamespace(solved=SimpleNamespace(report=report),
+                              settings=SolveSettings(time_limit_s=1.0))  # fmt: skip
+    assert "raise --time-limit" in explain_failure(limited)

@@ -128,6 +128,9 @@ def explain_failure(result: PlanResult) -> str:
     """One line for the user when a solve produced no plan."""
     status = result.solved.report.status
     if status == SolveStatus.NO_SOLUTION:
+        if result.settings.time_limit_s is None:  # no limit was hit: say what HiGHS said
+            return (f"HiGHS stopped without a plan ({result.solved.report.termination}), with no "
+                    "time limit set; the inputs may be numbers it cannot use")  # fmt: skip
         return "no feasible plan found within the time limit; raise --time-limit"
     if status == SolveStatus.ERROR:
         return f"solver error: {result.solved.report.termination}"

@@ -428,6 +428,7 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
 
     names = tuple(inst.scenarios or ()) or (BASE_SCENARIO,)
     price, list_price, demand = _tier_tables(inst, years, names)
+    _check_derived(inst, list_price, demand)
     market = _market(inst, years, names, price, list_price, demand)
     demand = {k: v for k, v in demand.items() if k not in market["curves"]}
     lease = inst.lease_out
@@ -550,6 +551,36 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
         )
         / USD_PER_MUSD,
     )
+
+
+MAX_PRICE_USD_PER_MTOK = 1e6
+"""The most a tier's price may reach once paths and scales apply (the field's own limit)."""
+MAX_DEMAND_MTOK_PER_YEAR = 1e15
+
+
+def _check_derived(
+    inst: Instance,
+    list_price: dict[TierYearScenario, float],
+    demand: dict[TierYearScenario, float],
+) -> None:
+    """Prices and forecasts after growth paths and scenario scales stay within the limits a
+    field given directly has: a price path growing 100x a year for 50 years, or a price_scale of
+    1e300, is refused here by name instead of reaching the solver as numbers it cannot use."""
+    where = "horizon.tiers.{t} or scenarios.{s}" if inst.scenarios else "horizon.tiers.{t}"
+    for (t, y, s), p in list_price.items():
+        if not p <= MAX_PRICE_USD_PER_MTOK:
+            raise InstanceError(
+                f"tiers.{t}: the price reaches ${p:.3g} per Mtok"
+                f"{'' if y == SINGLE_YEAR else f' in {y}'}{'' if s == BASE_SCENARIO else f', scenario {s}'}, "
+                f"above the ${MAX_PRICE_USD_PER_MTOK:,.0f} allowed (see {where.format(t=t, s=s)})"
+            )
+    for (t, y, s), v in demand.items():
+        if not v * MTOK_PER_TTOK <= MAX_DEMAND_MTOK_PER_YEAR:
+            raise InstanceError(
+                f"tiers.{t}: the forecast reaches {v * MTOK_PER_TTOK:.3g} Mtok a year"
+                f"{'' if y == SINGLE_YEAR else f' in {y}'}{'' if s == BASE_SCENARIO else f', scenario {s}'}, "
+                f"above the {MAX_DEMAND_MTOK_PER_YEAR:.0e} allowed (see {where.format(t=t, s=s)})"
+            )
 
 
 def _market(
