@@ -176,3 +176,14 @@ def test_no_plan_without_a_time_limit_does_not_blame_the_time_limit():
     limited = SimpleNamespace(solved=SimpleNamespace(report=report),
                               settings=SolveSettings(time_limit_s=1.0))  # fmt: skip
     assert "raise --time-limit" in explain_failure(limited)
+
+
+def test_more_threads_than_cpus_is_a_usage_error(tmp_path):
+    # --threads 400 under a memory limit: HiGHS aborted (exit -6), no message
+    import os
+
+    too_many = (os.cpu_count() or 1) + 1
+    result = CliRunner().invoke(cli, ["solve", ONE_GW, "--threads", str(too_many),
+                                      "--out", str(tmp_path / "o")])  # fmt: skip
+    assert result.exit_code == 2 and "CPUs" in result.output, result.output
+    assert not (tmp_path / "o").exists()

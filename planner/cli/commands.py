@@ -7,6 +7,7 @@ so that `plan --help` and `plan validate` do not pay for pandas and Pyomo.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -80,6 +81,9 @@ def solve(
     from planner.solver.highs import SolveSettings
 
     clock.lap("imports")  # the solve path's modules (pyomo, highspy, pandas)
+    cpus = os.cpu_count() or 1
+    if threads > cpus:  # HiGHS starts a scheduler per thread and aborts when it cannot
+        raise UsageError(f"--threads {threads}: this machine has {cpus} CPUs; give at most {cpus}")
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     show_warnings(loaded)
     clock.lap("load")

@@ -167,9 +167,19 @@ def demand_curves(curves: pd.DataFrame | None, prices: pd.DataFrame | None) -> b
         chosen = prices[prices["tier"] == tier]
         ax.plot(chosen["mtok_per_year"] / 1e6, chosen["price_usd_per_mtok"], color=colour,
                 marker="o", markersize=9, linestyle="none")  # fmt: skip
+        # the reference point the curve is built around (an inelastic curve is one piece at
+        # its ceiling, so this shows where it came from)
+        ax.plot(chosen["reference_demand_mtok_per_year"] / 1e6,
+                chosen["reference_price_usd_per_mtok"], color=colour, marker="o",
+                markersize=9, markerfacecolor="none", linestyle="none")  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_title("Demand curves and the prices chosen (large dots)")
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    for axis in (ax.xaxis, ax.yaxis):  # plain numbers, no crowded minor labels
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,g}"))
+        axis.set_minor_formatter(NullFormatter())
+    ax.set_title("Demand curves: prices chosen (dots), reference points (rings)")
     ax.set_xlabel("output tokens a year (trillions)")
     ax.set_ylabel("list price ($ per million output tokens)")
     ax.grid(alpha=0.3)
