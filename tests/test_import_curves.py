@@ -140,3 +140,16 @@ def test_import_refuses_to_overwrite_without_force(tmp_path):
     again = run(*args)
     assert again.exit_code == 6 and "--force" in again.stderr
     assert run(*args, "--force").exit_code == 0
+
+
+def test_disagg_as_text_is_refused(tmp_path):
+    # "disagg": "false" (a string) was read as true: the bundle's throughput halved and a
+    # made-up prefill/decode file written
+    rows = INFERENCEX.read_text()
+    bad = tmp_path / "bad.json"
+    bad.write_text(rows.replace('"disagg": false', '"disagg": "false"'))
+    out = tmp_path / "out"
+    result = run("import-curves", bad, "--from", "inferencex", "--rack", "r", "--gpus-per-rack",
+                 8, "--hardware", "h200", "--out", out)  # fmt: skip
+    assert result.exit_code == 3 and "disagg: 'false' is not true or false" in result.stderr
+    assert not out.exists()

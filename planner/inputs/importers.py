@@ -149,7 +149,10 @@ def _inferencex(req: ImportRequest) -> tuple[list[Point], list[Point], list[Poin
         how = (f"{row.get('framework', '?')} {row.get('precision', '?')} "
                f"spec {row.get('spec_method', 'none')}, concurrency {row.get('conc', '?')}")  # fmt: skip
         n = req.gpus_per_rack
-        if not row["disagg"]:
+        disagg = row["disagg"]
+        if not isinstance(disagg, bool):  # "false" as text is true to Python: refuse it
+            raise _fail(req, where, f"disagg: {disagg!r} is not true or false (a JSON boolean)")
+        if not disagg:
             if "output_tput_per_gpu" in row["metrics"]:
                 per_gpu = _number(req, where, row, "metrics.output_tput_per_gpu")
                 note = f"{how}; {per_gpu:,.1f} output tok/s per GPU x {n}"
