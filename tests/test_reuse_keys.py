@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from conftest import write_instance
+from conftest import ROOT, write_instance
 
 import planner
 from planner.inputs.load import load_instance
@@ -168,3 +168,20 @@ def test_resume_resolves_after_the_fleet_file_changes(tmp_path):
     changed = planner.sweep(path, vary=vary, out=out)
     assert changed.attrs["resumed_cases"] == 0
     assert (changed["capex_usd"] > first["capex_usd"]).all()
+
+
+def test_routes_live_on_their_catalog():
+    # routes were remembered in a module-level table keyed by id(catalog); they now live on
+    # the (frozen) catalog they were worked out from, and a copy with other content starts
+    # afresh: without performance data a recipe has no route, whatever the original said
+    from planner.inputs.data import workload
+    from planner.inputs.serving import NoRoute, Route, route
+
+    loaded = planner.load_instance(ROOT / "instances" / "1gw.yaml")
+    w = workload(loaded.instance, "premium")
+    first = route(loaded.catalog, "vr-nvl72-lpx", w)
+    assert isinstance(first, Route) and route(loaded.catalog, "vr-nvl72-lpx", w) is first
+    bare = loaded.catalog.model_copy(update={"performance": {}})
+    assert not bare.routes()
+    assert isinstance(route(bare, "vr-nvl72-lpx", w), NoRoute)
+    assert route(loaded.catalog, "vr-nvl72-lpx", w) is first

@@ -16,10 +16,18 @@ serving systems (recipes) that combine them, with a source and a label on every 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Self
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from planner.errors import InstanceError
 from planner.inputs.base import Name, Strict
@@ -262,6 +270,19 @@ class Catalog(Strict):
     """System name -> system."""
     performance: dict[str, Performance] = Field(default_factory=dict)
     """Rack name -> its per-phase throughputs."""
+    _routes: dict[tuple[Any, ...], Any] = PrivateAttr(default_factory=dict)
+    """Routes worked out from this catalog (planner/inputs/serving.py `route`). They depend on
+    its content alone, which is frozen, so they live on it and go with it; a copy with other
+    content starts without them (`model_copy`)."""
+
+    def routes(self) -> dict[tuple[Any, ...], Any]:
+        """(system, workload, measured_only) -> the route worked out from this catalog."""
+        return self._routes
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copy = super().model_copy(update=update, deep=deep)
+        copy._routes = {}  # other racks (a procurement CSV) give other routes
+        return copy
 
     @model_validator(mode="after")
     def _references(self) -> Catalog:

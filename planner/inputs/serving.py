@@ -28,7 +28,6 @@ much of its answer rests on vendor claims; `measured_only` drops vendor-claim po
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -166,25 +165,22 @@ def _phase_curve(catalog: Catalog, rack: str, model: str, phase: str) -> Curve |
     return curve
 
 
-_ROUTES: dict[tuple, tuple[weakref.ref, Route | NoRoute]] = {}
-"""(id(catalog), system, workload, measured_only) -> (the catalog, its route): a sweep
-re-validates every case and asks for the same routes again (catalogs are frozen)."""
 ROUTE_CACHE_SIZE = 100_000
+"""Most routes remembered per catalog."""
 
 
 def route(
     catalog: Catalog, system: str, w: Workload, measured_only: bool = False
 ) -> Route | NoRoute:
-    """How `system` serves workload `w`, or why it cannot (a sentence). Remembered per
-    catalog object (catalogs are frozen; the entry checks it is the same object)."""
-    key = (id(catalog), system, w, measured_only)
-    cached = _ROUTES.get(key)
-    if cached is not None and cached[0]() is catalog:
-        return cached[1]
-    if len(_ROUTES) >= ROUTE_CACHE_SIZE:
-        _ROUTES.clear()
-    found = _route(catalog, system, w, measured_only)
-    _ROUTES[key] = (weakref.ref(catalog), found)
+    """How `system` serves workload `w`, or why it cannot (a sentence). Remembered on the
+    catalog (`Catalog.routes`): a sweep re-validates every case and asks for the same routes."""
+    remembered = catalog.routes()
+    key = (system, w, measured_only)
+    if key not in remembered:
+        if len(remembered) >= ROUTE_CACHE_SIZE:  # a sweep over thousands of speeds
+            remembered.clear()
+        remembered[key] = _route(catalog, system, w, measured_only)
+    found: Route | NoRoute = remembered[key]
     return found
 
 
