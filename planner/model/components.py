@@ -302,17 +302,17 @@ def add_building(m: pyo.ConcreteModel, d: PlanData) -> None:
                 if yb <= y and (yb, owner[yb, o]) in m.ENERGISE_FLEET
                 and (not alive or y < yb + life)]  # fmt: skip
 
-    start_mw, opex_per_mw = (
-        d.energised_at_start_mw,
-        d.block_opex_musd_per_year / (d.block_mw or 1.0),
-    )
+    start_mw = d.energised_at_start_mw
+    # the MW energised before the plan pay a block's opex per MW (parameters, so a study that
+    # moves the opex or the block size updates it without a rebuild)
+    start_opex = m.block_opex_musd_per_year * start_mw / m.block_mw if d.energises else 0.0
     m.energised_mw = pyo.Expression(m.FLEET, doc="facility MW energised in a year, MW",
         rule=lambda m, y, o: start_mw + m.block_mw * sum(blocks(y, o)) if d.energises else m.site_power_mw[y])  # fmt: skip
     m.building_capex_musd = pyo.Expression(m.FLEET, doc="building capex of blocks energised in a year, $M",
         rule=lambda m, y, o: m.block_capex_musd * m.blocks_energised[y, o] if (y, o) in m.ENERGISE_FLEET else 0.0)  # fmt: skip
     m.building_cost_musd = pyo.Expression(m.FLEET, doc="the building's yearly cost, $M",
         rule=lambda m, y, o: m.facility_cost_musd[y] + m.block_annuity_musd_per_year * sum(blocks(y, o, alive=True))
-        + m.block_opex_musd_per_year * sum(blocks(y, o)) + opex_per_mw * start_mw)  # fmt: skip
+        + m.block_opex_musd_per_year * sum(blocks(y, o)) + start_opex)  # fmt: skip
 
 
 def whole_racks_alive(

@@ -46,7 +46,7 @@ def add_energisation(m: pyo.ConcreteModel) -> None:
     within the year's envelope; racks draw only energised power (power_envelope) and the
     building is paid on what is energised (building_capex_musd, building_cost_musd).
 
-    for (y, o) in FLEET: energised_mw[y, o] = block_mw * sum_{y' <= y, (y', owner[y', o]) in ENERGISE_FLEET} blocks_energised[y', owner[y', o]]
+    for (y, o) in FLEET: energised_mw[y, o] = energised_at_start_mw + block_mw * sum_{y' <= y, (y', owner[y', o]) in ENERGISE_FLEET} blocks_energised[y', owner[y', o]]
     for (y, o) in ENERGISED_FLEET (from the first year a block may be energised):
                          energised_mw[y, o] <= site_power_mw[y]
     """
