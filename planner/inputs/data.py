@@ -16,6 +16,7 @@ the plan (so a rack bought in the last year is charged one year: the end effect)
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +27,7 @@ from planner.inputs.horizon import Growth, Series
 from planner.inputs.instance import Instance, Objective
 from planner.inputs.market import Curve, tier_curves
 from planner.inputs.serving import NoRoute, Route, Workload, route
-from planner.inputs.yamlio import MAX_FILE_BYTES, strict_number
+from planner.inputs.yamlio import read_bounded, strict_number
 
 MAX_EXISTING_RACKS = 10_000_000
 """Most racks of a type an installed fleet may hold (a 1 GW site holds about 10,000)."""
@@ -262,11 +263,10 @@ def _existing(inst: Instance, base_dir: Path) -> dict[str, list[tuple[int, int]]
         path = (base_dir / h.existing_racks_csv).resolve()
         year = h.existing_install_year or h.start_year - 1
         try:
-            if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
-                raise InstanceError(f"horizon.existing_racks_csv: {path}: larger than "
-                                    f"{MAX_FILE_BYTES:,} bytes")  # fmt: skip
-            with path.open(newline="", encoding="utf-8-sig") as f:  # a byte-order mark is fine
-                rows = list(csv.DictReader(f))
+            content = read_bounded(path).decode("utf-8-sig")  # a byte-order mark is fine
+            rows = list(csv.DictReader(io.StringIO(content, newline="")))
+        except InstanceError as exc:  # larger than a file may be
+            raise InstanceError(f"horizon.existing_racks_csv: {exc}") from None
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise InstanceError(f"horizon.existing_racks_csv: cannot read {path}: {exc}") from None
         for k, row in enumerate(rows, start=2):
@@ -285,7 +285,7 @@ def _existing(inst: Instance, base_dir: Path) -> dict[str, list[tuple[int, int]]
                     f"0 to {MAX_EXISTING_RACKS:,}"
                 )
             if count:
-                fleet.setdefault(name, []).append((int(count), year))
+                fleet.setdefault(name, []).append((count, year))
     return fleet
 
 
@@ -438,12 +438,14 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
         for r, price in lease.usd_per_gpu_hour.items() for k, y in enumerate(years)
     }  # fmt: skip
     building = _building(inst, years)
+    annuity = {
+        r: catalog.racks[r].capex_usd * capital_recovery_factor(rate, life[r]) / USD_PER_MUSD
+        for r in racks
+    }
     return PlanData(
         **market,
         **building,
-        **_ends(
-            inst, years, life, racks, building.get("block_annuity_musd_per_year", 0.0), catalog
-        ),
+        **_ends(inst, years, life, annuity, building),
         lease_revenue_musd_per_year=lease_revenue,
         name=inst.name,
         objective=inst.objective,
@@ -482,10 +484,7 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
         rack_power_mw={r: catalog.racks[r].power_kw / 1e3 for r in racks},
         rack_capex_musd={r: catalog.racks[r].capex_usd / USD_PER_MUSD for r in racks},
         rack_service_years=life,
-        rack_annuity_musd_per_year={
-            r: catalog.racks[r].capex_usd * capital_recovery_factor(rate, life[r]) / USD_PER_MUSD
-            for r in racks
-        },
+        rack_annuity_musd_per_year=annuity,
         rack_opex_musd_per_year={
             r: catalog.racks[r].opex_usd_per_year / USD_PER_MUSD for r in racks
         },
@@ -644,17 +643,18 @@ def annuity_factor(rate: float, years: float) -> float:
     return (1 - (1 + rate) ** -years) / rate
 
 
-def _ends(inst: Instance, years: list[int], life: dict[str, int], racks: list[str],
-          block_annuity: float, catalog: Catalog) -> dict:  # fmt: skip
+def _ends(inst: Instance, years: list[int], life: dict[str, int],
+          rack_annuity: dict[str, float], building: dict) -> dict:  # fmt: skip
     """What each purchase leaves uncharged at the plan's end (its remaining annuities there),
-    and the share of it counted as value (`horizon.value_left_frac`); plans over years only."""
+    and the share of it counted as value (`horizon.value_left_frac`); plans over years only.
+    `rack_annuity`: $M a year per rack; `building`: `_building`'s numbers."""
     if inst.horizon is None:
         return {}
     rate, n = inst.site.discount_rate_frac, len(years)
-    building_life = service_years(inst.site.facility_lifetime_years)
+    block_annuity = building.get("block_annuity_musd_per_year", 0.0)
+    building_life = building["facility_service_years"]
     rack_left = {}
-    for r in racks:
-        annuity = catalog.racks[r].capex_usd * capital_recovery_factor(rate, life[r]) / USD_PER_MUSD
+    for r, annuity in rack_annuity.items():
         for k, y in enumerate(years):
             left = annuity * annuity_factor(rate, life[r] - (n - k))
             if left > 0:
@@ -699,7 +699,8 @@ def mean_scenario(data: PlanData) -> PlanData:
 def _mean_curves(data: PlanData) -> tuple[dict, dict, dict]:
     """The mean future's curves: each piece's width and price averaged over the scenarios,
     piece by piece (every scenario's curve of a tier and year has the same pieces when built
-    from one elasticity; a ladder whose dropped points differ keeps the first scenario's)."""
+    from one elasticity; a ladder whose dropped points differ keeps the first scenario's). The
+    Curve kept for the mean (its words: reference point, elasticity) is the first scenario's."""
     curves, width, piece_price = {}, {}, {}
     first = data.scenarios[0]
     for (t, y, s), curve in data.curves.items():

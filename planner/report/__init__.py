@@ -14,9 +14,9 @@ from pathlib import Path
 def write_report(outdir: Path) -> list[Path]:
     """report.html (inline CSS, charts as base64 PNG) and report.xlsx (tables + native charts)."""
     from planner.report.html import write_html
-    from planner.report.tables import read_outputs, read_run
+    from planner.report.tables import read_outputs
     from planner.report.xlsx import write_xlsx
-    from planner.results.files import add_to_manifest, output_lock
+    from planner.results.files import add_to_manifest, output_lock, read_run
 
     with output_lock(outdir):
         frames = read_outputs(outdir)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from planner.errors import UsageError
-from planner.results.files import read_manifest
+from planner.results.files import read_manifest, read_run
 
 SINGLE_YEAR = ("summary", "racks", "tiers", "allocation")
 """Required tables; `rentals` is optional (instances with rentals: only)."""
@@ -61,15 +60,6 @@ def read_outputs(outdir: Path) -> dict[str, pd.DataFrame]:
     if "marginals" in frames and not frames["marginals"].empty:
         frames["sensitivity"] = sensitivity(frames["marginals"])
     return frames
-
-
-def read_run(outdir: Path) -> dict:
-    """run.json of the folder (provenance, inputs with sources, plausibility), or {}."""
-    try:
-        data = json.loads((outdir / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def sensitivity(marginals: pd.DataFrame) -> pd.DataFrame:

@@ -232,14 +232,20 @@ MANIFEST = "files"
 """run.json's list of the files that make the folder's result (the result's own manifest)."""
 
 
-def read_manifest(outdir: Path) -> list[str] | None:
-    """The file names the folder's current result wrote (run.json's `files`), or None when
-    the folder has no run.json with a manifest (empty, foreign or from an older planner)."""
+def read_run(outdir: Path) -> dict[str, Any]:
+    """run.json of the folder (provenance, inputs with sources, plausibility, manifest), or {}
+    when there is none or it is not a JSON object."""
     try:
         run = json.loads((outdir / RUN_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    names = run.get(MANIFEST) if isinstance(run, dict) else None
+        return {}
+    return run if isinstance(run, dict) else {}
+
+
+def read_manifest(outdir: Path) -> list[str] | None:
+    """The file names the folder's current result wrote (run.json's `files`), or None when
+    the folder has no run.json with a manifest (empty, foreign or from an older planner)."""
+    names = read_run(outdir).get(MANIFEST)
     if not isinstance(names, list):
         return None
     return [n for n in names if isinstance(n, str) and n == Path(n).name and n != RUN_FILE]
@@ -261,11 +267,8 @@ def finish_result(outdir: Path, written: list[Path], info: dict[str, Any]) -> li
 def add_to_manifest(outdir: Path, written: list[Path]) -> None:
     """Name files derived from the folder's result (its report) in run.json's manifest, so a
     later result in the folder removes them with the rest. Call under the folder's lock."""
-    try:
-        run = json.loads((outdir / RUN_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if not isinstance(run, dict) or not isinstance(run.get(MANIFEST), list):
+    run = read_run(outdir)
+    if not isinstance(run.get(MANIFEST), list):
         return
     run[MANIFEST] = list(dict.fromkeys([*run[MANIFEST], *(p.name for p in written)]))
     write_json(outdir / RUN_FILE, run)
