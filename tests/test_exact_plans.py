@@ -12,6 +12,7 @@ import pytest
 from conftest import write_instance
 
 import planner
+from planner.errors import InstanceError
 from planner.solver import highs
 
 ONE_TIER = {"t": {"price_usd_per_mtok": 100, "min_tok_s_per_user": 10}}  # a rack pays for itself
@@ -91,20 +92,14 @@ def test_the_exact_check_uses_the_decimals_as_written(tmp_path):
 
 
 def test_cost_per_token_never_reports_optimal_with_a_forecast_unserved(tmp_path):
-    # A forecast of 0.001 Mtok/yr is a billionth of a rack's output: below HiGHS's resolution.
-    # Whatever the solver returns, the run must not be "optimal" with no rack and the forecast
-    # unserved (here: an error that says why; the right plan, one rack, needs token units
-    # scaled per forecast, not done yet).
+    # A forecast of 0.001 Mtok/yr is a billionth of a rack's output: HiGHS's resolution (1e-9
+    # Ttok). The run once said "optimal" with no rack and the forecast unserved, then exited 1
+    # with an error; a forecast that must be served is now refused at load below 0.01 Mtok.
     body = {"objective": "cost_per_token", "site": {"power_mw": 1.0}, "systems": ["alpha"],
             "tiers": {"t": {"price_usd_per_mtok": 1, "min_tok_s_per_user": 10,
                             "demand_mtok_per_year": 1e-3}}}  # fmt: skip
-    result = planner.solve(write_instance(tmp_path, body))
-    if result.status in ("optimal", "feasible"):
-        assert racks(result)["alpha"] >= 1
-        assert result.tables.summary.at[0, "mtok_per_year"] == pytest.approx(1e-3)
-    else:
-        assert result.status == "error"
-        assert "resolution" in result.solved.report.termination
+    with pytest.raises(InstanceError, match=r"tiers\.t\.demand_mtok_per_year: 0\.001 Mtok"):
+        planner.solve(write_instance(tmp_path, body))
 
 
 @pytest.mark.parametrize("demand", [1.0, 0.1, 0.01])
@@ -127,13 +122,11 @@ def test_small_forecasts_are_served_by_whole_racks(tmp_path, objective, demand):
 
 def test_a_power_floor_below_the_tolerance_is_not_met_by_nothing(tmp_path):
     # 10% of a 1e-9 MW site is 1e-10 MW for the free tier: inside HiGHS's row tolerance, so
-    # the solver can report the floor "met" with no rack at all. The run must not say optimal:
-    # it is an error naming the floor and the solver's resolution.
+    # the solver can report the floor "met" with no rack at all. The run said optimal, then
+    # exited 1 with an error; such a floor is now refused at load, naming the field.
     body = {"site": {"power_mw": 1e-9}, "systems": ["alpha"],
             "tiers": {"free": {"price_usd_per_mtok": 0, "min_tok_s_per_user": 10,
                                "min_power_share_frac": 0.1},
                       "paid": {"price_usd_per_mtok": 100, "min_tok_s_per_user": 10}}}  # fmt: skip
-    result = planner.solve(write_instance(tmp_path, body))
-    assert result.status == "error"
-    assert "free tier's power share" in result.solved.report.termination
-    assert "resolution" in result.solved.report.termination
+    with pytest.raises(InstanceError, match=r"tiers\.free\.min_power_share_frac: 0\.1 of 1e-09 MW"):
+        planner.solve(write_instance(tmp_path, body))

@@ -187,3 +187,68 @@ def test_more_threads_than_cpus_is_a_usage_error(tmp_path):
                                       "--out", str(tmp_path / "o")])  # fmt: skip
     assert result.exit_code == 2 and "CPUs" in result.output, result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_sweep_reads_its_instance_from_a_pipe(tmp_path):
+    # `plan sweep /dev/stdin` failed: "file not found" (the spec held /proc/.../pipe:[n], which
+    # the case runner then tried to open again)
+    body = {"site": {"power_mw": 0.2}, "systems": ["alpha"],
+            "tiers": {"t": {"price_usd_per_mtok": 5, "min_tok_s_per_user": 10}}}  # fmt: skip
+    text = write_instance(tmp_path, body).read_text()
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    plan = str(Path(sys.executable).with_name("plan"))
+    done = subprocess.run(
+        [plan, "sweep", "/dev/stdin", "--vary", "tiers.t.price_usd_per_mtok=5,6", "--out",
+         str(tmp_path / "out")], input=text, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "2 cases (0 already done): 2 solved" in done.stdout
+
+
+def test_the_api_does_not_build_a_huge_vary_before_the_case_cap(tmp_path):
+    # planner.sweep(vary={path: range(1, 10**9)}) built the whole list before the cap; an
+    # endless iterator never returned
+    import itertools
+
+    path = write_instance(tmp_path, {"site": {"power_mw": 0.2}, "systems": ["alpha"],
+                                     "tiers": {"t": {"price_usd_per_mtok": 5}}})  # fmt: skip
+    for values in (range(1, 10**9), itertools.count()):
+        with pytest.raises(UsageError, match="more than 100,000 values"):
+            planner.sweep(path, vary={"site.power_mw": values}, out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("tier", "objective", "needle"),
+    [
+        ({"min_power_share_frac": 5e-10}, "revenue", "tiers.free.min_power_share_frac: 5e-10 is below 1e-06"),
+        ({"power_share_frac": 5e-10}, "revenue", "tiers.free.power_share_frac: 5e-10 is below 1e-06"),
+        ({"min_token_share_frac": 1e-9}, "revenue", "tiers.free.min_token_share_frac: 1e-09 is below"),
+        ({"min_mtok_per_year": 1e-12}, "revenue", "tiers.free.min_mtok_per_year: 1e-12 is below 0.01 Mtok"),
+        ({"min_power_share_frac": 1e-6, "site_mw": 1e-3}, "revenue",
+         "tiers.free.min_power_share_frac: 1e-06 of 0.001 MW is 1e-09 MW"),
+        ({"demand_mtok_per_year": 1e-12}, "cost_per_token",
+         "tiers.free.demand_mtok_per_year: 1e-12 Mtok a year must be served in full"),
+    ],
+)  # fmt: skip
+def test_floors_below_the_solvers_resolution_are_refused_by_name(tmp_path, tier, objective, needle):
+    # a free-tier power floor of 5e-10 MW, or cost per token with a forecast of 1e-12 Mtok,
+    # exited 1 "the plan on whole racks misses ..." (a floor only the solver's tolerance sees)
+    tier = dict(tier)
+    body = {"site": {"power_mw": tier.pop("site_mw", 1)}, "objective": objective,
+            "tiers": {"free": {"price_usd_per_mtok": 0, "min_tok_s_per_user": 10, **tier},
+                      "paid": {"price_usd_per_mtok": 5, "min_tok_s_per_user": 10,
+                               "demand_mtok_per_year": 1000}}}  # fmt: skip
+    result = CliRunner().invoke(cli, ["solve", str(write_instance(tmp_path, body)), "--out",
+                                      str(tmp_path / "out")])  # fmt: skip
+    assert result.exit_code == 3 and needle in result.stderr, result.output
+    # at the smallest allowed size the plan meets the floor, checked exactly
+    smallest = {k: 1e-6 if k.endswith("_frac") else 0.01 for k in tier}
+    body["site"]["power_mw"] = 1
+    body["tiers"]["free"] = {"price_usd_per_mtok": 0, "min_tok_s_per_user": 10, **smallest}
+    result = CliRunner().invoke(cli, ["solve", str(write_instance(tmp_path, body)), "--out",
+                                      str(tmp_path / "out")])  # fmt: skip
+    assert result.exit_code == 0, result.output

@@ -103,6 +103,22 @@ def test_aiconfigurator_disaggregated_csv(tmp_path):
             lambda t: t.replace("5120.0,106.666667", "5120.0,lots"),
             ["line 2, column tokens/s/gpu", "'lots'"],
         ),
+        # Python's float() takes these; the loader's number rule does not
+        (
+            lambda t: t.replace("5120.0,106.666667", "5120.0,nan"),
+            ["line 2, column tokens/s/gpu", "'nan'"],
+        ),
+        (
+            lambda t: t.replace("5120.0,106.666667", "5120.0,1_06"),
+            ["line 2, column tokens/s/gpu", "'1_06'"],
+        ),
+        # a decode pool of 0 GPUs divided by zero (ZeroDivisionError, exit 1)
+        (
+            lambda t: t.replace("gb300_sxm,1,1,16,", "gb300_sxm,0,1,16,", 1),
+            ["line 2, column (d)tp", "positive"],
+        ),
+        # 1e300 x 1e300 GPUs per pool overflowed to a rate of 0 or inf
+        (lambda t: t.replace("2.5,2.5,48", "1e308,2.5,48", 1), ["out of range"]),
     ],
 )
 def test_bad_aiconfigurator_files_exit_3_and_write_nothing(tmp_path, edit, needles):
@@ -153,3 +169,74 @@ def test_disagg_as_text_is_refused(tmp_path):
                  8, "--hardware", "h200", "--out", out)  # fmt: skip
     assert result.exit_code == 3 and "disagg: 'false' is not true or false" in result.stderr
     assert not out.exists()
+
+
+def test_a_file_name_with_a_line_break_stays_in_its_comment(tmp_path):
+    # the name went raw into the header comment: its second line became a top-level YAML key
+    odd = tmp_path / "rows\nracks: {evil: 1}\n.json"
+    odd.write_bytes(INFERENCEX.read_bytes())
+    out = tmp_path / "out"
+    result = run("import-curves", odd, "--from", "inferencex", "--rack", "hgx-h200",
+                 "--gpus-per-rack", 8, "--hardware", "h200", "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = (out / "systems" / "hgx-h200.yaml").read_text()
+    assert set(yaml.safe_load(written)) == {"description", "racks", "curves"}
+    assert "evil" not in yaml.safe_load(written)["racks"]
+
+
+def test_a_deeply_nested_row_and_non_finite_numbers_exit_3(tmp_path):
+    out = tmp_path / "out"
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" + "[" * 100_000 + "]" * 100_000 + "]")  # RecursionError, exit 1
+    result = run("import-curves", deep, "--from", "inferencex", "--rack", "r", "--gpus-per-rack",
+                 8, "--out", out)  # fmt: skip
+    assert result.exit_code == 3 and "line 1: a row nested too deeply" in result.stderr, (
+        result.output
+    )
+    infinite = tmp_path / "inf.json"  # Python's JSON reader takes Infinity
+    infinite.write_text(
+        INFERENCEX.read_text().replace('"median_intvty": ', '"median_intvty": Infinity, "x": ', 1)
+    )
+    result = run("import-curves", infinite, "--from", "inferencex", "--rack", "hgx-h200",
+                 "--gpus-per-rack", 8, "--hardware", "h200", "--out", out)  # fmt: skip
+    assert result.exit_code == 3 and "'metrics.median_intvty' is inf" in result.stderr, (
+        result.output
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("flag", ["--rack", "--model"])
+def test_names_that_become_files_or_keys_follow_the_name_rule(tmp_path, flag):
+    args = {"--rack": "hgx-h200", "--model": "deepseek-r1", flag: "../../escape"}
+    result = run("import-curves", INFERENCEX, "--from", "inferencex", "--rack", args["--rack"],
+                 "--model", args["--model"], "--gpus-per-rack", 8, "--out", tmp_path / "out")  # fmt: skip
+    assert result.exit_code == 3 and f"{flag} '../../escape': not a catalog name" in result.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path.parent / "escape.yaml").exists()
+
+
+def test_rows_are_counted_in_linear_time(tmp_path):
+    # each row's line was counted from the start of the file: 6,000 rows took 20 s. Count the
+    # newline scans instead of timing: with a counter on str.count the work is one pass.
+    from planner.inputs import importers
+
+    row = INFERENCEX.read_text().strip()[1:-1].split("\n  },\n", 1)[0] + "\n  }"
+    big = tmp_path / "big.json"
+    big.write_text("[\n" + ",\n".join([row] * 3000) + "\n]\n")
+    text = big.read_text()
+    seen = []
+
+    class Counting(str):
+        def count(self, sub, start=None, end=None):  # noqa: D102
+            seen.append((end or len(self)) - (start or 0))
+            return str.count(self, sub, start, end)
+
+    req = importers.ImportRequest(big, "inferencex", "r", 8, "m")
+    original = importers._read_text
+    importers._read_text = lambda r: Counting(text)
+    try:
+        rows = importers._json_rows(req)
+    finally:
+        importers._read_text = original
+    starts = [k for k, line in enumerate(text.splitlines(), 1) if line.strip() == "{"]
+    assert [line for line, _ in rows] == starts  # still the line each row starts on
+    assert sum(seen) <= len(text)  # quadratic: about 3000 x len(text) / 2

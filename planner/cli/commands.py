@@ -432,7 +432,7 @@ def import_curves_cmd(
         for target, doc in targets.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             head = (
-                f"# Imported by `plan import-curves` from {Path(file).name} ({fmt}), "
+                f"# Imported by `plan import-curves` from {one_line(Path(file).name)} ({fmt}), "
                 f"{result.rows_kept} of {result.rows_read} rows; Pareto frontier only.\n"
             )
             atomic_write_text(target, head + yaml.safe_dump(doc, sort_keys=False, width=100))

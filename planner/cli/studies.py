@@ -53,15 +53,7 @@ def _spec(
     from planner.studies.runner import BaseSpec
 
     settings = SolveSettings(time_limit_s=time_limit, mip_gap_frac=mip_gap, threads=1)
-    return BaseSpec(
-        str(Path(instance).resolve()), tuple(overrides), objective, _absolute(catalog_dir),
-        _absolute(racks_csv), settings,
-    )  # fmt: skip
-
-
-def _absolute(path: str | None) -> str | None:
-    """Absolute paths, so workers started elsewhere (a Dask cluster) find the files."""
-    return None if path is None else str(Path(path).resolve())
+    return BaseSpec.of(instance, overrides, objective, catalog_dir, racks_csv, settings)
 
 
 def _default_out(

@@ -24,7 +24,7 @@ from pathlib import Path
 from planner.errors import InstanceError
 from planner.inputs.catalog import Catalog
 from planner.inputs.horizon import Growth, Series
-from planner.inputs.instance import Instance, Objective
+from planner.inputs.instance import MIN_FLOOR_MTOK_PER_YEAR, Instance, Objective
 from planner.inputs.market import Curve, tier_curves
 from planner.inputs.serving import NoRoute, Route, Workload, route
 from planner.inputs.yamlio import read_bounded, strict_number
@@ -428,7 +428,7 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
 
     names = tuple(inst.scenarios or ()) or (BASE_SCENARIO,)
     price, list_price, demand = _tier_tables(inst, years, names)
-    _check_derived(inst, list_price, demand)
+    _check_derived(inst, list_price, demand, {y: float(power[k]) for k, y in enumerate(years)})
     market = _market(inst, years, names, price, list_price, demand)
     demand = {k: v for k, v in demand.items() if k not in market["curves"]}
     lease = inst.lease_out
@@ -555,17 +555,32 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
 MAX_PRICE_USD_PER_MTOK = 1e6
 """The most a tier's price may reach once paths and scales apply (the field's own limit)."""
 MAX_DEMAND_MTOK_PER_YEAR = 1e15
+MIN_FLOOR_MW = 1e-6
+"""The smallest power a share floor may be worth (a thousand times the solver's 1e-9 MW)."""
 
 
 def _check_derived(
     inst: Instance,
     list_price: dict[TierYearScenario, float],
     demand: dict[TierYearScenario, float],
+    site_power_mw: dict[int, float],
 ) -> None:
     """Prices and forecasts after growth paths and scenario scales stay within the limits a
     field given directly has: a price path growing 100x a year for 50 years, or a price_scale of
-    1e300, is refused here by name instead of reaching the solver as numbers it cannot use."""
+    1e300, is refused here by name instead of reaching the solver as numbers it cannot use.
+    Floors are refused when only the solver's tolerance could see them: a power share of a
+    site worth under MIN_FLOOR_MW, a must-serve forecast under MIN_FLOOR_MTOK_PER_YEAR."""
     where = "horizon.tiers.{t} or scenarios.{s}" if inst.scenarios else "horizon.tiers.{t}"
+    for t, x in inst.tiers.items():
+        for y, mw in site_power_mw.items():
+            if 0 < x.share_floor_frac * mw < MIN_FLOOR_MW:
+                field = "power_share_frac" if x.power_share_frac else "min_power_share_frac"
+                raise InstanceError(
+                    f"tiers.{t}.{field}: {x.share_floor_frac:g} of {mw:g} MW"
+                    f"{'' if y == SINGLE_YEAR else f' in {y}'} is {x.share_floor_frac * mw:.3g} MW, "
+                    f"below the {MIN_FLOOR_MW:g} MW a plan can be checked against; give 0 or a "
+                    "larger share or site"
+                )
     for (t, y, s), p in list_price.items():
         if not p <= MAX_PRICE_USD_PER_MTOK:
             raise InstanceError(
@@ -574,6 +589,13 @@ def _check_derived(
                 f"above the ${MAX_PRICE_USD_PER_MTOK:,.0f} allowed (see {where.format(t=t, s=s)})"
             )
     for (t, y, s), v in demand.items():
+        if inst.objective == "cost_per_token" and 0 < v * MTOK_PER_TTOK < MIN_FLOOR_MTOK_PER_YEAR:
+            raise InstanceError(
+                f"tiers.{t}.demand_mtok_per_year: {v * MTOK_PER_TTOK:.3g} Mtok a year"
+                f"{'' if y == SINGLE_YEAR else f' in {y}'}{'' if s == BASE_SCENARIO else f', scenario {s}'}"
+                f" must be served in full under cost_per_token, and is below the "
+                f"{MIN_FLOOR_MTOK_PER_YEAR:g} Mtok a plan can be checked against; give 0 or at least that"
+            )
         if not v * MTOK_PER_TTOK <= MAX_DEMAND_MTOK_PER_YEAR:
             raise InstanceError(
                 f"tiers.{t}: the forecast reaches {v * MTOK_PER_TTOK:.3g} Mtok a year"

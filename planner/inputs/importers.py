@@ -22,7 +22,9 @@ writes the documents.
 from __future__ import annotations
 
 import csv
+import io
 import json
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,7 +34,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from planner.errors import InstanceError
+from planner.inputs.base import NAME_PATTERN, NAME_RULE
 from planner.inputs.catalog import Performance, System
+from planner.inputs.yamlio import one_line, read_bounded, strict_number
 
 FORMATS = ("inferencex", "aiconfigurator")
 
@@ -79,30 +83,48 @@ class Imported:
 
 
 def _fail(req: ImportRequest, where: str, message: str) -> InstanceError:
-    return InstanceError(f"{req.path}: {where}: {message}")
+    return InstanceError(f"{one_line(str(req.path))}: {where}: {message}")
+
+
+def _name(req: ImportRequest) -> str:
+    """The file's name on one line, as it is written into sources and descriptions (a name
+    holding a line break must not start a new YAML line)."""
+    return one_line(req.path.name)
+
+
+def _read_text(req: ImportRequest) -> str:
+    """The whole file, pipe or device, read once and bounded like an instance."""
+    try:
+        return read_bounded(req.path).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstanceError(f"{req.path}: cannot read: {one_line(str(exc))}") from None
 
 
 def _json_rows(req: ImportRequest) -> list[tuple[int, dict]]:
-    """(line, row) for every object of the JSON array, with the line it starts on."""
-    try:
-        text = req.path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstanceError(f"{req.path}: cannot read: {exc}") from None
+    """(line, row) for every object of the JSON array, with the line it starts on. Linear in
+    the file: each row's line is counted on from the previous row's."""
+    text = _read_text(req)
     decoder, out = json.JSONDecoder(), []
     pos = len(text) - len(text.lstrip())
     if not text[pos : pos + 1] == "[":
         raise _fail(req, "line 1", "an InferenceX export is a JSON array of benchmark rows")
     pos += 1
+    line, counted = 1, 0
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":
             pos += 1
         if pos >= len(text) or text[pos] == "]":
             break
-        line = text.count("\n", 0, pos) + 1
+        line += text.count("\n", counted, pos)
+        counted = pos
         try:
             row, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise _fail(req, f"line {exc.lineno}", f"not JSON ({exc.msg})") from None
+        except RecursionError:
+            raise _fail(
+                req, f"line {line}", "a row nested too deeply to be a benchmark row"
+            ) from None
         if not isinstance(row, dict):
             raise _fail(req, f"line {line}", "each element must be a benchmark row (an object)")
         out.append((line, row))
@@ -115,6 +137,8 @@ def _number(req: ImportRequest, where: str, row: dict, key: str, positive: bool 
         node = node.get(part) if isinstance(node, dict) else None
     if isinstance(node, bool) or not isinstance(node, int | float):
         raise _fail(req, where, f"missing or non-numeric '{key}'")
+    if not math.isfinite(node):  # Python's JSON reads NaN and Infinity
+        raise _fail(req, where, f"'{key}' is {node}; a finite number is needed")
     if positive and not node > 0:
         raise _fail(req, where, f"'{key}' is {node}; a positive number is needed")
     return float(node)
@@ -183,13 +207,13 @@ TIME_UNITS = {"ms": 1e-3, "s": 1.0}
 
 
 def _aiconfigurator(req: ImportRequest) -> tuple[list[Point], list[Point], list[Point], int, int]:
+    text = _read_text(req)
     try:
-        with req.path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            header = list(reader.fieldnames or [])
-            rows = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InstanceError(f"{req.path}: cannot read: {exc}") from None
+        reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+        header = list(reader.fieldnames or [])
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InstanceError(f"{req.path}: cannot read: {one_line(str(exc))}") from None
     ttft_col: str | None = None
     ttft_scale = 1e-3  # AIConfigurator writes ms
     for col in header:
@@ -218,12 +242,7 @@ def _aiconfigurator(req: ImportRequest) -> tuple[list[Point], list[Point], list[
         where = f"line {k}"
         values: dict[str, Any] = {}
         for col in ("isl", "osl", "tokens/s/gpu", "tokens/s/user", "num_total_gpus", ttft_col):
-            try:
-                values[col] = float(row[col])  # type: ignore[index]
-            except (TypeError, ValueError):
-                raise _fail(
-                    req, f"{where}, column {col}", f"'{row.get(col)}' is not a number"
-                ) from None
+            values[col] = _cell(req, f"{where}, column {col}", row.get(col))
         if (req.source_model and row["model"] != req.source_model) or (
             req.hardware and row.get("(d)system", row.get("system")) != req.hardware) or (
             (values["isl"], values["osl"]) != (req.input_tokens, req.output_tokens)):  # fmt: skip
@@ -232,7 +251,7 @@ def _aiconfigurator(req: ImportRequest) -> tuple[list[Point], list[Point], list[
         speed, per_gpu = values["tokens/s/user"], values["tokens/s/gpu"]
         if not speed > 0 or not per_gpu > 0:
             raise _fail(req, where, "tokens/s/user and tokens/s/gpu must be positive")
-        src = f"AIConfigurator {row.get('(d)version', row.get('version', ''))} {req.path.name} line {k}".strip()
+        src = f"AIConfigurator {row.get('(d)version', row.get('version', ''))} {_name(req)} line {k}".strip()
         bundle.append(Point(speed, per_gpu * n, src,
                             f"modelled; {per_gpu:,.1f} output tok/s per GPU over {values['num_total_gpus']:g} GPUs x {n}",
                             label))  # fmt: skip
@@ -240,15 +259,16 @@ def _aiconfigurator(req: ImportRequest) -> tuple[list[Point], list[Point], list[
             continue
         pools = {}
         for pool in ("p", "d"):
-            try:
-                gpus = 1.0
-                for dim in ("tp", "pp", "dp"):
-                    gpus *= float(row[f"({pool}){dim}"])
-                rate = float(row[f"({pool})seq/s/worker"])
-            except (KeyError, TypeError, ValueError):
-                raise _fail(req, where, f"needs numeric ({pool})tp, ({pool})pp, ({pool})dp and "
-                            f"({pool})seq/s/worker for a disaggregated row") from None  # fmt: skip
-            pools[pool] = (rate, gpus)
+            cols = [f"({pool}){c}" for c in ("tp", "pp", "dp", "seq/s/worker")]
+            if any(col not in row for col in cols):
+                raise _fail(req, where, f"needs numeric {', '.join(cols)} for a disaggregated row")
+            tp, pp, dp, rate = (_cell(req, f"{where}, column {col}", row[col]) for col in cols)
+            for col, value in zip(cols, (tp, pp, dp, rate), strict=True):
+                if not value > 0:  # a pool of 0 GPUs would divide by zero
+                    raise _fail(
+                        req, f"{where}, column {col}", f"{value:g}; a positive number is needed"
+                    )
+            pools[pool] = (rate, tp * pp * dp)
         (p_rate, p_gpus), (d_rate, d_gpus) = pools["p"], pools["d"]
         in_gpu = p_rate * values["isl"] / p_gpus
         out_gpu = d_rate * values["osl"] / d_gpus
@@ -257,6 +277,15 @@ def _aiconfigurator(req: ImportRequest) -> tuple[list[Point], list[Point], list[
                      f"modelled; {d_rate:g} seq/s per decode worker x {values['osl']:g} / {d_gpus:g} GPUs x {n}",
                      f"modelled; {p_rate:g} seq/s per prefill worker x {values['isl']:g} / {p_gpus:g} GPUs x {n}")  # fmt: skip
     return bundle, decode, prefill, len(rows), kept
+
+
+def _cell(req: ImportRequest, where: str, raw: Any) -> float:
+    """A CSV cell as a finite number, by the instance loader's rule (plain decimal only: no
+    'nan', 'inf', '1_000' or other scripts' digits, which Python's float() would take)."""
+    value = strict_number(raw) if isinstance(raw, str) else None
+    if value is None or not math.isfinite(value):
+        raise _fail(req, where, f"'{one_line(str(raw))}' is not a plain decimal number")
+    return float(value)
 
 
 def _pool_points(decode: list[Point], prefill: list[Point], speed: float, ttft: float,
@@ -283,7 +312,7 @@ def frontier(points: Iterable[Point], rising: bool) -> list[Point]:
 
 
 def _speed_curve(points: list[Point], req: ImportRequest, what: str) -> dict[str, Any]:
-    return {"description": f"{what}, imported from {req.path.name}",
+    return {"description": f"{what}, imported from {_name(req)}",
             "input_tokens": req.input_tokens, "output_tokens": req.output_tokens,
             "points": [{"tok_s_per_user": round(p.x, 3), "tok_s": round(p.y, 1), "source": p.source,
                         "label": p.label, "note": p.note} for p in points]}  # fmt: skip
@@ -294,8 +323,16 @@ def import_curves(req: ImportRequest) -> Imported:
     the line and what would be accepted. Every document is validated before it is returned."""
     if req.fmt not in FORMATS:
         raise InstanceError(f"--format {req.fmt}: unknown (formats: {', '.join(FORMATS)})")
+    for flag, name in (("--rack", req.rack), ("--model", req.model)):
+        if not re.match(NAME_PATTERN, name) or len(name) > 64:
+            raise InstanceError(f"{flag} {one_line(name)!r}: not a catalog name ({NAME_RULE}, "
+                                "at most 64 characters)")  # fmt: skip
     read = _inferencex if req.fmt == "inferencex" else _aiconfigurator
     bundle, decode, prefill, total, kept = read(req)
+    for point in (*bundle, *decode, *prefill):
+        if not (math.isfinite(point.x) and point.x > 0 and math.isfinite(point.y) and point.y > 0):
+            raise _fail(req, point.source, "out of range after scaling to a rack "
+                                f"({point.x:g} and {point.y:g}; positive finite numbers are needed)")  # fmt: skip
     if not kept:
         raise InstanceError(
             f"{req.path}: no row matches (hardware {req.hardware or 'any'}, model "
@@ -315,11 +352,11 @@ def import_curves(req: ImportRequest) -> Imported:
                                         "output tok/s per rack of a decode pool")  # fmt: skip
     if prefill:
         pts = frontier(prefill, rising=True)
-        phases["prefill"] = {"description": f"input tok/s per rack of a prefill pool, imported from {req.path.name}",
+        phases["prefill"] = {"description": f"input tok/s per rack of a prefill pool, imported from {_name(req)}",
                              "points": [{"ttft_s": round(p.x, 4), "input_tok_s": round(p.y, 1), "source": p.source,
                                          "label": p.label, "note": p.note} for p in pts]}  # fmt: skip
     if phases:
-        doc = {"description": f"{req.rack} per serving phase (imported from {req.path.name})",
+        doc = {"description": f"{req.rack} per serving phase (imported from {_name(req)})",
                "models": {req.model: phases}}  # fmt: skip
         docs[f"performance/{req.rack}.yaml"] = _checked(Performance, {"name": req.rack, **doc}, doc)
     return Imported(docs, total, kept)

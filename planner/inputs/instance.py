@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from planner.inputs.base import NAME_PATTERN, Name, Strict
 from planner.inputs.catalog import DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS
@@ -140,6 +140,15 @@ class DemandCurve(Strict):
         return self
 
 
+MIN_SHARE_FRAC = 1e-6
+"""The smallest positive share (of power or of tokens) a tier may be given: a smaller one hides
+inside the solver's tolerance (1e-9 in model units), so no plan could be shown to meet it."""
+MIN_FLOOR_MTOK_PER_YEAR = 0.01
+"""The smallest positive tokens floor or must-serve forecast, in million output tokens a year:
+ten times the solver's resolution (1e-9 in model units, Ttok, is 0.001 Mtok); a rack makes
+thousands of Mtok a year."""
+
+
 class Tier(Strict):
     """A pricing tier: a price per million output tokens and a minimum speed per user."""
 
@@ -203,6 +212,23 @@ class Tier(Strict):
         if isinstance(out, int | float) and not isinstance(out, bool):
             return {**data, "input_tokens": round(ratio * out)}
         return data
+
+    @field_validator("power_share_frac", "min_power_share_frac", "min_token_share_frac")
+    @classmethod
+    def _resolvable_share(cls, value: float | None) -> float | None:
+        if value and value < MIN_SHARE_FRAC:
+            raise ValueError(f"{value:g} is below {MIN_SHARE_FRAC:g}, the smallest share a plan "
+                             f"can be checked against; give 0 or at least {MIN_SHARE_FRAC:g}")  # fmt: skip
+        return value
+
+    @field_validator("min_mtok_per_year")
+    @classmethod
+    def _resolvable_floor(cls, value: float | None) -> float | None:
+        if value and value < MIN_FLOOR_MTOK_PER_YEAR:
+            raise ValueError(f"{value:g} is below {MIN_FLOOR_MTOK_PER_YEAR:g} Mtok a year, the "
+                             "smallest floor a plan can be checked against; give 0 or at least "
+                             f"{MIN_FLOOR_MTOK_PER_YEAR:g}")  # fmt: skip
+        return value
 
     @property
     def input_per_output(self) -> float:

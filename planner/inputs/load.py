@@ -241,23 +241,32 @@ def coverage_notes(loaded: LoadedInstance) -> list[str]:
     return notes
 
 
-def load_instance(
-    path: str | Path,
-    overrides: tuple[str, ...] | list[str] = (),
-    objective: Objective | None = None,
-    catalog_dir: str | Path | None = None,
-    racks_csv: str | Path | None = None,
-) -> LoadedInstance:
-    """Read, override, validate and cross-check an instance. Raises InstanceError (exit 3)."""
-    path = Path(path)
+def read_instance_bytes(path: Path) -> bytes:
+    """An instance file's bytes (a pipe or device too), bounded, read once; InstanceError."""
     try:
-        source = read_bounded(path)  # read once: the hash and the comments are of these bytes
+        return read_bounded(path)
     except FileNotFoundError:
         raise InstanceError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise InstanceError(f"{path}: is a directory, expected a YAML file") from None
     except OSError as exc:
         raise InstanceError(f"{path}: cannot read: {exc}") from None
+
+
+def load_instance(
+    path: str | Path,
+    overrides: tuple[str, ...] | list[str] = (),
+    objective: Objective | None = None,
+    catalog_dir: str | Path | None = None,
+    racks_csv: str | Path | None = None,
+    source: bytes | None = None,
+) -> LoadedInstance:
+    """Read, override, validate and cross-check an instance. Raises InstanceError (exit 3).
+    `source`: the instance's bytes when they were read already (a pipe read by a sweep before
+    its cases are sent to workers); `path` then names it and anchors relative paths."""
+    path = Path(path)
+    if source is None:
+        source = read_instance_bytes(path)  # read once: hash and comments are of these bytes
     raw, node = read_yaml(path, source)
     data: dict[str, Any] = copy.deepcopy(raw)
     for text in overrides:

@@ -15,7 +15,9 @@ The plan users see has whole racks (rounded), so after every solve:
    no limit: status `feasible`, not proven optimal); failing that the run is an error.
 3. Power-share floors and must-serve forecasts are checked relative to their size: one that
    the whole-rack plan misses (a floor hidden inside the solver's absolute tolerance) is an
-   error that names it, never `optimal`.
+   error that names it, never `optimal`. The loader refuses the tiny shares, tokens floors and
+   must-serve forecasts that could cause one (instance.MIN_SHARE_FRAC,
+   MIN_FLOOR_MTOK_PER_YEAR), so this is a guard, not a path a valid instance takes.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -19,15 +20,23 @@ from planner.studies.runner import BaseSpec
 Vary = Mapping[str, Iterable[Any] | str] | Iterable[str] | None
 
 
-def _varies(vary: Vary) -> list[tuple[str, list[Any]]]:
-    """{'path': [values] or 'SPEC'} or ['PATH=SPEC', ...] -> [(path, values)]."""
+def _varies(vary: Vary, max_cases: int) -> list[tuple[str, list[Any]]]:
+    """{'path': [values] or 'SPEC'} or ['PATH=SPEC', ...] -> [(path, values)]. An iterable is
+    read only up to the case limit (range(1, 10**9) is refused, not built)."""
     if vary is None:
         return []
     if isinstance(vary, Mapping):
-        return [
-            parse_vary(f"{path}={spec}") if isinstance(spec, str) else (path, list(spec))
-            for path, spec in vary.items()
-        ]
+        out = []
+        for path, spec in vary.items():
+            if isinstance(spec, str):
+                out.append(parse_vary(f"{path}={spec}"))
+                continue
+            values = list(itertools.islice(spec, max_cases + 1))
+            if len(values) > max_cases:
+                raise UsageError(f"vary {path}: more than {max_cases:,} values; narrow it or "
+                                 "raise max_cases")  # fmt: skip
+            out.append((path, values))
+        return out
     return [parse_vary(text) for text in vary]
 
 
@@ -44,7 +53,7 @@ def build_cases(
 ) -> list[Case]:
     """The grid (--vary) crossed with the Monte Carlo draws (--study), or either alone; at
     most `max_cases` of them (counted before any is built)."""
-    varies = _varies(vary)
+    varies = _varies(vary, max_cases)
     loaded = load_study(study) if study else None
     count = math.prod(len(values) for _, values in varies) if varies else 1
     if loaded is not None:
@@ -69,14 +78,7 @@ def make_spec(
     catalog_dir: str | Path | None = None,
     settings: SolveSettings | None = None,
 ) -> BaseSpec:
-    return BaseSpec(  # absolute paths: workers started elsewhere (Dask) find the files
-        str(Path(instance).resolve()),
-        tuple(overrides),
-        objective,
-        None if catalog_dir is None else str(Path(catalog_dir).resolve()),
-        None,
-        settings or SolveSettings(threads=1),
-    )
+    return BaseSpec.of(instance, tuple(overrides), objective, catalog_dir, None, settings)
 
 
 def sweep(
@@ -130,6 +132,6 @@ def frontier(
     """The optimum against one input; writes out/frontier.csv and out/frontier.png."""
     from planner.studies.frontier import frontier as run_frontier
 
-    path, points = _varies({x: values})[0]
+    path, points = _varies({x: values}, MAX_CASES)[0]
     spec = make_spec(instance, overrides, objective, catalog_dir)
     return run_frontier(spec, path, points, Path(out), workers=workers)

@@ -18,7 +18,13 @@ from typing import Any
 from planner.errors import PlannerError
 from planner.inputs.data import PlanData
 from planner.inputs.instance import Objective
-from planner.inputs.load import LoadedInstance, files_digest, load_instance, named_files
+from planner.inputs.load import (
+    LoadedInstance,
+    files_digest,
+    load_instance,
+    named_files,
+    read_instance_bytes,
+)
 from planner.model import build_model, reusable, update_params
 from planner.solver.highs import SolveSettings, make_solver
 from planner.solver.strategies import solve_plan
@@ -46,11 +52,36 @@ class BaseSpec:
     settings: SolveSettings = field(default_factory=SolveSettings)
     reuse_model: bool = True
     """False builds a fresh model per case (the bench's baseline)."""
+    source: bytes | None = None
+    """The instance's bytes when it is not a regular file (a pipe can be read only once, and
+    a worker elsewhere cannot read this process's standard input)."""
+
+    @classmethod
+    def of(
+        cls,
+        instance: str | Path,
+        overrides: tuple[str, ...] = (),
+        objective: Objective | None = None,
+        catalog_dir: str | Path | None = None,
+        racks_csv: str | Path | None = None,
+        settings: SolveSettings | None = None,
+    ) -> BaseSpec:
+        """The spec every door builds: absolute paths, so workers started elsewhere (a Dask
+        cluster) find the files; a pipe or device read once, here, into `source`."""
+        path = Path(instance)
+        source = None if path.is_file() else read_instance_bytes(path)
+        return cls(
+            str(path.resolve()) if source is None else str(path), tuple(overrides), objective,
+            None if catalog_dir is None else str(Path(catalog_dir).resolve()),
+            None if racks_csv is None else str(Path(racks_csv).resolve()),
+            settings or SolveSettings(threads=1), source=source,
+        )  # fmt: skip
 
     def load(self) -> LoadedInstance:
         return load_instance(
-            self.path, self.overrides, self.objective, self.catalog_dir, self.racks_csv
-        )
+            self.path, self.overrides, self.objective, self.catalog_dir, self.racks_csv,
+            self.source,
+        )  # fmt: skip
 
     def fingerprint(self, loaded: LoadedInstance) -> str:
         """Hash of everything a case's result depends on besides its own inputs: the instance's
