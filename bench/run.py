@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fuzz  # noqa: E402
 import horizon_scale  # noqa: E402
+import linear_inputs  # noqa: E402
 import solve_vs_import  # noqa: E402
 import sweep_speed  # noqa: E402
 from common import Row  # noqa: E402
@@ -28,6 +29,8 @@ ROWS = [
     sweep_speed.row_vs_fresh,
     sweep_speed.row_workers,
     horizon_scale.row,
+    linear_inputs.row_validate,
+    linear_inputs.row_import,
 ]
 
 

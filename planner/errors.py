@@ -52,3 +52,9 @@ class OutputBusyError(PlannerError):
     """Another plan command holds the output folder's lock."""
 
     exit_code = EXIT_BUSY
+
+
+class TimeLimitError(PlannerError):
+    """The time limit ran out before any plan could be found (during the model's build)."""
+
+    exit_code = EXIT_NO_SOLUTION

@@ -229,10 +229,12 @@ def coverage_notes(loaded: LoadedInstance) -> list[str]:
     found, why = routes(inst, catalog, allowed)
     notes = [f"tiers.{name}: no allowed system serves it ({unserved_words(why[name])}); it gets no power"
              for name in inst.tiers if name in why]  # fmt: skip
+    thin: dict[str, list[str]] = {}  # one pass over the routes: linear in tiers
+    for (_, t), r in found.items():
+        thin.setdefault(t, []).extend(r.notes)
     for tier in inst.tiers:
-        thin = [note for (_, t), r in found.items() if t == tier for note in r.notes]
-        if thin:
-            notes.append(f"tiers.{tier}: " + "; ".join(dict.fromkeys(thin)))
+        if thin.get(tier):
+            notes.append(f"tiers.{tier}: " + "; ".join(dict.fromkeys(thin[tier])))
     used = {r for s in catalog.systems.values() for r in s.rack_names}  # by any system at all
     installed = set(inst.horizon.racks) if inst.horizon else set()
     for rack in sorted(set(catalog.racks) - used - installed):

@@ -10,6 +10,7 @@ import difflib
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -67,10 +68,10 @@ def check_node_tree(path: Path, root: yaml.Node) -> None:
             continue
         stack.append((node, keys, True))
         if isinstance(node, yaml.MappingNode):
-            names = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+            counts = Counter(k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode))
             for key_node, value in node.value:
                 name = getattr(key_node, "value", "?")
-                if names.count(name) > 1:
+                if counts[name] > 1:
                     raise InstanceError(
                         f"{_where(path, key_node, [*keys, name])}: duplicate key '{name}' "
                         "(each key may appear once)"

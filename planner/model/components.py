@@ -92,6 +92,15 @@ def linear(terms: Iterable[tuple[Any, Any]]) -> LinearExpression:
     return LinearExpression([MonomialTermExpression((c, v)) for c, v in terms])
 
 
+def _grouped(keys: Iterable[Any], pairs: Iterable[tuple[Any, Any]]) -> dict[Any, list[Any]]:
+    """{key: [values in the order given]} for every key (empty lists included), in one pass."""
+    out: dict[Any, list[Any]] = {k: [] for k in keys}
+    for key, value in pairs:
+        if key in out:
+            out[key].append(value)
+    return out
+
+
 def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
     """Index sets; sparsity lives in the filtered ones, never in Constraint.Skip."""
     m.RACKS = pyo.Set(initialize=d.racks, ordered=True, doc="rack types used or installed")
@@ -143,16 +152,18 @@ def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
     m.LIMITED_RENTALS = pyo.Set(initialize=list(d.rental_max_racks), ordered=True,
                                 doc="rentals with a most-rentable limit")  # fmt: skip
     # plain lookup tables (not model components) so rules do not scan whole sets
-    m.rentals_of = {r: [n for n, rr in d.rentals.items() if rr == r] for r in d.racks}
-    m.tier_servers = {t: [sy for sy, tt in d.servable if tt == t] for t in d.tiers}
-    m.rack_users = {r: [(sy, t, n) for (sy, t, rr), n in d.system_racks.items() if rr == r]
-                    for r in d.racks}  # fmt: skip
+    # (each built in one pass over its pairs: a scan per tier is quadratic in tiers)
+    m.rentals_of = _grouped(d.racks, ((rr, n) for n, rr in d.rentals.items()))
+    m.tier_servers = _grouped(d.tiers, ((t, sy) for sy, t in d.servable))
+    m.rack_users = _grouped(
+        d.racks, ((rr, (sy, t, n)) for (sy, t, rr), n in d.system_racks.items())
+    )
     uses = {(rr, t) for (_, t, rr) in d.system_racks}
     m.RENTAL_TIERS = pyo.Set(dimen=2, ordered=True, doc="(rental, tier): tiers whose systems use the rental's rack",
                              initialize=[(n, t) for n, r in d.rentals.items() for t in d.tiers if (r, t) in uses])  # fmt: skip
     m.RENTED_RACK_TIERS = pyo.Set(dimen=2, ordered=True, doc="(rack, tier): a rental of the rack serves the tier",
                                   initialize=list(dict.fromkeys((d.rentals[n], t) for n, t in m.RENTAL_TIERS)))  # fmt: skip
-    m.tier_rentals = {t: [n for n, tt in m.RENTAL_TIERS if tt == t] for t in d.tiers}
+    m.tier_rentals = _grouped(d.tiers, ((t, n) for n, t in m.RENTAL_TIERS))
     m.rental_rack = dict(d.rentals)
     add_market_sets(m, d, fleet)
 

@@ -36,6 +36,9 @@ class Clock:
     start: float = field(default_factory=time.perf_counter)
     laps: dict[str, float] = field(default_factory=dict)
     _last: float | None = None
+    budget_start: float | None = None
+    """When the run's time budget (`--time-limit`) starts: the command's start, after the
+    interpreter's start-up; the clock's start when None."""
 
     def lap(self, name: str) -> None:
         """The time since the previous lap (or the start) goes to `name`."""

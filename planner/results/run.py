@@ -104,14 +104,14 @@ def solve_loaded(
     laps build, solve, stochastic values and tables go to `clock` (a new one when None)."""
     settings = settings or SolveSettings()
     clock = clock or Clock()
-    deadline = Deadline.of(settings)
+    deadline = Deadline(settings.time_limit_s, start=clock.budget_start or clock.start)
     # Python's cyclic garbage collector is paused for the run: it walked the whole heap of
     # Pyomo objects again and again as the model grew (about a second of a 12 s run at scale,
     # bench/horizon_scale.py), and a run leaves little cyclic garbage; it resumes after.
     with PauseGC():
         start = time.perf_counter()
         data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent)
-        model = build_model(data)
+        model = build_model(data, lambda: deadline.expired)
         build_s = time.perf_counter() - start
         clock.lap("build")
         solved = solve_plan(model, data, settings, deadline=deadline)
