@@ -133,20 +133,25 @@ def tier_ratios(
         for rack, r in zip(serving["rack"], serving["racks"], strict=True)])  # fmt: skip
     gpus = gpus.assign(w=weight(gpus) if probability else 1.0)
     tiers = tiers.assign(w=weight(tiers) if probability else 1.0)
-    for tier, group in tiers.groupby("tier", sort=False):
-        revenue = float((group["w"] * group["revenue_usd_per_year"]).sum())
+    # one grouped sum per column (a filter per tier was quadratic in tiers)
+    sums = (
+        tiers.assign(
+            revenue=tiers["w"] * tiers["revenue_usd_per_year"],
+            cost=tiers["w"] * tiers["cost_usd_per_year"],
+            listed=tiers["w"] * tiers["price_usd_per_mtok"] * tiers["revenue_usd_per_year"],
+        )
+        .groupby("tier", sort=False)[["revenue", "cost", "listed"]]
+        .sum()
+    )
+    gpu_hours_of = (gpus["w"] * gpus["gpus"]).groupby(gpus["tier"]).sum() * hours_per_year
+    for tier, revenue, cost, listed in sums.itertuples():
         if revenue <= 0:
             continue
-        mine = gpus[gpus["tier"] == tier]
-        gpu_hours = float((mine["w"] * mine["gpus"]).sum()) * hours_per_year
-        cost = float((group["w"] * group["cost_usd_per_year"]).sum())
-        listed = float(
-            (group["w"] * group["price_usd_per_mtok"] * group["revenue_usd_per_year"]).sum()
-        )
         ratios = {"margin_frac": 1 - cost / revenue, "price_usd_per_mtok": listed / revenue}
+        gpu_hours = float(gpu_hours_of.get(tier, 0.0))
         if gpu_hours > 0:
-            ratios["revenue_usd_per_gpu_hour"] = revenue / gpu_hours
-        out[str(tier)] = ratios
+            ratios["revenue_usd_per_gpu_hour"] = float(revenue) / gpu_hours
+        out[str(tier)] = {k: float(v) for k, v in ratios.items()}
     return out
 
 

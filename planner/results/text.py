@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -111,13 +111,16 @@ def serving_lines(serving: pd.DataFrame) -> list[str]:
     used = serving[serving["racks"] > 1e-9]
     if used.empty:
         return []
-    lines = ["Serving per tier (racks in use, by phase)"]
-    for tier, group in used.groupby("tier", sort=False):
-        per = group.groupby(["rack", "phases"], sort=False)["racks"].sum()
-        parts = [f"{n:,.1f} {key[0]} ({words(str(key[1]).replace('+', ', '))})"  # type: ignore[index]
-                 for key, n in per.items() if n >= 0.05]  # fmt: skip
-        lines.append(f"  {tier}: " + "; ".join(parts))
-    return lines
+    per: dict[Any, list[str]] = {}  # one grouped sum (a groupby per tier was quadratic)
+    sums = used.groupby(["tier", "rack", "phases"], sort=False)["racks"].sum()
+    for key, n in sums.items():
+        tier, rack, phases = cast(tuple[Any, Any, Any], key)
+        parts = per.setdefault(tier, [])
+        if n >= 0.05:
+            parts.append(f"{n:,.1f} {rack} ({words(str(phases).replace('+', ', '))})")
+    return ["Serving per tier (racks in use, by phase)"] + [
+        f"  {tier}: " + "; ".join(parts) for tier, parts in per.items()
+    ]
 
 
 def money_lines(summary: pd.Series) -> list[str]:
