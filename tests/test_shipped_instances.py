@@ -45,13 +45,19 @@ GTC = [
 # free tier by its users, energises 100 MW blocks and leases idle racks out by the GPU-hour:
 # 6.00B -> 18.41B profit a year (all ten blocks energised, most of them GB300 racks leased at
 # $5 per GPU-hour; tokens priced at the top of each tier's public range).
+# Re-pinned with one power basis (issue 20): racks draw their all-in power, the basis the
+# curves' per-MW sources use (GB300 135 -> 159.84 kW, Vera Rubin 190 -> 208.944 kW, H200 10.2
+# -> 10.96 kW), and the curve points keep the per-MW figure unrounded. Power-bound plans move
+# by the power ratio: blackwell 76.99B -> 64.96B (x 0.844 = 135/159.84), rubin 209.79B ->
+# 190.80B (x 0.909), hopper 3.763B -> 3.502B (x 0.931); rubin-lpx 921.4B -> 877.2B; 1gw
+# 18.41B -> 16.76B; enterprise 88.74M -> 88.66M (budget-bound, energy only).
 PINNED_OBJECTIVE = {
-    "1gw": 18_405_535_673.7,
-    "100mw-enterprise": 88_737_267.7,
-    "gtc-2026-hopper": 3_763_153_642.7,
-    "gtc-2026-blackwell": 76_989_567_443.5,
-    "gtc-2026-rubin": 209_788_858_808.2,
-    "gtc-2026-rubin-lpx": 921_415_422_314.1,
+    "1gw": 16_762_988_199.9,
+    "100mw-enterprise": 88_655_850.4,
+    "gtc-2026-hopper": 3_502_205_032.5,
+    "gtc-2026-blackwell": 64_962_472_262.0,
+    "gtc-2026-rubin": 190_795_297_639.6,
+    "gtc-2026-rubin-lpx": 877_213_317_785.0,
 }
 
 
@@ -93,8 +99,10 @@ PINNED_HORIZON = {
     # unchanged, the former start-of-year NPV $14,480,181,894.9 over 1.1 = $13,163,801,722.6;
     # then on the market (issue 19: demand curves, the free tier's users, leases, 50 MW blocks
     # chosen up to the grid's phases): $28.12B
-    "1gw-2026-2030": 28_115_376_106.7,
-    "1gw-uncertain": 7_533_948_169.7,
+    # one power basis (issue 20): 28.12B -> 27.00B; 1gw-uncertain 7.53B -> 7.65B (its free
+    # tier is a share of power: more kW per rack, fewer racks given away)
+    "1gw-2026-2030": 26_998_109_623.2,
+    "1gw-uncertain": 7_649_613_439.2,
 }
 
 
@@ -218,3 +226,17 @@ def test_every_catalog_number_has_a_source():
 def test_readme_shows_a_real_instance_verbatim():
     readme = (ROOT / "README.md").read_text()
     assert (ROOT / "instances" / "gtc-2026" / "blackwell.yaml").read_text() in readme
+
+
+def test_readme_gtc_ratios_are_the_pinned_ones():
+    # the README's prose quotes the GTC generations' revenue ratios; the table under it is
+    # generated (docs/examples.py), the words are checked here against the pins
+    p = PINNED_OBJECTIVE
+    h, b = p["gtc-2026-hopper"], p["gtc-2026-blackwell"]
+    r, lpx = p["gtc-2026-rubin"], p["gtc-2026-rubin-lpx"]
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert (f"Hopper ${h / 1e9:.2f}B, Blackwell {b / h:.1f}x that, Vera Rubin {r / b:.1f}x "
+            f"Blackwell, Vera Rubin + LPX {lpx / r:.1f}x Vera Rubin") in text  # fmt: skip
+    for words in (f"Blackwell vs Hopper, {b / h:.1f}x", f"Rubin vs Blackwell, {r / b:.1f}x",
+                  f"LPX vs Rubin, {lpx / r:.1f}x"):  # fmt: skip
+        assert words in text, words
