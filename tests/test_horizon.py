@@ -370,7 +370,8 @@ def test_cli_writes_schedule_and_scenario_files(tmp_path):
         "cost_usd_per_mtok,mip_gap_frac,solve_s,vendor_claim_revenue_frac,data,capex_racks_usd,"
         "capex_facility_usd,list_revenue_usd_per_year,facility_cost_usd_per_year,"
         "operating_cost_usd_per_year,rental_cost_usd_per_year,energised_mw,npv_usd,value_left_usd,"
-        "lease_revenue_usd_per_year"
+        "lease_revenue_usd_per_year,revenue_frac_measured,revenue_frac_derived,"
+        "revenue_frac_partner,revenue_frac_estimate,revenue_frac_vendor_claim"
     )
 
 

@@ -21,7 +21,7 @@ import yaml
 
 import planner
 from planner.errors import InstanceError
-from planner.inputs.catalog import load_catalog
+from planner.inputs.catalog import DATA_LEVELS, data_rank, load_catalog, set_aside_words
 from planner.inputs.serving import NoRoute, Route, Workload, route
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,11 +35,11 @@ def served(
     out: int = 1024,
     speed: float = 50,
     ttft=None,
-    measured=False,
+    data="all",
     catalog=CATALOG,
 ):
     model = "test" if catalog is CATALOG else "deepseek-r1"
-    r = route(catalog, system, Workload(model, inp, out, speed, ttft), measured)
+    r = route(catalog, system, Workload(model, inp, out, speed, ttft), data_rank(data))
     assert isinstance(r, Route), r
     return r
 
@@ -83,10 +83,18 @@ def test_attention_ffn_split_sets_the_lpx_ratio():
     assert r.basis == "vendor-claim" and r.rests_on_claims
 
 
-def test_measured_data_drop_vendor_claims():
-    gone = route(CATALOG, "afd", Workload("test", 8192, 1024, 50), measured_only=True)
-    assert isinstance(gone, NoRoute) and "vendor claims are set aside" in gone.why
-    assert served("disagg", 8192, measured=True).basis == "measured"
+def test_data_levels_keep_the_ladder_up_to_their_basis():
+    # the ladder measured > derived > partner > estimate > vendor claim: a level keeps its own
+    # basis and every stronger one. afd's FFN is a vendor claim, its attention an estimate.
+    without_claims = route(CATALOG, "afd", Workload("test", 8192, 1024, 50), data_rank("estimate"))
+    assert isinstance(without_claims, NoRoute)
+    assert without_claims.why.endswith("once vendor claims are set aside; the tier asks 50")
+    derived = route(CATALOG, "afd", Workload("test", 8192, 1024, 50), data_rank("derived"))
+    assert "once partner measurements, estimates and vendor claims are set aside" in derived.why
+    assert served("disagg", 8192, data="measured").basis == "measured"
+    assert served("afd", 8192, data="all").basis == "vendor-claim"
+    assert [data_rank(level) for level in DATA_LEVELS] == [0, 1, 2, 3, 4]
+    assert set_aside_words(data_rank("all")) == ""
 
 
 def test_bundle_moves_by_the_prefill_work_of_a_different_input():
@@ -276,3 +284,34 @@ def test_routes_are_remembered_per_catalog_object():
     again = route(swapped, "gb300-nvl72", w)
     assert isinstance(again, Route) and isinstance(first, Route)
     assert again.tok_s == route(catalog, "hgx-h200", w).tok_s != first.tok_s
+
+
+def test_no_claim_is_read_off_its_speed():
+    # Claims inside their range: a vendor claim is one operating point. The LPX's 200 tok/s
+    # per user claim was interpolated toward the 1,000 point (and a guess there), so a tier at
+    # 500 rested on a rate nobody claimed. Now, over every shipped curve and a grid of speeds,
+    # a rate labelled vendor-claim is a claimed point's own rate at a speed no slower than
+    # asked (the tier served at the claim's speed, faster than it asks).
+    from planner.inputs.catalog import LABEL_RANK, Curve
+    from planner.inputs.serving import CLAIM_RANK, at_speed
+
+    catalog = load_catalog(ROOT / "models")
+    curves = [c for sy in catalog.systems.values() for c in sy.curves.values()]
+    curves += [getattr(phases, phase) for perf in catalog.performance.values()
+               for phases in perf.models.values()
+               for phase in ("decode", "decode_attention", "decode_ffn")
+               if isinstance(getattr(phases, phase), Curve)]  # fmt: skip
+    checked = 0
+    for curve in curves:
+        claims = [(p.tok_s_per_user, p.tok_s) for p in curve.points
+                  if LABEL_RANK[p.label] >= CLAIM_RANK]  # fmt: skip
+        speeds = {p.tok_s_per_user for p in curve.points} | set(range(5, 1200, 5))
+        for x in sorted(speeds):
+            rate = at_speed(curve, x)
+            if rate is not None and LABEL_RANK[rate.label] >= CLAIM_RANK:
+                assert any(rate.value == v and s >= x for s, v in claims), (curve.description, x)
+                checked += 1
+    assert checked > 100  # the LPX curves are claims: the check is not vacuous
+    # the test catalog: FFN claims at 50 (500,000) and 1,000 (250,000); at 500 the rate is the
+    # 1,000 point's (was 394,737 by interpolation between the two claims)
+    assert served("afd", 8192, speed=500).tok_s == pytest.approx(250_000)

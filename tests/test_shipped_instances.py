@@ -16,7 +16,7 @@ import pytest
 from conftest import INSTANCES, ROOT, SINGLE_YEAR_INSTANCES
 
 import planner
-from planner.inputs.catalog import PHASES, load_catalog
+from planner.inputs.catalog import BASES, PHASES, data_rank, load_catalog
 from planner.inputs.load import load_instance
 from planner.inputs.serving import NoRoute, Route, Workload, route
 from planner.results.checks import check_horizon_plan, check_plan
@@ -50,14 +50,17 @@ GTC = [
 # -> 10.96 kW), and the curve points keep the per-MW figure unrounded. Power-bound plans move
 # by the power ratio: blackwell 76.99B -> 64.96B (x 0.844 = 135/159.84), rubin 209.79B ->
 # 190.80B (x 0.909), hopper 3.763B -> 3.502B (x 0.931); rubin-lpx 921.4B -> 877.2B; 1gw
-# 18.41B -> 16.76B; enterprise 88.74M -> 88.66M (budget-bound, energy only).
+# 18.41B -> 16.76B; enterprise 88.74M -> 88.66M (budget-bound, energy only). Then the LPX
+# claim re-derived on that basis (441,600 -> 339,497 output tok/s per LPX rack: Blackwell per
+# all-in kW is lower, so 35x of it is too) and a claim never interpolated: rubin-lpx 877.2B ->
+# 769.4B, 1gw 16.76B -> 16.75B.
 PINNED_OBJECTIVE = {
-    "1gw": 16_762_988_199.9,
+    "1gw": 16_749_809_282.2,
     "100mw-enterprise": 88_655_850.4,
     "gtc-2026-hopper": 3_502_205_032.5,
     "gtc-2026-blackwell": 64_962_472_262.0,
     "gtc-2026-rubin": 190_795_297_639.6,
-    "gtc-2026-rubin-lpx": 877_213_317_785.0,
+    "gtc-2026-rubin-lpx": 769_360_547_525.3,
 }
 
 
@@ -100,9 +103,10 @@ PINNED_HORIZON = {
     # then on the market (issue 19: demand curves, the free tier's users, leases, 50 MW blocks
     # chosen up to the grid's phases): $28.12B
     # one power basis (issue 20): 28.12B -> 27.00B; 1gw-uncertain 7.53B -> 7.65B (its free
-    # tier is a share of power: more kW per rack, fewer racks given away)
-    "1gw-2026-2030": 26_998_109_623.2,
-    "1gw-uncertain": 7_649_613_439.2,
+    # tier is a share of power: more kW per rack, fewer racks given away); then the LPX claim
+    # on that basis: 26.92B and 7.62B
+    "1gw-2026-2030": 26_921_988_665.8,
+    "1gw-uncertain": 7_623_186_118.1,
 }
 
 
@@ -182,7 +186,7 @@ def test_no_gpu_only_system_reaches_ultra_and_hopper_not_premium():
         if isinstance(ultra, Route):
             assert ultra.rests_on_claims
         assert isinstance(route(catalog, name, Workload("deepseek-r1", 8192, 1024, 1000),
-                                measured_only=True), NoRoute)  # fmt: skip
+                                data_rank("estimate")), NoRoute)  # fmt: skip
         if "hgx-h200" in system.rack_names:
             assert isinstance(
                 route(catalog, name, Workload("deepseek-r1", 8192, 1024, 200)), NoRoute
@@ -217,7 +221,7 @@ def test_every_catalog_number_has_a_source():
         for point in curve.points:
             # every point is labelled (no unlabelled legacy `stated`), cites a source, and
             # says how it was read or derived unless it is a measurement copied as published
-            assert point.label in ("measured", "derived", "estimate", "vendor-claim"), where
+            assert point.label in BASES, where
             assert point.source, where
             if point.label != "measured":
                 assert point.note, f"{where}: a {point.label} point needs its reasoning"

@@ -86,8 +86,9 @@ def load_options(command: Callable[..., Any]) -> Callable[..., Any]:
         return command(*args, **kwargs)
 
     func = click.option(
-        "--data", type=click.Choice(["all", "measured"]),
-        help="Performance data to trust: all, or measured (vendor claims set aside).",
+        "--data", type=click.Choice(["measured", "derived", "partner", "estimate", "all"]),
+        help="The weakest data basis to trust: measured > derived > partner > estimate > all "
+        "(vendor claims too); weaker points are set aside.",
     )(func)  # fmt: skip
     func = click.option(
         "--set", "overrides", multiple=True, metavar="PATH=VALUE",

@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 @click.option(
     "--no-entry", is_flag=True, help="Skip the entry thresholds of unused systems (bisection)."
 )
+@click.option(
+    "--no-bases", is_flag=True,
+    help="Skip solving again without each data basis the plan rests on (--data levels).",
+)  # fmt: skip
 @click.option("--time-limit", type=FiniteRange(min=0, min_open=True), help="Seconds per HiGHS run.")
 @click.option("--report", "with_report", is_flag=True, help="Also write report.html/.xlsx.")
 @json_option
@@ -54,6 +58,7 @@ def explain_cmd(
     near_optimal_frac: float | None,
     exclude: tuple[str, ...],
     no_entry: Any,
+    no_bases: bool,
     time_limit: float | None,
     with_report: bool,
 ) -> None:  # fmt: skip
@@ -68,7 +73,7 @@ def explain_cmd(
     from planner.solver.highs import SolveSettings
 
     settings = SolveSettings(time_limit_s=time_limit)
-    expl = explain(loaded, near_optimal_frac, exclude, not no_entry, settings)
+    expl = explain(loaded, near_optimal_frac, exclude, not no_entry, settings, not no_bases)
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     paths = write_explanation(expl, target)
     echo(render_explanation(expl))

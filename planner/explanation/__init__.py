@@ -3,8 +3,8 @@ what would change it, and (for an infeasible instance) which requirements confli
 
 Pipeline: solve the MILP (`base`), then marginals from the fixed-racks LP checked by
 finite differences (`marginals`), binding requirements (`binding`), entry thresholds for
-unused systems (`entry`), near-optimal alternatives (`alternatives`), or elastic slacks when
-there is no plan (`elastic`). Tables in user units; `write_explanation` writes CSVs.
+unused systems (`entry`), near-optimal alternatives (`alternatives`), the plan without each
+data basis it rests on (`bases`), or elastic slacks when there is no plan (`elastic`). Tables in user units; `write_explanation` writes CSVs.
 """
 
 from __future__ import annotations
@@ -24,11 +24,17 @@ def explain(
     exclude: tuple[str, ...] | list[str] = (),
     entry: bool = True,
     settings: SolveSettings | None = None,
+    bases: bool = True,
     **load_kwargs: Any,
 ) -> Explanation:
-    """Solve and explain an instance (a path or a LoadedInstance); see the module docstring."""
+    """Solve and explain an instance (a path or a LoadedInstance); see the module docstring.
+    `bases`: also solve without each data basis the plan rests on (explanation/bases.py)."""
     from dataclasses import replace
 
+    import pandas as pd
+
+    from planner.explanation.alternatives import alternatives_frame
+    from planner.explanation.bases import without_basis_rows
     from planner.explanation.compose import compose
     from planner.results.run import solve_loaded
 
@@ -37,7 +43,17 @@ def explain(
     )
     expl = compose(solve_baseline(loaded, settings), near_optimal_frac, tuple(exclude), entry)
     # the plan's own tables as `plan solve` writes them (one purchase order for every command)
-    return replace(expl, plan=solve_loaded(loaded, settings, with_values=False))
+    plan = solve_loaded(loaded, settings, with_values=False)
+    expl = replace(expl, plan=plan)
+    if not (bases and plan.solved.report.status.has_solution):
+        return expl
+    rows = without_basis_rows(loaded, plan, settings)
+    if not rows:
+        return expl
+    table = alternatives_frame(rows)
+    both = table if expl.alternatives.empty else pd.concat([expl.alternatives, table])
+    lines = [*expl.lines, *(("basis", r["alternative"], r["words"]) for r in rows)]
+    return replace(expl, alternatives=both.reset_index(drop=True), lines=lines)
 
 
 __all__ = ["Explanation", "explain"]

@@ -29,7 +29,9 @@ ALTERNATIVE_TIME_LIMIT_S = 30.0
 """The distance objective is only a search direction: an incumbent at the limit is kept."""
 
 ALTERNATIVE_COLUMNS = ["alternative", "status", "objective_value", "objective_loss",
-                       "objective_loss_frac", "bound_value", "rack_distance_mw", "racks", "words"]  # fmt: skip
+                       "objective_loss_frac", "bound_value", "rack_distance_mw", "racks", "words",
+                       "revenue_usd_per_year", "revenue_loss_usd_per_year"]  # fmt: skip
+"""Columns are a contract: new ones go at the end (the revenue columns: the data-basis rows)."""
 
 
 def add_near_optimal_constraints(

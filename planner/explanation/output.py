@@ -55,6 +55,7 @@ TITLES = {
     "binding": "Requirements",
     "entry": "What unused systems would need",
     "alternative": "Alternatives",
+    "basis": "Without each data basis (solved again)",
     "infeasible": "Why there is no plan",
     "status": "Status",
 }

@@ -35,16 +35,44 @@ from planner.inputs.yamlio import format_validation_error, read_yaml
 
 Confidence = Literal["stated", "derived", "estimate"]
 AcceleratorKind = Literal["gpu", "lpu"]
-Label = Literal["measured", "derived", "estimate", "vendor-claim", "stated"]
-"""What a performance number rests on: measured (a benchmark run), derived (arithmetic on
-measured figures, shown in the note), estimate (our reasoning, shown), vendor-claim (a
-vendor's figure, often "up to"). `stated` is the label of catalogs written before labels:
-it ranks with vendor-claim, as nothing says it was measured."""
-LABEL_RANK: dict[str, int] = {"measured": 0, "derived": 1, "estimate": 2, "vendor-claim": 3,
-                              "stated": 3}  # fmt: skip
+Label = Literal["measured", "derived", "partner", "estimate", "vendor-claim", "stated"]
+"""What a performance number rests on, strongest first (the basis ladder): measured (a
+benchmark run anyone can check), derived (arithmetic on measured figures, shown in the note),
+partner (a third party's measurement nobody has verified, e.g. CoreWeave's engineering-sample
+Vera Rubin rack), estimate (our reasoning, shown), vendor-claim (a vendor's figure, often "up
+to"). `stated` is the label of catalogs written before labels: it ranks with vendor-claim, as
+nothing says it was measured."""
+BASES = ("measured", "derived", "partner", "estimate", "vendor-claim")
+"""The ladder, strongest first; a new data point takes one of these."""
+LABEL_RANK: dict[str, int] = {**{b: k for k, b in enumerate(BASES)}, "stated": len(BASES) - 1}
 """Weaker basis ranks higher; a derived rate takes the weakest label of the points it uses."""
-NEW_LABELS = ("measured", "derived", "estimate", "vendor-claim")
+NEW_LABELS = BASES
 """The labels a new data point may be given (`stated` is only read, from older catalogs)."""
+DATA_LEVELS = ("measured", "derived", "partner", "estimate", "all")
+"""`--data` / `data:`: the weakest basis a plan may rest on (`all`: vendor claims too)."""
+BASIS_WORDS = {"measured": "measurements", "derived": "derived figures",
+               "partner": "partner measurements", "estimate": "estimates",
+               "vendor-claim": "vendor claims"}  # fmt: skip
+BASIS_ADJECTIVES = {"measured": "measured", "derived": "derived", "partner": "partner",
+                    "estimate": "estimated", "vendor-claim": "vendor-claimed"}  # fmt: skip
+
+
+def and_list(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def data_rank(level: str) -> int:
+    """The rank of the weakest label a `data` level keeps (`all` keeps every label)."""
+    return LABEL_RANK["vendor-claim"] if level == "all" else LABEL_RANK[level]
+
+
+def set_aside_words(rank: int) -> str:
+    """' once estimates and vendor claims are set aside' for a rank below all; '' at all."""
+    dropped = [BASIS_WORDS[b] for b in BASES if LABEL_RANK[b] > rank]
+    return f" once {and_list(dropped)} are set aside" if dropped else ""
+
+
 PHASES = ("prefill", "decode", "decode_attention", "decode_ffn")
 RECIPE_SHAPES = (("prefill", "decode"), ("prefill", "decode_attention", "decode_ffn"))
 """The phase sets a recipe may name: prefill/decode or attention/FFN disaggregation."""
@@ -106,7 +134,7 @@ class CurvePoint(Strict):
     source: str
     """Citation or `estimate`."""
     label: Label = Field(validation_alias=AliasChoices("label", "confidence"))
-    """measured, derived, estimate or vendor-claim (`confidence:` is read as the same field)."""
+    """measured, derived, partner, estimate or vendor-claim (`confidence:` is read as the same field)."""
     note: str = ""
     """Conversion (e.g. input+output -> output tokens) and reasoning."""
 
@@ -153,7 +181,7 @@ class PrefillPoint(Strict):
     source: str
     """Citation or `estimate`."""
     label: Label
-    """measured, derived, estimate or vendor-claim."""
+    """measured, derived, partner, estimate or vendor-claim."""
     note: str = ""
     """Conversion (per GPU -> per rack) and reasoning."""
 
@@ -276,7 +304,7 @@ class Catalog(Strict):
     content starts without them (`model_copy`)."""
 
     def routes(self) -> dict[tuple[Any, ...], Any]:
-        """(system, workload, measured_only) -> the route worked out from this catalog."""
+        """(system, workload, weakest rank kept) -> the route worked out from this catalog."""
         return self._routes
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:

@@ -230,11 +230,10 @@ def routes(
     (one reason per allowed system)."""
     found: dict[SystemTier, Route] = {}
     why: dict[str, list[NoRoute]] = {}
-    measured_only = inst.data == "measured"
     for tier in inst.tiers:
         w = workload(inst, tier)
         for system in systems:
-            r = route(catalog, system, w, measured_only)
+            r = route(catalog, system, w, inst.data_rank)
             if isinstance(r, Route):
                 found[system, tier] = r
             else:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from planner.inputs.base import NAME_PATTERN, Name, Strict
-from planner.inputs.catalog import DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS
+from planner.inputs.catalog import DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS, data_rank
 from planner.inputs.horizon import Horizon, Scenario, Series, Stochastic, given_values
 
 Objective = Literal["revenue", "profit", "cost_per_token"]
@@ -342,9 +342,11 @@ class Instance(Strict):
     """revenue (maximise), profit (maximise), cost_per_token (minimise, forecasts served in full)."""
     workload: str = Field(default="deepseek-r1", min_length=1)
     """The model every tier serves unless it names its own `model` (a curve name)."""
-    data: Literal["all", "measured"] = "all"
-    """Which performance numbers to trust: `all`, or `measured` (curve points labelled
-    vendor-claim set aside; what is left is measured, derived or estimated)."""
+    data: Literal["measured", "derived", "partner", "estimate", "all"] = "all"
+    """The weakest basis the plan may rest on, on the ladder measured > derived > partner >
+    estimate > vendor claim: `measured` keeps only measured points, `derived` adds arithmetic
+    on them, `partner` unverified third-party measurements, `estimate` our estimates, `all`
+    vendor claims too. Points on a weaker basis are set aside."""
     catalog_dir: str | None = Field(default=None, min_length=1)
     """Catalog folder relative to this file; absent means the repository's models/."""
     racks_csv: str | None = Field(default=None, min_length=1)
@@ -406,6 +408,11 @@ class Instance(Strict):
                                 f"the plan has {years} year(s)"
                             )
         return self
+
+    @property
+    def data_rank(self) -> int:
+        """The rank (catalog.LABEL_RANK) of the weakest label `data` keeps."""
+        return data_rank(self.data)
 
     def _has_forecast(self) -> bool:
         """Some tier has a positive forecast (a single-year value or any year of a series)."""

@@ -23,7 +23,8 @@ the difference, (I/O - I_c/O_c) / prefill, when its rack has prefill data, and i
 the tier otherwise (a curve is never stretched to a workload it was not measured on).
 
 Every rate carries the weakest label of the points it was read from, so a plan can say how
-much of its answer rests on vendor claims; `measured_only` drops vendor-claim points first.
+much of its answer rests on each basis; `weakest_rank` (from `--data`) drops the points whose
+label is weaker first (catalog.BASES, the basis ladder).
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.inputs.catalog import LABEL_RANK, Catalog, Curve, PrefillCurve
+from planner.inputs.catalog import LABEL_RANK, Catalog, Curve, PrefillCurve, set_aside_words
 
 CLAIM_RANK = LABEL_RANK["vendor-claim"]
+ALL = CLAIM_RANK
+"""The rank that keeps every point (`--data all`)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,8 @@ class Route:
     phases: dict[str, tuple[str, ...]]
     """Rack -> the phases it runs for this tier."""
     basis: str
-    """Weakest label among the numbers used: measured, derived, estimate or vendor-claim."""
+    """Weakest label among the numbers used: measured, derived, partner, estimate or
+    vendor-claim."""
     notes: tuple[str, ...] = field(default=())
     """Where the data are thin for this tier (said to the user, never silently)."""
 
@@ -103,13 +107,13 @@ def weakest(*labels: str) -> str:
     return "vendor-claim" if worst == "stated" else worst
 
 
-def _kept(points: list, measured_only: bool) -> list:
-    return [p for p in points if not measured_only or LABEL_RANK[p.label] < CLAIM_RANK]
+def _kept(points: list, weakest_rank: int) -> list:
+    return [p for p in points if LABEL_RANK[p.label] <= weakest_rank]
 
 
-def _too_slow(what: str, points: list, w: Workload, measured_only: bool) -> NoRoute:
-    kept = _kept(points, measured_only)
-    dropped = " once vendor claims are set aside" if len(kept) < len(points) else ""
+def _too_slow(what: str, points: list, w: Workload, weakest_rank: int) -> NoRoute:
+    kept = _kept(points, weakest_rank)
+    dropped = set_aside_words(weakest_rank) if len(kept) < len(points) else ""
     reach = kept[-1].tok_s_per_user if kept else 0.0
     top = f"{reach:g}" if kept else "no"
     return NoRoute("min_tok_s_per_user", f"{what} reaches {top} tok/s per user{dropped}; the "
@@ -118,34 +122,39 @@ def _too_slow(what: str, points: list, w: Workload, measured_only: bool) -> NoRo
 
 def _interp(xs: list[float], ys: list[float], labels: list[str], x: float) -> Rate:
     """Piecewise-linear value at x inside [xs[0], xs[-1]] (below xs[0]: the first point's),
-    labelled with the weakest of the (one or two) points it is read from."""
+    labelled with the weakest of the (one or two) points it is read from.
+
+    A vendor claim is a single operating point, never a curve segment: between a claim and
+    its neighbour the rate is the lower of the two points (served at that point: faster than
+    asked, or its first token sooner), so a claim is only ever read as made."""
     if x <= xs[0]:
         return Rate(ys[0], weakest(labels[0]))
     k = int(np.searchsorted(xs, x))
     if k >= len(xs) or xs[k] == x:
         k = min(k, len(xs) - 1)
         return Rate(ys[k], weakest(labels[k]))
+    if LABEL_RANK[labels[k - 1]] >= CLAIM_RANK or LABEL_RANK[labels[k]] >= CLAIM_RANK:
+        j = k if ys[k] <= ys[k - 1] else k - 1
+        return Rate(ys[j], weakest(labels[j]))
     value = float(np.interp(x, xs, ys))
     return Rate(value, weakest(labels[k - 1], labels[k]))
 
 
-def at_speed(curve: Curve, tok_s_per_user: float, measured_only: bool = False) -> Rate | None:
+def at_speed(curve: Curve, tok_s_per_user: float, weakest_rank: int = ALL) -> Rate | None:
     """Output tok/s at `tok_s_per_user`: interpolated; the slowest point's below it (serving
     faster than asked is allowed); None above the fastest point (never extrapolated)."""
-    points = _kept(curve.points, measured_only)
+    points = _kept(curve.points, weakest_rank)
     if not points or tok_s_per_user > points[-1].tok_s_per_user * (1 + 1e-12):
         return None
     return _interp([p.tok_s_per_user for p in points], [p.tok_s for p in points],
                    [p.label for p in points], tok_s_per_user)  # fmt: skip
 
 
-def at_ttft(
-    curve: PrefillCurve, max_ttft_s: float | None, measured_only: bool = False
-) -> Rate | None:
+def at_ttft(curve: PrefillCurve, max_ttft_s: float | None, weakest_rank: int = ALL) -> Rate | None:
     """Input tok/s per rack within a first-token target: the highest point when there is no
     target; interpolated inside the measured range; the largest point at or below the target
     beyond it; None when every point is slower than the target."""
-    points = _kept(curve.points, measured_only)
+    points = _kept(curve.points, weakest_rank)
     if not points:
         return None
     if max_ttft_s is None or max_ttft_s >= points[-1].ttft_s:
@@ -169,41 +178,37 @@ ROUTE_CACHE_SIZE = 100_000
 """Most routes remembered per catalog."""
 
 
-def route(
-    catalog: Catalog, system: str, w: Workload, measured_only: bool = False
-) -> Route | NoRoute:
+def route(catalog: Catalog, system: str, w: Workload, weakest_rank: int = ALL) -> Route | NoRoute:
     """How `system` serves workload `w`, or why it cannot (a sentence). Remembered on the
     catalog (`Catalog.routes`): a sweep re-validates every case and asks for the same routes."""
     remembered = catalog.routes()
-    key = (system, w, measured_only)
+    key = (system, w, weakest_rank)
     if key not in remembered:
         if len(remembered) >= ROUTE_CACHE_SIZE:  # a sweep over thousands of speeds
             remembered.clear()
-        remembered[key] = _route(catalog, system, w, measured_only)
+        remembered[key] = _route(catalog, system, w, weakest_rank)
     found: Route | NoRoute = remembered[key]
     return found
 
 
-def _route(catalog: Catalog, system: str, w: Workload, measured_only: bool) -> Route | NoRoute:
+def _route(catalog: Catalog, system: str, w: Workload, weakest_rank: int) -> Route | NoRoute:
     sy = catalog.systems[system]
-    claims = " once vendor claims are set aside" if measured_only else ""
+    claims = set_aside_words(weakest_rank)
     if not sy.is_recipe:
-        return _bundle(catalog, system, w, measured_only, claims)
+        return _bundle(catalog, system, w, weakest_rank, claims)
     rates: dict[str, Rate] = {}
     for phase, rack in sy.phases.items():
         curve = _phase_curve(catalog, rack, w.model, phase)
         if isinstance(curve, str):
             return NoRoute("model", curve)
         if isinstance(curve, PrefillCurve):
-            rate = at_ttft(curve, w.max_ttft_s, measured_only)
+            rate = at_ttft(curve, w.max_ttft_s, weakest_rank)
             if rate is None:
-                return NoRoute("max_ttft_s", f"{rack} prefills no faster than a "
-                               f"{curve.points[0].ttft_s:g} s first token{claims}; the tier "
-                               f"asks {w.max_ttft_s:g} s")  # fmt: skip
+                return _no_prefill(rack, curve, w, weakest_rank, claims)
         else:
-            rate = at_speed(curve, w.tok_s_per_user, measured_only)
+            rate = at_speed(curve, w.tok_s_per_user, weakest_rank)
             if rate is None:
-                return _too_slow(f"{system} ({phase} on {rack})", curve.points, w, measured_only)
+                return _too_slow(f"{system} ({phase} on {rack})", curve.points, w, weakest_rank)
         rates[phase] = rate
     last = "decode" if "decode" in sy.phases else "decode_ffn"
     tok_s = rates[last].value
@@ -233,16 +238,16 @@ def _route(catalog: Catalog, system: str, w: Workload, measured_only: bool) -> R
 
 
 def _bundle(
-    catalog: Catalog, system: str, w: Workload, measured_only: bool, claims: str
+    catalog: Catalog, system: str, w: Workload, weakest_rank: int, claims: str
 ) -> Route | NoRoute:
     sy = catalog.systems[system]
     curve = sy.curves.get(w.model)
     if curve is None:
         return NoRoute("model", f"{system} has no curve for {w.model} "
                        f"(has: {', '.join(sorted(sy.curves))})")  # fmt: skip
-    rate = at_speed(curve, w.tok_s_per_user, measured_only)
+    rate = at_speed(curve, w.tok_s_per_user, weakest_rank)
     if rate is None:
-        return _too_slow(system, curve.points, w, measured_only)
+        return _too_slow(system, curve.points, w, weakest_rank)
     phases: dict[str, tuple[str, ...]] = {r: ("prefill", "decode") for r in sy.racks}
     notes = (
         (_context_note(system, curve, w),)
@@ -264,18 +269,13 @@ def _bundle(
                        f"{curve.output_tokens:,} input/output tokens; {prefill}, so it cannot "
                        f"be moved to {w.input_tokens:,}/{w.output_tokens:,}")  # fmt: skip
     assert isinstance(prefill, PrefillCurve)
-    p_rate = at_ttft(prefill, w.max_ttft_s, measured_only)
+    p_rate = at_ttft(prefill, w.max_ttft_s, weakest_rank)
     if p_rate is None:
-        return NoRoute(
-            "max_ttft_s",
-            f"{rack} prefills no faster than a {prefill.points[0].ttft_s:g} s first token{claims}",
-        )
+        return _no_prefill(rack, prefill, w, weakest_rank, claims)
     seconds = 1.0 / rate.value + shift / (count * p_rate.value)
     labels = [rate.label, p_rate.label]
     decode = _phase_curve(catalog, rack, w.model, "decode")
-    d_rate = (
-        at_speed(decode, w.tok_s_per_user, measured_only) if isinstance(decode, Curve) else None
-    )
+    d_rate = at_speed(decode, w.tok_s_per_user, weakest_rank) if isinstance(decode, Curve) else None
     if d_rate is not None and seconds < 1.0 / (count * d_rate.value):
         seconds, labels = 1.0 / (count * d_rate.value), [*labels, d_rate.label]
     if seconds <= 0:
@@ -284,6 +284,18 @@ def _bundle(
                        "(inconsistent data)")  # fmt: skip
     return Route(tok_s=1.0 / seconds, racks=dict(sy.racks), phases=phases, basis=weakest(*labels),
                  notes=notes)  # fmt: skip
+
+
+def _no_prefill(rack: str, curve: PrefillCurve, w: Workload, weakest_rank: int,
+                claims: str) -> NoRoute:  # fmt: skip
+    """Why no prefill rate is left: every point set aside (`--data`), or all slower than the
+    tier's first-token target."""
+    kept = _kept(curve.points, weakest_rank)
+    if not kept:
+        return NoRoute("model", f"{rack} has no prefill rate for {w.model}{claims}")
+    asks = f"; the tier asks {w.max_ttft_s:g} s" if w.max_ttft_s is not None else ""
+    return NoRoute("max_ttft_s", f"{rack} prefills no faster than a {kept[0].ttft_s:g} s first "
+                   f"token{claims}{asks}")  # fmt: skip
 
 
 def _context_note(what: str, curve: Curve, w: Workload) -> str:

@@ -33,7 +33,7 @@ def _over(value: float, limit: float) -> bool:
 def tier_route(inst: Instance, catalog: Catalog, system: str, tier: str) -> Route | None:
     """How `system` serves `tier` by the serving arithmetic of the inputs step (tok/s and
     racks per unit), derived again from the instance and catalog; None when it cannot."""
-    r = route(catalog, system, workload(inst, tier), inst.data == "measured")
+    r = route(catalog, system, workload(inst, tier), inst.data_rank)
     return r if isinstance(r, Route) else None
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from planner.inputs.catalog import BASES
 from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD, PlanData
 from planner.inputs.instance import Instance
 from planner.model import whole_racks_alive
@@ -38,9 +39,10 @@ SUMMARY_COLUMNS = [
     "vendor_claim_revenue_frac", "data", "capex_racks_usd", "capex_facility_usd",
     "list_revenue_usd_per_year", "facility_cost_usd_per_year", "operating_cost_usd_per_year",
     "rental_cost_usd_per_year", "energised_mw", "npv_usd", "value_left_usd",
-    "lease_revenue_usd_per_year",
+    "lease_revenue_usd_per_year", *(f"revenue_frac_{b.replace('-', '_')}" for b in BASES),
 ]  # fmt: skip
-"""Columns are a contract: new ones go at the end."""
+"""Columns are a contract: new ones go at the end. `revenue_frac_<basis>`: the share of token
+revenue whose route rests at weakest on that basis (catalog.BASES), summing to 1 with revenue."""
 RACK_COLUMNS = ["rack", "count", "power_kw_each", "facility_power_mw", "capex_usd"]
 TIER_COLUMNS = [
     "tier", "price_usd_per_mtok", "min_tok_s_per_user", "facility_power_mw", "power_share_frac",
@@ -558,10 +560,11 @@ def build_tables(
     summary.update(npv_usd=finance["npv_usd"], value_left_usd=finance["value_left_usd"])
     alloc_frame = pd.DataFrame(alloc, columns=ALLOCATION_BY_YEAR_COLUMNS)
     weight = alloc_frame["scenario"].map(d.probability) * alloc_frame["revenue_usd_per_year"]
-    claimed = weight[alloc_frame["data_basis"] == "vendor-claim"].sum()
-    summary["vendor_claim_revenue_frac"] = (
-        float(claimed / weight.sum()) if weight.sum() > 0 else 0.0
-    )
+    by_basis = weight.groupby(alloc_frame["data_basis"]).sum()
+    for basis in BASES:
+        share = float(by_basis.get(basis, 0.0) / weight.sum()) if weight.sum() > 0 else 0.0
+        summary[f"revenue_frac_{basis.replace('-', '_')}"] = share
+    summary["vendor_claim_revenue_frac"] = summary["revenue_frac_vendor_claim"]
     tier_frame = pd.DataFrame(tiers, columns=TIERS_BY_YEAR_COLUMNS)
     summary["tok_s"] = float(
         (tier_frame["scenario"].map(d.probability) * tier_frame["tok_s"]).sum() / n

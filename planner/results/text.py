@@ -8,6 +8,14 @@ from typing import Any, cast
 
 import pandas as pd
 
+from planner.inputs.catalog import (
+    BASES,
+    BASIS_ADJECTIVES,
+    BASIS_WORDS,
+    DATA_LEVELS,
+    LABEL_RANK,
+    and_list,
+)
 from planner.results.files import json_text
 from planner.results.present import human, money, words
 from planner.results.run import PlanResult, run_info
@@ -138,14 +146,29 @@ def money_lines(summary: pd.Series) -> list[str]:
 
 
 def claims_line(summary: pd.Series) -> str:
-    """How much of the revenue rests on vendor claims, and how to see the plan without them."""
-    frac = summary["vendor_claim_revenue_frac"]
-    if summary["data"] == "measured":
-        return "Data: measured and derived figures only (vendor claims set aside)."
-    if not frac:
-        return "Data: no revenue rests on vendor claims."
-    return (f"Data: {frac:.0%} of revenue rests on vendor claims; `--data measured` solves "
-            "without them.")  # fmt: skip
+    """What the revenue rests on, basis by basis (the weakest basis of each route), what the
+    run set aside (`--data`), and the level that solves without the weakest basis used."""
+    level = summary["data"]
+    kept = [b for b in BASES if level == "all" or LABEL_RANK[b] <= LABEL_RANK[level]]
+    head = "Data: "
+    if level != "all":
+        dropped = [BASIS_WORDS[b] for b in BASES if b not in kept]
+        head += (f"{and_list([BASIS_ADJECTIVES[b] for b in kept])} figures only "
+                 f"({and_list(dropped)} set aside); ")  # fmt: skip
+    shares = [(b, summary.get(f"revenue_frac_{b.replace('-', '_')}") or 0.0) for b in kept]
+    used = [(b, f) for b, f in shares if f >= 0.005]
+    if not used:
+        return head + "no token revenue."
+    line = (
+        head
+        + "token revenue by the weakest basis it rests on: "
+        + and_list([f"{f:.0%} {BASIS_WORDS[b]}" for b, f in used])
+    )
+    weakest = used[-1][0]
+    if weakest == "measured":
+        return line + "."
+    stricter = DATA_LEVELS[LABEL_RANK[weakest] - 1]
+    return line + f"; `--data {stricter}` solves without {BASIS_WORDS[weakest]}."
 
 
 def render_json(result: PlanResult) -> str:

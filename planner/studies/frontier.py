@@ -69,7 +69,7 @@ def _per_mw(
     catalog: Catalog, inst: Instance, system: str, w: Workload
 ) -> tuple[float, float] | None:
     """(output tok/s, facility MW) of one unit of `system` serving workload `w`."""
-    served = route(catalog, system, w, inst.data == "measured")
+    served = route(catalog, system, w, inst.data_rank)
     if not isinstance(served, Route):
         return None
     mw = inst.site.pue * sum(n * catalog.racks[r].power_kw / 1e3 for r, n in served.racks.items())

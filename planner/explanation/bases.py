@@ -1,0 +1,73 @@
+"""What each data basis is worth to the plan: the plan solved again with that basis (and every
+weaker one) set aside, and the revenue and objective it loses.
+
+The basis ladder (catalog.BASES) is measured > derived > partner > estimate > vendor claim. A
+plan's token revenue is split by the weakest basis each route rests on (summary.csv
+`revenue_frac_<basis>`); the share is not what setting a basis aside costs, since the plan can
+serve the same tiers on other systems. So for each basis the plan's revenue rests on, weakest
+first, the instance is solved again at the `data` level just above it, and the difference is
+reported (a re-solve, not an accounting split).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from planner.inputs.catalog import BASES, BASIS_WORDS, DATA_LEVELS, LABEL_RANK
+from planner.inputs.load import LoadedInstance
+from planner.results.present import money
+from planner.results.run import PlanResult, solve_loaded
+from planner.solver.highs import SolveSettings
+
+LEAST_SHARE = 0.005
+"""A basis under half a percent of the plan's token revenue is not re-solved."""
+
+
+def bases_used(plan: PlanResult) -> list[str]:
+    """The bases (weaker than measured) the plan's token revenue rests on, weakest first."""
+    summary = plan.tables.summary.iloc[0]
+    shares = {b: summary.get(f"revenue_frac_{b.replace('-', '_')}") or 0.0 for b in BASES}
+    return [b for b in reversed(BASES[1:]) if shares[b] >= LEAST_SHARE]
+
+
+def without_basis_rows(
+    loaded: LoadedInstance, plan: PlanResult, settings: SolveSettings | None
+) -> list[dict[str, Any]]:
+    """One row per basis the plan rests on: the plan with it and every weaker basis set aside
+    (`--data` one level stronger), its status, objective, revenue and what they lose."""
+    summary = plan.tables.summary.iloc[0]
+    rows: list[dict[str, Any]] = []
+    for basis in bases_used(plan):
+        level = DATA_LEVELS[LABEL_RANK[basis] - 1]
+        if LABEL_RANK[basis] > loaded.instance.data_rank:
+            continue  # already set aside by the instance's own `data`
+        stricter = replace(loaded, instance=loaded.instance.model_copy(update={"data": level}))
+        again = solve_loaded(stricter, settings, with_values=False)
+        name = f"without {BASIS_WORDS[basis]} (--data {level})"
+        status = str(again.solved.report.status)
+        if not again.solved.report.status.has_solution:
+            rows.append({"alternative": name, "status": status,
+                         "words": f"{name}: no plan ({status})"})  # fmt: skip
+            continue
+        other = again.tables.summary.iloc[0]
+        lost = summary["revenue_usd_per_year"] - other["revenue_usd_per_year"]
+        sign = -1.0 if plan.data.objective == "cost_per_token" else 1.0
+        loss = sign * (summary["objective_value"] - other["objective_value"])
+        racks = again.tables.racks
+        mix = ", ".join(f"{r} {int(n)}" for r, n in zip(racks["rack"], racks["count"], strict=True)
+                        if n)  # fmt: skip
+        row: dict[str, Any] = {
+            "alternative": name, "status": status,
+            "objective_value": float(other["objective_value"]), "objective_loss": float(loss),
+            "objective_loss_frac": float(loss / abs(summary["objective_value"]))
+            if summary["objective_value"] else None,
+            "racks": mix, "revenue_usd_per_year": float(other["revenue_usd_per_year"]),
+            "revenue_loss_usd_per_year": float(lost),
+            "words": f"{name}: token and lease revenue {money(other['revenue_usd_per_year'])} a "
+                     f"year, {money(lost)} less; the objective loses "
+                     f"{loss / abs(summary['objective_value']):.1%}"
+                     if summary["objective_value"] else f"{name}: {mix}",
+        }  # fmt: skip
+        rows.append(row)
+    return rows
