@@ -468,3 +468,52 @@ def test_an_input_price_on_a_zero_priced_tier_with_a_price_path_is_refused(tmp_p
             "horizon": years(2027, 2, tiers={"t": {"price_usd_per_mtok": [0, 2]}})}  # fmt: skip
     with pytest.raises(InstanceError, match=r"tiers.t: input_price_usd_per_mtok 4 follows"):
         planner.load_instance(write(tmp_path, body))
+
+
+def test_a_rack_arriving_in_q3_serves_half_its_first_year(tmp_path):
+    # Dates finer than a year: `new` is first available 2028-Q3 (from 1 July: half of 2028
+    # left). 0.1 MW site, one rack at a time; `old` is not allowed (systems: new only). Price
+    # $20, r = 0, life 2, horizon 2028-2029. The rack bought in 2028 serves half of 2028 and
+    # all of 2029: revenue (0.5 + 1) x 315,576 x 20 = $9,467,280; annuity $500,000 x 2 years =
+    # $1,000,000; profit $8,467,280. With whole years (first_year 2028) it was 2 x $6,311,520
+    # - $1,000,000 = $11,623,040: the half year is worth 0.5 x $6,311,520 = $3,155,760.
+    racks = {"new": {"lifetime_years": 2, "first_available": "2028-Q3"}}
+    body = {"site": {"power_mw": 0.1}, "systems": ["new"], "tiers": tier(20),
+            "horizon": years(2028, 2, racks=racks)}  # fmt: skip
+    r = solve(tmp_path, body)
+    assert bought(r) == {(2028, "new"): 1}
+    assert r.tables.summary.at[0, "objective_value"] == pytest.approx(8_467_280, rel=1e-9)
+    made = r.tables.tiers_by_year.set_index("year")["mtok_per_year"]
+    assert made.tolist() == pytest.approx([0.5 * MTOK_PER_RACK_NEW, MTOK_PER_RACK_NEW])
+    # a date says the same to the day: 1 July 2028 leaves 184 of 366 days
+    dated = {"new": {"lifetime_years": 2, "first_available": "2028-07-01"}}
+    r = solve(tmp_path, {**body, "horizon": years(2028, 2, racks=dated)}, name="dated")
+    assert r.tables.tiers_by_year.iloc[0]["mtok_per_year"] == pytest.approx(
+        184 / 366 * MTOK_PER_RACK_NEW
+    )
+    # the checker holds the plan to the half year: a plan claiming the full year is refused
+    tables = r.tables
+    tiers = tables.tiers_by_year.copy()
+    alloc = tables.allocation_by_year.copy()
+    alloc.loc[alloc["year"] == 2028, "units"] *= 366 / 184
+    broken = type(tables)(
+        **{**tables.__dict__, "allocation_by_year": alloc, "tiers_by_year": tiers}
+    )
+    found = check_horizon_plan(r.loaded.instance, r.loaded.catalog, r.data, broken)
+    assert any(f.startswith("racks: ('new', 2028") for f in found), found
+
+
+@pytest.mark.parametrize(
+    ("racks", "needle"),
+    [
+        ({"new": {"first_available": "2028-Q5"}}, "'2028-Q5' is not a quarter (2026-Q3) or a date"),
+        ({"new": {"first_available": "2028-13-01"}}, "is not a quarter (2026-Q3) or a date"),
+        ({"new": {"first_available": "2028-Q3", "first_year": 2029}},
+         "first_year 2029 disagrees with first_available 2028-Q3"),
+    ],
+)  # fmt: skip
+def test_bad_availability_dates_are_refused_by_name(tmp_path, racks, needle):
+    body = {"site": {"power_mw": 0.1}, "tiers": tier(20), "horizon": years(2028, 2, racks=racks)}
+    with pytest.raises(InstanceError, match="horizon.racks.new") as err:
+        load_instance(write(tmp_path, body))
+    assert needle in str(err.value)

@@ -104,8 +104,9 @@ PINNED_HORIZON = {
     # chosen up to the grid's phases): $28.12B
     # one power basis (issue 20): 28.12B -> 27.00B; 1gw-uncertain 7.53B -> 7.65B (its free
     # tier is a share of power: more kW per rack, fewer racks given away); then the LPX claim
-    # on that basis: 26.92B and 7.62B
-    "1gw-2026-2030": 26_921_988_665.8,
+    # on that basis: 26.92B and 7.62B; then Vera Rubin available from 2026-Q4 (a quarter of
+    # 2026 served by the racks bought in it, not all of it): 26.62B
+    "1gw-2026-2030": 26_622_428_622.5,
     "1gw-uncertain": 7_623_186_118.1,
 }
 

@@ -122,6 +122,9 @@ class PlanData:
     """Most racks of a type bought over the whole plan (supply), per scenario path."""
     max_deliveries: dict[RackYear, int]
     """Most racks of a type delivered in one year (0 before its first year)."""
+    first_year_idle_frac: dict[RackYear, float]
+    """(rack, its first year) -> the part of that year the racks bought in it cannot serve yet
+    (`horizon.racks.<rack>.first_available` in Q4: 0.75); only where it is above 0."""
     system_racks: dict[SystemTierRack, float]
     """Racks of each type per unit of a system serving a tier (they depend on the tier's
     workload for a recipe)."""
@@ -500,6 +503,11 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
             if lim.max_count is not None and r in racks
         },
         max_deliveries=max_deliveries,
+        first_year_idle_frac={
+            (r, sched.first_year): 1.0 - sched.first_year_frac
+            for r, sched in schedules.items()
+            if r in racks and sched.first_year in years and sched.first_year_frac < 1.0
+        },
         system_racks={(s, t, r): q for (s, t), rt in found.items() for r, q in rt.racks.items()},
         system_power_mw={
             k: sum(q * catalog.racks[r].power_kw / 1e3 for r, q in rt.racks.items())

@@ -5,9 +5,11 @@ Both are optional: an instance without them is today's single-year plan, unchang
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime
+import re
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from planner.inputs.base import Strict
 
@@ -42,11 +44,69 @@ class ExistingRacks(Strict):
     """Year they entered service; they retire after their lifetime."""
 
 
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def available_from(text: str) -> tuple[int, float]:
+    """(year, fraction of that year left) of `2026-Q3` (from 1 July: 0.5) or `2026-07-01`
+    (184 of 365 days: 0.504). ValueError on anything else."""
+    quarter = _QUARTER.match(text)
+    if quarter:
+        year = int(quarter.group(1))
+        if not 1990 <= year <= 2200:
+            raise ValueError(f"{text!r}: the year must be 1990-2200")
+        return year, (5 - int(quarter.group(2))) / 4
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a quarter (2026-Q3) or a date (2026-07-01)") from None
+    if not 1990 <= day.year <= 2200 or len(text) != 10:
+        raise ValueError(f"{text!r}: write YYYY-MM-DD with a year 1990-2200")
+    days = (datetime.date(day.year + 1, 1, 1) - datetime.date(day.year, 1, 1)).days
+    left = (datetime.date(day.year + 1, 1, 1) - day).days
+    return day.year, left / days
+
+
 class RackSchedule(Strict):
     """Per-rack limits over the horizon."""
 
     first_year: int | None = Field(default=None, ge=1990, le=2200)
     """First year the rack can be bought (a generation's arrival); absent: from the start."""
+    first_available: str | None = None
+    """When the first racks can serve, finer than a year: a quarter (`2026-Q4`, from its first
+    day) or a date (`2026-10-01`). Sets `first_year`; racks bought that year serve the part of
+    it that is left (Q4: a quarter), and cost and draw power the whole year."""
+
+    @field_validator("first_available")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        if value is not None:
+            available_from(value)  # ValueError names what is accepted
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_first_year(cls, data: Any) -> Any:
+        """first_available sets first_year (a frozen model: filled in before validation)."""
+        if isinstance(data, dict) and isinstance(data.get("first_available"), datetime.date):
+            data = {**data, "first_available": data["first_available"].isoformat()}  # YAML date
+        if not isinstance(data, dict) or not isinstance(data.get("first_available"), str):
+            return data
+        try:
+            year, _ = available_from(data["first_available"])
+        except ValueError:
+            return data  # the field's own check reports it
+        given = data.get("first_year")
+        if given is not None and given != year:
+            raise ValueError(f"first_year {given} disagrees with first_available "
+                             f"{data['first_available']}; give one")  # fmt: skip
+        return {**data, "first_year": year}
+
+    @property
+    def first_year_frac(self) -> float:
+        """The part of `first_year` the racks bought in it serve (1 without first_available)."""
+        return 1.0 if self.first_available is None else available_from(self.first_available)[1]
+
     max_deliveries_per_year: int | None = Field(default=None, ge=0)
     """Most racks delivered in one year (lead times, allocation), on top of racks.<rack>.max_count
     over the whole plan; absent: no limit."""

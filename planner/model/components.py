@@ -155,6 +155,7 @@ def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
     # (each built in one pass over its pairs: a scan per tier is quadratic in tiers)
     m.rentals_of = _grouped(d.racks, ((rr, n) for n, rr in d.rentals.items()))
     m.tier_servers = _grouped(d.tiers, ((t, sy) for sy, t in d.servable))
+    m.first_year_idle_frac = dict(d.first_year_idle_frac)
     m.rack_users = _grouped(
         d.racks, ((rr, (sy, t, n)) for (sy, t, rr), n in d.system_racks.items())
     )

@@ -38,6 +38,9 @@ def add_rack_balance(m: pyo.ConcreteModel) -> None:
     for rack, y, s: sum_{(system, tier) in SERVABLE} system_racks[system, tier, rack] * units[system, tier, y, s]
                     + leased[rack, y, s] (racks that can be leased out)
                     <= racks_in_service[rack, y, owner[y, s]] + sum_{rentals n of rack} rented[n, y, s]
+                       - first_year_idle_frac[rack, y] * racks_bought[rack, y, owner[y, s]]
+    (the last term only in a rack's first year when it arrives after the year's start:
+    first_available in Q4 leaves racks bought that year idle for 0.75 of it)
     """
 
     @m.Constraint(
@@ -45,9 +48,13 @@ def add_rack_balance(m: pyo.ConcreteModel) -> None:
     )
     def rack_balance(m: pyo.ConcreteModel, rack: str, year: int, scenario: str) -> Any:
         leased = [(1.0, m.leased[rack, year, scenario])] if rack in m.LEASE_RACKS else []
+        owner = m.owner[year, scenario]
+        idle = m.first_year_idle_frac.get((rack, year), 0.0)
+        late = [(idle, m.racks_bought[rack, year, owner])] if idle else []
         used = linear([(n, m.units[sy, t, year, scenario]) for sy, t, n in m.rack_users[rack]]
-                      + [(-1.0, m.rented[n, year, scenario]) for n in m.rentals_of[rack]] + leased)  # fmt: skip
-        return used <= m.racks_in_service[rack, year, m.owner[year, scenario]]
+                      + [(-1.0, m.rented[n, year, scenario]) for n in m.rentals_of[rack]] + leased
+                      + late)  # fmt: skip
+        return used <= m.racks_in_service[rack, year, owner]
 
 
 def add_power_envelope(m: pyo.ConcreteModel) -> None:

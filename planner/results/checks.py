@@ -166,6 +166,10 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
             )
 
     in_service = {(r.rack, r.year, r.scenario): r.in_service for r in rows(sched)}
+    # racks bought in a first year that starts late serve only the part of it left
+    serving = {(r.rack, r.year, r.scenario):
+               r.in_service - d.first_year_idle_frac.get((r.rack, r.year), 0.0) * r.bought
+               for r in rows(sched)}  # fmt: skip
     used: dict[tuple[str, int, str], float] = {}
     capacity_mtok: dict[tuple[str, int, str], float] = {}
     units_mw: dict[tuple[str, int, str], float] = {}  # the tier's units' power, rented or not
@@ -206,9 +210,11 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
                        f"{row.racks_rented:.6g} (limit {most})")  # fmt: skip
     rented = tables.rentals_by_year.groupby(["rack", "year", "scenario"])["racks_rented"].sum()
     for key, units in used.items():
-        have = in_service.get(key, 0) + float(rented.get(key, 0.0))
+        have = serving.get(key, 0) + float(rented.get(key, 0.0))
         if _over(units, have):
-            bad.append(f"racks: {key}: used {units:.6g} > in service and rented {have:.6g}")
+            bad.append(
+                f"racks: {key}: used {units:.6g} > in service (serving) and rented {have:.6g}"
+            )
     for row in rows(tables.tiers_by_year):
         key = (row.tier, row.year, row.scenario)
         where = f"{row.scenario} {row.year} {row.tier}"
