@@ -77,3 +77,13 @@ def test_explain_says_what_each_basis_is_worth_by_solving_again():
         assert row["objective_loss"] == pytest.approx(
             plan["objective_value"] - again["objective_value"], rel=1e-3
         )
+
+
+def test_solve_notes_tiers_served_beyond_measured_context(tmp_path):
+    # the premium tier's 20,000-token prompts decode at rates measured at 8,704 tokens of
+    # context: `plan validate` said so and `plan solve` was silent
+    result = CliRunner().invoke(cli, ["solve", str(ONE_GW), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert any(line.startswith("note: tiers.premium:") and "measured at 8,704 context tokens"
+               in line and "keeps 20,512" in line for line in notes), notes  # fmt: skip

@@ -89,6 +89,10 @@ def solve(
         raise UsageError(f"--threads {threads}: this machine has {cpus} CPUs; give at most {cpus}")
     loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
     show_warnings(loaded)
+    from planner.inputs.load import coverage_notes
+
+    for note in coverage_notes(loaded):  # as validate says them: thin data, unused racks
+        echo(f"note: {one_line(note)}", err=True)
     clock.lap("load")
     settings = SolveSettings(time_limit, mip_gap, threads, verbose)
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
