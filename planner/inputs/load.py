@@ -18,7 +18,7 @@ from planner.inputs.data import routes, unserved_words
 from planner.inputs.instance import Instance, Objective
 from planner.inputs.plausibility import Plausibility, load_plausibility
 from planner.inputs.yamlio import (
-    apply_override,
+    apply_knob,
     format_validation_error,
     parse_override,
     read_bounded,
@@ -276,7 +276,7 @@ def load_instance(
             keys, value = parse_override(text)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        apply_override(data, keys, value)
+        apply_knob(data, ".".join(keys), value)
     if objective is not None:
         data["objective"] = objective
     data.setdefault("name", path.stem)

@@ -6,6 +6,7 @@ YAML path of the bad value (``tiers.ultra.price_usd_per_mtok``), the value and w
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import math
@@ -306,7 +307,8 @@ def parse_value(raw: str, where: str) -> Any:
 
 def parse_override(text: str) -> tuple[list[str], Any]:
     """'tiers.ultra.price_usd_per_mtok=120' -> (['tiers','ultra','price_usd_per_mtok'], 120),
-    the value read by `parse_value` (the instance loader's rules)."""
+    the value read by `parse_value` (the instance loader's rules). A knob (`apply_knob`) keeps
+    its operator on the last key: 'tiers.*.price_usd_per_mtok*=0.5' -> ([..., 'price_usd_per_mtok*'], 0.5)."""
     if "=" not in text:
         raise ValueError(f"--set {text!r}: expected PATH=VALUE")
     path, raw = text.split("=", 1)
@@ -314,6 +316,104 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if not keys:
         raise ValueError(f"--set {text!r}: empty path")
     return keys, parse_value(raw, f"--set {'.'.join(keys)}")
+
+
+KNOB_OPERATORS = {"*": "scale", "+": "add"}
+"""A knob path ending in `*` multiplies the value there by the given number; `+` adds it."""
+
+
+def knob_paths(data: dict[str, Any], keys: list[str], flag: str) -> list[list[str]]:
+    """The concrete paths a knob path names: a `*` segment stands for every entry of the
+    mapping there (`tiers.*.price_usd_per_mtok`: every tier's price). UsageError when a `*`
+    matches nothing."""
+    paths: list[list[str]] = [[]]
+    for depth, key in enumerate(keys):
+        if key != "*":
+            paths = [[*p, key] for p in paths]
+            continue
+        grown = []
+        for p in paths:
+            node: Any = data
+            for k in p:
+                node = node.get(k) if isinstance(node, dict) else None
+            if isinstance(node, dict):
+                grown += [[*p, str(k)] for k in node]
+        if not grown:
+            raise UsageError(f"{flag} {'.'.join(keys)}: {'.'.join(keys[: depth + 1])} matches "
+                             "nothing in the instance")  # fmt: skip
+        paths = grown
+    return paths
+
+
+def _combined(current: Any, value: Any, op: str, where: str) -> Any:
+    """`current` scaled (`*`) or shifted (`+`) by `value`: a number, each number of a list, or
+    the `start` of a growth series; None (no limit) stays None."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise UsageError(
+            f"{where}: a {KNOB_OPERATORS[op]} knob takes a finite number (got {value!r})"
+        )
+    if current is None:
+        return None
+
+    def one(x: Any) -> Any:
+        if isinstance(x, bool) or not isinstance(x, int | float):
+            raise UsageError(f"{where}: the value there ({x!r}) is not a number to "
+                             f"{KNOB_OPERATORS[op]}")  # fmt: skip
+        out = x * value if op == "*" else x + value
+        if not math.isfinite(out):
+            raise UsageError(f"{where}: {x!r} {op} {value!r} is out of range")
+        return out
+
+    if isinstance(current, list):
+        return [one(x) for x in current]
+    if isinstance(current, dict) and "start" in current:
+        return {**current, "start": one(current["start"])}
+    return one(current)
+
+
+def _knob_keys(path: str, flag: str) -> tuple[list[str], str | None]:
+    """A knob path's keys and its operator (`*`, `+` or None)."""
+    keys = [k for k in path.split(".") if k]
+    op = keys[-1][-1] if keys and keys[-1][-1:] in KNOB_OPERATORS else None
+    if op is not None:
+        keys[-1] = keys[-1][:-1]
+    if not keys or not keys[-1]:
+        raise UsageError(f"{flag} {path!r}: empty path")
+    return keys, op
+
+
+def check_knob_path(data: dict[str, Any], path: str, flag: str) -> None:
+    """Every entry a knob path names exists (typos caught before any case is solved)."""
+    keys, _ = _knob_keys(path, flag)
+    for concrete in knob_paths(data, keys, flag):
+        check_entry_names(data, concrete, flag)
+
+
+def apply_knob(data: dict[str, Any], path: str, value: Any, flag: str = "--set") -> None:
+    """Apply one knob to an instance's raw mapping: `PATH` sets the value; `PATH*` multiplies
+    what is there by it and `PATH+` adds it (a number, every number of a list, a growth
+    series' start; an absent limit stays absent); `*` segments expand to every entry
+    (`knob_paths`). Validated afterwards like any instance."""
+    keys, op = _knob_keys(path, flag)
+    done = 0
+    for concrete in knob_paths(data, keys, flag):
+        where = f"{flag} {'.'.join(concrete)}"
+        if op is None:
+            check_entry_names(data, concrete, flag)
+            apply_override(data, concrete, copy.deepcopy(value))
+            continue
+        node: Any = data
+        for k in concrete[:-1]:
+            node = node.get(k) if isinstance(node, dict) else None
+        if isinstance(node, dict) and concrete[-1] in node:
+            node[concrete[-1]] = _combined(node[concrete[-1]], value, op, where)
+            done += 1
+        elif "*" not in keys:  # a named path must lead to a value; a wildcard skips entries
+            check_entry_names(data, concrete, flag)  # without one (an unlimited forecast)
+            raise UsageError(f"{where}: nothing there to {KNOB_OPERATORS[op]}; give its value "
+                             "with PATH=VALUE")  # fmt: skip
+    if op is not None and not done:
+        raise UsageError(f"{flag} {path}: no entry has a value there to {KNOB_OPERATORS[op]}")
 
 
 NAMED_ENTRIES = {("tiers",), ("racks",), ("scenarios",), ("horizon", "tiers"), ("horizon", "racks")}

@@ -38,6 +38,8 @@ LABELS: dict[str, str] = {
     "demand_mtok_per_year": "Forecast, output tokens (millions/yr)",
     "input_mtok_per_year": "Input tokens (millions/yr)",
     "price_usd_per_mtok": "Output price ($ per million)",
+    "growth_frac_per_year": "Growth a year (fraction)", "derate": "Throughput derate (factor)",
+    "price_scale": "Price scale (factor)", "demand_scale": "Demand scale (factor)",
     "input_price_usd_per_mtok": "Input price ($ per million)",
     "min_tok_s_per_user": "Speed (tokens/s per user)",
     "input_tokens_per_request": "Input tokens per request",
@@ -128,18 +130,40 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
+GROUPS_ALL = {"tiers": "every tier", "racks": "every rack", "rentals": "every rental",
+              "scenarios": "every scenario", "systems": "every system"}  # fmt: skip
+KNOB_WORDS = {"*": " (x factor)", "+": " (+ added)"}
+
+
 def input_label(path: str) -> str:
-    """An instance path in words: tiers.free.price_usd_per_mtok -> 'Tier free: output price
-    ($ per million)'; gb300-nvl72: power_kw -> 'gb300-nvl72: power (kW)'."""
+    """An instance path in words, every part of it named: tiers.free.price_usd_per_mtok ->
+    'Tier free: output price ($ per million)'; horizon.tiers.premium.price_usd_per_mtok.
+    growth_frac_per_year -> 'Horizon, tier premium: output price ($ per million), growth
+    a year'; tiers.*.price_usd_per_mtok* -> 'Every tier: output price ($ per million) (x
+    factor)'; gb300-nvl72: power_kw -> 'gb300-nvl72: power (kW)'."""
     if ": " in path:
-        owner, field = path.split(": ", 1)
-        return f"{owner}: {_lower_first(label(field))}"
-    parts = path.split(".")
-    if parts[0] in GROUPS and len(parts) >= 3:
-        return f"{GROUPS[parts[0]]} {parts[1]}: {_lower_first(label(parts[-1]))}"
-    if parts[0] in SECTIONS and len(parts) >= 2:
-        return f"{SECTIONS[parts[0]]}: {_lower_first(label(parts[-1]))}"
-    return label(parts[-1])
+        whose, field = path.split(": ", 1)
+        return f"{whose}: {_lower_first(label(field))}"
+    op = path[-1] if path[-1:] in KNOB_WORDS else ""
+    parts = [p for p in path.rstrip("*+").split(".") if p]
+    if not parts:
+        return path
+    owner: list[str] = []
+    if parts[0] in SECTIONS:
+        owner.append(SECTIONS[parts[0]])
+        parts = parts[1:]
+    group = {**GROUPS, "systems": "System"}
+    if len(parts) >= 3 and parts[0] in group:
+        named = GROUPS_ALL[parts[0]] if parts[1] == "*" else f"{group[parts[0]].lower()} {parts[1]}"
+        owner.append(named)
+        parts = parts[2:]
+    fields = [_lower_first(label(p)) if p != "*" else "each" for p in parts]
+    what = ", ".join(fields) if fields else ""
+    if not owner:
+        return (what[:1].upper() + what[1:] if what else path) + KNOB_WORDS.get(op, "")
+    head = ", ".join(owner)
+    head = head[:1].upper() + head[1:]
+    return f"{head}: {what}{KNOB_WORDS.get(op, '')}" if what else head
 
 
 def kind(column: str) -> str:

@@ -60,7 +60,9 @@ def _range(spec: str, where: str) -> list[float]:
 
 
 def parse_vary(text: str) -> tuple[str, list[Any]]:
-    """'PATH=SPEC' -> (PATH, values); SPEC is 'a,b,c' (YAML scalars) or 'start:stop:step'."""
+    """'PATH=SPEC' -> (PATH, values); SPEC is 'a,b,c' (YAML scalars), 'start:stop:step', or a
+    YAML list '[a, [b, c]]' (values that are lists). PATH may hold `*` segments (every entry)
+    and end in `*` (scale the value there) or `+` (add to it): see yamlio.apply_knob."""
     where = f"--vary {text!r}"
     path, _, spec = text.partition("=")
     keys = [k for k in path.strip().split(".") if k]
@@ -69,6 +71,11 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     spec = spec.strip()
     if not spec:
         raise UsageError(f"{where}: no values")
+    if spec.startswith("["):  # a YAML list of the values: lists as values, [[250, 500], ...]
+        values = _scalar(spec, f"--vary {'.'.join(keys)}")
+        if not isinstance(values, list) or not values:
+            raise UsageError(f"{where}: a [...] spec is a non-empty YAML list of the values")
+        return ".".join(keys), values
     if ":" in spec and "," not in spec:
         return ".".join(keys), _range(spec, where)
     values = [_scalar(item, f"--vary {'.'.join(keys)}") for item in spec.split(",") if item.strip()]

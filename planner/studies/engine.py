@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import UsageError
-from planner.inputs.yamlio import check_entry_names
+from planner.inputs.yamlio import check_knob_path
 from planner.results.files import atomic_write_text, finite_json, frame_csv, output_lock
 from planner.studies.cases import Case, case_id
 from planner.studies.runner import SUMMARY_KEYS, BaseSpec, CaseRunner, case_file, evaluate
@@ -185,7 +185,7 @@ def _run_cases(spec: BaseSpec, cases: list[Case], outdir: Path | None, workers: 
     for path in cases[0] if cases else {}:
         keys = path.split(".")
         if not (len(keys) == 3 and keys[0] == "systems" and keys[2] == "derate"):
-            check_entry_names(raw, keys, "--vary")
+            check_knob_path(raw, path, "--vary")
     fingerprint = spec.fingerprint(base)
     ids = [case_id(fingerprint, case) for case in cases]
     done = _load_done(outdir, ids)

@@ -19,7 +19,7 @@ from planner.errors import InstanceError
 from planner.inputs.data import PlanData, build_plan_data
 from planner.inputs.instance import Instance
 from planner.inputs.load import LoadedInstance, _cross_check
-from planner.inputs.yamlio import apply_override, format_validation_error
+from planner.inputs.yamlio import apply_knob, format_validation_error
 from planner.studies.cases import Case
 
 DERATE_MAX = 10.0
@@ -63,7 +63,7 @@ def case_instance(base: LoadedInstance, raw: dict[str, Any], plain: dict[str, An
     """Apply a case's overrides to the base instance's raw YAML, re-validate and cross-check."""
     data = copy.deepcopy(raw)
     for path, value in plain.items():
-        apply_override(data, path.split("."), value)
+        apply_knob(data, path, value, "--vary")
     source = f"{base.path} (case {', '.join(f'{k}={v}' for k, v in plain.items())})"
     try:
         inst = Instance.model_validate(data)
