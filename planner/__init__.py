@@ -6,7 +6,7 @@ The public names below import on first use (PEP 562), so `plan --help`, `plan va
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -71,10 +71,12 @@ def solve(
     instance: str | Path | LoadedInstance,
     settings: SolveSettings | None = None,
     overrides: Overrides = None,
+    progress: Callable[[str], None] | None = None,
     **load_kwargs: Any,
 ) -> PlanResult:
     """Load (if given a path) and solve an instance; the result carries DataFrames in `.tables`
-    and shows itself as a table in a notebook.
+    and shows itself as a table in a notebook. `progress`: called with a line every few
+    seconds while a long run works (`print` will do).
 
     `overrides={"site.power_mw": 500}` changes instance fields (re-validated); `objective=`,
     `catalog_dir=` and `racks_csv=` are as on the command line. Every instance is solved by the
@@ -82,9 +84,14 @@ def solve(
     or `scenarios:` the tables are per year and scenario (build schedule, VSS and EVPI);
     otherwise racks, tiers and allocation.
     """
+    from planner.results.progress import Progress
     from planner.results.run import solve_loaded
 
-    return solve_loaded(_load(instance, overrides, **load_kwargs), settings)
+    ticker = Progress(progress)
+    try:
+        return solve_loaded(_load(instance, overrides, **load_kwargs), settings, progress=ticker)
+    finally:
+        ticker.close()
 
 
 def validate(instance: str | Path, overrides: Overrides = None, **load_kwargs: Any) -> Validation:

@@ -25,6 +25,8 @@ from planner.cli.common import (
     guarded,
     json_option,
     load_options,
+    progress_lines,
+    quiet_option,
     records,
     show_warnings,
 )
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
 )
 @click.option("--verbose", is_flag=True, help="Show the HiGHS log.")
 @click.option("--report", "with_report", is_flag=True, help="Also write report.html/.xlsx.")
+@quiet_option
 @guarded
 def solve(
     instance: str,
@@ -71,19 +74,20 @@ def solve(
     threads: int,
     verbose: bool,
     with_report: bool,
+    quiet: bool,
 ) -> None:
     """Solve INSTANCE, print a summary and write the CSVs and run.json."""
     from planner.results.clock import Clock, process_start
 
     clock = Clock(start=process_start())
     clock.lap("start-up")  # the interpreter and the planner's imports
-    clock.budget_start = time.perf_counter()  # --time-limit counts from here: load, build, ...
     from planner.inputs.load import load_instance
     from planner.results.run import solve_loaded, write_result
     from planner.results.text import render_json, render_table
     from planner.solver.highs import SolveSettings
 
     clock.lap("imports")  # the solve path's modules (pyomo, highspy, pandas)
+    clock.budget_start = time.perf_counter()  # --time-limit counts from here: load, build, ...
     cpus = os.cpu_count() or 1
     if threads > cpus:  # HiGHS starts a scheduler per thread and aborts when it cannot
         raise UsageError(f"--threads {threads}: this machine has {cpus} CPUs; give at most {cpus}")
@@ -96,7 +100,8 @@ def solve(
     clock.lap("load")
     settings = SolveSettings(time_limit, mip_gap, threads, verbose)
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
-    result = solve_loaded(loaded, settings, clock=clock)
+    with progress_lines(quiet) as progress:
+        result = solve_loaded(loaded, settings, clock=clock, progress=progress)
     paths = write_result(result, target)
     if with_report and result.solved.report.status.has_solution:
         from planner.report import write_report

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
+import math
+import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -161,3 +164,54 @@ def show_warnings(loaded: Any) -> None:
     """Print a loaded instance's plausibility warnings to stderr, one line each."""
     for line in loaded.warnings:
         echo(f"warning: {one_line(line)}", err=True)
+
+
+def quiet_option(func: Any) -> Any:
+    """`--quiet`: no progress lines (they go to stderr every few seconds of a long run)."""
+    return click.option(
+        "--quiet", is_flag=True,
+        help="No progress lines (otherwise one on stderr every few seconds of a long run).",
+    )(func)  # fmt: skip
+
+
+@contextlib.contextmanager
+def progress_lines(quiet: bool) -> Iterator[Any]:
+    """A Progress saying its lines on stderr (every PLAN_PROGRESS_EVERY_S seconds, default 5),
+    or a silent one with --quiet; stopped on the way out."""
+    from planner.results.progress import EVERY_S, Progress
+
+    try:
+        every = float(os.environ.get("PLAN_PROGRESS_EVERY_S", EVERY_S))
+    except ValueError:
+        every = EVERY_S
+    if not math.isfinite(every) or every <= 0:
+        every = EVERY_S
+    ticker = Progress(None if quiet else (lambda line: echo(line, err=True)), every)
+    try:
+        yield ticker
+    finally:
+        ticker.close()
+
+
+def case_lines(total: int, every_s: float | None = None) -> Callable[[str, dict], None]:
+    """An `on_row` callback for sweeps when stderr is not a terminal (a log, CI): a line
+    `progress: 12 of 40 cases done (1 failed), 35 s` at most every few seconds."""
+    import time
+
+    from planner.results.progress import EVERY_S
+
+    gap = every_s or float(os.environ.get("PLAN_PROGRESS_EVERY_S", EVERY_S) or EVERY_S)
+    start = last = time.perf_counter()
+    seen = {"done": 0, "failed": 0}
+
+    def on_row(_cid: str, row: dict) -> None:
+        nonlocal last
+        seen["done"] += 1
+        seen["failed"] += row.get("status") in ("error", "invalid")
+        now = time.perf_counter()
+        if now - last >= gap or seen["done"] == total:
+            last = now
+            echo(f"progress: {seen['done']} of {total} cases solved this run "
+                 f"({seen['failed']} failed or invalid), {now - start:.0f} s", err=True)  # fmt: skip
+
+    return on_row

@@ -16,6 +16,8 @@ from planner.cli.common import (
     guarded,
     json_option,
     load_options,
+    progress_lines,
+    quiet_option,
     records,
     show_warnings,
 )
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 )  # fmt: skip
 @click.option("--time-limit", type=FiniteRange(min=0, min_open=True), help="Seconds per HiGHS run.")
 @click.option("--report", "with_report", is_flag=True, help="Also write report.html/.xlsx.")
+@quiet_option
 @json_option
 @guarded
 def explain_cmd(
@@ -61,6 +64,7 @@ def explain_cmd(
     no_bases: bool,
     time_limit: float | None,
     with_report: bool,
+    quiet: bool,
 ) -> None:  # fmt: skip
     """Explain INSTANCE's optimum: marginal values, binding requirements, entry thresholds,
     alternatives; for an infeasible instance, the requirements that conflict."""
@@ -73,7 +77,9 @@ def explain_cmd(
     from planner.solver.highs import SolveSettings
 
     settings = SolveSettings(time_limit_s=time_limit)
-    expl = explain(loaded, near_optimal_frac, exclude, not no_entry, settings, not no_bases)
+    with progress_lines(quiet) as progress:
+        expl = explain(loaded, near_optimal_frac, exclude, not no_entry, settings, not no_bases,
+                       progress)  # fmt: skip
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     paths = write_explanation(expl, target)
     echo(render_explanation(expl))

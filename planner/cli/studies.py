@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from planner.cli.common import FiniteRange, echo, emit, guarded, json_option, load_options, records
+from planner.cli.common import (
+    FiniteRange,
+    case_lines,
+    echo,
+    emit,
+    guarded,
+    json_option,
+    load_options,
+    records,
+)
 from planner.errors import EXIT_INFEASIBLE, EXIT_INVALID, UsageError
 
 if TYPE_CHECKING:
@@ -36,7 +45,9 @@ def _progress_option(
     func: Callable[..., Any],
 ) -> Callable[..., Any]:
     return click.option(
-        "--progress/--no-progress", default=None, help="Progress bar (default: when a terminal)."
+        "--progress/--no-progress",
+        default=None,
+        help="Progress bar (default: a bar on a terminal, a line every few seconds otherwise).",
     )(func)
 
 
@@ -123,9 +134,12 @@ def sweep_cmd(
     kind = "sweep" if varies and study else "grid" if varies else "montecarlo"
     out = Path(outdir) if outdir else _default_out(spec, kind)
     with_progress = sys.stderr.isatty() if progress is None else progress
+    # not a terminal (a log, CI): a line every few seconds instead of the bar
+    lines = case_lines(len(cases)) if progress is None and not with_progress else None
     frame = run_cases(
-        spec, cases, out, workers=workers, scheduler=scheduler, progress=with_progress
-    )
+        spec, cases, out, workers=workers, scheduler=scheduler, progress=with_progress,
+        on_row=lines,
+    )  # fmt: skip
     statuses = frame["status"].value_counts().to_dict()
     solved = statuses.get("optimal", 0) + statuses.get("feasible", 0)
     invalid = statuses.get("invalid", 0)

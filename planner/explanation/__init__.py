@@ -15,6 +15,7 @@ from typing import Any
 from planner.explanation.base import solve_baseline
 from planner.explanation.compose import Explanation
 from planner.inputs.load import LoadedInstance, load_instance
+from planner.results.progress import SILENT, Progress
 from planner.solver.highs import SolveSettings
 
 
@@ -25,10 +26,12 @@ def explain(
     entry: bool = True,
     settings: SolveSettings | None = None,
     bases: bool = True,
+    progress: Progress | None = None,
     **load_kwargs: Any,
 ) -> Explanation:
     """Solve and explain an instance (a path or a LoadedInstance); see the module docstring.
-    `bases`: also solve without each data basis the plan rests on (explanation/bases.py)."""
+    `bases`: also solve without each data basis the plan rests on (explanation/bases.py);
+    `progress` says every few seconds which step is under way."""
     from dataclasses import replace
 
     import pandas as pd
@@ -41,13 +44,19 @@ def explain(
     loaded = (
         instance if isinstance(instance, LoadedInstance) else load_instance(instance, **load_kwargs)
     )
-    expl = compose(solve_baseline(loaded, settings), near_optimal_frac, tuple(exclude), entry)
+    progress = progress or SILENT
+    with progress.stage("solving the plan to the explanations' gap"):
+        base = solve_baseline(loaded, settings)
+    with progress.stage("marginal values, requirements, entry thresholds and alternatives"):
+        expl = compose(base, near_optimal_frac, tuple(exclude), entry)
     # the plan's own tables as `plan solve` writes them (one purchase order for every command)
-    plan = solve_loaded(loaded, settings, with_values=False)
+    with progress.stage("the plan as plan solve writes it"):
+        plan = solve_loaded(loaded, settings, with_values=False)
     expl = replace(expl, plan=plan)
     if not (bases and plan.solved.report.status.has_solution):
         return expl
-    rows = without_basis_rows(loaded, plan, settings)
+    with progress.stage("solving again without each data basis"):
+        rows = without_basis_rows(loaded, plan, settings)
     if not rows:
         return expl
     table = alternatives_frame(rows)

@@ -37,8 +37,8 @@ class Clock:
     laps: dict[str, float] = field(default_factory=dict)
     _last: float | None = None
     budget_start: float | None = None
-    """When the run's time budget (`--time-limit`) starts: the command's start, after the
-    interpreter's start-up; the clock's start when None."""
+    """When the run's time budget (`--time-limit`) starts: after the interpreter's start-up and
+    the solve path's imports (load, build and every solve count); the clock's start when None."""
 
     def lap(self, name: str) -> None:
         """The time since the previous lap (or the start) goes to `name`."""

@@ -24,6 +24,7 @@ from planner.results.assumptions import catalog_inputs, instance_inputs
 from planner.results.clock import Clock
 from planner.results.files import finish_result, output_lock, write_tables
 from planner.results.plausibility import Finding, check_plausibility, tier_ratios
+from planner.results.progress import SILENT, Progress
 from planner.results.tables import Tables, build_tables
 from planner.solver.highs import SolveReport, SolveSettings, highs_version
 from planner.solver.stochastic import StochasticValues, stochastic_values
@@ -99,9 +100,11 @@ def solve_loaded(
     settings: SolveSettings | None = None,
     with_values: bool = True,
     clock: Clock | None = None,
+    progress: Progress = SILENT,
 ) -> PlanResult:
     """Build and solve the plan for a loaded instance (VSS/EVPI when it has scenarios); the
-    laps build, solve, stochastic values and tables go to `clock` (a new one when None)."""
+    laps build, solve, stochastic values and tables go to `clock` (a new one when None), and
+    `progress` says every few seconds which of them is under way."""
     settings = settings or SolveSettings()
     clock = clock or Clock()
     deadline = Deadline(settings.time_limit_s, start=clock.budget_start or clock.start)
@@ -110,17 +113,21 @@ def solve_loaded(
     # bench/horizon_scale.py), and a run leaves little cyclic garbage; it resumes after.
     with PauseGC():
         start = time.perf_counter()
-        data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent)
-        model = build_model(data, lambda: deadline.expired)
+        with progress.stage("building the model"):
+            data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent)
+            model = build_model(data, lambda: deadline.expired)
         build_s = time.perf_counter() - start
         clock.lap("build")
-        solved = solve_plan(model, data, settings, deadline=deadline)
+        with progress.stage("solving (HiGHS, then the whole-rack check)"):
+            solved = solve_plan(model, data, settings, deadline=deadline)
         clock.lap("solve")
         values = None
         if with_values and loaded.instance.scenarios and solved.report.status.has_solution:
-            values = stochastic_values(model, data, solved, settings, deadline)
+            with progress.stage("the value of the stochastic solution and of information"):
+                values = stochastic_values(model, data, solved, settings, deadline)
             clock.lap("VSS and EVPI")
-        tables = build_tables(model, data, loaded.instance, solved, values)
+        with progress.stage("tables and checks"):
+            tables = build_tables(model, data, loaded.instance, solved, values)
         clock.lap("tables and checks")
     return PlanResult(loaded, data, model, solved, values, tables, settings, build_s, clock)
 
