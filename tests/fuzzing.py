@@ -215,8 +215,9 @@ def violations(outcome: Outcome, blamed: list[str] | None = None) -> list[str]:
     bad = []
     # warnings are their own `warning:` lines (README, "Exit codes"); the error is the rest
     err = "\n".join(
-        line for line in outcome.stderr.strip().splitlines() if not line.startswith("warning:")
-    )
+        line for line in outcome.stderr.strip().splitlines()
+        if not line.startswith(("warning:", "note:", "progress:"))
+    )  # fmt: skip
     if outcome.exit_code not in DOCUMENTED_EXIT_CODES:
         bad.append(f"exit code {outcome.exit_code} (1 is 'unexpected')")
     if "Traceback" in outcome.stderr + outcome.stdout:

@@ -6,6 +6,7 @@ with random seeds. Strategies and the contract check live in tests/fuzzing.py.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import tempfile
@@ -158,3 +159,122 @@ def test_real_process_prints_one_line(tmp_path, change, needle):
         assert proc.returncode == 3, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1 and needle in proc.stderr, proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+# -- every other door (issue "A hostile world, round three"): --set, --vary, study files, the
+# fleet CSV and import-curves obey the same contract: a documented exit code, one line, no
+# traceback, never exit 1.
+
+KNOB_PATHS = ["site.power_mw", "site.capex_budget_usd", "tiers.t.price_usd_per_mtok",
+              "tiers.*.price_usd_per_mtok", "tiers.*.min_tok_s_per_user", "tiers.ghost.x",
+              "systems", "objective", "horizon.years", "tiers.*", "*", "site.*.x", "..",
+              "tiers.t.demand_curve.price_elasticity", "racks.alpha.max_count"]  # fmt: skip
+KNOB_TEXTS = ["1", "0", "-1", "1e400", "nan", "010", "0x3E8", "1_000", "[1, 2]", "{a: 1}",
+              "[[1], [2]]", "*", "&a [*a, *a]", "'x'", "", "١٠", "true", "null", "2026-Q3"]  # fmt: skip
+
+
+@st.composite
+def knobs(draw: st.DrawFn) -> str:
+    path = draw(st.one_of(st.sampled_from(KNOB_PATHS), st.text(max_size=12)))
+    op = draw(st.sampled_from(["", "*", "+"]))
+    value = draw(st.one_of(st.sampled_from(KNOB_TEXTS), st.text(max_size=8)))
+    return f"{path}{op}={value}"
+
+
+@settings(CI, max_examples=40)
+@given(knob=knobs())
+def test_hostile_set_knobs(knob):
+    with tempfile.TemporaryDirectory() as tmp:
+        instance = Path(tmp) / "case.yaml"
+        instance.write_text(dump(small_seed()))
+        outcome = invoke(["validate", str(instance), "--set", knob])
+    _check(violations(outcome), repr(knob))
+
+
+@st.composite
+def vary_specs(draw: st.DrawFn) -> str:
+    path = draw(st.one_of(st.sampled_from(KNOB_PATHS), st.text(max_size=10)))
+    op = draw(st.sampled_from(["", "*", "+"]))
+    spec = draw(st.one_of(
+        st.sampled_from(["1,2", "0:1:0.5", "0:1e308:1e-300", "[1, [2]]", "[]", "1:0:1", ",", "a,b",
+                         "[[1, 2], [3]]", "0.5,1", "1e-13:2e-13:1e-13", "nan,1"]),
+        st.text(max_size=10),
+    ))  # fmt: skip
+    return f"{path}{op}={spec}"
+
+
+@settings(CI, max_examples=20)
+@given(spec=vary_specs())
+def test_hostile_vary_specs(spec):
+    with tempfile.TemporaryDirectory() as tmp:
+        instance = Path(tmp) / "case.yaml"
+        instance.write_text(dump(small_seed()))
+        outcome = invoke(["sweep", str(instance), "--vary", spec, "--max-cases", "4",
+                          "--out", str(Path(tmp) / "out"), "--no-progress"])  # fmt: skip
+    _check(violations(outcome), repr(spec))
+
+
+DISTRIBUTIONS = [
+    {"dist": "uniform", "low": 0.5, "high": 1.0}, {"dist": "uniform", "low": -1e308, "high": 1e308},
+    {"dist": "normal", "mean": 1, "sd": -1}, {"dist": "triangular", "low": 2, "mode": 1, "high": 0},
+    {"dist": "lognormal", "median": 1, "sigma": 1e308}, {"dist": "uniform", "low": 1, "high": 2, "min": 3, "max": 1},
+    {"dist": "bogus"}, {}, [], "x", None,
+]  # fmt: skip
+
+
+@settings(CI, max_examples=20)
+@given(key=st.one_of(st.sampled_from(KNOB_PATHS), st.text(max_size=10)),
+       dist=st.sampled_from(DISTRIBUTIONS), samples=st.sampled_from([1, 2, 0, -1, "3", 10**9]))  # fmt: skip
+def test_hostile_study_files(key, dist, samples):
+    with tempfile.TemporaryDirectory() as tmp:
+        instance = Path(tmp) / "case.yaml"
+        instance.write_text(dump(small_seed()))
+        study = Path(tmp) / "study.yaml"
+        study.write_text(dump({"description": "fuzz", "samples": samples, "seed": 1,
+                               "distributions": {key: dist}}))  # fmt: skip
+        outcome = invoke(["sweep", str(instance), "--study", str(study), "--max-cases", "4",
+                          "--out", str(Path(tmp) / "out"), "--no-progress"])  # fmt: skip
+    _check(violations(outcome), repr((key, dist, samples)))
+
+
+@settings(CI, max_examples=25)
+@given(text=st.one_of(
+    st.lists(st.lists(st.sampled_from(CSV_CELLS + ["count", "install_year", "2026", "2.9", "1"]),
+                      max_size=4), max_size=4).map(lambda rows: "\n".join(",".join(r) for r in rows)),
+    st.binary(max_size=40).map(lambda b: b.decode("latin-1")),
+))  # fmt: skip
+def test_hostile_fleet_csv(text):
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "fleet.csv").write_text(text, encoding="utf-8", errors="surrogateescape")
+        doc = {**small_seed(), "horizon": {"start_year": 2027, "years": 2,
+                                           "existing_racks_csv": "fleet.csv"}}  # fmt: skip
+        instance = Path(tmp) / "case.yaml"
+        instance.write_text(dump(doc))
+        outcome = invoke(["validate", str(instance)])
+    _check(violations(outcome), repr(text))
+
+
+ROW_FIELDS = ["hardware", "model", "isl", "osl", "disagg", "num_prefill_gpu", "num_decode_gpu",
+              "metrics", "conc", "precision"]  # fmt: skip
+ROW_VALUES = [*HOSTILE_VALUES[:-4], "h200", 8192, 1024, {"median_intvty": 10, "tput_per_gpu": 5},
+              {"median_intvty": "x"}, {"median_intvty": math.inf}]  # fmt: skip
+
+
+@settings(CI, max_examples=25)
+@given(rows=st.lists(st.dictionaries(st.sampled_from(ROW_FIELDS), st.sampled_from(ROW_VALUES),
+                                     max_size=10), max_size=3),
+       fmt=st.sampled_from(["inferencex", "aiconfigurator"]))  # fmt: skip
+def test_hostile_import_curves(rows, fmt):
+    import json as json_module
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "rows.json"
+        if fmt == "inferencex":
+            source.write_text(json_module.dumps(rows, default=str))
+        else:
+            keys = sorted({k for r in rows for k in r})
+            source.write_text("\n".join([",".join(keys)] + [",".join(str(r.get(k, "")) for k in keys)
+                                                             for r in rows]))  # fmt: skip
+        outcome = invoke(["import-curves", str(source), "--from", fmt, "--rack", "r",
+                          "--gpus-per-rack", "8", "--out", str(Path(tmp) / "out")])  # fmt: skip
+    _check(violations(outcome), repr(rows))

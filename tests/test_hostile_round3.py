@@ -304,3 +304,32 @@ def test_model_lookups_are_linear_in_tiers(tmp_path):
     m = build_model(data)
     assert Passes.count < 20  # a pass per tier is 200
     assert all(m.tier_servers[t] == [sy for sy, tt in data.servable if tt == t] for t in data.tiers)
+
+
+@pytest.mark.parametrize("text", ["&a [*a, *a]", "&a {x: *a}"])
+def test_a_value_that_contains_itself_is_refused(text):
+    # found by fuzzing --set: a recursive alias crashed the node checks (KeyError, exit 1)
+    with pytest.raises(InstanceError, match="a value that contains itself"):
+        planner.load_instance(ONE_GW, overrides=[f"site.power_mw={text}"])
+
+
+@pytest.mark.parametrize(
+    ("dist", "needle"),
+    [
+        ({"dist": "uniform", "low": -1e308, "high": 1e308}, "beyond the range of a float"),
+        ({"dist": "triangular", "low": -1e308, "mode": 0, "high": 1e308}, "beyond the range"),
+        ({"dist": "normal", "mean": 0, "sd": 1e307}, "beyond the range"),
+        ({"dist": "lognormal", "median": 1, "sigma": 1e3}, "less than or equal to 10"),
+        ({"dist": "uniform", "low": 0, "high": 1, "min": 2, "max": 1}, "min 2 is above max 1"),
+    ],
+)
+def test_study_distributions_that_cannot_be_drawn_are_refused(tmp_path, dist, needle):
+    # uniform(-1e308, 1e308) raised OverflowError (exit 1); a clip min above its max was taken
+    from planner.studies.cases import load_study
+
+    study = tmp_path / "s.yaml"
+    import yaml
+
+    study.write_text(yaml.safe_dump({"samples": 2, "distributions": {"site.power_mw": dist}}))
+    with pytest.raises(InstanceError, match=needle):
+        load_study(study)

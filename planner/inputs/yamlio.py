@@ -45,7 +45,8 @@ def _where(path: Path, node: yaml.Node, keys: list[Any]) -> str:
 def check_node_tree(path: Path, root: yaml.Node) -> None:
     """Refuse what a YAML 1.1 loader would silently misread or what would exhaust memory:
     duplicate keys (the last would win), yes/no/on/off as booleans, numbers in octal, hex,
-    base 60 or with underscores, and alias expansion beyond MAX_EXPANDED_NODES."""
+    base 60 or with underscores, a value that contains itself (a recursive alias), and alias
+    expansion beyond MAX_EXPANDED_NODES."""
     size: dict[int, int] = {}
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, list[Any], bool]] = [(root, [], False)]
@@ -53,6 +54,9 @@ def check_node_tree(path: Path, root: yaml.Node) -> None:
         node, keys, children_done = stack.pop()
         if children_done:
             kids = _children(node)
+            if any(id(k) not in size for k in kids):  # a kid still open is an ancestor
+                raise InstanceError(f"{_where(path, node, keys)}: a value that contains itself "
+                                    "(a recursive alias, &a [*a])")  # fmt: skip
             size[id(node)] = 1 + sum(size[id(k)] for k in kids)
             if size[id(node)] > MAX_EXPANDED_NODES:
                 raise InstanceError(

@@ -116,6 +116,18 @@ class Distribution(StrictBase):
     max: float | None = None
     """Largest value kept (draws above are lowered to it)."""
 
+    @model_validator(mode="after")
+    def _clips(self) -> Distribution:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        return self
+
+
+def _span(low: float, high: float) -> None:
+    """A range numpy can draw from: high - low must be a finite float."""
+    if not math.isfinite(high - low):
+        raise ValueError(f"high - low ({high:g} - {low:g}) is beyond the range of a float")
+
 
 class Uniform(Distribution):
     dist: Literal["uniform"]
@@ -126,6 +138,7 @@ class Uniform(Distribution):
     def _order(self) -> Uniform:
         if self.high < self.low:
             raise ValueError(f"high {self.high:g} is below low {self.low:g}")
+        _span(self.low, self.high)
         return self
 
 
@@ -133,6 +146,11 @@ class Normal(Distribution):
     dist: Literal["normal"]
     mean: float
     sd: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _finite(self) -> Normal:
+        _span(self.mean - 40 * self.sd, self.mean + 40 * self.sd)  # every draw stays a float
+        return self
 
 
 class Triangular(Distribution):
@@ -145,6 +163,7 @@ class Triangular(Distribution):
     def _order(self) -> Triangular:
         if not self.low <= self.mode <= self.high or self.low == self.high:
             raise ValueError("needs low <= mode <= high and low < high")
+        _span(self.low, self.high)
         return self
 
 
@@ -152,8 +171,9 @@ class LogNormal(Distribution):
     dist: Literal["lognormal"]
     median: float = Field(gt=0)
     """exp(mu): half the draws fall below it."""
-    sigma: float = Field(ge=0)
-    """Standard deviation of the logarithm (0.3 is roughly +-30%)."""
+    sigma: float = Field(ge=0, le=10)
+    """Standard deviation of the logarithm (0.3 is roughly +-30%; at most 10, a factor of
+    e^10 per standard deviation, beyond which draws leave the range of a float)."""
 
 
 AnyDistribution = Annotated[Uniform | Normal | Triangular | LogNormal, Field(discriminator="dist")]
