@@ -51,3 +51,30 @@ def solve_case(tmp_path):
         return planner.solve(write_instance(tmp_path, body), settings, **kwargs)
 
     return run
+
+
+def evaluate_cell(ws, ref: str, seen: dict | None = None) -> float:
+    """The value of a cell of our cash-flow sheet: a number, or one of its formulas (cell
+    references, + - * / ^ and SUM over a column range), worked out here as Excel would."""
+    seen = {} if seen is None else seen
+    ref = ref.replace("$", "")
+    if ref in seen:
+        return seen[ref]
+    value = ws[ref].value
+    if not (isinstance(value, str) and value.startswith("=")):
+        seen[ref] = float(value or 0.0)
+        return seen[ref]
+    expr = value[1:]
+
+    def total(m: re.Match) -> str:
+        col, lo, hi = m.group(1), int(m.group(2)), int(m.group(4))
+        return repr(sum(evaluate_cell(ws, f"{col}{r}", seen) for r in range(lo, hi + 1)))
+
+    expr = re.sub(r"SUM\(([A-Z]+)(\d+):([A-Z]+)(\d+)\)", total, expr)
+    expr = re.sub(
+        r"\$?([A-Z]+)\$?(\d+)",
+        lambda m: repr(evaluate_cell(ws, f"{m.group(1)}{m.group(2)}", seen)),
+        expr,
+    )
+    seen[ref] = float(eval(expr.replace("^", "**"), {"__builtins__": {}}))  # noqa: S307 - our own formulas
+    return seen[ref]

@@ -33,7 +33,9 @@ def test_vendor_quote_changes_the_plan(tmp_path):
     )
     assert result.exit_code == 0, result.output
     racks = (out / "racks.csv").read_text().splitlines()
-    assert "alpha,1,100,0.1,1000000" in racks and "beta,2,200,0.4,4000000" in racks
+    # the purchase order carries the quoted unit price (beta: $2M, not the catalog's)
+    assert "alpha,1,100,0.1,1000000,1000000" in racks
+    assert "beta,2,200,0.4,4000000,2000000" in racks
 
 
 def test_bad_csv_names_row_and_column(tmp_path):

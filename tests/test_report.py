@@ -13,7 +13,7 @@ import sys
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, evaluate_cell
 from openpyxl import load_workbook
 from PIL import Image, ImageStat
 
@@ -189,3 +189,26 @@ def test_words_turns_identifiers_into_words_and_keeps_other_text():
     assert words("rack_balance tier_power_share_min decode_ffn") == (
         "racks in use minimum power share decode FFN"
     )
+
+
+def test_the_workbook_cash_flow_recalculates_with_the_discount_rate(tmp_path):
+    # the cash flow and discount factors were fixed numbers: the rate could not be changed in
+    # Excel. The sheet's formulas give the run's NPV at the run's rate and follow an edited rate.
+    from planner.results.npv import cash_flow as npv_cash_flow
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["solve", str(ROOT / "instances" / "1gw-2026-2030.yaml"),
+                                      "--out", str(out), "--report", "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    ws = load_workbook(out / "report.xlsx")["Cash flow"]
+    assert ws["K1"].value.startswith("Discount rate") and ws["L1"].value == "NPV ($)"
+    npv = pd.read_csv(out / "summary.csv").iloc[0]["npv_usd"]
+    assert evaluate_cell(ws, "L2") == pytest.approx(npv, rel=1e-6)
+    # edit the rate to 20%: the formulas give npv.cash_flow's NPV at 20% on the same flows
+    rows = pd.DataFrame([r for r in ws.iter_rows(min_row=2, max_row=6, max_col=4, values_only=True)],
+                        columns=["year", "revenue_usd", "operating_cost_usd", "capex_usd"])  # fmt: skip
+    left = ws["E7"].value
+    ws["K2"] = 0.2
+    _, metrics = npv_cash_flow(rows, left, 0.2)
+    assert evaluate_cell(ws, "L2") == pytest.approx(metrics["npv_usd"], rel=1e-9)
+    assert metrics["npv_usd"] < npv  # a dearer rate is worth less: the edit did something

@@ -90,6 +90,41 @@ def _fill(ws: Worksheet, frame: pd.DataFrame, name: str) -> None:
     ws.freeze_panes = "A2"
 
 
+RATE_CELL = "$K$2"
+"""The cash-flow sheet's discount rate: an input cell the sheet's formulas read."""
+
+
+def _recalculating_cash_flow(ws: Worksheet, frame: pd.DataFrame, rate: float) -> None:
+    """Turn the cash-flow sheet's derived columns into formulas of the discount rate in K2:
+    cash flow = revenue - operating cost - capex (+ value left), discounted = operating cash
+    / (1 + r)^(k + 1) - capex / (1 + r)^k (the value left / (1 + r)^n), cumulative = the
+    running sum; NPV = their sum. Change K2 in Excel and the NPV follows (the value left is
+    the plan's number at the run's rate). Mirrors planner/results/npv.py `cash_flow`."""
+    cols = {c: get_column_letter(j) for j, c in enumerate(frame.columns, start=1)}
+    ws["K1"], ws["K2"] = "Discount rate (edit me)", rate
+    ws["K2"].number_format = "0.00%"
+    ws["L1"] = "NPV ($)"
+    n_years = len(frame) - 1  # the last row is the value left at the end
+    for i in range(len(frame)):
+        row = i + 2
+        rev, op, cap, left = (f"{cols[c]}{row}" for c in ("revenue_usd", "operating_cost_usd",
+                                                           "capex_usd", "value_left_usd"))  # fmt: skip
+        ws[f"{cols['cash_flow_usd']}{row}"] = f"={rev}-{op}-{cap}+{left}"
+        if i < n_years:
+            ws[f"{cols['discounted_cash_usd']}{row}"] = (
+                f"=({rev}-{op})/(1+{RATE_CELL})^{i + 1}-{cap}/(1+{RATE_CELL})^{i}"
+            )
+        else:
+            ws[f"{cols['discounted_cash_usd']}{row}"] = f"={left}/(1+{RATE_CELL})^{n_years}"
+        before = f"+{cols['cumulative_cash_usd']}{row - 1}" if i else ""
+        ws[f"{cols['cumulative_cash_usd']}{row}"] = f"={cols['cash_flow_usd']}{row}{before}"
+    d = cols["discounted_cash_usd"]
+    ws["L2"] = f"=SUM({d}2:{d}{len(frame) + 1})"
+    ws["L2"].number_format = EXCEL_FORMATS["usd"]
+    ws.column_dimensions["K"].width = 24
+    ws.column_dimensions["L"].width = 18
+
+
 def _key_figures(ws: Worksheet, summary: pd.DataFrame) -> None:
     """The summary row as two columns (item, value), each value in its own number format."""
     ws.append(["Item", "Value"])
@@ -160,8 +195,9 @@ def build_workbook(frames: dict[str, pd.DataFrame], run: dict | None = None) -> 
     sensitivity (tornado) and frontier, a cash-flow sheet and an Inputs sheet."""
     run = run or {}
     frames = dict(frames)
+    rate = float(run.get("discount_rate_frac", 0.08))
     if has_money(frames):
-        frames["cash_flow"], _ = cash_flow(frames, float(run.get("discount_rate_frac", 0.08)))
+        frames["cash_flow"], _ = cash_flow(frames, rate)
     if run.get("inputs"):
         inputs = pd.DataFrame(run["inputs"], columns=["input", "value", "source", "label"])
         frames["inputs"] = inputs.assign(
@@ -183,6 +219,8 @@ def build_workbook(frames: dict[str, pd.DataFrame], run: dict | None = None) -> 
             frame.drop(columns=[c for c in ("lever",) if c in frame and name != "sensitivity"]),
             name,
         )
+        if name == "cash_flow":
+            _recalculating_cash_flow(ws, frame, rate)
         for lab, value, title, anchor in CHARTS.get(name, []):
             _bar(ws, frame, lab, value, title, anchor)
         if name == "frontier":

@@ -48,6 +48,7 @@ LABELS: dict[str, str] = {
     "mip_gap_frac": "Optimality gap", "solve_s": "Solve time (s)",
     "it_power_mw": "IT power (MW)", "facility_power_mw": "Facility power (MW)",
     "site_power_mw": "Site power (MW)", "power_kw_each": "Power each (kW)",
+    "capex_usd_each": "Unit price ($)",
     "power_share_frac": "Share of site power", "utilisation_frac": "Utilisation",
     "price_realisation_frac": "Price realisation", "margin_frac": "Margin",
     "rented_power_mw": "Power on rented racks (MW)",
@@ -95,7 +96,7 @@ KINDS: dict[str, str] = {
     "tok_s": "number0", "mtok_per_year": "number0", "mtok": "number0",
     "min_tok_s_per_user": "number0", "input_tokens_per_request": "count",
     "output_tokens_per_request": "count", "objective_value": "usd",
-    "power_kw_each": "number", "solve_s": "number", "power_kw": "number", "accelerators": "count",
+    "power_kw_each": "number", "capex_usd_each": "usd", "solve_s": "number", "power_kw": "number", "accelerators": "count",
     "lifetime_years": "number", "racks_leased": "number", "curve_points": "text",
     "price_frac_of_reference": "x", "racks_bought": "text",
 }  # fmt: skip

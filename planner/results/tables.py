@@ -43,7 +43,9 @@ SUMMARY_COLUMNS = [
 ]  # fmt: skip
 """Columns are a contract: new ones go at the end. `revenue_frac_<basis>`: the share of token
 revenue whose route rests at weakest on that basis (catalog.BASES), summing to 1 with revenue."""
-RACK_COLUMNS = ["rack", "count", "power_kw_each", "facility_power_mw", "capex_usd"]
+RACK_COLUMNS = ["rack", "count", "power_kw_each", "facility_power_mw", "capex_usd",
+                "capex_usd_each"]  # fmt: skip
+"""The purchase order: new columns go at the end (capex_usd_each: the unit price)."""
 TIER_COLUMNS = [
     "tier", "price_usd_per_mtok", "min_tok_s_per_user", "facility_power_mw", "power_share_frac",
     "tok_s", "mtok_per_year", "demand_mtok_per_year", "revenue_usd_per_year",
@@ -269,7 +271,8 @@ def _rack_list(schedule: pd.DataFrame, d: PlanData) -> pd.DataFrame:
     capex: dict[Any, Any] = totals["capex_usd"].to_dict()
     racks = [{"rack": r, "count": int(count[r]), "power_kw_each": d.rack_power_mw[r] * 1e3,
               "facility_power_mw": int(count[r]) * d.rack_power_mw[r] * d.pue,
-              "capex_usd": float(capex[r])} for r in d.racks]  # fmt: skip
+              "capex_usd": float(capex[r]),
+              "capex_usd_each": d.rack_capex_musd[r] * USD_PER_MUSD} for r in d.racks]  # fmt: skip
     return pd.DataFrame(racks, columns=RACK_COLUMNS)
 
 
