@@ -356,9 +356,11 @@ def test_cli_writes_schedule_and_scenario_files(tmp_path):
     assert "Build schedule (shared by every scenario)" in result.stdout
     assert "Value of the stochastic solution (VSS) $92.21k" in result.stdout  # $92,211 in words
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["allocation_by_year.csv", "build_schedule.csv", "run.json", "scenarios.csv",
-                     "serving_by_year.csv", "stochastic.csv", "summary.csv", "summary_by_year.csv",
-                     "tiers_by_year.csv"]  # fmt: skip
+    assert names == ["allocation_by_year.csv", "build_schedule.csv", "purchase_order.csv",
+                     "run.json", "scenarios.csv", "serving_by_year.csv", "stochastic.csv",
+                     "summary.csv", "summary_by_year.csv", "tiers_by_year.csv"]  # fmt: skip
+    head = lambda name: (out / name).read_text().splitlines()[0]  # noqa: E731
+    assert head("purchase_order.csv") == "year,rack,count,capex_usd_each,capex_usd,scenario"
     head = lambda name: (out / name).read_text().splitlines()[0]  # noqa: E731
     assert head("build_schedule.csv") == "year,rack,bought,retired,in_service,capex_usd,scenario"
     assert head("tiers_by_year.csv").startswith("year,tier,price_usd_per_mtok,")
@@ -517,3 +519,16 @@ def test_bad_availability_dates_are_refused_by_name(tmp_path, racks, needle):
     with pytest.raises(InstanceError, match="horizon.racks.new") as err:
         load_instance(write(tmp_path, body))
     assert needle in str(err.value)
+
+
+def test_a_plan_over_years_has_a_purchase_order(tmp_path):
+    # a horizon plan had no purchase order, only build_schedule.csv to pivot: purchase_order.csv
+    # lists the racks to order year by year (purchases only) with the unit price
+    result = planner.solve(ROOT / "instances" / "1gw-2026-2030.yaml")
+    order, sched = result.tables.purchase_order, result.tables.schedule
+    assert (order["count"] > 0).all() and len(order) == int((sched["bought"] > 0).sum())
+    assert order["count"].sum() == sched["bought"].sum()
+    assert order["capex_usd"].sum() == pytest.approx(sched["capex_usd"].sum())
+    prices = {r: result.loaded.catalog.racks[r].capex_usd for r in order["rack"]}
+    assert order["capex_usd_each"].tolist() == pytest.approx([prices[r] for r in order["rack"]])
+    assert "purchase_order" in result.tables.files(multi_period=True)

@@ -14,7 +14,7 @@ SINGLE_YEAR = ("summary", "racks", "tiers", "allocation")
 OVER_YEARS = ("summary", "build_schedule", "tiers_by_year", "allocation_by_year",
               "summary_by_year", "scenarios")  # fmt: skip
 OPTIONAL = (
-    "serving", "serving_by_year", "rentals", "rentals_by_year", "prices", "prices_by_year",
+    "purchase_order", "serving", "serving_by_year", "rentals", "rentals_by_year", "prices", "prices_by_year",
     "curves", "curves_by_year", "leases", "leases_by_year", "stochastic", "sweep", "frontier", "explain", "marginals",
     "binding", "entry", "alternatives", "infeasibility",
 )  # fmt: skip

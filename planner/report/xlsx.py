@@ -20,14 +20,15 @@ from planner.results.files import atomic_write_bytes, neutral_text
 from planner.results.present import EXCEL_FORMATS, input_label, kind, label, show
 
 SHEETS = (
-    "summary", "plausibility", "racks", "tiers", "prices", "prices_by_year", "leases",
+    "summary", "plausibility", "purchase_order", "racks", "tiers", "prices", "prices_by_year", "leases",
     "leases_by_year", "cash_flow", "allocation", "serving_mix", "rentals", "stochastic", "scenarios", "summary_by_year", "build_schedule", "tiers_by_year",
     "allocation_by_year", "serving_by_year", "rentals_by_year", "sweep_summary", "tornado", "sweep",
     "frontier", "explain",
     "marginals", "sensitivity", "binding", "entry", "alternatives", "infeasibility", "inputs",
 )  # fmt: skip
 TITLES = {
-    "summary": "Summary", "plausibility": "Plausibility", "racks": "Racks", "tiers": "Tiers",
+    "summary": "Summary", "plausibility": "Plausibility", "purchase_order": "Purchase order",
+    "racks": "Racks", "tiers": "Tiers",
     "cash_flow": "Cash flow", "allocation": "Allocation", "serving_mix": "Serving mix",
     "rentals": "Rentals", "stochastic": "Stochastic", "scenarios": "Scenarios",
     "prices": "Prices", "prices_by_year": "Prices by year", "leases": "Leases",
@@ -42,6 +43,7 @@ TITLES = {
 }  # fmt: skip
 TOTALS = {
     "racks": ("count", "facility_power_mw", "capex_usd"),
+    "purchase_order": ("count", "capex_usd"),
     "tiers": ("facility_power_mw", "mtok_per_year", "revenue_usd_per_year", "cost_usd_per_year"),
     "cash_flow": ("revenue_usd", "operating_cost_usd", "capex_usd", "cash_flow_usd", "discounted_cash_usd"),
 }  # fmt: skip

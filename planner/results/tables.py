@@ -61,6 +61,7 @@ run on rented racks (at the site's PUE), drawn elsewhere: their sum is the units
 ALLOCATION_COLUMNS = ["system", "tier", "units", "facility_power_mw", "tok_s", "mtok_per_year",
                       "revenue_usd_per_year", "data_basis"]  # fmt: skip
 SCHEDULE_COLUMNS = ["year", "rack", "bought", "retired", "in_service", "capex_usd", "scenario"]
+PURCHASE_ORDER_COLUMNS = ["year", "rack", "count", "capex_usd_each", "capex_usd", "scenario"]
 TIERS_BY_YEAR_COLUMNS = ["year", *TIER_COLUMNS, "scenario"]
 ALLOCATION_BY_YEAR_COLUMNS = ["year", *ALLOCATION_COLUMNS, "scenario"]
 SUMMARY_BY_YEAR_COLUMNS = [
@@ -139,6 +140,17 @@ class Tables:
         """The serving table of a single-year plan (no year and scenario columns)."""
         return self.serving_by_year[SERVING_COLUMNS].reset_index(drop=True)
 
+    @property
+    def purchase_order(self) -> pd.DataFrame:
+        """A plan over years as procurement reads it: the racks to order, year by year (rows
+        with purchases only; per scenario, which agree where purchases are shared)."""
+        s = self.schedule[self.schedule["bought"] > 0]
+        return pd.DataFrame({
+            "year": s["year"], "rack": s["rack"], "count": s["bought"],
+            "capex_usd_each": s["capex_usd"] / s["bought"], "capex_usd": s["capex_usd"],
+            "scenario": s["scenario"],
+        }, columns=PURCHASE_ORDER_COLUMNS).reset_index(drop=True)  # fmt: skip
+
     def files(self, multi_period: bool) -> dict[str, pd.DataFrame]:
         """CSV name -> frame: the single-year contract, or the per-year/per-scenario tables."""
         if not multi_period:
@@ -153,7 +165,8 @@ class Tables:
             if not self.curves_by_year.empty:
                 frames["curves"] = self.curves_by_year.drop(columns=["year", "scenario"])
             return frames
-        frames = {"summary": self.summary, "build_schedule": self.schedule,
+        frames = {"summary": self.summary, "purchase_order": self.purchase_order,
+                  "build_schedule": self.schedule,
                   "tiers_by_year": self.tiers_by_year, "allocation_by_year": self.allocation_by_year,
                   "summary_by_year": self.summary_by_year, "scenarios": self.scenarios,
                   "serving_by_year": self.serving_by_year}  # fmt: skip
