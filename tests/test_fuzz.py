@@ -10,6 +10,7 @@ import math
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -181,14 +182,19 @@ def knobs(draw: st.DrawFn) -> str:
     return f"{path}{op}={value}"
 
 
-@settings(CI, max_examples=40)
-@given(knob=knobs())
-def test_hostile_set_knobs(knob):
+def _on_small_seed(args: Callable[[Path, Path], list[str]]) -> list[str]:
+    """The contract violations of a command run on the small seed instance in a scratch
+    folder; `args(instance, folder)` gives the command line."""
     with tempfile.TemporaryDirectory() as tmp:
         instance = Path(tmp) / "case.yaml"
         instance.write_text(dump(small_seed()))
-        outcome = invoke(["validate", str(instance), "--set", knob])
-    _check(violations(outcome), repr(knob))
+        return violations(invoke(args(instance, Path(tmp))))
+
+
+@settings(CI, max_examples=40)
+@given(knob=knobs())
+def test_hostile_set_knobs(knob):
+    _check(_on_small_seed(lambda inst, _: ["validate", str(inst), "--set", knob]), repr(knob))
 
 
 @st.composite
@@ -206,12 +212,9 @@ def vary_specs(draw: st.DrawFn) -> str:
 @settings(CI, max_examples=20)
 @given(spec=vary_specs())
 def test_hostile_vary_specs(spec):
-    with tempfile.TemporaryDirectory() as tmp:
-        instance = Path(tmp) / "case.yaml"
-        instance.write_text(dump(small_seed()))
-        outcome = invoke(["sweep", str(instance), "--vary", spec, "--max-cases", "4",
-                          "--out", str(Path(tmp) / "out"), "--no-progress"])  # fmt: skip
-    _check(violations(outcome), repr(spec))
+    bad = _on_small_seed(lambda inst, tmp: ["sweep", str(inst), "--vary", spec, "--max-cases",
+                                            "4", "--out", str(tmp / "out"), "--no-progress"])  # fmt: skip
+    _check(bad, repr(spec))
 
 
 DISTRIBUTIONS = [
