@@ -212,3 +212,36 @@ def test_the_workbook_cash_flow_recalculates_with_the_discount_rate(tmp_path):
     _, metrics = npv_cash_flow(rows, left, 0.2)
     assert evaluate_cell(ws, "L2") == pytest.approx(metrics["npv_usd"], rel=1e-9)
     assert metrics["npv_usd"] < npv  # a dearer rate is worth less: the edit did something
+
+
+def test_charts_name_the_npv_and_show_plain_numbers(monkeypatch, tmp_path):
+    # the horizon frontier said "Profit ($B a year)" while plotting five-year NPV; the horizon
+    # tornado had a "1e9" offset and snake_case levers; the sweep tornado's title was clipped
+    import planner.report.charts as report_charts
+    import planner.studies.charts as study_charts
+
+    figures = []
+    monkeypatch.setattr(study_charts, "_save", lambda fig, path: figures.append(fig) or path)
+    monkeypatch.setattr(report_charts, "_png", lambda fig: figures.append(fig) or b"")
+    frame = pd.DataFrame({"site.power_mw": [500, 1000], "status": ["optimal"] * 2,
+                          "objective_value": [2.0e10, 2.7e10], "power_mw_free": [1.0, 2.0]})  # fmt: skip
+    study_charts.frontier_chart(
+        frame, "site.power_mw", "profit", tmp_path / "f.png", over_years=True
+    )
+    top = figures[-1].axes[0]
+    assert top.get_ylabel() == "NPV of profit ($B of NPV)"
+    assert top.get_title().startswith("NPV of profit against Site: power (MW)")
+    sens = pd.DataFrame({"lever": ["site_power_mw", "capex_budget_usd"],
+                         "description": ["one more MW of site power", "one more $1B of budget"],
+                         "objective_change": [3.2e9, -1.1e9], "objective_unit": ["usd", "usd"]})  # fmt: skip
+    report_charts.tornado(sens)
+    ax = figures[-1].axes[0]
+    figures[-1].canvas.draw()
+    assert ax.get_xlabel() == "$B of NPV" and ax.xaxis.get_offset_text().get_text() == ""
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(sens["description"])
+    report_charts.sweep_tornado(pd.DataFrame({"input": ["tiers.*.price_usd_per_mtok*"],
+                                              "objective_at_low": [1e10], "objective_at_high": [2e10]}))  # fmt: skip
+    fig = figures[-1]
+    fig.canvas.draw()
+    title = fig.axes[0].title.get_window_extent()
+    assert title.x0 >= 0 and title.x1 <= fig.bbox.width  # inside the figure: not clipped

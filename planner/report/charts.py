@@ -81,16 +81,24 @@ def tornado(sens: pd.DataFrame | None) -> bytes | None:
         return None
     values = sens["objective_change"]
     unit = sens["objective_unit"].iloc[0]
-    scale, label = (1e9, "$B per year") if unit == "usd_per_year" else (1.0, "$/Mtok")
+    scale, label = TORNADO_UNITS.get(unit, (1.0, "$ per million output tokens"))
     fig, ax = plt.subplots(figsize=(6.5, 0.4 * len(sens) + 1.4))
     colours = [COLOURS[1] if v >= 0 else COLOURS[3] for v in values]
-    ax.barh(sens["lever"], values / scale, color=colours)
+    # the lever in words (explain's description: "one more MW of site power"), not its key
+    names = sens["description"] if "description" in sens else sens["lever"]
+    ax.barh([str(n) for n in names], values / scale, color=colours)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.invert_yaxis()
     ax.set_title("Objective change for +10% of each input")
     ax.set_xlabel(label)
+    ax.ticklabel_format(axis="x", style="plain", useOffset=False)  # no "1e9" in a corner
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)
+
+
+TORNADO_UNITS = {"usd_per_year": (1e9, "$B a year"), "usd": (1e9, "$B of NPV"),
+                 "usd_per_mtok": (1.0, "$ per million output tokens")}  # fmt: skip
+"""Objective unit (explain's marginals) -> (scale, axis words)."""
 
 
 def cash_flow(cash: pd.DataFrame) -> bytes | None:
@@ -143,7 +151,7 @@ def sweep_tornado(tornado: pd.DataFrame) -> bytes | None:
     highs = tornado["objective_at_high"].astype(float) / 1e9
     ax.barh(labels, highs - lows, left=lows, color=COLOURS[0])
     ax.invert_yaxis()
-    ax.set_title("Objective from each input's low end to its high end")
+    ax.set_title("Objective across each input's range")  # short: a long title was clipped
     ax.set_xlabel("objective, $B")
     ax.ticklabel_format(axis="x", style="plain", useOffset=False)
     ax.grid(axis="x", alpha=0.3)

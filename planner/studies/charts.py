@@ -28,10 +28,13 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
-def frontier_chart(frame: pd.DataFrame, x: str, objective: str, path: Path) -> Path:
-    """Top: the optimum against x (infeasible cases marked), in $B (or $/Mtok for cost per
-    token) with plain axes. Bottom: facility power per tier. Axis titles in words and units;
-    legends outside the plotting area."""
+def frontier_chart(
+    frame: pd.DataFrame, x: str, objective: str, path: Path, over_years: bool = False
+) -> Path:
+    """Top: the optimum against x (infeasible cases marked), in $B a year (a single-year
+    plan), $B of NPV (`over_years`: a plan over years or scenarios, whose objective is its
+    NPV) or $/Mtok for cost per token, with plain axes. Bottom: facility power per tier. Axis
+    titles in words and units; legends outside the plotting area."""
     from planner.results.present import input_label
 
     plt = _pyplot()
@@ -39,10 +42,12 @@ def frontier_chart(frame: pd.DataFrame, x: str, objective: str, path: Path) -> P
     ok = frame[frame["status"].isin(["optimal", "feasible"])]
     money = objective != "cost_per_token"
     scale = 1e9 if money else 1.0
-    unit = "$B a year" if money else "$ per million output tokens"
+    unit = ("$B of NPV" if over_years else "$B a year") if money else "$ per million output tokens"
     words = {"revenue": "Revenue", "profit": "Profit", "cost_per_token": "Cost per token"}.get(
         objective, objective
     )
+    if over_years and money:
+        words = f"NPV of {words.lower()}"
     x_words = input_label(x)
     top.plot(ok[x], ok["objective_value"].astype(float) / scale, marker="o")
     bad = frame[~frame["status"].isin(["optimal", "feasible"])]

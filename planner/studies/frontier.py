@@ -44,8 +44,10 @@ def frontier(
     where = list(frame.columns).index("objective_value") + 1
     frame.insert(where, "d_objective_per_x", marginal(frame, x))
     atomic_write_text(outdir / "frontier.csv", frame_csv(frame))
-    objective = spec.objective or spec.load().instance.objective
-    frontier_chart(frame, x, objective, outdir / "frontier.png")
+    base = spec.load().instance
+    objective = spec.objective or base.objective
+    over_years = base.horizon is not None or bool(base.scenarios)  # the objective is an NPV
+    frontier_chart(frame, x, objective, outdir / "frontier.png", over_years)
     return frame
 
 
