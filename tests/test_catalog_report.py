@@ -9,7 +9,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
+import planner
 from planner.cli import cli
+from planner.inputs.catalog import load_catalog
 from planner.studies.catalog_costs import cost_usd_per_mtok
 
 SEED = str(ROOT / "tests" / "data" / "seed.yaml")
@@ -61,3 +63,39 @@ def test_owned_cost_of_an_h200_by_hand():
     assert h200["owned_usd_per_gpu_hour"] == pytest.approx(per_gpu_hour, rel=1e-5)
     assert h200["owned_usd_per_mtok"] == pytest.approx(per_gpu_hour / (90 * 3600) * 1e6, rel=1e-5)
     assert h200["owned_usd_per_mtok"] == pytest.approx(4.1748, rel=1e-4)
+
+
+def test_the_seed_table_is_reconciled_in_words_and_numbers():
+    # the seed's 65x "tokens per GPU" is InferenceX v2's 65x tokens per DOLLAR at 116 tok/s per
+    # user; 6,000 / 90 = 66.7x per GPU over 2.65 / 1.41 = 1.88x the cost gives its 35x. The
+    # catalog's own ratios are printed next to it (they were left unreconciled).
+    from planner.studies.catalog_costs import seed_reconciled, seed_table
+
+    seed = seed_table(load_catalog(ROOT / "models"))
+    text = seed_reconciled(seed)
+    assert text.startswith("the seed's 67x tokens per GPU over 1.88x the cost per GPU-hour gives "
+                           "its 35x lower cost per token; InferenceX v2 measured 65x tokens per "
+                           "dollar (not per GPU)")  # fmt: skip
+    hop, bw = seed.iloc[0], seed.iloc[1]
+    per_gpu = bw["catalog_tok_s_per_gpu"] / hop["catalog_tok_s_per_gpu"]
+    per_dollar = hop["catalog_usd_per_mtok"] / bw["catalog_usd_per_mtok"]
+    assert f"give {per_gpu:.0f}x per GPU and {per_dollar:.0f}x per dollar" in text
+    result = CliRunner().invoke(cli, ["catalog", str(ROOT / "instances" / "1gw.yaml")])
+    assert f"Reconciled: {text}." in result.output
+
+
+def test_owned_cost_counts_the_building():
+    # 1gw's site: $15M per MW over 20 years at 10% (CRF 0.117460) plus $300k per MW-year =
+    # $2,061,891 per facility MW-year. An H200 server draws 10.96 kW x 1.15 = 12.604 kW
+    # facility: $25,988 a year, $2.966 per hour, $0.371 per GPU-hour of its 8 GPUs.
+    from planner.studies.catalog_costs import owned_usd_per_hour
+
+    loaded = planner.load_instance(ROOT / "instances" / "1gw.yaml")
+    with_building = owned_usd_per_hour(loaded.catalog, {"hgx-h200": 1}, loaded.instance)
+    site = loaded.instance.site.model_copy(update={"facility_capex_usd_per_mw": None,
+                                                   "facility_opex_usd_per_mw_year": 0.0})  # fmt: skip
+    bare = loaded.instance.model_copy(update={"site": site})
+    without = owned_usd_per_hour(loaded.catalog, {"hgx-h200": 1}, bare)
+    crf = 0.10 / (1 - 1.10**-20)
+    per_year = (15e6 * crf + 300_000) * 10.96 / 1e3 * 1.15
+    assert with_building - without == pytest.approx(per_year / 8766, rel=1e-6)

@@ -240,7 +240,12 @@ def catalog(
 
     from planner.inputs.load import load_instance
     from planner.results.present import human
-    from planner.studies.catalog_costs import SEED_SPEED_TOK_S_PER_USER, catalog_table, seed_table
+    from planner.studies.catalog_costs import (
+        SEED_SPEED_TOK_S_PER_USER,
+        catalog_table,
+        seed_reconciled,
+        seed_table,
+    )
 
     extra = (*overrides, f"site.pue={pue}") if pue is not None else overrides
     loaded = load_instance(instance, extra, objective, catalog_dir, racks_csv)
@@ -269,6 +274,7 @@ def catalog(
                 f"; catalog ${row.catalog_usd_per_gpu_hour:g}/GPU-h at {row.catalog_tok_s_per_gpu:,.0f} "
                 f"tok/s per GPU = ${row.catalog_usd_per_mtok:,.2f}")  # fmt: skip
         echo(f"  {row.generation}: seed ${row.seed_usd_per_mtok:g}; {row.why}{ours}")
+    echo(f"  Reconciled: {seed_reconciled(seed)}.")
 
 
 def _export_racks(

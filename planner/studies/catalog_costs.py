@@ -32,8 +32,13 @@ def cost_usd_per_mtok(cost_usd_per_gpu_hour: float, tok_s_per_gpu: float) -> flo
 
 
 def owned_usd_per_hour(catalog: Catalog, racks: dict[str, float], inst: Instance) -> float:
-    """Hourly cost of owning `racks` (rack -> count): annualised capex + opex + energy."""
+    """Hourly cost of owning `racks` (rack -> count): annualised capex + opex + energy, and
+    their share of the building by facility power (the site's facility capex per MW over its
+    life, plus its opex per MW-year; about a fifth of the total at the default site)."""
     site = inst.site
+    building = (site.facility_capex_usd_per_mw or 0.0) * capital_recovery_factor(
+        site.discount_rate_frac, site.facility_lifetime_years
+    ) + site.facility_opex_usd_per_mw_year  # per facility MW a year
     total = 0.0
     for rack_name, count in racks.items():
         rack = catalog.racks[rack_name]
@@ -44,6 +49,7 @@ def owned_usd_per_hour(catalog: Catalog, racks: dict[str, float], inst: Instance
         annual += (
             rack.power_kw / 1e3 * site.pue * site.hours_per_year * site.electricity_usd_per_mwh
         )
+        annual += rack.power_kw / 1e3 * site.pue * building
         total += count * annual
     return total / site.hours_per_year
 
@@ -104,8 +110,9 @@ def catalog_table(catalog: Catalog, inst: Instance) -> pd.DataFrame:
 
 
 SEED_SPEED_TOK_S_PER_USER = 116.0
-"""The seed's table (seed 001) quotes InferenceX v2's Hopper-vs-Blackwell comparison, whose
-65x tokens-per-GPU gap is stated at 116 tok/s per user (serving-data.md section 5)."""
+"""The speed of the seed's table (seed 001). Its "65x tokens per second per GPU" is InferenceX
+v2's Blackwell-over-Hopper ratio of tokens per DOLLAR at 116 tok/s per user (9.7x at 40;
+serving-data.md section 5), printed as tokens per GPU; the catalog is read at that speed."""
 SEED_ROWS = (
     # system, generation, the seed's $/GPU-hour, tok/s per GPU and printed $/Mtok
     ("hgx-h200", "Hopper (HGX H200)", 1.41, 90.0, 4.20),
@@ -116,6 +123,24 @@ SEED_COLUMNS = [
     "formula_usd_per_mtok", "catalog_usd_per_gpu_hour", "catalog_tok_s_per_gpu",
     "catalog_usd_per_mtok", "why",
 ]  # fmt: skip
+
+
+def seed_reconciled(seed: pd.DataFrame) -> str:
+    """The seed's ratios against the catalog's, in words: the seed's 65x tokens per GPU and 2x
+    cost per GPU-hour give its 35x cost per token; InferenceX measured 65x per dollar."""
+    hop, bw = seed.iloc[0], seed.iloc[1]
+    seed_gpu = bw["seed_tok_s_per_gpu"] / hop["seed_tok_s_per_gpu"]
+    seed_cost = bw["seed_usd_per_gpu_hour"] / hop["seed_usd_per_gpu_hour"]
+    text = (f"the seed's {seed_gpu:.0f}x tokens per GPU over {seed_cost:.2f}x the cost per "
+            f"GPU-hour gives its {seed_gpu / seed_cost:.0f}x lower cost per token; InferenceX "
+            f"v2 measured 65x tokens per dollar (not per GPU) at {SEED_SPEED_TOK_S_PER_USER:g} "
+            "tok/s per user")  # fmt: skip
+    if pd.notna(hop["catalog_usd_per_mtok"]) and pd.notna(bw["catalog_usd_per_mtok"]):
+        gpu = bw["catalog_tok_s_per_gpu"] / hop["catalog_tok_s_per_gpu"]
+        dollar = hop["catalog_usd_per_mtok"] / bw["catalog_usd_per_mtok"]
+        text += (f"; the catalog's measured curves give {gpu:.0f}x per GPU and {dollar:.0f}x per "
+                 "dollar there, and that gap, not the seed's, is what the plans use")  # fmt: skip
+    return text
 
 
 def seed_table(catalog: Catalog) -> pd.DataFrame:
