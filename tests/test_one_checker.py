@@ -65,3 +65,21 @@ def test_a_plan_over_years_is_checked_by_the_same_checker(tmp_path):
     found = check_horizon_plan(r.loaded.instance, r.loaded.catalog, r.data,
                                replace(r.tables, tiers_by_year=shares))  # fmt: skip
     assert any(v.startswith("share") for v in found), found
+
+
+def test_every_family_component_has_its_facts_in_one_place():
+    # each family's facts (words, units, relaxability, elastic sentence) were kept in three
+    # explanation modules; now model/families.py REQUIREMENTS holds them, and the explanation
+    # tables are views of it. A new requirement component without its facts fails here.
+    from planner.explanation.binding import FAMILIES as WORDS
+    from planner.explanation.elastic import NEEDS
+    from planner.explanation.infeasible import RELAXABLE
+    from planner.model.families import BALANCES, FAMILIES, REQUIREMENTS
+
+    components = {c for family in FAMILIES for c in family.components}
+    assert components == set(REQUIREMENTS) | set(BALANCES)
+    assert not set(REQUIREMENTS) & set(BALANCES)
+    assert set(WORDS) == set(REQUIREMENTS)
+    assert set(NEEDS) <= set(REQUIREMENTS) and set(RELAXABLE) <= set(REQUIREMENTS)
+    assert all(REQUIREMENTS[name].relaxed == words for name, words in RELAXABLE.items())
+    assert all("{x}" in sentence for sentence in NEEDS.values())

@@ -8,27 +8,16 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.explanation.base import Baseline
-from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD, PlanData
+from planner.inputs.data import PlanData
 from planner.model import FLEET_FAMILIES
+from planner.model.families import REQUIREMENTS
 
 SLACK_TOL_FRAC = 1e-6
 """A row binds when its slack is within this fraction of its bound (at least 1e-6)."""
 
 # family -> (user unit, model units per user unit, words); {tier}/{rack} filled from the index
 FAMILIES: dict[str, tuple[str, float, str]] = {
-    "power_envelope": ("MW", 1.0, "the site power envelope"),
-    "capex_budget": ("usd", 1 / USD_PER_MUSD, "the capex budget"),
-    "demand_limit": ("mtok_per_year", 1 / MTOK_PER_TTOK, "the {index} demand forecast"),
-    "forecast_served": ("mtok_per_year", 1 / MTOK_PER_TTOK, "serving all {index} demand"),
-    "tier_power_share_fixed": ("MW", 1.0, "the {index} tier's fixed power share"),
-    "tier_power_share_min": ("MW", 1.0, "the {index} tier's minimum power share"),
-    "tier_power_share_max": ("MW", 1.0, "the {index} tier's maximum power share"),
-    "supply_limit": ("rack", 1.0, "the {index} supply limit"),
-    "delivery_limit": ("rack", 1.0, "the {index} delivery limit"),
-    "rental_limit": ("rack", 1.0, "the {index} rental limit"),
-    "energisation_limit": ("MW", 1.0, "the site power envelope (all of it energised)"),
-    "token_floor": ("mtok_per_year", 1 / MTOK_PER_TTOK, "the {index} tier's tokens floor"),
-    "token_share": ("mtok_per_year", 1 / MTOK_PER_TTOK, "the {index} tier's share of tokens"),
+    name: (r.unit, r.per_unit, r.words) for name, r in REQUIREMENTS.items()
 }
 
 BINDING_COLUMNS = ["constraint", "requirement", "binding", "slack_units", "unit", "words"]

@@ -21,6 +21,7 @@ import pyomo.environ as pyo
 from planner.explanation.base import Baseline
 from planner.explanation.binding import FAMILIES, amount, row_label, subject
 from planner.model import build_model
+from planner.model.families import REQUIREMENTS
 from planner.solver.highs import SolveSettings, solve_model
 
 SLACK_TOL = 1e-6
@@ -32,15 +33,7 @@ ELASTIC_MIP_GAP_FRAC = 1e-4
 ELASTIC_TIME_LIMIT_S = 20.0
 """Each elastic MILP stops here; the amounts are then upper bounds (status says so)."""
 
-NEEDS = {
-    "power_envelope": "the site needs {x} more power",
-    "capex_budget": "the budget needs {x} more",
-    "forecast_served": "{x} of {index} demand cannot be served",
-    "tier_power_share_fixed": "the {index} tier's fixed power share must move by {x}",
-    "tier_power_share_min": "the {index} tier's minimum power share must drop by {x}",
-    "tier_power_share_max": "the {index} tier's maximum power share must rise by {x}",
-    "supply_limit": "{x} more {index} racks than the supply limit are needed",
-}
+NEEDS = {name: r.needs for name, r in REQUIREMENTS.items() if r.needs is not None}
 """Requirement families made elastic (demand_limit caps sales, so it never conflicts)."""
 
 

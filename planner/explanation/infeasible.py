@@ -21,6 +21,7 @@ import pyomo.environ as pyo
 
 from planner.inputs.data import PlanData
 from planner.model import build_model
+from planner.model.families import REQUIREMENTS
 from planner.results.run import PlanResult
 from planner.solver.highs import SolveSettings, SolveStatus, make_solver, solve_model
 
@@ -144,15 +145,10 @@ def explain_failure(result: PlanResult) -> str:
     return "infeasible: " + explain_infeasible(result.data, result.settings)
 
 
-RELAXABLE = {
-    "power_envelope": "site power",
-    "capex_budget": "capex budget",
-    "supply_limit": "supply (max_count)",
-    "delivery_limit": "deliveries (or first_year)",
-    "forecast_served": "forecasts served in full",
-    "tier_power_share_fixed": "fixed power shares",
-    "tier_power_share_min": "minimum power shares",
-}
+RELAX_ORDER = ("power_envelope", "capex_budget", "supply_limit", "delivery_limit",
+               "forecast_served", "tier_power_share_fixed", "tier_power_share_min")  # fmt: skip
+RELAXABLE = {name: str(REQUIREMENTS[name].relaxed) for name in RELAX_ORDER}
+"""Requirements dropped one at a time to find the culprit (words: model/families.py)."""
 
 
 def _broken_rows(con: pyo.Constraint) -> list[tuple]:

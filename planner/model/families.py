@@ -14,7 +14,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from planner.inputs.data import PlanData
+from planner.inputs.data import MTOK_PER_TTOK, USD_PER_MUSD, PlanData
 from planner.model.components import linear
 from planner.model.market import (
     add_demand_curve,
@@ -257,3 +257,55 @@ FAMILIES: tuple[Family, ...] = (
 FLEET_FAMILIES = ("power_envelope", "capex_budget", "delivery_limit", "energisation_limit")
 """Families whose rows are indexed (..., year, owner): in a shared year one row holds for every
 scenario that uses that fleet state."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What the explanations say of a requirement's rows (one place for every family's facts):
+    the user's unit, model units per user unit, the words ({index}: the tier or rack), and,
+    where the rows may be relaxed or made elastic, how that is said."""
+
+    unit: str
+    per_unit: float
+    words: str
+    relaxed: str | None = None
+    """Infeasibility: the requirement dropped whole ("site power", "capex budget")."""
+    needs: str | None = None
+    """Elastic rows: what must change for the row to hold, with {x} (and {index})."""
+
+
+_TOKENS = 1 / MTOK_PER_TTOK
+REQUIREMENTS: dict[str, Requirement] = {
+    "power_envelope": Requirement("MW", 1.0, "the site power envelope", "site power",
+                                  "the site needs {x} more power"),
+    "capex_budget": Requirement("usd", 1 / USD_PER_MUSD, "the capex budget", "capex budget",
+                                "the budget needs {x} more"),
+    "demand_limit": Requirement("mtok_per_year", _TOKENS, "the {index} demand forecast"),
+    "forecast_served": Requirement("mtok_per_year", _TOKENS, "serving all {index} demand",
+                                   "forecasts served in full",
+                                   "{x} of {index} demand cannot be served"),
+    "tier_power_share_fixed": Requirement("MW", 1.0, "the {index} tier's fixed power share",
+                                          "fixed power shares",
+                                          "the {index} tier's fixed power share must move by {x}"),
+    "tier_power_share_min": Requirement("MW", 1.0, "the {index} tier's minimum power share",
+                                        "minimum power shares",
+                                        "the {index} tier's minimum power share must drop by {x}"),
+    "tier_power_share_max": Requirement("MW", 1.0, "the {index} tier's maximum power share",
+                                        None,
+                                        "the {index} tier's maximum power share must rise by {x}"),
+    "supply_limit": Requirement("rack", 1.0, "the {index} supply limit", "supply (max_count)",
+                                "{x} more {index} racks than the supply limit are needed"),
+    "delivery_limit": Requirement("rack", 1.0, "the {index} delivery limit",
+                                  "deliveries (or first_year)"),
+    "rental_limit": Requirement("rack", 1.0, "the {index} rental limit"),
+    "energisation_limit": Requirement("MW", 1.0, "the site power envelope (all of it energised)"),
+    "token_floor": Requirement("mtok_per_year", _TOKENS, "the {index} tier's tokens floor"),
+    "token_share": Requirement("mtok_per_year", _TOKENS, "the {index} tier's share of tokens"),
+}  # fmt: skip
+"""Requirement rows by constraint component (a family's `components`), in the order the
+explanations list them. demand_limit caps sales, so it never conflicts: not elastic."""
+
+BALANCES = ("rack_balance", "rental_split", "rental_use", "tier_capacity", "curve_sold",
+            "curve_piece")  # fmt: skip
+"""Components that tie variables together rather than state a user's requirement: the
+explanations say nothing of them (every other component has a REQUIREMENTS entry)."""
