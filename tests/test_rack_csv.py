@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import write_instance
+from conftest import ROOT, write_instance
 
 from planner.cli import cli
 from planner.errors import InstanceError
@@ -46,3 +47,15 @@ def test_bad_csv_names_row_and_column(tmp_path):
     quote.write_text("rack,price\nbeta,3\n")
     with pytest.raises(InstanceError, match="unexpected: price"):
         load_instance(write_instance(tmp_path, BASE), racks_csv=quote)
+
+
+def test_racks_csv_lists_only_racks_bought(tmp_path):
+    # procurement pastes racks.csv into purchase sheets: it listed every catalog rack, most at
+    # count 0. The Blackwell keynote plan buys one rack type: racks.csv has that row only.
+    out = tmp_path / "o"
+    result = CliRunner().invoke(cli, ["solve", str(ROOT / "instances" / "gtc-2026" / "blackwell.yaml"),
+                                      "--out", str(out), "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    racks = pd.read_csv(out / "racks.csv")
+    assert list(racks["rack"]) == ["gb300-nvl72"] and (racks["count"] > 0).all()
+    assert racks.iloc[0]["capex_usd"] == racks.iloc[0]["count"] * racks.iloc[0]["capex_usd_each"]

@@ -153,8 +153,9 @@ class Tables:
 
     def files(self, multi_period: bool) -> dict[str, pd.DataFrame]:
         """CSV name -> frame: the single-year contract, or the per-year/per-scenario tables."""
-        if not multi_period:
-            frames = {"summary": self.summary, "racks": self.racks, "tiers": self.tiers,
+        if not multi_period:  # racks.csv is the purchase order: racks bought, not the catalog
+            racks = self.racks[self.racks["count"] > 0].reset_index(drop=True)
+            frames = {"summary": self.summary, "racks": racks, "tiers": self.tiers,
                       "allocation": self.allocation, "serving": self.serving}  # fmt: skip
             if not self.rentals_by_year.empty:
                 frames["rentals"] = self.rentals
