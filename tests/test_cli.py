@@ -186,6 +186,12 @@ def test_init_writes_a_starter_instance_that_solves(tmp_path):
     assert doc["site"]["capex_budget_usd"] == pytest.approx(5e9)
     assert doc["tiers"]["medium"]["demand_mtok_per_year"] == pytest.approx(3.7e7)  # 3.7e8 / 10
     assert path.read_text().startswith("# Starter instance written by `plan init --site-mw 100`")
+    # the free tier's users scale too (6.8e7 -> 6.8e6), and no line keeps a 1 GW comment
+    # beside a scaled value ("about 1 GW" stayed next to 100)
+    assert doc["tiers"]["free"]["min_mtok_per_year"] == pytest.approx(6.8e6)
+    assert doc["description"].startswith("100 MW AI factory") and "$5B all-in" in doc["description"]
+    power_line = next(line for line in path.read_text().splitlines() if "  power_mw: 100" in line)
+    assert "# 1000 at 1 GW x 100/1,000; there: " in power_line
     solved = CliRunner().invoke(cli, ["solve", str(path), "--out", str(tmp_path / "out")])
     assert solved.exit_code == 0, solved.output
     again = CliRunner().invoke(cli, ["init", str(path)])

@@ -32,16 +32,30 @@ def starter_text(site_mw: float, name: str) -> str:
     text = re.sub(r"^# yaml-language-server: .*\n", "", text, flags=re.MULTILINE)
 
     def scaled(match: re.Match) -> str:
-        return f"{match.group(1)}{yaml_number(float(match.group(2)) * scale)}"
+        """The value scaled; its comment says so, and keeps its source for the 1 GW figure."""
+        value = yaml_number(float(match.group(2)) * scale)
+        comment = match.group(4)
+        if scale != 1.0 and comment:
+            comment = (
+                f"# {match.group(2)} at 1 GW x {site_mw:g}/1,000; there: {comment[1:].strip()}"
+            )
+        return f"{match.group(1)}{value}{match.group(3) or ''}{comment or ''}"
 
+    number = r"([0-9.e+]+)(\s*)(#.*)?$"
     text = re.sub(r"^(name: ).*$", rf"\g<1>{name}", text, count=1, flags=re.M)
-    text = re.sub(r"^(  power_mw: )([0-9.e+]+)", scaled, text, count=1, flags=re.M)
-    text = re.sub(r"^(  capex_budget_usd: )([0-9.e+]+)", scaled, text, count=1, flags=re.M)
-    text = re.sub(r"^(    demand_mtok_per_year: )([0-9.e+]+)", scaled, text, flags=re.M)
+    text = re.sub(rf"^(  power_mw: ){number}", scaled, text, count=1, flags=re.M)
+    text = re.sub(rf"^(  capex_budget_usd: ){number}", scaled, text, count=1, flags=re.M)
+    text = re.sub(rf"^(    demand_mtok_per_year: ){number}", scaled, text, flags=re.M)
+    # the free tier's users are this site's share of the market, as the forecasts are
+    text = re.sub(rf"^(    min_mtok_per_year: ){number}", scaled, text, flags=re.M)
+    if scale != 1.0:  # the description's own figures follow the site
+        text = re.sub(r"^(description: )1 GW ", rf"\g<1>{site_mw:g} MW ", text, count=1, flags=re.M)
+        text = re.sub(r"^(description: .*)\$50B all-in budget", rf"\g<1>${50 * scale:g}B all-in budget",
+                      text, count=1, flags=re.M)  # fmt: skip
     header = (
         f"# Starter instance written by `plan init --site-mw {site_mw:g}` from instances/1gw.yaml.\n"
-        f"# Site power, capex budget and demand forecasts are 1gw.yaml's scaled by "
-        f"{site_mw:g} / 1,000 MW;\n"
+        f"# Site power, capex budget, demand forecasts and the free tier's floor are 1gw.yaml's\n"
+        f"# scaled by {site_mw:g} / 1,000 MW (each scaled line says so);\n"
         "# every other number, and the source or reasoning beside each, is as there. Edit freely;\n"
         "# `plan validate` checks it and `plan schema` lists every field.\n#\n"
     )
