@@ -13,7 +13,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from planner.errors import InstanceError, UsageError
-from planner.inputs.catalog import Catalog, Rack, Source, default_catalog_dir, load_catalog
+from planner.inputs.catalog import (
+    Catalog,
+    Rack,
+    Source,
+    and_list,
+    default_catalog_dir,
+    load_catalog,
+)
 from planner.inputs.data import routes, unserved_words
 from planner.inputs.instance import Instance, Objective
 from planner.inputs.plausibility import Plausibility, load_plausibility
@@ -220,6 +227,28 @@ def implausible(inst: Instance) -> list[str]:
     return out
 
 
+def _merged(notes: list[str]) -> list[str]:
+    """Notes that say the same of several systems, said once: "a's decode is measured at ...",
+    "b's decode is measured at ..." -> "a and b: decode is measured at ..." (no sentence
+    repeated three times)."""
+    said: dict[str, list[str]] = {}
+    for note in dict.fromkeys(notes):
+        who, sep, rest = note.partition("'s ")
+        if sep and " " in rest:
+            said.setdefault(rest, []).append(who)
+        else:
+            said.setdefault(note, [])
+    out = []
+    for rest, whos in said.items():
+        if not whos:
+            out.append(rest)
+        elif len(whos) == 1:
+            out.append(f"{whos[0]}'s {rest}")
+        else:
+            out.append(f"{and_list(whos)}: {rest}")
+    return out
+
+
 def coverage_notes(loaded: LoadedInstance) -> list[str]:
     """What the plan will leave out, said before solving: tiers no allowed system reaches at
     their speed (they get no power), and catalog racks no allowed system uses (a rack added
@@ -234,7 +263,7 @@ def coverage_notes(loaded: LoadedInstance) -> list[str]:
         thin.setdefault(t, []).extend(r.notes)
     for tier in inst.tiers:
         if thin.get(tier):
-            notes.append(f"tiers.{tier}: " + "; ".join(dict.fromkeys(thin[tier])))
+            notes.append(f"tiers.{tier}: " + "; ".join(_merged(thin[tier])))
     used = {r for s in catalog.systems.values() for r in s.rack_names}  # by any system at all
     installed = set(inst.horizon.racks) if inst.horizon else set()
     for rack in sorted(set(catalog.racks) - used - installed):
