@@ -43,3 +43,20 @@ def test_plan_solve_prints_and_writes_a_split_that_adds_up(tmp_path):
     assert total <= wall + 0.05
     recorded = json.loads((tmp_path / "o" / "run.json").read_text())["timings_s"]
     assert abs(sum(v for k, v in recorded.items() if k != "total") - recorded["total"]) < 0.01
+
+
+def test_plan_explain_prints_a_split_that_adds_up(tmp_path):
+    # every plan kind's command says where its time went: explain's re-solves are one lap
+    plan = Path(sys.executable).with_name("plan")
+    start = time.perf_counter()
+    proc = subprocess.run([str(plan), "explain", str(ROOT / "instances" / "1gw.yaml"), "--out",
+                           str(tmp_path / "o"), "--no-entry", "--no-bases", "--quiet"],
+                          capture_output=True, text=True, cwd=ROOT, check=True)  # fmt: skip
+    wall = time.perf_counter() - start
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("time: "))
+    laps = dict(re.findall(r"([a-zA-Z (),-]+?) ([\d.]+) s", line[6:].split(";")[0]))
+    total = float(re.search(r"; ([\d.]+) s in all", line).group(1))
+    assert {k.strip(" ,") for k in laps} >= {"start-up", "imports", "load",
+                                              "explanations (every solve)", "files"}  # fmt: skip
+    assert abs(sum(float(v) for v in laps.values()) - total) < 0.02 * len(laps)
+    assert total <= wall + 0.05

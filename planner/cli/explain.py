@@ -68,26 +68,36 @@ def explain_cmd(
 ) -> None:  # fmt: skip
     """Explain INSTANCE's optimum: marginal values, binding requirements, entry thresholds,
     alternatives; for an infeasible instance, the requirements that conflict."""
+    from planner.results.clock import Clock, process_start
+
+    clock = Clock(start=process_start())
+    clock.lap("start-up")
     from planner.explanation import explain
     from planner.explanation.output import render_explanation, write_explanation
     from planner.inputs.load import load_instance
-
-    loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
-    show_warnings(loaded)
     from planner.solver.highs import SolveSettings
 
+    clock.lap("imports")
+    loaded = load_instance(instance, overrides, objective, catalog_dir, racks_csv)
+    show_warnings(loaded)
+    clock.lap("load")
     settings = SolveSettings(time_limit_s=time_limit)
     with progress_lines(quiet) as progress:
         expl = explain(loaded, near_optimal_frac, exclude, not no_entry, settings, not no_bases,
                        progress)  # fmt: skip
+    clock.lap("explanations (every solve)")
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     paths = write_explanation(expl, target)
+    clock.lap("files")
     echo(render_explanation(expl))
     if with_report:  # an infeasible plan gets a report of its explanation too
         from planner.report import write_report
 
         paths += write_report(target)
+        clock.lap("report")
     echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
+    clock.lap("summary")
+    echo(clock.words())  # adds up to the wall time from the process's start
     emit({"instance": loaded.instance.name, "status": str(expl.status),
           "explanation": records(expl.frame()), "written": [str(p) for p in paths]})  # fmt: skip
     sys.exit(STATUS_EXIT[expl.status])
