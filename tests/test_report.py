@@ -245,3 +245,14 @@ def test_charts_name_the_npv_and_show_plain_numbers(monkeypatch, tmp_path):
     fig.canvas.draw()
     title = fig.axes[0].title.get_window_extent()
     assert title.x0 >= 0 and title.x1 <= fig.bbox.width  # inside the figure: not clipped
+
+
+def test_a_column_keeps_one_scale():
+    # a column mixed "1.37 billion" with "762,569,917": every number of a column that reaches
+    # a billion now says billions
+    from planner.results.present import human
+
+    shown = human(pd.DataFrame({"mtok_per_year": [1.37e9, 762_569_917.0, None],
+                                "revenue_usd": [2.5e9, 3.5e8, 1.0]}))  # fmt: skip
+    assert shown.iloc[:, 0].tolist() == ["1.37 billion", "0.76 billion", ""]
+    assert shown.iloc[:, 1].tolist() == ["$2.50B", "$350.00M", "$1.00"]  # money keeps its units
