@@ -262,7 +262,10 @@ def catalog(
         return
     echo("Racks in the catalog")
     echo(human(pd.DataFrame(_rack_rows(loaded.catalog))).to_string(index=False))
-    echo("\nPer system and tier of the instance")
+    echo(
+        "\nPer system and tier of the instance (owned: capex, opex, energy and the building's "
+        "share; quoted: the rack's TCO or rental basis; $/M: per million output tokens)"
+    )
     echo(human(table).to_string(index=False))
     seed = seed_table(loaded.catalog)
     echo(
