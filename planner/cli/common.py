@@ -174,33 +174,37 @@ def quiet_option(func: Any) -> Any:
     )(func)  # fmt: skip
 
 
-@contextlib.contextmanager
-def progress_lines(quiet: bool) -> Iterator[Any]:
-    """A Progress saying its lines on stderr (every PLAN_PROGRESS_EVERY_S seconds, default 5),
-    or a silent one with --quiet; stopped on the way out."""
-    from planner.results.progress import EVERY_S, Progress
+def _progress_every_s() -> float:
+    """Seconds between progress lines: PLAN_PROGRESS_EVERY_S when it is a positive finite
+    number, else the default (a bad value must not stop a run)."""
+    from planner.results.progress import EVERY_S
 
     try:
         every = float(os.environ.get("PLAN_PROGRESS_EVERY_S", EVERY_S))
     except ValueError:
-        every = EVERY_S
-    if not math.isfinite(every) or every <= 0:
-        every = EVERY_S
-    ticker = Progress(None if quiet else (lambda line: echo(line, err=True)), every)
+        return EVERY_S
+    return every if math.isfinite(every) and every > 0 else EVERY_S
+
+
+@contextlib.contextmanager
+def progress_lines(quiet: bool) -> Iterator[Any]:
+    """A Progress saying its lines on stderr (every PLAN_PROGRESS_EVERY_S seconds, default 5),
+    or a silent one with --quiet; stopped on the way out."""
+    from planner.results.progress import Progress
+
+    ticker = Progress(None if quiet else (lambda line: echo(line, err=True)), _progress_every_s())
     try:
         yield ticker
     finally:
         ticker.close()
 
 
-def case_lines(total: int, every_s: float | None = None) -> Callable[[str, dict], None]:
+def case_lines(total: int) -> Callable[[str, dict], None]:
     """An `on_row` callback for sweeps when stderr is not a terminal (a log, CI): a line
     `progress: 12 of 40 cases done (1 failed), 35 s` at most every few seconds."""
     import time
 
-    from planner.results.progress import EVERY_S
-
-    gap = every_s or float(os.environ.get("PLAN_PROGRESS_EVERY_S", EVERY_S) or EVERY_S)
+    gap = _progress_every_s()
     start = last = time.perf_counter()
     seen = {"done": 0, "failed": 0}
 

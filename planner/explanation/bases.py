@@ -18,6 +18,7 @@ from planner.inputs.catalog import BASES, BASIS_WORDS, DATA_LEVELS, LABEL_RANK
 from planner.inputs.load import LoadedInstance
 from planner.results.present import money
 from planner.results.run import PlanResult, solve_loaded
+from planner.results.tables import basis_column
 from planner.solver.highs import SolveSettings
 
 LEAST_SHARE = 0.005
@@ -27,7 +28,7 @@ LEAST_SHARE = 0.005
 def bases_used(plan: PlanResult) -> list[str]:
     """The bases (weaker than measured) the plan's token revenue rests on, weakest first."""
     summary = plan.tables.summary.iloc[0]
-    shares = {b: summary.get(f"revenue_frac_{b.replace('-', '_')}") or 0.0 for b in BASES}
+    shares = {b: summary.get(basis_column(b)) or 0.0 for b in BASES}
     return [b for b in reversed(BASES[1:]) if shares[b] >= LEAST_SHARE]
 
 

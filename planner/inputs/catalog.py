@@ -110,7 +110,9 @@ class Rack(Strict):
     accelerators: int = Field(ge=0)
     """Number of accelerators in the rack."""
     power_kw: float = Field(gt=0)
-    """IT load at rated throughput, kW (facility power adds the site PUE)."""
+    """All-in IT load at rated throughput, kW: the rack and its share of scale-out network and
+    storage, the power basis its throughput curves were converted on (facility power adds the
+    site PUE)."""
     capex_usd: float = Field(gt=0)
     """Purchase price, USD."""
     lifetime_years: float = Field(gt=0, le=30)

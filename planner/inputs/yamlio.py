@@ -402,8 +402,7 @@ def apply_knob(data: dict[str, Any], path: str, value: Any, flag: str = "--set")
     done = 0
     for concrete in knob_paths(data, keys, flag):
         where = f"{flag} {'.'.join(concrete)}"
-        if op is None:
-            check_entry_names(data, concrete, flag)
+        if op is None:  # apply_override checks the entry names
             apply_override(data, concrete, copy.deepcopy(value))
             continue
         node: Any = data

@@ -89,7 +89,7 @@ def tornado(sens: pd.DataFrame | None) -> bytes | None:
     ax.barh([str(n) for n in names], values / scale, color=colours)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.invert_yaxis()
-    ax.set_title("Objective change for +10% of each input")
+    fig.suptitle("Objective change for +10% of each input")  # over the figure: see sweep_tornado
     ax.set_xlabel(label)
     ax.ticklabel_format(axis="x", style="plain", useOffset=False)  # no "1e9" in a corner
     ax.grid(axis="x", alpha=0.3)
@@ -151,7 +151,9 @@ def sweep_tornado(tornado: pd.DataFrame) -> bytes | None:
     highs = tornado["objective_at_high"].astype(float) / 1e9
     ax.barh(labels, highs - lows, left=lows, color=COLOURS[0])
     ax.invert_yaxis()
-    ax.set_title("Objective across each input's range")  # short: a long title was clipped
+    # over the figure, not the axes: long input labels push the axes right, and a title
+    # centred over them ran off the image
+    fig.suptitle("Objective across each input's range")
     ax.set_xlabel("objective, $B")
     ax.ticklabel_format(axis="x", style="plain", useOffset=False)
     ax.grid(axis="x", alpha=0.3)

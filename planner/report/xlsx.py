@@ -92,8 +92,11 @@ def _fill(ws: Worksheet, frame: pd.DataFrame, name: str) -> None:
     ws.freeze_panes = "A2"
 
 
-RATE_CELL = "$K$2"
-"""The cash-flow sheet's discount rate: an input cell the sheet's formulas read."""
+RATE_COLUMN = "K"
+RATE_CELL = f"${RATE_COLUMN}$2"
+"""The cash-flow sheet's discount rate: an input cell the sheet's formulas read (its label
+above it, the NPV formula in the next column)."""
+NPV_COLUMN = "L"
 
 
 def _recalculating_cash_flow(ws: Worksheet, frame: pd.DataFrame, rate: float) -> None:
@@ -103,9 +106,9 @@ def _recalculating_cash_flow(ws: Worksheet, frame: pd.DataFrame, rate: float) ->
     running sum; NPV = their sum. Change K2 in Excel and the NPV follows (the value left is
     the plan's number at the run's rate). Mirrors planner/results/npv.py `cash_flow`."""
     cols = {c: get_column_letter(j) for j, c in enumerate(frame.columns, start=1)}
-    ws["K1"], ws["K2"] = "Discount rate (edit me)", rate
-    ws["K2"].number_format = "0.00%"
-    ws["L1"] = "NPV ($)"
+    ws[f"{RATE_COLUMN}1"], ws[f"{RATE_COLUMN}2"] = "Discount rate (edit me)", rate
+    ws[f"{RATE_COLUMN}2"].number_format = "0.00%"
+    ws[f"{NPV_COLUMN}1"] = "NPV ($)"
     n_years = len(frame) - 1  # the last row is the value left at the end
     for i in range(len(frame)):
         row = i + 2
@@ -121,10 +124,10 @@ def _recalculating_cash_flow(ws: Worksheet, frame: pd.DataFrame, rate: float) ->
         before = f"+{cols['cumulative_cash_usd']}{row - 1}" if i else ""
         ws[f"{cols['cumulative_cash_usd']}{row}"] = f"={cols['cash_flow_usd']}{row}{before}"
     d = cols["discounted_cash_usd"]
-    ws["L2"] = f"=SUM({d}2:{d}{len(frame) + 1})"
-    ws["L2"].number_format = EXCEL_FORMATS["usd"]
-    ws.column_dimensions["K"].width = 24
-    ws.column_dimensions["L"].width = 18
+    ws[f"{NPV_COLUMN}2"] = f"=SUM({d}2:{d}{len(frame) + 1})"
+    ws[f"{NPV_COLUMN}2"].number_format = EXCEL_FORMATS["usd"]
+    ws.column_dimensions[RATE_COLUMN].width = 24
+    ws.column_dimensions[NPV_COLUMN].width = 18
 
 
 def _key_figures(ws: Worksheet, summary: pd.DataFrame) -> None:

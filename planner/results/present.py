@@ -252,15 +252,15 @@ def _column(values: pd.Series, k: str) -> list[str]:
     """A column's values as text, one scale for the whole column: where any number reaches a
     billion, every number says billions (or trillions), so "1.37 billion" never stands over
     "762,569,917"."""
-    numbers = [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)
-               and math.isfinite(v)]  # fmt: skip
-    top = max((abs(x) for x in numbers), default=0.0)
+
+    def finite(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+    top = max((abs(float(v)) for v in values if finite(v)), default=0.0)
     if k not in ("number", "number0") or top < 1e9:
         return [show(v, k) for v in values]
     scale, word = (1e12, "trillion") if top >= 1e12 else (1e9, "billion")
-    return [f"{float(v) / scale:,.2f} {word}"
-            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            else show(v, k) for v in values]  # fmt: skip
+    return [f"{float(v) / scale:,.2f} {word}" if finite(v) else show(v, k) for v in values]
 
 
 def human(frame: pd.DataFrame) -> pd.DataFrame:

@@ -32,6 +32,12 @@ from planner.solver.highs import RowActivity
 from planner.solver.stochastic import StochasticValues, cvar, objective_musd
 from planner.solver.strategies import PlanSolve
 
+
+def basis_column(basis: str) -> str:
+    """The summary column of the token revenue on routes of `basis`: revenue_frac_vendor_claim."""
+    return f"revenue_frac_{basis.replace('-', '_')}"
+
+
 SUMMARY_COLUMNS = [
     "instance", "objective", "status", "objective_value", "revenue_usd_per_year",
     "cost_usd_per_year", "profit_usd_per_year", "capex_usd", "it_power_mw",
@@ -39,7 +45,7 @@ SUMMARY_COLUMNS = [
     "vendor_claim_revenue_frac", "data", "capex_racks_usd", "capex_facility_usd",
     "list_revenue_usd_per_year", "facility_cost_usd_per_year", "operating_cost_usd_per_year",
     "rental_cost_usd_per_year", "energised_mw", "npv_usd", "value_left_usd",
-    "lease_revenue_usd_per_year", *(f"revenue_frac_{b.replace('-', '_')}" for b in BASES),
+    "lease_revenue_usd_per_year", *(basis_column(b) for b in BASES),
 ]  # fmt: skip
 """Columns are a contract: new ones go at the end. `revenue_frac_<basis>`: the share of token
 revenue whose route rests at weakest on that basis (catalog.BASES), summing to 1 with revenue."""
@@ -580,7 +586,7 @@ def build_tables(
     by_basis = weight.groupby(alloc_frame["data_basis"]).sum()
     for basis in BASES:
         share = float(by_basis.get(basis, 0.0) / weight.sum()) if weight.sum() > 0 else 0.0
-        summary[f"revenue_frac_{basis.replace('-', '_')}"] = share
+        summary[basis_column(basis)] = share
     summary["vendor_claim_revenue_frac"] = summary["revenue_frac_vendor_claim"]
     tier_frame = pd.DataFrame(tiers, columns=TIERS_BY_YEAR_COLUMNS)
     summary["tok_s"] = float(

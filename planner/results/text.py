@@ -19,7 +19,7 @@ from planner.inputs.catalog import (
 from planner.results.files import json_text
 from planner.results.present import human, money, words
 from planner.results.run import PlanResult, run_info
-from planner.results.tables import rows
+from planner.results.tables import basis_column, rows
 
 
 def _money(usd: float | None) -> str:
@@ -155,7 +155,7 @@ def claims_line(summary: pd.Series) -> str:
         dropped = [BASIS_WORDS[b] for b in BASES if b not in kept]
         head += (f"{and_list([BASIS_ADJECTIVES[b] for b in kept])} figures only "
                  f"({and_list(dropped)} set aside); ")  # fmt: skip
-    shares = [(b, summary.get(f"revenue_frac_{b.replace('-', '_')}") or 0.0) for b in kept]
+    shares = [(b, summary.get(basis_column(b)) or 0.0) for b in kept]
     used = [(b, f) for b, f in shares if f >= 0.005]
     if not used:
         return head + "no token revenue."
