@@ -135,14 +135,12 @@ def test_fixed_shares_that_whole_racks_cannot_fill_are_explained(tmp_path):
 
 def test_no_solution_exit_5(tmp_path, monkeypatch):
     # A time limit with no incumbent: the status maps to exit code 5.
-    from planner.solver import highs as solver
     from planner.solver.highs import SolveReport, SolveStatus
 
-    def timed_out(model, settings, solver_=None):
+    def timed_out(compile, settings, solver):
         return SolveReport(SolveStatus.NO_SOLUTION, None, None, None, 0.0, "maxTimeLimit")
 
-    monkeypatch.setattr(solver, "solve_model", timed_out)
-    monkeypatch.setattr("planner.solver.strategies.solve_model", timed_out)
+    monkeypatch.setattr("planner.solver.run.solve_compiled", timed_out)
     result = run("solve", str(write_instance(tmp_path, BASE)), "--out", str(tmp_path / "o"))
     assert result.exit_code == EXIT_NO_SOLUTION
     assert_one_line_error(result, "time limit")

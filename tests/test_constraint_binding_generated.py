@@ -18,6 +18,7 @@ from test_constraint_families import CASES
 
 from planner.inputs.data import build_plan_data
 from planner.model import build_model
+from planner.solver.run import PlanRun
 from planner.solver.strategies import solve_plan
 
 SEED = 20261123
@@ -29,7 +30,7 @@ def outcome(data, drop: str | None) -> tuple[str, float | None]:
     model = build_model(data)
     if drop is not None:
         getattr(model, drop).deactivate()
-    report = solve_plan(model, data, EXACT).report
+    report = solve_plan(PlanRun(data, model, EXACT)).report
     value = report.objective_value
     return str(report.status), None if value is None else round(value, 7)
 

@@ -14,6 +14,7 @@ from planner.inputs.data import build_plan_data
 from planner.inputs.load import load_instance
 from planner.model import build_model
 from planner.solver.highs import SolveSettings
+from planner.solver.run import PlanRun
 from planner.solver.strategies import solve_plan
 
 
@@ -145,7 +146,7 @@ def outcome(data, drop: str | None) -> tuple[str, float | None]:
     model = build_model(data)
     if drop is not None:
         getattr(model, drop).deactivate()
-    solved = solve_plan(model, data, SolveSettings())
+    solved = solve_plan(PlanRun(data, model, SolveSettings()))
     value = solved.report.objective_value
     return str(solved.report.status), None if value is None else round(value, 9)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT
@@ -101,55 +102,67 @@ def test_every_command_runs(tmp_path, body):
 
 def test_eev_reuses_the_plans_matrix_and_gets_the_same_answer(monkeypatch):
     # EEV fixes the mean-value purchases by bounds and re-solves the plan's own compiled
-    # matrix; the VSS is the same as with a fresh compile, and one compile fewer is made
+    # matrix, and wait-and-see derives its matrix from it; the VSS is the same as with fresh
+    # compiles, and two compiles fewer are made (RP and the mean-value model compile either way)
     import contextlib
 
-    from planner.solver import highs, stochastic
+    from planner.solver import highs, run
+    from planner.solver.run import PlanRun
 
     path = ROOT / "instances" / "1gw-uncertain.yaml"
     calls = []
     real = highs.compile_model
-    monkeypatch.setattr(highs, "compile_model", lambda m: calls.append(1) or real(m))
+    monkeypatch.setattr(run, "compile_model", lambda m: calls.append(1) or real(m))
     reused = planner.solve(path)
     with_reuse = len(calls)
     calls.clear()
-    monkeypatch.setattr(stochastic, "reusing_matrix", lambda m: contextlib.nullcontext())
+    monkeypatch.setattr(PlanRun, "reusing_matrix", lambda run: contextlib.nullcontext())
     fresh = planner.solve(path)
-    assert len(calls) == with_reuse + 1
+    assert (with_reuse, len(calls)) == (2, 4)
     assert reused.values.vss == pytest.approx(fresh.values.vss, rel=1e-9, abs=1e-3)
     assert reused.values.eev == pytest.approx(fresh.values.eev, rel=1e-9)
 
 
 def test_a_reused_matrix_follows_the_ratio_and_the_fixed_values(tmp_path):
-    # reusing_matrix may only hand back a compile of the same problem: a new Dinkelbach ratio
-    # (a scalar parameter in the objective) or a purchase fixed at another count (folded into
-    # the rows' bounds) must give a new matrix, not the cached one
+    # a run's reusing_matrix may only hand back a compile of the same problem: a new Dinkelbach
+    # ratio (a scalar parameter in the objective) or a purchase fixed at another count (folded
+    # into the rows' bounds) must give a new matrix, not the cached one; an indexed parameter
+    # changed through the run drops the matrices; another run of the same data shares none
     from conftest import write_instance
 
     from planner.inputs.data import build_plan_data
     from planner.inputs.load import load_instance
-    from planner.model import build_model
-    from planner.solver.highs import compiled_matrix
+    from planner.solver.run import MATRICES_KEPT, PlanRun
 
     body = {"objective": "cost_per_token", "site": {"power_mw": 1.0}, "systems": ["alpha"],
             "tiers": {"t": {"price_usd_per_mtok": 1, "min_tok_s_per_user": 10,
                             "demand_mtok_per_year": 100}}}  # fmt: skip
     loaded = load_instance(write_instance(tmp_path, body))
-    m = build_model(build_plan_data(loaded.instance, loaded.catalog, tmp_path))
-    first = compiled_matrix(m)
-    at_zero = np.asarray(first.lp.col_cost_).copy()
-    assert compiled_matrix(m) is first  # the same problem: the same compile, reused
-    m.cost_per_token_lambda.set_value(5.0)
-    assert not np.array_equal(np.asarray(compiled_matrix(m).lp.col_cost_), at_zero)
-    bought = next(iter(m.racks_bought.values()))
-    bought.fix(1)
-    one = np.asarray(compiled_matrix(m).lp.row_upper_).copy()
-    bought.fix(2)
-    assert not np.array_equal(np.asarray(compiled_matrix(m).lp.row_upper_), one)
-    # a matrix per ratio, but only the last few are kept (each is tens of MB at scale)
-    from planner.solver import highs
-
-    for ratio in range(10):
-        m.cost_per_token_lambda.set_value(float(ratio))
-        compiled_matrix(m)
-    assert len(highs._COMPILED[m]) == highs.REUSED_MATRICES
+    data = build_plan_data(loaded.instance, loaded.catalog, tmp_path)
+    run = PlanRun.build(data)
+    m = run.model
+    with run.reusing_matrix():
+        first = run.compiled()
+        at_zero = np.asarray(first.lp.col_cost_).copy()
+        assert run.compiled() is first  # the same problem: the same compile, reused
+        assert PlanRun.build(data).compiled() is not first  # another run: its own matrix
+        m.cost_per_token_lambda.set_value(5.0)
+        assert not np.array_equal(np.asarray(run.compiled().lp.col_cost_), at_zero)
+        bought = next(iter(m.racks_bought.values()))
+        bought.fix(1)
+        one = run.compiled()
+        one_upper = np.asarray(one.lp.row_upper_).copy()
+        bought.fix(2)
+        assert not np.array_equal(np.asarray(run.compiled().lp.row_upper_), one_upper)
+        bought.fix(1)
+        assert run.compiled() is one  # back to the first count: that compile again
+        key = next(iter(m.rack_power_mw))  # an indexed parameter, in the matrix
+        run.set_value(m.rack_power_mw[key], 2 * pyo.value(m.rack_power_mw[key]))
+        assert run.compiled() is not one  # changed through the run: the matrices went
+        # a matrix per ratio, but only the last few are kept (each is tens of MB at scale)
+        for ratio in range(10):
+            m.cost_per_token_lambda.set_value(float(ratio))
+            run.compiled()
+    assert len(run.matrices) == MATRICES_KEPT
+    run.compiled()  # a compile outside reusing_matrix drops every earlier one
+    assert len(run.matrices) == 1

@@ -14,6 +14,7 @@ from planner.inputs.data import build_plan_data
 from planner.inputs.load import load_instance
 from planner.model import build_model
 from planner.solver.highs import SolveSettings
+from planner.solver.run import PlanRun
 from planner.solver.strategies import solve_plan
 
 
@@ -51,7 +52,7 @@ def solve_without(tmp_path, body: dict, family: str | None):
         component = getattr(m, family)
         assert len(component) > 0, f"{family} is built empty on its case"
         component.deactivate()
-    hs = solve_plan(m, data, SolveSettings())
+    hs = solve_plan(PlanRun(data, m, SolveSettings()))
     value = pyo.value(m.objective) if hs.report.status.has_solution else None
     return str(hs.report.status), value
 
@@ -72,10 +73,10 @@ def test_dropping_the_revenue_floor_loses_revenue(tmp_path, monkeypatch):
     loaded = load_instance(write(tmp_path, body))
     data = build_plan_data(loaded.instance, loaded.catalog, tmp_path)
     kept = build_model(data)
-    solve_plan(kept, data, SolveSettings())
+    solve_plan(PlanRun(data, kept, SolveSettings()))
     dropped = build_model(data)
     monkeypatch.setattr(dropped.objective_floor, "activate", lambda: None)
-    solve_plan(dropped, data, SolveSettings())
+    solve_plan(PlanRun(data, dropped, SolveSettings()))
     assert pyo.value(kept.objective) > 0
     assert pyo.value(dropped.objective) == pytest.approx(0, abs=1e-6)
 
@@ -91,7 +92,7 @@ def test_shared_purchases_are_what_makes_it_two_stage(tmp_path):
     values = {}
     for label, d in (("shared", data), ("free", replace(data, shared_years=()))):
         m = build_model(d)
-        solve_plan(m, d, SolveSettings())
+        solve_plan(PlanRun(d, m, SolveSettings()))
         values[label] = sum(pyo.value(m.probability[s] * m.npv_profit_musd[s]) for s in m.SCENARIOS)
     assert values["shared"] == pytest.approx(0.065_576, rel=1e-6)
     assert values["free"] == pytest.approx(0.131_152, rel=1e-6)

@@ -260,7 +260,7 @@ def test_the_build_stops_at_the_time_limit(tmp_path, monkeypatch):
     # clock is made to run out after the parameters (each lap of perf_counter is 1 s).
     import itertools
 
-    import planner.solver.strategies as strategies
+    import planner.solver.run as run
     from planner.errors import TimeLimitError
     from planner.inputs.data import build_plan_data
     from planner.model import build_model
@@ -273,7 +273,7 @@ def test_the_build_stops_at_the_time_limit(tmp_path, monkeypatch):
     ):
         build_model(data, lambda: asked.append(1) or len(asked) > 2)
     ticks = itertools.count(0.0, 1.0)
-    monkeypatch.setattr(strategies.time, "perf_counter", lambda: next(ticks))
+    monkeypatch.setattr(run.time, "perf_counter", lambda: next(ticks))
     result = CliRunner().invoke(cli, ["solve", ONE_GW, "--time-limit", "2", "--out",
                                       str(tmp_path / "o")])  # fmt: skip
     assert result.exit_code == 5 and "while the model was built" in result.output, result.output

@@ -171,17 +171,17 @@ def test_the_time_limit_is_one_budget_for_the_whole_run(tmp_path, monkeypatch):
     # Every solve of the run (Dinkelbach steps, EEV, wait and see) gets what is left of one
     # budget: with each HiGHS call made to take 0.3 s, a 1 s limit stops the run after about
     # 1 s, where per-solve limits would let all of them run.
-    from planner.solver import strategies
+    from planner.solver import run
 
     calls = []
-    real = strategies.solve_model
+    real = run.solve_compiled
 
-    def slow(m, settings, solver=None):
+    def slow(compile, settings, solver):
         calls.append(settings.time_limit_s)
         time.sleep(0.3)
-        return real(m, settings, solver)
+        return real(compile, settings, solver)
 
-    monkeypatch.setattr(strategies, "solve_model", slow)
+    monkeypatch.setattr(run, "solve_compiled", slow)
     path = write(tmp_path, {**NEWSVENDOR, "objective": "cost_per_token"})
     r = planner.solve(path, SolveSettings(time_limit_s=1.0))
     # every solve gets what is left of the one budget (no wall-clock assertion: timing is

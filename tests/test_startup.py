@@ -63,17 +63,17 @@ def test_plan_solve_exits_with_the_status_code(status, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     from planner.cli import cli
-    from planner.solver import strategies
+    from planner.solver import run
     from planner.solver.highs import SolveReport
 
-    real = strategies.solve_model
+    real = run.solve_compiled
 
-    def fake(m, settings, solver=None):
+    def fake(compile, settings, solver):
         if status.has_solution:  # a real plan, reported with this status
-            return replace(real(m, settings, solver), status=status)
+            return replace(real(compile, settings, solver), status=status)
         return SolveReport(status, None, None, None, 0.0, "test")
 
-    monkeypatch.setattr(strategies, "solve_model", fake)
+    monkeypatch.setattr(run, "solve_compiled", fake)
     path = ROOT / "instances" / "100mw-enterprise.yaml"
     result = CliRunner().invoke(cli, ["solve", str(path), "--out", str(tmp_path / "o")])
     assert result.exit_code == documented_exit_codes()[str(status)], result.output

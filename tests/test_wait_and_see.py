@@ -138,13 +138,14 @@ def test_wait_and_see_on_the_shipped_scenario_instance_matches_its_own_model():
     # the value the run reports (from the derived matrix) equals the wait-and-see model's own
     # optimum, solved the old way (a second model built and solved)
     from planner.solver.highs import SolveSettings
+    from planner.solver.run import PlanRun
     from planner.solver.stochastic import objective_of
     from planner.solver.strategies import solve_plan
 
     result = planner.solve(ROOT / "instances" / "1gw-uncertain.yaml")
     ws_data = perfect_information(result.data)
     ws_model = build_model(ws_data)
-    solved = solve_plan(ws_model, ws_data, SolveSettings())
+    solved = solve_plan(PlanRun(ws_data, ws_model, SolveSettings()))
     assert result.values.wait_and_see == pytest.approx(
         objective_of(ws_model, ws_data, solved), rel=1e-4
     )

@@ -22,6 +22,7 @@ from planner.explanation.base import (
 from planner.inputs.data import PlanData
 from planner.model import build_model
 from planner.solver.highs import SolveSettings, solve_model
+from planner.solver.run import PlanRun
 from planner.solver.strategies import solve_plan
 
 ALTERNATIVE_MIP_GAP_FRAC = 1e-3
@@ -150,7 +151,7 @@ def near_optimal(base: Baseline, frac: float) -> dict:
         m = build_model(base.data)
         for key, count in found.items():
             m.racks_bought[key].fix(count)
-        solve_plan(m, base.data, base.settings)
+        solve_plan(PlanRun(base.data, m, base.settings))
     bound = base.value - frac * abs(base.value)
     if base.objective == "cost_per_token":
         bound = (1 + frac) * base.value
@@ -163,7 +164,7 @@ def excluding(base: Baseline, rack: str) -> dict:
     for key, var in m.racks_bought.items():
         if key[0] == rack:
             var.fix(0)
-    solved = solve_plan(m, base.data, base.settings)
+    solved = solve_plan(PlanRun(base.data, m, base.settings))
     return _row(base, m, f"without {rack}", str(solved.report.status), None)
 
 

@@ -16,6 +16,7 @@ from planner.inputs.data import PlanData, build_plan_data
 from planner.inputs.load import LoadedInstance
 from planner.model import FIRST_STAGE, build_model
 from planner.solver.highs import SolveReport, SolveSettings, SolveStatus, solve_lp_duals
+from planner.solver.run import PlanRun
 from planner.solver.stochastic import objective_musd
 from planner.solver.strategies import PlanSolve, solve_plan
 
@@ -126,7 +127,7 @@ def solve_baseline(loaded: LoadedInstance, settings: SolveSettings | None = None
     settings = explain_settings(settings)
     data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent)
     model = build_model(data)
-    solved = solve_plan(model, data, settings)
+    solved = solve_plan(PlanRun(data, model, settings))
     return Baseline(loaded, data, model, solved, settings)
 
 
@@ -144,7 +145,7 @@ def resolve_mip(base: Baseline, change: Change) -> tuple[SolveReport, float | No
     """Re-solve the MILP (racks free) after `change` edits a fresh copy of the model."""
     m = build_model(base.data)
     change(m)
-    solved = solve_plan(m, base.data, base.settings)
+    solved = solve_plan(PlanRun(base.data, m, base.settings))
     if not solved.report.status.has_solution:
         return solved.report, None
     return solved.report, objective_value(m, base.data)
@@ -154,7 +155,7 @@ def resolve_mip_model(base: Baseline, change: Change) -> pyo.ConcreteModel | Non
     """Like `resolve_mip`, returning the solved model (None without a solution)."""
     m = build_model(base.data)
     change(m)
-    solved = solve_plan(m, base.data, base.settings)
+    solved = solve_plan(PlanRun(base.data, m, base.settings))
     return m if solved.report.status.has_solution else None
 
 

@@ -79,7 +79,7 @@ def variables(m: pyo.ConcreteModel) -> list[Any]:
     """Every variable of the model in declaration order. Cached while the model's variable
     components and their sizes stay the same: listing them through Pyomo's product index sets
     costs about 0.1 s per 100,000 variables, and the solve step lists them several times."""
-    shape = tuple((id(c), len(c)) for c in m.component_objects(pyo.Var))
+    shape = tuple((c.local_name, len(c)) for c in m.component_objects(pyo.Var))
     cached = _VARIABLES.get(m)
     if cached is None or cached[0] != shape:
         cached = _VARIABLES[m] = (shape, list(m.component_data_objects(pyo.Var)))

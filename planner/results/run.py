@@ -19,7 +19,6 @@ from pyomo.common.gc_manager import PauseGC
 
 from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_plan_data
 from planner.inputs.load import LoadedInstance
-from planner.model import build_model
 from planner.results.assumptions import catalog_inputs, instance_inputs
 from planner.results.clock import Clock
 from planner.results.files import finish_result, output_lock, write_tables
@@ -27,8 +26,9 @@ from planner.results.plausibility import Finding, check_plausibility, tier_ratio
 from planner.results.progress import SILENT, Progress
 from planner.results.tables import Tables, build_tables
 from planner.solver.highs import SolveReport, SolveSettings, highs_version
+from planner.solver.run import Deadline, PlanRun
 from planner.solver.stochastic import StochasticValues, stochastic_values
-from planner.solver.strategies import Deadline, PlanSolve, solve_plan
+from planner.solver.strategies import PlanSolve, solve_plan
 from planner.version import __version__
 
 
@@ -115,21 +115,21 @@ def solve_loaded(
         start = time.perf_counter()
         with progress.stage("building the model"):
             data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent)
-            model = build_model(data, lambda: deadline.expired)
+            run = PlanRun.build(data, settings, deadline, stop=lambda: deadline.expired)
         build_s = time.perf_counter() - start
         clock.lap("build")
         with progress.stage("solving (HiGHS, then the whole-rack check)"):
-            solved = solve_plan(model, data, settings, deadline=deadline)
+            solved = solve_plan(run)
         clock.lap("solve")
         values = None
         if with_values and loaded.instance.scenarios and solved.report.status.has_solution:
             with progress.stage("the value of the stochastic solution and of information"):
-                values = stochastic_values(model, data, solved, settings, deadline)
+                values = stochastic_values(run, solved)
             clock.lap("VSS and EVPI")
         with progress.stage("tables and checks"):
-            tables = build_tables(model, data, loaded.instance, solved, values)
+            tables = build_tables(run.model, data, loaded.instance, solved, values)
         clock.lap("tables and checks")
-    return PlanResult(loaded, data, model, solved, values, tables, settings, build_s, clock)
+    return PlanResult(loaded, data, run.model, solved, values, tables, settings, build_s, clock)
 
 
 def provenance(

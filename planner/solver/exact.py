@@ -34,6 +34,7 @@ from planner.inputs.data import USD_PER_MUSD, PlanData
 from planner.model import first_stage_vars, whole_racks_alive
 from planner.solver import highs
 from planner.solver.highs import SolveStatus
+from planner.solver.run import PlanRun
 
 REPAIRS = 3
 
@@ -118,22 +119,24 @@ def _param(m: pyo.ConcreteModel, name: str, index: object) -> Any:
     return component[index] if index is not None else component
 
 
-def _tighten(m: pyo.ConcreteModel, violations: list[tuple]) -> None:
+def _tighten(run: PlanRun, violations: list[tuple]) -> None:
     """Lower each violated limit by its excess and by ten times the solver's row tolerance
-    (relative to the limit), so that the solver cannot accept the same whole racks again."""
+    (relative to the limit), so that the solver cannot accept the same whole racks again
+    (through the run: a compiled matrix holds the old limits)."""
     for name, index, excess, _ in violations:
-        param = _param(m, name, index)
+        param = _param(run.model, name, index)
         value = pyo.value(param)
         margin = 10 * highs.PRIMAL_FEASIBILITY_TOLERANCE * max(1.0, abs(value))
-        param.set_value(value - excess - margin)
-    highs.forget(m)  # a compiled matrix holds the old limits
+        run.set_value(param, value - excess - margin)
 
 
-def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve: Callable[[], Any], solved: Any) -> Any:
-    """Check `solved` (from `solve()`, which re-solves `m`) on whole racks; repair or report.
+def exact_plan(run: PlanRun, solve: Callable[[], Any], solved: Any) -> Any:
+    """Check `solved` (from `solve()`, which re-solves the run's model) on whole racks; repair
+    or report.
 
     Returns the final PlanSolve: the same when the plan was already exact.
     """
+    m, d = run.model, run.data
     if not solved.report.status.has_solution:
         return solved
     original: dict[tuple[str, object], float] = {}
@@ -144,14 +147,12 @@ def exact_plan(m: pyo.ConcreteModel, d: PlanData, solve: Callable[[], Any], solv
             break
         for name, index, _, _ in violations:
             original.setdefault((name, index), pyo.value(_param(m, name, index)))
-        _tighten(m, violations)
+        _tighten(run, violations)
         solved = solve()
         if not solved.report.status.has_solution:
             break
     for (name, index), value in original.items():
-        _param(m, name, index).set_value(value)
-    if original:
-        highs.forget(m)
+        run.set_value(_param(m, name, index), value)
     if not solved.report.status.has_solution:
         return solved
     if original:  # re-solved after a repair: check the last plan (otherwise just checked)

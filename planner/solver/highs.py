@@ -5,9 +5,9 @@ expression walker (one pass; fixed variables fold into constants) and handed to 
 call; the solution is read back into the model's variables. Compiling each solve anew keeps Pyomo the
 model of record (a study changes a mutable parameter, a strategy fixes a variable or switches
 an objective, and the next solve sees it) at a fraction of the cost of Pyomo's persistent
-interface, which re-walks every expression on each hand-off (bench/horizon_scale.py). Inside
-`reusing_matrix` a re-solve of the same problem with other variable bounds reuses its compile
-(EEV); `solve_matrix` solves a matrix no model holds (the derived wait-and-see problem).
+interface, which re-walks every expression on each hand-off (bench/horizon_scale.py). A run
+(planner/solver/run.py) may reuse a compile for a re-solve of the same problem with other
+variable bounds (EEV); `solve_matrix` solves a matrix no model holds (the derived wait-and-see problem).
 
 It returns a frozen `SolveReport` with our own status enum. A time limit with an incumbent is
 a result (`feasible`, gap reported), not a crash.
@@ -15,15 +15,13 @@ a result (`feasible`, gap reported), not a crash.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import sys
 import tempfile
 import threading
 import time
-import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -447,79 +445,22 @@ def _failed(exc: Exception, start: float) -> SolveReport:
 def solve_model(
     model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs | None = None
 ) -> SolveReport:
-    """Solve the model's active objective and load the incumbent into its variables.
+    """Compile and solve the model's active objective and load the incumbent into its variables.
 
     When presolve can only say "infeasible or unbounded", one re-run without presolve tells
-    which, so users get `infeasible` or `unbounded`, never the ambiguous pair.
+    which, so users get `infeasible` or `unbounded`, never the ambiguous pair. A run that
+    re-solves one model many times compiles through its `PlanRun` (planner/solver/run.py),
+    which may reuse a matrix.
     """
-    return _solve(model, settings, solver or make_solver())[0]
+    return _solve(lambda: compile_model(model), settings, solver or make_solver())[0]
 
 
-_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-"""Model -> {signature: Compiled} of its compiles since the last compile outside
-`reusing_matrix`, for `reusing_matrix` and `compiled_matrix`."""
-_REUSE: weakref.WeakSet = weakref.WeakSet()
-"""Models whose next solves may reuse a compiled matrix."""
-REUSED_MATRICES = 4
-"""Compiles kept per model (each Dinkelbach ratio is one; at 140,000 columns each is tens of MB)."""
-
-
-@contextlib.contextmanager
-def reusing_matrix(model: pyo.ConcreteModel) -> Iterator[None]:
-    """While active, a solve of `model` whose objective, active constraints, fixed variables
-    (and their values) and scalar mutable parameters (a Dinkelbach ratio, a CVaR weight, a floor) are those of an
-    earlier compile reuses that matrix with the column bounds refreshed (for re-solves that
-    only move variable bounds, e.g. EEV's fixed purchases).
-
-    Indexed parameters must not change meanwhile (they are in the matrix); code that changes
-    them calls `forget`. A compile outside this context drops every earlier one, so a run
-    that starts with an ordinary solve never meets a matrix of older numbers."""
-    _REUSE.add(model)
-    try:
-        yield
-    finally:
-        _REUSE.discard(model)
-
-
-def forget(model: pyo.ConcreteModel) -> None:
-    """Drop the model's compiled matrices (after changing an indexed parameter)."""
-    _COMPILED.pop(model, None)
-
-
-def _signature(model: pyo.ConcreteModel) -> tuple:
-    objective = next(model.component_data_objects(pyo.Objective, active=True))
-    constraints = tuple(id(c) for c in model.component_objects(pyo.Constraint, active=True))
-    fixed = frozenset((id(v), v.value) for v in variables(model) if v.fixed)
-    scalars = tuple(
-        pyo.value(p) for p in model.component_objects(pyo.Param) if p.mutable and not p.is_indexed()
-    )
-    return id(objective), constraints, fixed, scalars
-
-
-def _compiled(model: pyo.ConcreteModel) -> Compiled:
-    signature = _signature(model)
-    if model not in _REUSE:
-        compiled = compile_model(model)
-        _COMPILED[model] = {signature: compiled}
-        return compiled
-    cache = _COMPILED.setdefault(model, {})
-    compiled = cache.pop(signature, None)
-    if compiled is None:
-        compiled = compile_model(model)
-        if len(cache) >= REUSED_MATRICES:  # the least recently used goes
-            cache.pop(next(iter(cache)))
-        cache[signature] = compiled
-        return compiled
-    cache[signature] = compiled  # now the most recently used
-    compiled.lp.col_lower_, compiled.lp.col_upper_ = column_bounds(compiled.columns)
-    return compiled
-
-
-def compiled_matrix(model: pyo.ConcreteModel) -> Compiled:
-    """The model as HiGHS sees it now (its active objective and constraints, bounds and
-    fixed variables), reusing an earlier compile of the same signature (see `reusing_matrix`)."""
-    with reusing_matrix(model):
-        return _compiled(model)
+def solve_compiled(
+    compile: Callable[[], Compiled], settings: SolveSettings, solver: Highs
+) -> SolveReport:
+    """Solve the matrix `compile()` gives (its columns a model's variables) and load the
+    incumbent into them; a failure to compile is a status too."""
+    return _solve(compile, settings, solver)[0]
 
 
 def linear_vector(compiled: Compiled, expr: Any) -> tuple[np.ndarray, float]:
@@ -537,10 +478,12 @@ def linear_vector(compiled: Compiled, expr: Any) -> tuple[np.ndarray, float]:
     return vector, float(pyo.value(repn.constant))
 
 
-def _solve(model: pyo.ConcreteModel, settings: SolveSettings, solver: Highs) -> tuple[Any, Any]:
+def _solve(
+    compile: Callable[[], Compiled], settings: SolveSettings, solver: Highs
+) -> tuple[Any, Any]:
     start = time.perf_counter()
     try:
-        compiled = _compiled(model)
+        compiled = compile()
         solver.last_lp, solver.last_columns = compiled.lp, compiled.columns
         report, h = _run_and_report(compiled, settings, solver.quiet, start)
     except Exception as exc:  # noqa: BLE001 - any solver failure becomes a status
@@ -582,7 +525,7 @@ def solve_lp_duals(model: pyo.ConcreteModel, settings: SolveSettings) -> LinearD
         v.setlb(value)
         v.setub(value)
     try:
-        report, found = _solve(model, settings, make_solver())
+        report, found = _solve(lambda: compile_model(model), settings, make_solver())
     finally:
         for v in fixed:
             lb, ub = bounds[id(v)]

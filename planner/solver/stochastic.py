@@ -32,24 +32,10 @@ from planner.inputs.data import (
     PlanData,
     mean_scenario,
 )
-from planner.model import FIRST_STAGE, build_model
-from planner.solver.highs import (
-    SolveReport,
-    SolveSettings,
-    SolveStatus,
-    compiled_matrix,
-    linear_vector,
-    reusing_matrix,
-    solve_matrix,
-)
-from planner.solver.strategies import (
-    Deadline,
-    PlanSolve,
-    dinkelbach,
-    restore,
-    snapshot,
-    solve_plan,
-)
+from planner.model import FIRST_STAGE
+from planner.solver.highs import SolveReport, SolveStatus, linear_vector, solve_matrix
+from planner.solver.run import PlanRun
+from planner.solver.strategies import PlanSolve, dinkelbach, restore, snapshot, solve_plan
 
 
 @dataclass(frozen=True)
@@ -100,21 +86,14 @@ def objective_musd(m: pyo.ConcreteModel, data: PlanData) -> float:
     return (1 - w) * expected + w * cvar(values, data.probability, data.cvar_alpha_frac)
 
 
-def _solve_data(
-    data: PlanData, settings: SolveSettings, deadline: Deadline, runs: list
-) -> tuple[pyo.ConcreteModel, PlanSolve]:
-    m = build_model(data)
-    solved = solve_plan(m, data, settings, deadline=deadline)
-    runs.extend(solved.stages)
-    return m, solved
-
-
-def _eev(
-    m: pyo.ConcreteModel, data: PlanData, settings: SolveSettings, deadline: Deadline, runs: list
-) -> tuple[float | None, str]:
+def _eev(run: PlanRun, runs: list) -> tuple[float | None, str]:
     """Fix the mean-value plan's shared purchases in the RP model, re-solve, restore."""
+    m, data = run.model, run.data
     mean_data = mean_scenario(data)
-    mean_m, mean = _solve_data(mean_data, settings, deadline, runs)
+    mean_run = PlanRun.build(mean_data, run.settings, run.deadline)
+    mean = solve_plan(mean_run)
+    runs.extend(mean.stages)
+    mean_m = mean_run.model
     if not mean.report.status.has_solution:
         return None, f"the mean-value problem has no plan ({mean.report.status})"
     first = mean_data.scenarios[0]
@@ -128,8 +107,8 @@ def _eev(
         count = round(pyo.value(getattr(mean_m, name)[(*key[:-1], first)]))
         var.setlb(count)  # bounds, not fix: the plan's compiled matrix is reused as is
         var.setub(count)
-    with reusing_matrix(m):
-        solved = solve_plan(m, data, settings, deadline=deadline)
+    with run.reusing_matrix():
+        solved = solve_plan(run)
     runs.extend(solved.stages)
     value = objective_of(m, data, solved)
     for var, lb, ub in bounds:
@@ -144,15 +123,15 @@ def _eev(
     return value, ""
 
 
-def _wait_and_see(
-    m: pyo.ConcreteModel, data: PlanData, settings: SolveSettings, deadline: Deadline, runs: list
-) -> tuple[SolveStatus, float | None]:
+def _wait_and_see(run: PlanRun, runs: list) -> tuple[SolveStatus, float | None]:
     """WS on the matrix derived from the RP model's: the objective's status and value in user
     units. Revenue and profit: one solve of the objective (revenue's least-capex stage and the
     CVaR sales pass leave the objective's optimum as it is). Cost per token: Dinkelbach."""
     from planner.solver.wait_and_see import wait_and_see  # scenario runs only: not at start-up
 
-    compiled = compiled_matrix(m)
+    m, data, settings, deadline = run.model, run.data, run.settings, run.budget
+    with run.reusing_matrix():
+        compiled = run.compiled()
     derived = wait_and_see(m, compiled)
     lp = derived.compiled.lp
     if data.objective != "cost_per_token":
@@ -182,20 +161,19 @@ def _wait_and_see(
     return solved.report.status, solved.report.objective_value
 
 
-def stochastic_values(
-    m: pyo.ConcreteModel, data: PlanData, rp: PlanSolve, settings: SolveSettings, deadline: Deadline
-) -> StochasticValues:
-    """VSS and EVPI around the solved recourse problem `m` (its plan is left as it was)."""
+def stochastic_values(run: PlanRun, rp: PlanSolve) -> StochasticValues:
+    """VSS and EVPI around the run's solved recourse problem (its plan is left as it was)."""
+    m, data, deadline = run.model, run.data, run.budget
     sign = -1.0 if data.objective == "cost_per_token" else 1.0
     rp_value = objective_of(m, data, rp)
     notes = []
     runs: list[SolveReport] = []
     eev, ws = None, None
     if rp_value is not None and not deadline.expired:
-        eev, note = _eev(m, data, settings, deadline, runs)
+        eev, note = _eev(run, runs)
         notes.append(note)
     if rp_value is not None and not deadline.expired:
-        ws_status, ws = _wait_and_see(m, data, settings, deadline, runs)
+        ws_status, ws = _wait_and_see(run, runs)
         if ws is None:
             notes.append(f"wait-and-see: {ws_status}")
         elif sign * (ws - rp_value) < 0:  # within the MIP gap: RP's plan is feasible for WS

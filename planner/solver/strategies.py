@@ -1,4 +1,4 @@
-"""How each objective is solved, composed from `highs.solve_model` calls on one model.
+"""How each objective is solved, composed from solves of one run's model (`PlanRun.solve`).
 
 - revenue: maximise (expected, risk-adjusted) revenue, then, on the same model, the least
   expected PV of capex that keeps it.
@@ -8,31 +8,22 @@
   scenario's sales are the best it can do with the racks bought (CVaR alone ignores the
   better scenarios); no scenario's NPV falls, so the blended objective does not fall either.
 
-`Deadline` is the run's one time budget: every solve of the run (stages, Dinkelbach steps,
+The run's `Deadline` is its one time budget: every solve of the run (stages, Dinkelbach steps,
 VSS and EVPI solves) gets what is left of it, and a run out of time returns its best plan.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import pyomo.environ as pyo
 
-from planner.inputs.data import PlanData
 from planner.model import first_stage_vars, variables
 from planner.solver.exact import exact_plan
-from planner.solver.highs import (
-    Highs,
-    RowActivity,
-    SolveReport,
-    SolveSettings,
-    SolveStatus,
-    make_solver,
-    solve_model,
-)
+from planner.solver.highs import RowActivity, SolveReport, SolveStatus
+from planner.solver.run import Deadline, PlanRun
 
 DINKELBACH_MAX_ITERATIONS = 50
 DINKELBACH_TOL = 1e-9
@@ -42,34 +33,6 @@ infimum (rentals without a limit)."""
 UNBOUNDED_STEP = (SolveStatus.UNBOUNDED, SolveStatus.INFEASIBLE)
 """After a step with a plan, these mean unbounded: the plans feasible do not depend on lambda
 (HiGHS's presolve may only say "infeasible or unbounded")."""
-MIN_SOLVE_S = 0.01
-
-
-@dataclass
-class Deadline:
-    """One time budget for a whole run, however many solves it takes."""
-
-    limit_s: float | None
-    start: float = field(default_factory=time.perf_counter)
-
-    @classmethod
-    def of(cls, settings: SolveSettings) -> Deadline:
-        return cls(settings.time_limit_s)
-
-    def left_s(self) -> float | None:
-        if self.limit_s is None:
-            return None
-        return self.limit_s - (time.perf_counter() - self.start)
-
-    @property
-    def expired(self) -> bool:
-        left = self.left_s()
-        return left is not None and left <= MIN_SOLVE_S
-
-    def settings(self, settings: SolveSettings) -> SolveSettings:
-        """`settings` with the time limit set to what is left of the budget."""
-        left = self.left_s()
-        return settings if left is None else replace(settings, time_limit_s=max(left, MIN_SOLVE_S))
 
 
 @dataclass(frozen=True)
@@ -124,16 +87,16 @@ def _merged(first: SolveReport, stages: list[SolveReport], value: float | None) 
                    warnings=tuple(w for s in stages for w in s.warnings))  # fmt: skip
 
 
-def _least_capex(m: pyo.ConcreteModel, value: float, settings: SolveSettings, solver: Highs,
-                 deadline: Deadline, stages: list[SolveReport]) -> None:  # fmt: skip
+def _least_capex(run: PlanRun, value: float, stages: list[SolveReport]) -> None:
     """Stage 2 of revenue: keep the stage-1 objective, buy the least expected PV of capex."""
+    m = run.model
     kept = snapshot(m)
     m.objective_floor_musd.set_value(value)
     m.objective_floor_scale_musd.set_value(floor_scale_musd(value))
     m.objective.deactivate()
     m.objective_floor.activate()
     m.least_capex.activate()
-    second = solve_model(m, deadline.settings(settings), solver)
+    second = run.solve()
     m.least_capex.deactivate()
     m.objective_floor.deactivate()
     m.objective.activate()
@@ -142,16 +105,16 @@ def _least_capex(m: pyo.ConcreteModel, value: float, settings: SolveSettings, so
         restore(m, kept)
 
 
-def _sales_pass(m: pyo.ConcreteModel, data: PlanData, settings: SolveSettings, solver: Highs,
-                deadline: Deadline, stages: list[SolveReport]) -> None:  # fmt: skip
+def _sales_pass(run: PlanRun, stages: list[SolveReport]) -> None:
     """With CVaR: purchases fixed, maximise the expected NPV (each scenario's best sales)."""
+    m = run.model
     kept = snapshot(m)
     bought = [v for v in first_stage_vars(m) if not v.fixed]
     for v in bought:
         v.fix(round(v.value or 0.0))
     m.cvar_weight_frac.set_value(0.0)
-    third = solve_model(m, deadline.settings(settings), solver)
-    m.cvar_weight_frac.set_value(data.cvar_weight_frac)
+    third = run.solve()
+    m.cvar_weight_frac.set_value(run.data.cvar_weight_frac)
     for v in bought:
         v.unfix()
     stages.append(third)
@@ -159,43 +122,40 @@ def _sales_pass(m: pyo.ConcreteModel, data: PlanData, settings: SolveSettings, s
         restore(m, kept)
 
 
-def solve_max(
-    m: pyo.ConcreteModel, data: PlanData, settings: SolveSettings, solver: Highs, deadline: Deadline
-) -> PlanSolve:
+def solve_max(run: PlanRun) -> PlanSolve:
     """revenue and profit: the objective, the least-capex stage (revenue), the sales pass (CVaR)."""
-    first = solve_model(m, deadline.settings(settings), solver)
+    first = run.solve()
     stages = [first]
     if not first.status.has_solution:
         return PlanSolve(report=first, stages=(first,))
     value = first.objective_value  # HiGHS's value of the objective, offset included
     assert value is not None  # a report with a solution has its objective value
-    if data.objective == "revenue" and not deadline.expired:
-        _least_capex(m, value, settings, solver, deadline, stages)
-    if data.has_cvar and not deadline.expired:
-        _sales_pass(m, data, settings, solver, deadline, stages)
+    if run.data.objective == "revenue" and not run.budget.expired:
+        _least_capex(run, value, stages)
+    if run.data.has_cvar and not run.budget.expired:
+        _sales_pass(run, stages)
     report = _merged(first, stages, value)
     return PlanSolve(report=report, stages=tuple(stages))
 
 
-def solve_cost_per_token(
-    m: pyo.ConcreteModel, data: PlanData, settings: SolveSettings, solver: Highs, deadline: Deadline
-) -> PlanSolve:
+def solve_cost_per_token(run: PlanRun) -> PlanSolve:
     """Dinkelbach on the model: each step sets `cost_per_token_lambda` and re-solves.
 
     Cost and tokens are expected present values (for one year and one scenario: the year's).
     """
+    m = run.model
     probability = {s: pyo.value(m.probability[s]) for s in m.SCENARIOS}
 
     def step(ratio: float) -> tuple[SolveReport, float, float]:
         m.cost_per_token_lambda.set_value(ratio)
-        report = solve_model(m, deadline.settings(settings), solver)
+        report = run.solve()
         if not report.status.has_solution:
             return report, math.nan, math.nan
         cost = sum(p * pyo.value(m.pv_cost_musd[s]) for s, p in probability.items())
         tokens = sum(p * pyo.value(m.pv_tokens_ttok[s]) for s, p in probability.items())
         return report, cost, tokens
 
-    return dinkelbach(step, deadline)
+    return dinkelbach(step, run.budget)
 
 
 def dinkelbach(
@@ -296,24 +256,13 @@ def _infimum(
     return PlanSolve(report=report, stages=tuple(stages), dinkelbach=tuple(steps))
 
 
-def solve_plan(
-    m: pyo.ConcreteModel,
-    data: PlanData,
-    settings: SolveSettings,
-    solver: Highs | None = None,
-    deadline: Deadline | None = None,
-) -> PlanSolve:
-    """Solve `m` (built from `data`) with its objective's strategy, within the deadline, and
-    check the plan on whole racks in exact arithmetic (planner/solver/exact.py).
-
-    Pass a persistent `solver` to re-solve an updated model.
-    """
-    solver = solver or make_solver()
-    deadline = deadline or Deadline.of(settings)
+def solve_plan(run: PlanRun) -> PlanSolve:
+    """Solve the run's model with its objective's strategy, within the run's deadline, and
+    check the plan on whole racks in exact arithmetic (planner/solver/exact.py)."""
 
     def solve() -> PlanSolve:
-        if data.objective == "cost_per_token":
-            return solve_cost_per_token(m, data, settings, solver, deadline)
-        return solve_max(m, data, settings, solver, deadline)
+        if run.data.objective == "cost_per_token":
+            return solve_cost_per_token(run)
+        return solve_max(run)
 
-    return exact_plan(m, data, solve, solve())
+    return exact_plan(run, solve, solve())

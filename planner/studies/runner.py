@@ -25,8 +25,9 @@ from planner.inputs.load import (
     named_files,
     read_instance_bytes,
 )
-from planner.model import build_model, reusable, update_params
+from planner.model import reusable
 from planner.solver.highs import SolveSettings, make_solver
+from planner.solver.run import PlanRun
 from planner.solver.strategies import solve_plan
 from planner.studies.cases import Case
 from planner.studies.knobs import case_data
@@ -116,24 +117,24 @@ class CaseRunner:
         self.spec = spec
         self.base = spec.load()
         self.raw = self.base.instance.model_dump()
-        self.model: Any = None
-        self.solver: Any = None
-        self.kept: list[tuple[Any, Any]] = []
-        """(model, solver) pairs, the most recently used last."""
+        self.kept: list[PlanRun] = []
+        """Runs (each a built model and its persistent solver), the most recently used last."""
         self.builds = 0
 
-    def _model_for(self, data: PlanData) -> None:
-        for k, (model, solver) in enumerate(self.kept if self.spec.reuse_model else []):
-            if reusable(model, data):
-                self.model, self.solver = model, solver
+    def run_for(self, data: PlanData) -> PlanRun:
+        """A kept run whose model `data` fits (updated to it, with a fresh time budget), or a
+        new one."""
+        for k, run in enumerate(self.kept if self.spec.reuse_model else []):
+            if reusable(run.model, data):
                 self.kept.append(self.kept.pop(k))
-                update_params(self.model, data)
-                return
-        self.model, self.solver = build_model(data), make_solver(quiet=True)
-        self.kept.append((self.model, self.solver))
+                run.update(data)
+                return run
+        run = PlanRun.build(data, self.spec.settings, solver=make_solver(quiet=True))
+        self.kept.append(run)
         if len(self.kept) > self.MODELS_KEPT:
             del self.kept[0]
         self.builds += 1
+        return run
 
     def run(self, case: Case) -> dict[str, Any]:
         """Solve one case; never raises: an invalid case or a solver failure is a status."""
@@ -144,9 +145,9 @@ class CaseRunner:
         except PlannerError as exc:
             return row | {"status": "invalid", "message": str(exc), "summary": {}}
         try:
-            self._model_for(data)
-            solved = solve_plan(self.model, data, self.spec.settings, self.solver)
-            result = case_row(self.model, data, inst, solved)
+            run = self.run_for(data)
+            solved = solve_plan(run)
+            result = case_row(run.model, data, inst, solved)
         except Exception as exc:  # noqa: BLE001 - one failed case must not stop a sweep
             self.kept.clear()
             return row | {
