@@ -80,14 +80,17 @@ def test_explain_says_what_each_basis_is_worth_by_solving_again():
 
 
 def test_solve_notes_tiers_served_beyond_measured_context(tmp_path):
-    # the premium tier's 20,000-token prompts decode at rates measured at 8,704 tokens of
-    # context: `plan validate` said so and `plan solve` was silent
+    # the premium tier's 20,000-token prompts decode beyond the contexts the decode rates were
+    # measured at (1,536 and 8,704 tokens): `plan validate` said so and `plan solve` was silent;
+    # now the rate is extrapolated (x 0.56) and the note says so, once per tier
     result = CliRunner().invoke(cli, ["solve", str(ONE_GW), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
     premium = [line for line in notes if line.startswith("note: tiers.premium:")]
-    assert len(premium) == 1 and "measured at 8,704 context tokens" in premium[0]
-    assert "keeps 20,512" in premium[0]
+    assert len(premium) == 1 and "measured between 1,536 and 8,704 context tokens" in premium[0]
+    assert "keeps 20,512" in premium[0] and "extrapolated to 0.56x" in premium[0]
     # said once for every system it is true of (plan validate repeated it three times)
-    assert premium[0].count("decode is measured at") == 1
+    assert premium[0].count("decode rate is measured between") == 1
     assert "gb300-nvl72, gb300-prefill-vr-decode (vr-nvl72) and vr-nvl72: decode" in premium[0]
+    # the free and medium tiers' shorter contexts are inside the measured range: nothing to say
+    assert not [line for line in notes if "tiers.free" in line or "tiers.medium" in line]

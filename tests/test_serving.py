@@ -37,8 +37,9 @@ def served(
     ttft=None,
     data="all",
     catalog=CATALOG,
+    model=None,
 ):
-    model = "test" if catalog is CATALOG else "deepseek-r1"
+    model = model or ("test" if catalog is CATALOG else "deepseek-r1")
     r = route(catalog, system, Workload(model, inp, out, speed, ttft), data_rank(data))
     assert isinstance(r, Route), r
     return r
@@ -315,3 +316,88 @@ def test_no_claim_is_read_off_its_speed():
     # the test catalog: FFN claims at 50 (500,000) and 1,000 (250,000); at 500 the rate is the
     # 1,000 point's (was 394,737 by interpolation between the two claims)
     assert served("afd", 8192, speed=500).tok_s == pytest.approx(250_000)
+
+
+CONTEXT = {"fixed_tokens": 1296, "measured_min_tokens": 1536, "measured_max_tokens": 8704,
+           "source": "test", "label": "derived"}  # fmt: skip
+"""F = 1,296 tokens: F + C at 8K/1K (C = 8,192 + 512 = 8,704) is 10,000."""
+
+
+def _with_context(tmp_path: Path):
+    """The serving catalog with the context fit on d's decode curve and on agg's curve."""
+    shutil.copytree(SERVING_CATALOG, tmp_path / "cat")
+    for path, keys in (("performance/d.yaml", ("models", "test", "decode")),
+                       ("systems/agg.yaml", ("curves", "test"))):  # fmt: skip
+        doc = yaml.safe_load((tmp_path / "cat" / path).read_text())
+        node = doc
+        for key in keys:
+            node = node[key]
+        node["context"] = CONTEXT
+        (tmp_path / "cat" / path).write_text(yaml.safe_dump(doc))
+    return load_catalog(tmp_path / "cat")
+
+
+def test_decode_moves_with_context_inside_the_measured_range(tmp_path):
+    # time per output token proportional to F + C: at 1K/1K C = 1,536, so the rate is
+    # 200,000 x 10,000 / (1,296 + 1,536) = 200,000 / 0.2832 = 706,215 per decode rack, and
+    # prefill needs (I/O) x 706,215 / 1,000,000 = 0.706 g per d. Inside 1,536-8,704 the factor
+    # carries the fit's label (derived), weaker than the measured rates, and nothing is noted.
+    catalog = _with_context(tmp_path)
+    short = served("disagg", 1024, catalog=catalog, model="test")
+    assert short.tok_s == pytest.approx(200_000 / 0.2832)
+    assert short.racks == {"g": pytest.approx(200_000 / 0.2832 / 1e6), "d": 1.0}
+    assert short.basis == "derived" and short.notes == ()
+    # at the curve's own context nothing moves and the fit's label is not used
+    own = served("disagg", 8192, catalog=catalog, model="test")
+    assert own.tok_s == pytest.approx(200_000) and own.basis == "measured"
+
+
+def test_decode_beyond_the_measured_context_is_an_estimate_and_said(tmp_path):
+    # 32K/1K: C = 32,768 + 512 = 33,280; factor (1,296 + 33,280) / 10,000 = 3.4576, so
+    # 200,000 / 3.4576 = 57,844 output tok/s per decode rack: an extrapolation, an estimate
+    catalog = _with_context(tmp_path)
+    long = served("disagg", 32768, catalog=catalog, model="test")
+    assert long.tok_s == pytest.approx(200_000 / 3.4576)
+    assert long.basis == "estimate"
+    assert long.notes == ("disagg (d)'s decode rate is measured between 1,536 and 8,704 context "
+                          "tokens; this tier keeps 33,280, so its rate is extrapolated to 0.29x "
+                          "the curve's (an estimate)",)  # fmt: skip
+
+
+def test_a_set_aside_context_fit_keeps_a_lower_bound_or_refuses(tmp_path):
+    # --data measured sets the derived fit aside: a shorter context keeps the 8K/1K rate (a
+    # shorter context never decodes slower), said; a longer one has no rate left
+    catalog = _with_context(tmp_path)
+    short = served("disagg", 1024, catalog=catalog, model="test", data="measured")
+    assert short.tok_s == pytest.approx(200_000) and short.basis == "measured"
+    assert (
+        "keeps its rate at 8,704 context tokens for this tier's 1,536 (a lower bound)"
+        in (short.notes[0])
+    )
+    long = route(catalog, "disagg", Workload("test", 32768, 1024, 50), data_rank("measured"))
+    assert isinstance(long, NoRoute) and long.field == "input_tokens"
+    # (beyond the measured contexts the factor is an estimate, whatever the fit's label)
+    assert long.why == ("disagg (d)'s decode rate at 33,280 context tokens rests on estimates "
+                        "once derived figures, partner measurements, estimates and vendor claims "
+                        "are set aside")  # fmt: skip
+
+
+def test_a_bundle_moves_only_its_decode_time_with_context(tmp_path):
+    # agg at 1K/1K: its 1e-5 s per output token at 8K/1K less its own prefill 8 / 1,000,000
+    # leaves 2e-6 s of decode; x 0.2832 = 5.664e-7 s, plus the tier's prefill 1 / 1,000,000:
+    # 1.5664e-6 s, so 638,406 output tok/s (g's decode-only floor 5e-6 x 0.2832 is below it)
+    catalog = _with_context(tmp_path)
+    r = served("agg", 1024, catalog=catalog, model="test")
+    assert r.tok_s == pytest.approx(1 / (2e-6 * 0.2832 + 1e-6))
+    assert r.basis == "derived" and r.racks == {"g": 1}
+
+
+def test_a_context_fit_needs_a_range():
+    from pydantic import ValidationError
+
+    from planner.inputs.catalog import ContextScaling
+
+    with pytest.raises(ValidationError, match="measured_min_tokens 8704 must be below"):
+        ContextScaling(**{**CONTEXT, "measured_min_tokens": 8704})
+    with pytest.raises(ValidationError, match="label"):
+        ContextScaling(**{**CONTEXT, "label": "rumour"})

@@ -141,6 +141,38 @@ class CurvePoint(Strict):
     """Conversion (e.g. input+output -> output tokens) and reasoning."""
 
 
+class ContextScaling(Strict):
+    """How a decode rate moves with the tier's KV-cache context C (input + output / 2).
+
+    A decode step per output token reads the weights (shared across the batch) and the
+    request's KV cache (C tokens), so its time per token is taken as proportional to
+    `fixed_tokens + C`: the rate at C is the curve's rate x (fixed_tokens + C_curve) /
+    (fixed_tokens + C), at the same tok/s per user. `fixed_tokens` is fitted on measured rows
+    of one run at two contexts; between them the factor carries `label`, outside them it is an
+    extrapolation and an estimate."""
+
+    fixed_tokens: float = Field(gt=0, le=10_000_000)
+    """The context-equivalent of the work per output token that does not grow with context."""
+    measured_min_tokens: float = Field(gt=0, le=10_000_000)
+    measured_max_tokens: float = Field(gt=0, le=10_000_000)
+    """The contexts of the rows `fixed_tokens` was fitted on."""
+    source: str
+    """Citation of the rows, or `estimate`."""
+    label: Label
+    """measured, derived, partner, estimate or vendor-claim, inside the measured range."""
+    note: str = ""
+    """The arithmetic (rates, contexts, the fit)."""
+
+    @model_validator(mode="after")
+    def _range(self) -> Self:
+        if self.measured_min_tokens >= self.measured_max_tokens:
+            raise ValueError(
+                f"measured_min_tokens {self.measured_min_tokens:g} must be below "
+                f"measured_max_tokens {self.measured_max_tokens:g}"
+            )
+        return self
+
+
 class Curve(Strict):
     """Throughput against interactivity: tok_s non-increasing as tok_s_per_user rises."""
 
@@ -152,6 +184,9 @@ class Curve(Strict):
     """Output tokens per request of the measured workload."""
     points: list[CurvePoint] = Field(min_length=1)
     """Operating points, any order; sorted by tok_s_per_user at load."""
+    context: ContextScaling | None = None
+    """How the decode part of this curve moves with a tier's context (None: it is not moved,
+    and a longer context than the curve's is noted)."""
 
     @property
     def context_tokens(self) -> float:

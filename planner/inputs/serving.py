@@ -33,7 +33,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.inputs.catalog import LABEL_RANK, Catalog, Curve, PrefillCurve, set_aside_words
+from planner.inputs.catalog import (
+    BASIS_WORDS,
+    LABEL_RANK,
+    Catalog,
+    Curve,
+    PrefillCurve,
+    set_aside_words,
+)
 
 CLAIM_RANK = LABEL_RANK["vendor-claim"]
 ALL = CLAIM_RANK
@@ -211,30 +218,35 @@ def _route(catalog: Catalog, system: str, w: Workload, weakest_rank: int) -> Rou
                 return _too_slow(f"{system} ({phase} on {rack})", curve.points, w, weakest_rank)
         rates[phase] = rate
     last = "decode" if "decode" in sy.phases else "decode_ffn"
-    tok_s = rates[last].value
+    labels = [r.label for r in rates.values()]
+    notes: list[str] = []
+    if last == "decode_ffn":
+        tok_s = rates[last].value
+        ref = _phase_curve(catalog, sy.phases["decode_attention"], w.model, "decode_attention")
+        assert isinstance(ref, Curve)
+        attention_s = (w.context_tokens / ref.context_tokens) / rates["decode_attention"].value
+    else:
+        ref = _phase_curve(catalog, sy.phases["decode"], w.model, "decode")
+        assert isinstance(ref, Curve)
+        context = context_factor(f"{system} ({sy.phases['decode']})", ref, w, weakest_rank)
+        if context.refused:
+            return NoRoute("input_tokens", context.refused)
+        tok_s = rates[last].value / context.seconds_factor
+        labels += context.labels
+        notes += context.notes
     work: dict[str, float] = {
         last: 1.0 / tok_s,
         "prefill": w.input_per_output / rates["prefill"].value,
     }
-    notes: list[str] = []
     if last == "decode_ffn":
-        ref = _phase_curve(catalog, sy.phases["decode_attention"], w.model, "decode_attention")
-        assert isinstance(ref, Curve)
-        work["decode_attention"] = (w.context_tokens / ref.context_tokens) / rates[
-            "decode_attention"
-        ].value
-    else:
-        ref = _phase_curve(catalog, sy.phases["decode"], w.model, "decode")
-        assert isinstance(ref, Curve)
-        if w.context_tokens > ref.context_tokens * (1 + 1e-9):
-            notes.append(_context_note(f"{system} ({sy.phases['decode']})", ref, w))
+        work["decode_attention"] = attention_s
     racks: dict[str, float] = {}
     phases: dict[str, tuple[str, ...]] = {}
     for phase, rack in sy.phases.items():
         racks[rack] = racks.get(rack, 0.0) + tok_s * work[phase]
         phases[rack] = (*phases.get(rack, ()), phase)
-    return Route(tok_s=tok_s, racks=racks, phases=phases,
-                 basis=weakest(*(r.label for r in rates.values())), notes=tuple(notes))  # fmt: skip
+    return Route(tok_s=tok_s, racks=racks, phases=phases, basis=weakest(*labels),
+                 notes=tuple(notes))  # fmt: skip
 
 
 def _bundle(
@@ -249,15 +261,13 @@ def _bundle(
     if rate is None:
         return _too_slow(system, curve.points, w, weakest_rank)
     phases: dict[str, tuple[str, ...]] = {r: ("prefill", "decode") for r in sy.racks}
-    notes = (
-        (_context_note(system, curve, w),)
-        if w.context_tokens > curve.context_tokens * (1 + 1e-9)
-        else ()
-    )
+    context = context_factor(system, curve, w, weakest_rank)
+    if context.refused:
+        return NoRoute("input_tokens", context.refused)
     shift = w.input_per_output - curve.input_tokens / curve.output_tokens
-    if abs(shift) < 1e-12:
+    if abs(shift) < 1e-12 and context.seconds_factor == 1.0:
         return Route(tok_s=rate.value, racks=dict(sy.racks), phases=phases, basis=rate.label,
-                     notes=notes)  # fmt: skip
+                     notes=context.notes)  # fmt: skip
     if len(sy.racks) != 1:
         return NoRoute("input_tokens", f"{system}'s curve is measured at {curve.input_tokens:,}/"
                        f"{curve.output_tokens:,} input/output tokens, and a bundle of several "
@@ -272,18 +282,21 @@ def _bundle(
     p_rate = at_ttft(prefill, w.max_ttft_s, weakest_rank)
     if p_rate is None:
         return _no_prefill(rack, prefill, w, weakest_rank, claims)
-    seconds = 1.0 / rate.value + shift / (count * p_rate.value)
-    labels = [rate.label, p_rate.label]
+    # the curve's time per output token, less its own prefill, is decode: moved by the
+    # context factor; the tier's own prefill is added back
+    decode_s = 1.0 / rate.value - curve.input_tokens / curve.output_tokens / (count * p_rate.value)
+    seconds = decode_s * context.seconds_factor + w.input_per_output / (count * p_rate.value)
+    labels = [rate.label, p_rate.label, *context.labels]
     decode = _phase_curve(catalog, rack, w.model, "decode")
     d_rate = at_speed(decode, w.tok_s_per_user, weakest_rank) if isinstance(decode, Curve) else None
-    if d_rate is not None and seconds < 1.0 / (count * d_rate.value):
-        seconds, labels = 1.0 / (count * d_rate.value), [*labels, d_rate.label]
-    if seconds <= 0:
+    if d_rate is not None and seconds < context.seconds_factor / (count * d_rate.value):
+        seconds, labels = context.seconds_factor / (count * d_rate.value), [*labels, d_rate.label]
+    if decode_s <= 0 or seconds <= 0:
         return NoRoute("input_tokens", f"{system}: its curve and {rack}'s prefill rate leave no "
                        f"decode time at {w.input_tokens:,}/{w.output_tokens:,} tokens "
                        "(inconsistent data)")  # fmt: skip
     return Route(tok_s=1.0 / seconds, racks=dict(sy.racks), phases=phases, basis=weakest(*labels),
-                 notes=notes)  # fmt: skip
+                 notes=context.notes)  # fmt: skip
 
 
 def _no_prefill(rack: str, curve: PrefillCurve, w: Workload, weakest_rank: int,
@@ -296,6 +309,52 @@ def _no_prefill(rack: str, curve: PrefillCurve, w: Workload, weakest_rank: int,
     asks = f"; the tier asks {w.max_ttft_s:g} s" if w.max_ttft_s is not None else ""
     return NoRoute("max_ttft_s", f"{rack} prefills no faster than a {kept[0].ttft_s:g} s first "
                    f"token{claims}{asks}")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ContextFactor:
+    """What a tier's context does to a decode curve: its time per output token x
+    `seconds_factor`, the label the factor carries (none when the curve is read at its own
+    context or has no scaling data), what to tell the user, and why no rate is left (`refused`,
+    when `--data` sets the factor's basis aside and the tier's context is longer)."""
+
+    seconds_factor: float
+    labels: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    refused: str = ""
+
+
+def context_factor(what: str, curve: Curve, w: Workload, weakest_rank: int = ALL) -> ContextFactor:
+    """The decode curve's rate moved to the tier's context (catalog.ContextScaling): time per
+    token x (fixed + C) / (fixed + C_curve). Inside the contexts the fit was measured on it
+    carries the fit's label; outside, it is extrapolated, an estimate, and said. A curve with
+    no scaling data is not moved, and a longer context than its own is said. When `--data`
+    sets the factor's basis aside, a shorter context keeps the curve's own rate (a lower bound:
+    a shorter context never decodes slower) and a longer one has no rate."""
+    c, ref = w.context_tokens, curve.context_tokens
+    scaling = curve.context
+    if abs(c - ref) <= 1e-9 * ref:
+        return ContextFactor(1.0)
+    if scaling is None:
+        return ContextFactor(1.0, notes=(_context_note(what, curve, w),) if c > ref else ())
+    factor = (scaling.fixed_tokens + c) / (scaling.fixed_tokens + ref)
+    lo, hi = scaling.measured_min_tokens, scaling.measured_max_tokens
+    inside = lo * (1 - 1e-9) <= c <= hi * (1 + 1e-9)
+    label = scaling.label if inside else weakest(scaling.label, "estimate")
+    if LABEL_RANK[label] > weakest_rank:
+        basis = f"{BASIS_WORDS[label]}{set_aside_words(weakest_rank)}"
+        if c < ref:
+            return ContextFactor(1.0, notes=(
+                f"{what}'s decode keeps its rate at {ref:,.0f} context tokens for this tier's "
+                f"{c:,.0f} (a lower bound): the rate at {c:,.0f} rests on {basis}",))  # fmt: skip
+        return ContextFactor(1.0, refused=f"{what}'s decode rate at {c:,.0f} context tokens "
+                             f"rests on {basis}")  # fmt: skip
+    if inside:
+        return ContextFactor(factor, (label,))
+    note = (f"{what}'s decode rate is measured between {lo:,.0f} and {hi:,.0f} context tokens; "
+            f"this tier keeps {c:,.0f}, so its rate is extrapolated to {1 / factor:.2f}x the "
+            "curve's (an estimate)")  # fmt: skip
+    return ContextFactor(factor, (label,), (note,))
 
 
 def _context_note(what: str, curve: Curve, w: Workload) -> str:
