@@ -10,6 +10,7 @@ from conftest import ROOT
 
 import planner
 from planner.cli import cli
+from planner.errors import InstanceError
 from planner.inputs.catalog import BASES, DATA_LEVELS, LABEL_RANK, data_rank
 
 ONE_GW = ROOT / "instances" / "1gw.yaml"
@@ -77,6 +78,23 @@ def test_explain_says_what_each_basis_is_worth_by_solving_again():
         assert row["objective_loss"] == pytest.approx(
             plan["objective_value"] - again["objective_value"], rel=1e-3
         )
+
+
+def test_a_level_that_leaves_a_required_tier_unserved_says_which_and_why():
+    # 1gw-small-free serves its free tier (which must be served) only on an estimated curve:
+    # at --data partner the instance itself is refused (exit 3), and explain's row for that
+    # level said "no plan (infeasible)" after a solve; it now names the tier and the reason
+    small = ONE_GW.with_name("1gw-small-free.yaml")
+    with pytest.raises(InstanceError, match=r"tiers.free: no allowed system can serve"):
+        planner.solve(small, overrides={"data": "partner"})
+    rows = planner.explain(small, entry=False).alternatives.set_index("alternative")
+    row = rows.loc["without estimates (--data partner)"]
+    assert row["status"] == "invalid"
+    assert row["words"].startswith(
+        "without estimates (--data partner): no plan: tiers.free: no allowed system can serve "
+        "the tier, and it must get power or serve its forecast: gb300-nvl72 reaches no tok/s "
+        "per user once estimates and vendor claims are set aside"
+    )
 
 
 def test_solve_notes_tiers_served_beyond_measured_context(tmp_path):

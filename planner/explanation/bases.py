@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from planner.errors import InstanceError
 from planner.inputs.catalog import BASES, BASIS_WORDS, DATA_LEVELS, LABEL_RANK
-from planner.inputs.load import LoadedInstance
+from planner.inputs.load import LoadedInstance, cross_check
 from planner.results.present import money
 from planner.results.run import PlanResult, solve_loaded
 from planner.results.tables import basis_column
@@ -44,8 +45,13 @@ def without_basis_rows(
         if LABEL_RANK[basis] > loaded.instance.data_rank:
             continue  # already set aside by the instance's own `data`
         stricter = replace(loaded, instance=loaded.instance.model_copy(update={"data": level}))
-        again = solve_loaded(stricter, settings, with_values=False)
         name = f"without {BASIS_WORDS[basis]} (--data {level})"
+        try:  # a tier that must be served may have no route left at this level
+            cross_check(stricter.instance, loaded.catalog, f"{name}: no plan")
+        except InstanceError as exc:
+            rows.append({"alternative": name, "status": "invalid", "words": str(exc)})
+            continue
+        again = solve_loaded(stricter, settings, with_values=False)
         status = str(again.solved.report.status)
         if not again.solved.report.status.has_solution:
             rows.append({"alternative": name, "status": status,

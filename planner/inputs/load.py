@@ -149,7 +149,11 @@ def read_rack_csv(path: Path, catalog: Catalog) -> Catalog:
     return catalog.model_copy(update={"racks": racks})
 
 
-def _cross_check(inst: Instance, catalog: Catalog, source: str) -> None:
+def cross_check(inst: Instance, catalog: Catalog, source: str) -> None:
+    """The instance against the catalog: names it uses exist, every tier's model has data, and
+    every tier that must be served has a route (at the instance's `data` level); an
+    InstanceError prefixed with `source` otherwise. Every door that changes an instance after
+    loading (studies, explain's data levels) calls it."""
     systems = sorted(catalog.systems)
     for i, name in enumerate(inst.systems or []):
         if name not in catalog.systems:
@@ -329,7 +333,7 @@ def load_instance(
             raise InstanceError(f"{path}: racks_csv: {csv_path}: file not found")
     if csv_path is not None:
         catalog = read_rack_csv(csv_path, catalog)
-    _cross_check(inst, catalog, str(path))
+    cross_check(inst, catalog, str(path))
     ranges = load_plausibility(folder) if folder is not None else None
     return LoadedInstance(
         plausibility=ranges or load_plausibility(default_catalog_dir()),

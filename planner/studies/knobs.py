@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from planner.errors import InstanceError
 from planner.inputs.data import PlanData, build_plan_data
 from planner.inputs.instance import Instance
-from planner.inputs.load import LoadedInstance, _cross_check
+from planner.inputs.load import LoadedInstance, cross_check
 from planner.inputs.yamlio import apply_knob, format_validation_error
 from planner.studies.cases import Case
 
@@ -69,7 +69,7 @@ def case_instance(base: LoadedInstance, raw: dict[str, Any], plain: dict[str, An
         inst = Instance.model_validate(data)
     except ValidationError as exc:
         raise InstanceError(format_validation_error(exc, source, Instance)) from None
-    _cross_check(inst, base.catalog, source)
+    cross_check(inst, base.catalog, source)
     return inst
 
 
