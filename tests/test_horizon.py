@@ -360,7 +360,9 @@ def test_cli_writes_schedule_and_scenario_files(tmp_path):
                      "run.json", "scenarios.csv", "serving_by_year.csv", "stochastic.csv",
                      "summary.csv", "summary_by_year.csv", "tiers_by_year.csv"]  # fmt: skip
     head = lambda name: (out / name).read_text().splitlines()[0]  # noqa: E731
-    assert head("purchase_order.csv") == "year,rack,count,capex_usd_each,capex_usd,scenario"
+    assert head("purchase_order.csv") == (
+        "year,rack,count,capex_usd_each,capex_usd,scenario,description"
+    )
     head = lambda name: (out / name).read_text().splitlines()[0]  # noqa: E731
     assert head("build_schedule.csv") == "year,rack,bought,retired,in_service,capex_usd,scenario"
     assert head("tiers_by_year.csv").startswith("year,tier,price_usd_per_mtok,")
@@ -531,4 +533,8 @@ def test_a_plan_over_years_has_a_purchase_order(tmp_path):
     assert order["capex_usd"].sum() == pytest.approx(sched["capex_usd"].sum())
     prices = {r: result.loaded.catalog.racks[r].capex_usd for r in order["rack"]}
     assert order["capex_usd_each"].tolist() == pytest.approx([prices[r] for r in order["rack"]])
+    # and says what each rack is, in the catalog's words (a purchase sheet needs a description)
+    words = {r: result.loaded.catalog.racks[r].description for r in order["rack"]}
+    assert order["description"].tolist() == [words[r] for r in order["rack"]]
+    assert all(order["description"])
     assert "purchase_order" in result.tables.files(multi_period=True)

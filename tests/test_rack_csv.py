@@ -9,6 +9,7 @@ from conftest import ROOT, write_instance
 
 from planner.cli import cli
 from planner.errors import InstanceError
+from planner.inputs.catalog import load_catalog
 from planner.inputs.load import load_instance
 
 BASE = {
@@ -35,8 +36,8 @@ def test_vendor_quote_changes_the_plan(tmp_path):
     assert result.exit_code == 0, result.output
     racks = (out / "racks.csv").read_text().splitlines()
     # the purchase order carries the quoted unit price (beta: $2M, not the catalog's)
-    assert "alpha,1,100,0.1,1000000,1000000" in racks
-    assert "beta,2,200,0.4,4000000,2000000" in racks
+    assert "alpha,1,100,0.1,1000000,1000000," in racks  # the test catalog has no descriptions
+    assert "beta,2,200,0.4,4000000,2000000," in racks
 
 
 def test_bad_csv_names_row_and_column(tmp_path):
@@ -49,6 +50,10 @@ def test_bad_csv_names_row_and_column(tmp_path):
         load_instance(write_instance(tmp_path, BASE), racks_csv=quote)
 
 
+def result_catalog_description(rack: str) -> str:
+    return load_catalog(ROOT / "models").racks[rack].description
+
+
 def test_racks_csv_lists_only_racks_bought(tmp_path):
     # procurement pastes racks.csv into purchase sheets: it listed every catalog rack, most at
     # count 0. The Blackwell keynote plan buys one rack type: racks.csv has that row only.
@@ -59,3 +64,6 @@ def test_racks_csv_lists_only_racks_bought(tmp_path):
     racks = pd.read_csv(out / "racks.csv")
     assert list(racks["rack"]) == ["gb300-nvl72"] and (racks["count"] > 0).all()
     assert racks.iloc[0]["capex_usd"] == racks.iloc[0]["count"] * racks.iloc[0]["capex_usd_each"]
+    # the last column says what the rack is, in the catalog's words
+    assert list(racks.columns)[-1] == "description"
+    assert racks.iloc[0]["description"] == result_catalog_description("gb300-nvl72")

@@ -197,6 +197,9 @@ class PlanData:
     lease_revenue_musd_per_year: dict[RackYear, float] = field(default_factory=dict)
     """(rack, year) that can be leased out -> a leased rack's revenue that year: accelerators
     x $/GPU-hour x hours x the lease's utilisation, $M."""
+    rack_description: dict[str, str] = field(default_factory=dict)
+    """Rack -> what it is, in the catalog's words (for the purchase order; the model reads no
+    words)."""
 
     @property
     def must_serve_forecasts(self) -> bool:
@@ -485,6 +488,7 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
         },
         rack_power_mw={r: catalog.racks[r].power_kw / 1e3 for r in racks},
         rack_capex_musd={r: catalog.racks[r].capex_usd / USD_PER_MUSD for r in racks},
+        rack_description={r: catalog.racks[r].description for r in racks},
         rack_service_years=life,
         rack_annuity_musd_per_year=annuity,
         rack_opex_musd_per_year={

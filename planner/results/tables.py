@@ -50,8 +50,9 @@ SUMMARY_COLUMNS = [
 """Columns are a contract: new ones go at the end. `revenue_frac_<basis>`: the share of token
 revenue whose route rests at weakest on that basis (catalog.BASES), summing to 1 with revenue."""
 RACK_COLUMNS = ["rack", "count", "power_kw_each", "facility_power_mw", "capex_usd",
-                "capex_usd_each"]  # fmt: skip
-"""The purchase order: new columns go at the end (capex_usd_each: the unit price)."""
+                "capex_usd_each", "description"]  # fmt: skip
+"""The purchase order: new columns go at the end (capex_usd_each: the unit price;
+description: what the rack is, in the catalog's words)."""
 TIER_COLUMNS = [
     "tier", "price_usd_per_mtok", "min_tok_s_per_user", "facility_power_mw", "power_share_frac",
     "tok_s", "mtok_per_year", "demand_mtok_per_year", "revenue_usd_per_year",
@@ -67,7 +68,8 @@ run on rented racks (at the site's PUE), drawn elsewhere: their sum is the units
 ALLOCATION_COLUMNS = ["system", "tier", "units", "facility_power_mw", "tok_s", "mtok_per_year",
                       "revenue_usd_per_year", "data_basis"]  # fmt: skip
 SCHEDULE_COLUMNS = ["year", "rack", "bought", "retired", "in_service", "capex_usd", "scenario"]
-PURCHASE_ORDER_COLUMNS = ["year", "rack", "count", "capex_usd_each", "capex_usd", "scenario"]
+PURCHASE_ORDER_COLUMNS = ["year", "rack", "count", "capex_usd_each", "capex_usd", "scenario",
+                          "description"]  # fmt: skip
 TIERS_BY_YEAR_COLUMNS = ["year", *TIER_COLUMNS, "scenario"]
 ALLOCATION_BY_YEAR_COLUMNS = ["year", *ALLOCATION_COLUMNS, "scenario"]
 SUMMARY_BY_YEAR_COLUMNS = [
@@ -151,10 +153,11 @@ class Tables:
         """A plan over years as procurement reads it: the racks to order, year by year (rows
         with purchases only; per scenario, which agree where purchases are shared)."""
         s = self.schedule[self.schedule["bought"] > 0]
+        words = dict(zip(self.racks["rack"], self.racks["description"], strict=True))
         return pd.DataFrame({
             "year": s["year"], "rack": s["rack"], "count": s["bought"],
             "capex_usd_each": s["capex_usd"] / s["bought"], "capex_usd": s["capex_usd"],
-            "scenario": s["scenario"],
+            "scenario": s["scenario"], "description": s["rack"].map(words),
         }, columns=PURCHASE_ORDER_COLUMNS).reset_index(drop=True)  # fmt: skip
 
     def files(self, multi_period: bool) -> dict[str, pd.DataFrame]:
@@ -292,7 +295,8 @@ def _rack_list(schedule: pd.DataFrame, d: PlanData) -> pd.DataFrame:
     racks = [{"rack": r, "count": int(count[r]), "power_kw_each": d.rack_power_mw[r] * 1e3,
               "facility_power_mw": int(count[r]) * d.rack_power_mw[r] * d.pue,
               "capex_usd": float(capex[r]),
-              "capex_usd_each": d.rack_capex_musd[r] * USD_PER_MUSD} for r in d.racks]  # fmt: skip
+              "capex_usd_each": d.rack_capex_musd[r] * USD_PER_MUSD,
+              "description": d.rack_description.get(r, "")} for r in d.racks]  # fmt: skip
     return pd.DataFrame(racks, columns=RACK_COLUMNS)
 
 
