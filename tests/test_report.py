@@ -260,3 +260,42 @@ def test_a_column_keeps_one_scale():
                                 "revenue_usd": [2.5e9, 3.5e8, 1.0]}))  # fmt: skip
     assert shown.iloc[:, 0].tolist() == ["1.37 billion", "0.76 billion", ""]
     assert shown.iloc[:, 1].tolist() == ["$2.50B", "$350.00M", "$1.00"]  # money keeps its units
+
+
+@pytest.fixture(scope="module")
+def horizon_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("horizon-report")
+    path = ROOT / "instances" / "1gw-2026-2030.yaml"
+    result = CliRunner().invoke(cli, ["solve", str(path), "--out", str(out), "--report", "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out / "report.html"
+
+
+def test_every_table_scrolls_in_its_own_box(horizon_report):
+    # the horizon report was 1,879 px wide in a 1,280 px window (24 columns in "tiers by year"):
+    # every table now sits in a box that scrolls sideways, and the wide by-year tier table shows
+    # its key columns, saying where the rest are
+    page = horizon_report.read_text()
+    tables = page.count("<table")
+    assert tables > 5 and page.count('<div class="scroll"><table') == tables
+    section = page.split("<h2>Tiers by year</h2>", 1)[1].split("<h2>", 1)[0]
+    header = re.findall(r"<th>(.*?)</th>", section.split("</thead>", 1)[0])
+    assert len(header) == 9, header
+    assert "9 of its 24 columns; the workbook and this table's CSV file have all of them" in section
+
+
+def test_the_horizon_report_fits_a_1280_px_window(horizon_report, tmp_path):
+    browser = chromium()
+    if browser is None:
+        pytest.skip("chromium not installed (apt-get install -y chromium); CI installs it")
+    probe = tmp_path / "probe.html"
+    script = ("<script>document.body.setAttribute('data-width', document.documentElement"
+              ".scrollWidth + ' ' + document.documentElement.clientWidth);</script></body>")  # fmt: skip
+    probe.write_text(horizon_report.read_text().replace("</body>", script))
+    dom = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
+         "--virtual-time-budget=3000", "--dump-dom", probe.as_uri()],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    scroll, client = map(int, re.search(r'data-width="(\d+) (\d+)"', dom).groups())
+    assert scroll <= client, f"the page is {scroll} px wide in a {client} px window"

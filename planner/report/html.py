@@ -28,7 +28,10 @@ table { border-collapse: collapse; font-size: 0.85em; margin: 0.6em 0; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th { background: #1f5f8b; color: #fff; } td:first-child, th:first-child { text-align: left; }
 ul.words li { margin: 0.2em 0; } .note { color: #666; font-size: 0.9em; }
+.scroll { overflow-x: auto; max-width: 100%; }
 """
+"""The page is at most 1,100 px wide (fits a 1,280 px window); a table wider than that scrolls
+inside its own box, never the page."""
 SWEEP_ROWS_SHOWN = 200
 
 
@@ -40,8 +43,13 @@ def _img(png: bytes | None, alt: str) -> str:
 
 
 def _table(frame: pd.DataFrame) -> str:
-    """A table with words-and-units headers and human numbers (present.human)."""
-    return human(frame).to_html(index=False, border=0, na_rep="", escape=True)
+    """A table with words-and-units headers and human numbers (present.human), in a box that
+    scrolls sideways when the table is wider than the page."""
+    return _boxed(human(frame).to_html(index=False, border=0, na_rep="", escape=True))
+
+
+def _boxed(table_html: str) -> str:
+    return f'<div class="scroll">{table_html}</div>'
 
 
 def _kpis(summary: pd.DataFrame, metrics: dict) -> str:
@@ -83,6 +91,13 @@ def _list(items: list[str], css: str = "words") -> str:
     return f"<ul class='{css}'>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
 
 
+DETAIL_VIEWS = {
+    "tiers_by_year": ["year", "scenario", "tier", "price_usd_per_mtok", "mtok_per_year",
+                      "facility_power_mw", "revenue_usd_per_year", "cost_usd_per_year",
+                      "margin_frac"],
+}  # fmt: skip
+"""Key columns of detail tables too wide for the page; every column is in the CSV and the
+workbook, and the page says so."""
 TIER_VIEW = ["tier", "input_tokens_per_request", "output_tokens_per_request", "min_tok_s_per_user",
              "price_usd_per_mtok", "input_price_usd_per_mtok", "mtok_per_year", "input_mtok_per_year",
              "facility_power_mw", "revenue_usd_per_year", "cost_usd_per_year", "margin_frac"]  # fmt: skip
@@ -192,9 +207,13 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
             continue
         frame = frame.drop(columns=[c for c in ("lever",) if c in frame])
         shown = frame.head(SWEEP_ROWS_SHOWN) if key == "sweep" else frame
-        parts += [f"<h2>{html.escape(title)}</h2>", _table(shown)]
+        view = [c for c in DETAIL_VIEWS.get(key, shown.columns) if c in shown]
+        parts += [f"<h2>{html.escape(title)}</h2>", _table(shown[view])]
         if len(shown) < len(frame):
             parts.append(f"<p class='note'>first {len(shown)} of {len(frame)} rows</p>")
+        if len(view) < len(shown.columns):
+            parts.append(f"<p class='note'>{len(view)} of its {len(shown.columns)} columns; the "
+                         "workbook and this table's CSV file have all of them</p>")  # fmt: skip
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -224,7 +243,7 @@ def render_sweep_html(frames: dict[str, pd.DataFrame]) -> str:
                                     "p90": "P90", "mean": "Mean", "min": "Lowest", "max": "Highest"})  # fmt: skip
         for column in ("P10", "P50", "P90", "Mean", "Lowest", "Highest"):
             view[column] = [show(v, k) for v, k in zip(view[column], kinds, strict=True)]
-        parts += ["<h2>Spread of the outcome</h2>", view.to_html(index=False, border=0)]
+        parts += ["<h2>Spread of the outcome</h2>", _boxed(view.to_html(index=False, border=0))]
     tornado = frames.get("tornado")
     if tornado is not None and not tornado.empty:
         items = [f"{input_label(str(r.input))}: {show(r.objective_at_low, 'usd')} at "
@@ -286,7 +305,9 @@ def _assumptions(run: dict) -> list[str]:
         frame = pd.DataFrame(inputs, columns=["input", "value", "source", "label"])
         frame["value"] = [v if isinstance(v, str) else show(v, "number") for v in frame["value"]]
         frame["input"] = [input_label(str(x)) for x in frame["input"]]
-        out.append(frame.rename(columns=str.capitalize).to_html(index=False, border=0, escape=True))
+        out.append(
+            _boxed(frame.rename(columns=str.capitalize).to_html(index=False, border=0, escape=True))
+        )
     return out
 
 
