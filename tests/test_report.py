@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -143,7 +144,7 @@ def test_solve_does_not_import_report_libraries():
 
 
 @pytest.mark.parametrize(
-    "instance", ["gtc-2026/rubin-lpx", "1gw-2026-2030", "1gw-uncertain", "sweep"]
+    "instance", ["gtc-2026/rubin-lpx", "1gw-2026-2030", "1gw-uncertain", "sweep", "explain"]
 )
 def test_visible_text_has_no_scientific_notation_or_snake_case(instance, tmp_path):
     # every plan kind's page, as headless Chromium renders it: the text a reader sees (tags,
@@ -157,13 +158,17 @@ def test_visible_text_has_no_scientific_notation_or_snake_case(instance, tmp_pat
                 "tiers.premium.price_usd_per_mtok=10,30", "--out", str(out)]  # fmt: skip
         assert CliRunner().invoke(cli, args).exit_code == 0
         result = CliRunner().invoke(cli, ["report", str(out)])
+    elif instance == "explain":  # the explained default: marginals, tornado, alternatives
+        result = CliRunner().invoke(cli, ["explain", str(ROOT / "instances" / "1gw.yaml"),
+                                          "--out", str(out), "--report", "--no-bases"])  # fmt: skip
     else:
         result = CliRunner().invoke(cli, ["solve", str(ROOT / "instances" / f"{instance}.yaml"),
                                           "--out", str(out), "--report"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
-                          (out / "report.html").as_uri()],
-                         check=True, capture_output=True, text=True, timeout=120).stdout  # fmt: skip
+    dom = rendered_at_1280_px(browser, out / "report.html", tmp_path)
+    # no report overflows a 1,280 px window (the horizon page was 1,879 px wide)
+    scroll, client = map(int, re.search(r'data-width="(\d+) (\d+)"', dom).groups())
+    assert scroll <= client, f"the page is {scroll} px wide in a {client} px window"
     body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", dom, flags=re.S)
     text = html.unescape(re.sub(r"<[^>]+>", " ", body))
     assert (
@@ -284,18 +289,15 @@ def test_every_table_scrolls_in_its_own_box(horizon_report):
     assert "9 of its 24 columns; the workbook and this table's CSV file have all of them" in section
 
 
-def test_the_horizon_report_fits_a_1280_px_window(horizon_report, tmp_path):
-    browser = chromium()
-    if browser is None:
-        pytest.skip("chromium not installed (apt-get install -y chromium); CI installs it")
+def rendered_at_1280_px(browser: str, page: Path, tmp_path: Path) -> str:
+    """The DOM headless Chromium renders at a 1,280 px window, the body tagged with the page's
+    scroll width and the window's client width (`data-width="scroll client"`)."""
     probe = tmp_path / "probe.html"
     script = ("<script>document.body.setAttribute('data-width', document.documentElement"
               ".scrollWidth + ' ' + document.documentElement.clientWidth);</script></body>")  # fmt: skip
-    probe.write_text(horizon_report.read_text().replace("</body>", script))
-    dom = subprocess.run(
+    probe.write_text(page.read_text().replace("</body>", script))
+    return subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
          "--virtual-time-budget=3000", "--dump-dom", probe.as_uri()],
         check=True, capture_output=True, text=True, timeout=120,
     ).stdout  # fmt: skip
-    scroll, client = map(int, re.search(r'data-width="(\d+) (\d+)"', dom).groups())
-    assert scroll <= client, f"the page is {scroll} px wide in a {client} px window"
