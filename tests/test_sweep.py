@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import signal
 import subprocess
@@ -402,3 +404,33 @@ def test_sweep_prints_and_writes_percentiles_and_a_tornado(tmp_path):
         re.sub(r"<[^>]+>", " ", re.sub(r"<(style|img)[^>]*>(.*?</style>)?", " ", page, flags=re.S))
     )
     assert not SCIENTIFIC.findall(visible) and not SNAKE.findall(visible)
+
+
+def test_a_sweep_report_lists_what_was_varied_and_its_assumptions(tmp_path):
+    # the sweep's page showed outcomes and cases but not the base instance's inputs or how the
+    # cases were made; the sweep now writes run.json (manifest, base inputs with sources, the
+    # varied inputs) and the page shows them as the other reports do
+    out = tmp_path / "grid"
+    args = ["sweep", str(ENTERPRISE), "--vary", "tiers.premium.price_usd_per_mtok=10,20,30",
+            "--vary", "site.electricity_usd_per_mwh=60,80", "--out", str(out)]  # fmt: skip
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["kind"] == "sweep" and run["cases"] == 6
+    assert sorted(run["files"]) == ["sweep.csv", "sweep_summary.csv", "tornado.csv", "tornado.png"]
+    assert run["varied"] == [
+        {"input": "tiers.premium.price_usd_per_mtok", "how": "3 values, from 10 to 30"},
+        {"input": "site.electricity_usd_per_mwh", "how": "2 values, from 60 to 80"},
+    ]
+    sources = {row["input"]: row["source"] for row in run["inputs"]}
+    assert "EIA April 2025" in sources["site.electricity_usd_per_mwh"]  # the instance's comment
+    assert CliRunner().invoke(cli, ["report", str(out)]).exit_code == 0
+    page = html.unescape((out / "report.html").read_text())
+    assert "<h2>What was varied</h2>" in page and "Every case is " in page
+    assert "Tier premium: output price ($ per million): 3 values, from 10 to 30" in page
+    assert "<h2>Assumptions: every input, its source and its label</h2>" in page
+    assert "EIA April 2025" in page
+    # one result per folder: a plan solved into it removes the sweep's files, report included
+    assert CliRunner().invoke(cli, ["solve", str(ENTERPRISE), "--out", str(out)]).exit_code == 0
+    left = {p.name for p in out.iterdir()}
+    assert not left & {"sweep.csv", "sweep_summary.csv", "tornado.csv", "tornado.png",
+                       "report.html", "report.xlsx"}, left  # fmt: skip

@@ -150,10 +150,10 @@ def sweep_cmd(
          f"or unbounded, {failed} failed, {invalid} invalid.")  # fmt: skip
     if solved:
         from planner.results.present import input_label, label, show
-        from planner.studies.outcomes import varied_inputs, write_outcomes
+        from planner.studies.outcomes import write_outcomes
 
         with output_lock(out):
-            summary, tornado = write_outcomes(frame, varied_inputs(cases), out)
+            summary, tornado = write_outcomes(frame, cases, out, spec)
         echo("Outcome over the solved cases (each case weighted equally):")
         for row in cast(list[Any], list(summary.itertuples())):
             kind_of = "usd" if "usd" in row.output or row.output == "objective_value" else "number0"

@@ -119,7 +119,7 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
     explanation, charts, assumptions and the detail tables, all in words and units."""
     run = run or {}
     if "summary" not in frames:
-        return render_sweep_html(frames)
+        return render_sweep_html(frames, run)
     summary = frames["summary"]
     name = str(summary.iloc[0]["instance"])
     rate = float(run.get("discount_rate_frac", 0.08))
@@ -222,8 +222,10 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
     )
 
 
-def render_sweep_html(frames: dict[str, pd.DataFrame]) -> str:
-    """A sweep's page: P10/P50/P90 of the outcome, the tornado, then the cases."""
+def render_sweep_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str:
+    """A sweep's page: P10/P50/P90 of the outcome, the tornado, what was varied and the base
+    instance's inputs with their sources (from the sweep's run.json), then the cases."""
+    run = run or {}
     sweep = frames.get("sweep", pd.DataFrame())
     ok = sweep[sweep["status"].isin(["optimal", "feasible"])] if "status" in sweep else sweep
     parts = [f"<h1>Token Factory sweep: {len(sweep):,} cases, {len(ok):,} solved</h1>"]
@@ -251,6 +253,15 @@ def render_sweep_html(frames: dict[str, pd.DataFrame]) -> str:
                  f"{show(r.high_value, 'number')}" for r in tornado.itertuples()]  # fmt: skip
         parts += ["<h2>Which input moves the outcome most</h2>", _list(items),
                   _img(charts.sweep_tornado(tornado), "tornado")]  # fmt: skip
+    varied = run.get("varied") or []
+    if varied:
+        base = html.escape(str(run.get("instance_file", "the base instance")))
+        items = [f"{input_label(str(v.get('input')))}: {v.get('how')}" for v in varied]
+        parts += ["<h2>What was varied</h2>",
+                  f"<p>Every case is {base} with these inputs changed "
+                  f"({len(sweep):,} cases):</p>", _list(items)]  # fmt: skip
+    if run.get("inputs"):
+        parts += _assumptions(run)
     if not sweep.empty:
         shown = sweep.head(SWEEP_ROWS_SHOWN).drop(columns=["case_id"], errors="ignore")
         shown = shown.rename(columns={c: input_label(c) for c in shown.columns if "." in c})

@@ -112,10 +112,10 @@ def sweep(
     frame = run_cases(spec, cases, target, workers=workers, scheduler=scheduler, progress=progress)
     if target is not None and frame["status"].isin(["optimal", "feasible"]).any():
         from planner.results.files import output_lock
-        from planner.studies.outcomes import varied_inputs, write_outcomes
+        from planner.studies.outcomes import write_outcomes
 
         with output_lock(target):
-            write_outcomes(frame, varied_inputs(cases), target)
+            write_outcomes(frame, cases, target, spec)
     return frame
 
 

@@ -10,12 +10,19 @@ more than ten values, the lowest and highest thirds of the cases), sorted by the
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from planner.results.files import atomic_write_text, frame_csv
+from planner.results.assumptions import instance_inputs
+from planner.results.files import atomic_write_text, finish_result, frame_csv
+from planner.version import __version__
+
+if TYPE_CHECKING:
+    from planner.studies.runner import BaseSpec
 
 OUTCOMES = ("objective_value", "revenue_usd_per_year", "profit_usd_per_year", "capex_usd",
             "facility_power_mw", "mtok_per_year", "cost_usd_per_mtok")  # fmt: skip
@@ -76,15 +83,43 @@ def tornado_table(frame: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
 
 
 def write_outcomes(
-    frame: pd.DataFrame, inputs: list[str], outdir: Path
+    frame: pd.DataFrame, cases: list[dict], outdir: Path, spec: BaseSpec
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """sweep_summary.csv, tornado.csv and tornado.png in the sweep's folder."""
+    """sweep_summary.csv, tornado.csv and tornado.png in the sweep's folder, and its run.json:
+    the base instance's inputs with their sources, what was varied and how, and the manifest
+    of the sweep's files (a later result in the folder replaces them all). Call under the
+    folder's lock."""
     from planner.studies.charts import sweep_tornado_chart
 
+    inputs = varied_inputs(cases)
     summary, tornado = outcome_percentiles(frame), tornado_table(frame, inputs)
     atomic_write_text(outdir / "sweep_summary.csv", frame_csv(summary))
     atomic_write_text(outdir / "tornado.csv", frame_csv(tornado))
     medians = summary.loc[summary["output"] == "objective_value", "p50"].astype(float).tolist()
     median = medians[0] if medians else 0.0
     sweep_tornado_chart(tornado, median, outdir / "tornado.png")
+    written = [outdir / n for n in ("sweep.csv", "sweep_summary.csv", "tornado.csv", "tornado.png")]
+    finish_result(outdir, written, sweep_info(spec, cases, inputs))
     return summary, tornado
+
+
+def sweep_info(spec: BaseSpec, cases: list[dict], inputs: list[str]) -> dict[str, Any]:
+    """run.json of a sweep: its base instance (file, hash, overrides, every input with its
+    source) and, per varied input, how many values it took and their range."""
+    loaded = spec.load()
+    varied = []
+    for path in inputs:
+        values = [case[path] for case in cases if path in case]
+        distinct = len({json.dumps(v, sort_keys=True, default=str) for v in values})
+        numbers = [
+            float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)
+        ]
+        how = f"{distinct} value{'s' if distinct != 1 else ''}"
+        if numbers and len(numbers) == len(values) and distinct > 1:
+            how += f", from {min(numbers):,.6g} to {max(numbers):,.6g}"
+        varied.append({"input": path, "how": how})
+    return {
+        "kind": "sweep", "instance": loaded.instance.name, "instance_file": str(loaded.path),
+        "instance_sha256": loaded.sha256, "overrides": list(spec.overrides), "cases": len(cases),
+        "varied": varied, "inputs": instance_inputs(loaded), "versions": {"planner": __version__},
+    }  # fmt: skip
