@@ -115,3 +115,40 @@ def test_compare_shows_each_plans_npv_and_names_the_best(tmp_path):
         assert row.racks_bought and row.payback_years > 0
     best = table.loc[table["npv_usd"].idxmax(), "instance"]
     assert verdict(table).startswith(f"{best} has the highest NPV of profit")
+
+
+def test_compare_report_puts_plans_side_by_side_and_says_why(tmp_path):
+    # the analyst compared plans by hand; `plan compare --report` writes one page with the
+    # plans, the parts of each NPV and the cash flows side by side, and why the best earns more.
+    # The parts are present values that add up to each NPV (revenue - operating cost - capex +
+    # value left), so the why sentence's numbers are the parts' differences and add up to the gap
+    from planner.studies.compare import PV_PARTS
+
+    paths = [ROOT / "instances" / "1gw.yaml", ROOT / "instances" / "1gw-2026-2030.yaml"]
+    page, csv = tmp_path / "compare.html", tmp_path / "compare.csv"
+    args = ["compare", *map(str, paths), "--report", str(page), "--out", str(csv)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(csv).set_index("instance")
+    parts = table[list(PV_PARTS)]
+    npv = (parts["pv_revenue_usd"] - parts["pv_operating_cost_usd"] - parts["pv_capex_usd"]
+           + parts["pv_value_left_usd"])  # fmt: skip
+    assert npv.tolist() == pytest.approx(table["npv_usd"].tolist(), rel=1e-9)
+    best, other = table.loc["1gw"], table.loc["1gw-2026-2030"]
+    assert best["npv_usd"] > other["npv_usd"]
+    gap = best["npv_usd"] - other["npv_usd"]
+    changes = sorted(
+        ((best[c] - other[c], w) for c, w in PV_PARTS.items()), key=lambda x: -abs(x[0])
+    )
+    listed = [f"its {w} {money(abs(d))} {'more' if d > 0 else 'less'}" for d, w in changes]
+    why = (f"Why: 1gw's NPV is {money(gap)} higher than 1gw-2026-2030's: "
+           f"{', '.join(listed[:-1])} and {listed[-1]} (present values at each plan's rate, "
+           "which add up to the gap).")  # fmt: skip
+    assert why in result.output
+    text = page.read_text()
+    for heading in ("Key figures", "Where each NPV comes from", "Cash flow side by side"):
+        assert f"<h2>{heading}</h2>" in text
+    assert why.replace("'", "&#x27;") in text
+    assert 'alt="cumulative discounted cash of each plan"' in text
+    assert "<th>Figure</th>" in text and "<th>1gw</th>" in text and "<th>1gw-2026-2030</th>" in text
+    assert f"<td>{money(best['pv_revenue_usd'])}</td>" in text  # the parts, in dollars

@@ -144,7 +144,8 @@ def test_solve_does_not_import_report_libraries():
 
 
 @pytest.mark.parametrize(
-    "instance", ["gtc-2026/rubin-lpx", "1gw-2026-2030", "1gw-uncertain", "sweep", "explain"]
+    "instance",
+    ["gtc-2026/rubin-lpx", "1gw-2026-2030", "1gw-uncertain", "sweep", "explain", "compare"],
 )
 def test_visible_text_has_no_scientific_notation_or_snake_case(instance, tmp_path):
     # every plan kind's page, as headless Chromium renders it: the text a reader sees (tags,
@@ -158,6 +159,11 @@ def test_visible_text_has_no_scientific_notation_or_snake_case(instance, tmp_pat
                 "tiers.premium.price_usd_per_mtok=10,30", "--out", str(out)]  # fmt: skip
         assert CliRunner().invoke(cli, args).exit_code == 0
         result = CliRunner().invoke(cli, ["report", str(out)])
+    elif instance == "compare":  # plans side by side (one page, no folder)
+        out.mkdir()
+        result = CliRunner().invoke(cli, ["compare", str(ROOT / "instances" / "1gw.yaml"),
+                                          str(ROOT / "instances" / "1gw-2026-2030.yaml"),
+                                          "--report", str(out / "report.html")])  # fmt: skip
     elif instance == "explain":  # the explained default: marginals, tornado, alternatives
         result = CliRunner().invoke(cli, ["explain", str(ROOT / "instances" / "1gw.yaml"),
                                           "--out", str(out), "--report", "--no-bases"])  # fmt: skip
@@ -171,11 +177,9 @@ def test_visible_text_has_no_scientific_notation_or_snake_case(instance, tmp_pat
     assert scroll <= client, f"the page is {scroll} px wide in a {client} px window"
     body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", dom, flags=re.S)
     text = html.unescape(re.sub(r"<[^>]+>", " ", body))
-    assert (
-        ("Spread of the outcome" in text)
-        if instance == "sweep"
-        else ("Cash flow" in text and "Assumptions" in text)
-    )
+    expected = {"sweep": ("Spread of the outcome",),
+                "compare": ("Key figures", "Cash flow side by side")}  # fmt: skip
+    assert all(words in text for words in expected.get(instance, ("Cash flow", "Assumptions")))
     # the input's SHA-256 prefix is hexadecimal, not a number ("233e3661..." is no 233e3)
     text = re.sub(r"SHA-256 [0-9a-f]{16}", "SHA-256", text)
     assert not SCIENTIFIC.findall(text), SCIENTIFIC.findall(text)[:5]

@@ -322,6 +322,11 @@ def _rack_rows(
 @click.argument("instances", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "outfile", type=click.Path(), help="Also write the table as CSV here.")
 @click.option(
+    "--report", "report_file", type=click.Path(dir_okay=False),
+    help="Also write one HTML page with the plans, their NPVs' parts and cash flows side by "
+    "side, and why the best earns more.",
+)  # fmt: skip
+@click.option(
     "--catalog", "catalog_dir", type=click.Path(), help="Catalog folder (default: models/)."
 )
 @json_option
@@ -329,22 +334,34 @@ def _rack_rows(
 def compare_cmd(
     instances: tuple[str, ...],
     outfile: str | None,
+    report_file: str | None,
     catalog_dir: str | None,
 ) -> None:
     """Solve INSTANCES in order and print them side by side: NPV, profit, revenue, capex,
-    payback, IRR and racks (the CSV adds revenue ratios and more), and which earns most."""
+    payback, IRR and racks (the CSV adds revenue ratios, the NPV's parts and more), which
+    earns most and why."""
     from planner.inputs.load import load_instance
     from planner.results.files import atomic_write_text, frame_csv
     from planner.results.present import human
-    from planner.studies.compare import SHOWN, compare, verdict
+    from planner.studies.compare import SHOWN, compare_plans, verdict, why
 
-    table = compare([load_instance(p, catalog_dir=catalog_dir) for p in instances])
+    comparison = compare_plans([load_instance(p, catalog_dir=catalog_dir) for p in instances])
+    table = comparison.table
     echo(human(table[SHOWN]).to_string(index=False))
-    if verdict(table):
-        echo(verdict(table))
+    for line in (verdict(table), why(table)):
+        if line:
+            echo(line)
+    written = []
     if outfile:
         atomic_write_text(Path(outfile), frame_csv(table))
-    emit({"instances": records(table), "written": [outfile] if outfile else []})
+        written.append(outfile)
+    if report_file:
+        from planner.report.compare import write_compare_html
+
+        write_compare_html(table, comparison.cash, verdict(table), why(table), Path(report_file))
+        written.append(report_file)
+        echo(f"Wrote {report_file}")
+    emit({"instances": records(table), "written": written})
 
 
 @click.command(name="import-curves")

@@ -123,6 +123,27 @@ def cash_flow(cash: pd.DataFrame) -> bytes | None:
     return _png(fig)
 
 
+def cumulative_cash(cash: dict[str, pd.DataFrame]) -> bytes | None:
+    """Each plan's cumulative discounted cash at the end of each year of the plan, $B; the
+    value left at the end is the last step up at the last year, so each line ends at its NPV."""
+    if not cash:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for k, (name, frame) in enumerate(cash.items()):
+        cumulative = frame["discounted_cash_usd"].cumsum().div(1e9).tolist()
+        years = len(frame) - 1
+        x = [0, *range(1, years + 1), years]
+        ax.plot(x, [0.0, *cumulative], marker="o", color=COLOURS[k % len(COLOURS)], label=name)
+    longest = max(len(frame) for frame in cash.values()) - 1
+    ax.set_xticks(range(longest + 1), ["start"] + [f"year {j}" for j in range(1, longest + 1)])
+    ax.axhline(0, color="#444", linewidth=0.8)
+    ax.set_title("Cumulative discounted cash (each line ends at its NPV)")
+    ax.set_ylabel("$B")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return _png(fig)
+
+
 def scenario_outcomes(scenarios: pd.DataFrame | None) -> bytes | None:
     """Present value of profit per scenario, $B, with its probability in the label."""
     if scenarios is None or len(scenarios) < 2 or "npv_profit_usd" not in scenarios:

@@ -1,0 +1,108 @@
+"""`plan compare ... --report FILE`: plans side by side on one self-contained HTML page.
+
+The answer (which plan has the highest NPV) and why (the present values of revenue, operating
+cost, capex and the value left at the end, which add up to each NPV), the key figures with one
+column per plan, the NPV's parts, the cash flows year by year side by side, and the cumulative
+discounted cash of every plan on one chart.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from planner.report import charts
+from planner.report.html import CSS, _boxed, _img
+from planner.results.files import atomic_write_text
+from planner.results.present import human, label, money
+
+FIGURES = ["status", "npv_usd", "profit_usd_per_year", "revenue_usd_per_year", "capex_usd",
+           "capex_racks_usd", "capex_facility_usd", "payback_years", "irr_frac",
+           "facility_power_mw", "mtok_per_year", "cost_usd_per_mtok", "racks_bought"]  # fmt: skip
+"""The key figures, one row each (the CSV of `plan compare --out` has every column)."""
+PARTS = [("pv_revenue_usd", "Revenue", 1), ("pv_operating_cost_usd", "Operating cost", -1),
+         ("pv_capex_usd", "Capex", -1), ("pv_value_left_usd", "Value left at the end", 1)]  # fmt: skip
+"""The NPV's parts and the sign each enters it with."""
+
+
+def _side_by_side(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Rows: the figures in words and units; columns: the plans (human numbers)."""
+    shown = human(table[["instance", *[c for c in columns if c in table]]])
+    out = shown.set_index(label("instance")).T.rename_axis("Figure").reset_index()
+    out.columns.name = None
+    return out
+
+
+def _parts(table: pd.DataFrame) -> pd.DataFrame:
+    """The NPV's parts per plan, present values in $ (costs as negative numbers)."""
+    rows = {}
+    for _, plan in table.iterrows():
+        values = [sign * float(plan[c]) if pd.notna(plan[c]) else None for c, _, sign in PARTS]
+        values.append(float(plan["npv_usd"]) if pd.notna(plan["npv_usd"]) else None)
+        rows[str(plan["instance"])] = [money(v) if v is not None else "" for v in values]
+    words = [f"{w} (present value)" for _, w, _ in PARTS] + ["NPV of profit"]
+    return pd.DataFrame({"Part of the NPV": words, **rows})
+
+
+def _cash(cash: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Year by year (the plan's own years, or a single-year plan's five steady years), each
+    plan's cash flow and cumulative cash side by side; the value left at the end last."""
+    longest = max(len(frame) for frame in cash.values())
+    out = pd.DataFrame({"Year of the plan": [f"year {k + 1}" for k in range(longest - 1)]
+                        + ["value left at the end"]})  # fmt: skip
+    for name, frame in cash.items():
+        years, end = frame.iloc[:-1], frame.iloc[-1]
+        pad = [""] * (longest - len(frame))
+        calendar = [str(y) for y in years["year"]]
+        out[f"{name}: year"] = calendar + pad + [""]
+        out[f"{name}: cash flow"] = (
+            [money(v) for v in years["cash_flow_usd"]] + pad + [money(float(end["cash_flow_usd"]))]
+        )
+        out[f"{name}: cumulative"] = (
+            [money(v) for v in years["cumulative_cash_usd"]]
+            + pad
+            + [money(float(end["cumulative_cash_usd"]))]
+        )
+    return out
+
+
+def render_compare_html(
+    table: pd.DataFrame, cash: dict[str, pd.DataFrame], verdict: str, why: str
+) -> str:
+    names = ", ".join(str(n) for n in table["instance"])
+    parts = [
+        f"<h1>Token Factory plans side by side: {html.escape(names)}</h1>",
+        f"<p class='answer'>{html.escape(verdict)}</p>" if verdict else "",
+        f"<p>{html.escape(why)}</p>" if why else "",
+        "<h2>Key figures</h2>",
+        _boxed(_side_by_side(table, FIGURES).to_html(index=False, border=0, escape=True)),
+    ]
+    if cash:
+        parts += [
+            "<h2>Where each NPV comes from</h2>",
+            "<p class='note'>Present values at each plan's own discount rate: revenue and "
+            "operating cost at the end of each year, capex at its start, the value left (the "
+            "capital not yet charged) at the plan's end. A single-year plan is read as five "
+            "steady years, as in its own report.</p>",
+            _boxed(_parts(table).to_html(index=False, border=0, escape=True)),
+            "<h2>Cash flow side by side</h2>",
+            _img(charts.cumulative_cash(cash), "cumulative discounted cash of each plan"),
+            _boxed(_cash(cash).to_html(index=False, border=0, escape=True)),
+        ]
+    parts.append("<p class='note'>Each plan's full report: <code>plan solve INSTANCE "
+                 "--report</code>.</p>")  # fmt: skip
+    body = "\n".join(p for p in parts if p)
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>plans side by side: {html.escape(names)}</title><style>{CSS}</style></head>"
+        f"<body>\n{body}\n</body></html>\n"
+    )
+
+
+def write_compare_html(
+    table: pd.DataFrame, cash: dict[str, pd.DataFrame], verdict: str, why: str, path: Path
+) -> Path:
+    atomic_write_text(path, render_compare_html(table, cash, verdict, why))
+    return path
