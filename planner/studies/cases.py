@@ -179,6 +179,35 @@ class LogNormal(Distribution):
 AnyDistribution = Annotated[Uniform | Normal | Triangular | LogNormal, Field(discriminator="dist")]
 
 
+class Correlation(Strict):
+    """Inputs drawn together: their draws' normal scores have this correlation matrix (a
+    Gaussian copula), each keeping its own distribution; the other inputs draw independently."""
+
+    inputs: list[str] = Field(min_length=2, max_length=100)
+    """Keys of `distributions`, in the matrix's order."""
+    matrix: list[list[float]]
+    """Symmetric, ones on the diagonal, entries in [-1, 1], positive semi-definite."""
+    source: str = Field(min_length=1)
+    """Why these inputs move together, and by how much (a study's correlation is an input
+    like any other: sourced or labelled an estimate)."""
+
+    @model_validator(mode="after")
+    def _matrix(self) -> Correlation:
+        k = len(self.inputs)
+        if len(set(self.inputs)) != k:
+            raise ValueError("an input is named twice")
+        if len(self.matrix) != k or any(len(row) != k for row in self.matrix):
+            raise ValueError(f"matrix must be {k} x {k}, one row and column per input")
+        m = np.array(self.matrix, dtype=float)
+        if not np.isfinite(m).all() or (np.abs(m) > 1).any():
+            raise ValueError("matrix entries must be numbers in [-1, 1]")
+        if not np.allclose(np.diag(m), 1.0) or not np.allclose(m, m.T):
+            raise ValueError("matrix must be symmetric with ones on the diagonal")
+        if np.linalg.eigvalsh(m).min() < -1e-9:
+            raise ValueError("matrix must be positive semi-definite (no draws could have it)")
+        return self
+
+
 class StudyFile(Strict):
     """`studies/*.yaml`: Monte Carlo distributions over instance fields (and knobs)."""
 
@@ -190,6 +219,15 @@ class StudyFile(Strict):
     """Random seed (overridden by --seed); the same seed draws the same cases."""
     distributions: dict[str, AnyDistribution] = Field(min_length=1)
     """Override path (as in --set) -> distribution of its value."""
+    correlation: Correlation | None = None
+    """Inputs drawn together (absent: every input draws independently)."""
+
+    @model_validator(mode="after")
+    def _correlated_inputs_exist(self) -> StudyFile:
+        for path in self.correlation.inputs if self.correlation else ():
+            if path not in self.distributions:
+                raise ValueError(f"correlation.inputs: {path} has no distribution")
+        return self
 
 
 def load_study(path: str | Path) -> StudyFile:
@@ -211,19 +249,63 @@ def _draw(dist: Distribution, rng: np.random.Generator, n: int) -> np.ndarray:
     else:
         assert isinstance(dist, LogNormal)
         values = rng.lognormal(math.log(dist.median), dist.sigma, n)
+    return _clipped(dist, values)
+
+
+def _clipped(dist: Distribution, values: np.ndarray) -> np.ndarray:
     lo = -np.inf if dist.min is None else dist.min
     hi = np.inf if dist.max is None else dist.max
     return np.clip(values, lo, hi)
 
 
+_PHI = np.vectorize(lambda z: 0.5 * math.erfc(-z / math.sqrt(2.0)))
+"""The standard normal CDF."""
+
+
+def _from_normal_score(dist: Distribution, z: np.ndarray) -> np.ndarray:
+    """The draw whose quantile is the standard normal score z's: F^-1(Phi(z))."""
+    if isinstance(dist, Normal):
+        values = dist.mean + dist.sd * z
+    elif isinstance(dist, LogNormal):
+        values = dist.median * np.exp(dist.sigma * z)
+    elif isinstance(dist, Uniform):
+        values = dist.low + (dist.high - dist.low) * _PHI(z)
+    else:
+        assert isinstance(dist, Triangular)
+        u, lo, mode, hi = _PHI(z), dist.low, dist.mode, dist.high
+        cut = (mode - lo) / (hi - lo)
+        left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
+        right = hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode))
+        values = np.where(u < cut, left, right)
+    return _clipped(dist, values)
+
+
 def sample_cases(
     study: StudyFile, samples: int | None = None, seed: int | None = None
 ) -> list[Case]:
-    """Draw `samples` cases, one column of draws per path, in the file's order (reproducible)."""
+    """Draw `samples` cases, one column of draws per path, in the file's order (reproducible).
+
+    With `correlation`, its inputs are drawn first, together: standard normal scores with the
+    given correlation matrix (numpy's multivariate normal), each turned into its input's
+    distribution by that distribution's quantile function (a Gaussian copula: each input keeps
+    its own distribution, and the rank correlation follows the matrix). The other inputs then
+    draw independently, as without the block."""
     n = study.samples if samples is None else samples
     rng = np.random.default_rng(study.seed if seed is None else seed)
-    columns = {path: _draw(dist, rng, n) for path, dist in study.distributions.items()}
-    return [{p: float(f"{col[i]:.10g}") for p, col in columns.items()} for i in range(n)]
+    columns: dict[str, np.ndarray] = {}
+    if study.correlation is not None:
+        together = study.correlation.inputs
+        scores = rng.multivariate_normal(
+            np.zeros(len(together)), np.array(study.correlation.matrix), size=n,
+            method="eigh",
+        )  # fmt: skip
+        for k, path in enumerate(together):
+            columns[path] = _from_normal_score(study.distributions[path], scores[:, k])
+    for path, dist in study.distributions.items():
+        if path not in columns:
+            columns[path] = _draw(dist, rng, n)
+    order = list(study.distributions)
+    return [{p: float(f"{columns[p][i]:.10g}") for p in order} for i in range(n)]
 
 
 def combine(grid: list[Case], drawn: list[Case]) -> list[Case]:
