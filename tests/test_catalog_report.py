@@ -81,7 +81,22 @@ def test_the_seed_table_is_reconciled_in_words_and_numbers():
     per_dollar = hop["catalog_usd_per_mtok"] / bw["catalog_usd_per_mtok"]
     assert f"give {per_gpu:.0f}x per GPU and {per_dollar:.0f}x per dollar" in text
     result = CliRunner().invoke(cli, ["catalog", str(ROOT / "instances" / "1gw.yaml")])
-    assert f"Reconciled: {text}." in result.output
+    assert f"Reconciled: {text}." in " ".join(result.output.split())  # folded to 120 columns
+
+
+def test_plan_catalog_fits_120_columns_and_wide_shows_every_column():
+    # plan catalog printed a table 194 characters wide (230 before): the default view keeps the
+    # speed, tokens per MW, $/M owned and quoted and the data basis in 120 characters, its prose
+    # folded; --wide adds tokens/s per unit and per GPU and $/GPU-hour
+    path = str(ROOT / "instances" / "1gw.yaml")
+    narrow = CliRunner().invoke(cli, ["catalog", path])
+    assert narrow.exit_code == 0, narrow.output
+    assert max(len(line) for line in narrow.output.splitlines()) <= 120
+    assert "Output tok/s per MW" in narrow.output and "Output tokens/s per GPU" not in narrow.output
+    wide = CliRunner().invoke(cli, ["catalog", path, "--wide"])
+    assert wide.exit_code == 0, wide.output
+    for header in ("Output tokens/s per GPU", "Owned ($/GPU-h)", "Output tokens/s per MW"):
+        assert header in wide.output
 
 
 def test_owned_cost_counts_the_building():

@@ -217,6 +217,9 @@ def schema(
 )
 @click.option("--out", "outfile", type=click.Path(dir_okay=False), default="racks-catalog.csv",
               show_default=True, help="With `plan catalog export`: the racks CSV to write.")  # fmt: skip
+@click.option("--wide", is_flag=True,
+              help="Every column (output tokens/s per unit and per GPU, $/GPU-hour); the default "
+              "view fits 120 characters.")  # fmt: skip
 @guarded
 def catalog(
     instance: str,
@@ -227,6 +230,7 @@ def catalog(
     pue: float | None,
     fmt: str,
     outfile: str | None,
+    wide: bool,
 ) -> None:
     """The racks in the catalog (with the basis of their power and price), and per system and
     tier of INSTANCE: tok/s, tok/s per MW, cost per GPU-hour and per Mtok.
@@ -260,24 +264,50 @@ def catalog(
                    "seed_table": records(seed_table(loaded.catalog))}  # fmt: skip
         echo(json_text(payload), nl=False)
         return
+    racks = human(pd.DataFrame(_rack_rows(loaded.catalog)))
+    systems = human(table if wide else table[NARROW_CATALOG])
+    if not wide:
+        racks = racks.rename(columns=NARROW_HEADERS)
+        systems = systems.rename(columns=NARROW_HEADERS)
     echo("Racks in the catalog")
-    echo(human(pd.DataFrame(_rack_rows(loaded.catalog))).to_string(index=False))
-    echo(
+    echo(racks.to_string(index=False))
+    echo(_wrapped(
         "\nPer system and tier of the instance (owned: capex, opex, energy and the building's "
-        "share; quoted: the rack's TCO or rental basis; $/M: per million output tokens)"
-    )
-    echo(human(table).to_string(index=False))
+        "share; quoted: the rack's TCO or rental basis; $/M: per million output tokens"
+        + ("" if wide else "; --wide for tokens/s per unit and per GPU and $/GPU-hour") + ")"
+    ))  # fmt: skip
+    echo(systems.to_string(index=False))
     seed = seed_table(loaded.catalog)
-    echo(
+    echo(_wrapped(
         f"\nSeed 001's cost per million tokens, recomputed (catalog: its quoted $/GPU-hour and "
         f"measured curve at {SEED_SPEED_TOK_S_PER_USER:g} tok/s per user, input + output tokens)"
-    )
+    ))  # fmt: skip
     for row in cast(list[Any], list(seed.itertuples())):
         ours = ("" if pd.isna(row.catalog_usd_per_mtok) else
                 f"; catalog ${row.catalog_usd_per_gpu_hour:g}/GPU-h at {row.catalog_tok_s_per_gpu:,.0f} "
                 f"tok/s per GPU = ${row.catalog_usd_per_mtok:,.2f}")  # fmt: skip
-        echo(f"  {row.generation}: seed ${row.seed_usd_per_mtok:g}; {row.why}{ours}")
-    echo(f"  Reconciled: {seed_reconciled(seed)}.")
+        echo(_wrapped(f"  {row.generation}: seed ${row.seed_usd_per_mtok:g}; {row.why}{ours}"))
+    echo(_wrapped(f"  Reconciled: {seed_reconciled(seed)}."))
+
+
+CATALOG_WIDTH = 120
+"""Characters a `plan catalog` line may take (the default view; `--wide` shows every column)."""
+NARROW_CATALOG = ["system", "tier", "min_tok_s_per_user", "tok_s_per_mw", "owned_usd_per_mtok",
+                  "market_usd_per_mtok", "data_basis"]  # fmt: skip
+NARROW_HEADERS = {"Accelerators per rack": "Accelerators",
+                  "Speed (tokens/s per user)": "Speed (tok/s per user)",
+                  "Output tokens/s per MW": "Output tok/s per MW",
+                  "At quoted ($/M)": "Quoted ($/M)"}  # fmt: skip
+"""Shorter headers for the default view; its lead line says what they mean."""
+
+
+def _wrapped(text: str) -> str:
+    """Prose lines of `plan catalog` folded to CATALOG_WIDTH, continuation lines indented."""
+    import textwrap
+
+    lead = "\n" if text.startswith("\n") else ""
+    indent = " " * (len(text) - len(text.lstrip(" ")) + 2)
+    return lead + textwrap.fill(text.strip("\n"), CATALOG_WIDTH, subsequent_indent=indent)
 
 
 def _export_racks(
