@@ -45,7 +45,7 @@ def test_scaling_lists_series_and_absent_limits():
         overrides=[
             "horizon.site_power_mw*=0.5",
             "horizon.tiers.*.price_usd_per_mtok*=0.5",
-        ],  # fmt: skip
+        ],
     ).instance
     assert scaled.horizon.site_power_mw == [p / 2 for p in base.horizon.site_power_mw]
     for name, series in base.horizon.tiers.items():

@@ -50,7 +50,7 @@ def broken(solved, table: str, column: str, change) -> list[str]:
         ("rentals_by_year", "racks_rented", lambda v: v + 5, "rentals"),
         ("summary_by_year", "energised_mw", lambda v: v + 1, "power"),  # more than the envelope
     ],
-)  # fmt: skip
+)
 def test_the_checker_catches(solved, table, column, change, words):
     found = broken(solved, table, column, change)
     assert any(v.startswith(words) for v in found), found

@@ -33,7 +33,7 @@ def test_six_concurrent_solves_into_one_folder_all_succeed_with_whole_files(tmp_
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-        )  # fmt: skip
+        )
         for _ in range(6)
     ]
     errors = [p.communicate(timeout=120)[1] for p in procs]

@@ -47,8 +47,11 @@ if TYPE_CHECKING:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-@click.option("--time-limit", type=FiniteRange(min=0, min_open=True),
-              help="Seconds for the run: load, build and every solve.")  # fmt: skip
+@click.option(
+    "--time-limit",
+    type=FiniteRange(min=0, min_open=True),
+    help="Seconds for the run: load, build and every solve.",
+)
 @click.option("--mip-gap", type=FiniteRange(min=0, max=1), default=1e-4, show_default=True)
 @click.option(
     "--threads",
@@ -149,14 +152,28 @@ def validate(
     echo(
         f"{instance}: valid ({len(inst.tiers)} tiers, {systems} systems, objective {inst.objective})"
     )
-    emit({"instance": str(instance), "valid": True, "tiers": len(inst.tiers), "systems": systems,
-          "objective": inst.objective, "notes": notes, "warnings": list(loaded.warnings)})  # fmt: skip
+    emit(
+        {
+            "instance": str(instance),
+            "valid": True,
+            "tiers": len(inst.tiers),
+            "systems": systems,
+            "objective": inst.objective,
+            "notes": notes,
+            "warnings": list(loaded.warnings),
+        }
+    )
 
 
 @click.command(name="init")
 @click.argument("path", type=click.Path(dir_okay=False), default="instance.yaml")
-@click.option("--site-mw", type=FiniteRange(min=0, min_open=True, max=1e6), default=1000.0,
-              show_default=True, help="Site power envelope, MW.")  # fmt: skip
+@click.option(
+    "--site-mw",
+    type=FiniteRange(min=0, min_open=True, max=1e6),
+    default=1000.0,
+    show_default=True,
+    help="Site power envelope, MW.",
+)
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @json_option
 @guarded
@@ -179,8 +196,12 @@ def init_cmd(
 
 
 @click.command()
-@click.option("--out", "outfile", type=click.Path(dir_okay=False),
-              help="Write the schema to this file (for editors: yaml-language-server).")  # fmt: skip
+@click.option(
+    "--out",
+    "outfile",
+    type=click.Path(dir_okay=False),
+    help="Write the schema to this file (for editors: yaml-language-server).",
+)
 @json_option
 @guarded
 def schema(
@@ -215,11 +236,20 @@ def schema(
     default="table",
     show_default=True,
 )
-@click.option("--out", "outfile", type=click.Path(dir_okay=False), default="racks-catalog.csv",
-              show_default=True, help="With `plan catalog export`: the racks CSV to write.")  # fmt: skip
-@click.option("--wide", is_flag=True,
-              help="Every column (output tokens/s per unit and per GPU, $/GPU-hour); the default "
-              "view fits 120 characters.")  # fmt: skip
+@click.option(
+    "--out",
+    "outfile",
+    type=click.Path(dir_okay=False),
+    default="racks-catalog.csv",
+    show_default=True,
+    help="With `plan catalog export`: the racks CSV to write.",
+)
+@click.option(
+    "--wide",
+    is_flag=True,
+    help="Every column (output tokens/s per unit and per GPU, $/GPU-hour); the default "
+    "view fits 120 characters.",
+)
 @guarded
 def catalog(
     instance: str,
@@ -271,21 +301,29 @@ def catalog(
         systems = systems.rename(columns=NARROW_HEADERS)
     echo("Racks in the catalog")
     echo(racks.to_string(index=False))
-    echo(_wrapped(
-        "\nPer system and tier of the instance (owned: capex, opex, energy and the building's "
-        "share; quoted: the rack's TCO or rental basis; $/M: per million output tokens"
-        + ("" if wide else "; --wide for tokens/s per unit and per GPU and $/GPU-hour") + ")"
-    ))  # fmt: skip
+    echo(
+        _wrapped(
+            "\nPer system and tier of the instance (owned: capex, opex, energy and the building's "
+            "share; quoted: the rack's TCO or rental basis; $/M: per million output tokens"
+            + ("" if wide else "; --wide for tokens/s per unit and per GPU and $/GPU-hour")
+            + ")"
+        )
+    )
     echo(systems.to_string(index=False))
     seed = seed_table(loaded.catalog)
-    echo(_wrapped(
-        f"\nSeed 001's cost per million tokens, recomputed (catalog: its quoted $/GPU-hour and "
-        f"measured curve at {SEED_SPEED_TOK_S_PER_USER:g} tok/s per user, input + output tokens)"
-    ))  # fmt: skip
+    echo(
+        _wrapped(
+            f"\nSeed 001's cost per million tokens, recomputed (catalog: its quoted $/GPU-hour and "
+            f"measured curve at {SEED_SPEED_TOK_S_PER_USER:g} tok/s per user, input + output tokens)"
+        )
+    )
     for row in cast(list[Any], list(seed.itertuples())):
-        ours = ("" if pd.isna(row.catalog_usd_per_mtok) else
-                f"; catalog ${row.catalog_usd_per_gpu_hour:g}/GPU-h at {row.catalog_tok_s_per_gpu:,.0f} "
-                f"tok/s per GPU = ${row.catalog_usd_per_mtok:,.2f}")  # fmt: skip
+        ours = (
+            ""
+            if pd.isna(row.catalog_usd_per_mtok)
+            else f"; catalog ${row.catalog_usd_per_gpu_hour:g}/GPU-h at {row.catalog_tok_s_per_gpu:,.0f} "
+            f"tok/s per GPU = ${row.catalog_usd_per_mtok:,.2f}"
+        )
         echo(_wrapped(f"  {row.generation}: seed ${row.seed_usd_per_mtok:g}; {row.why}{ours}"))
     echo(_wrapped(f"  Reconciled: {seed_reconciled(seed)}."))
 
@@ -325,8 +363,10 @@ def _export_racks(
     catalog = load_catalog(Path(catalog_dir) if catalog_dir else default_catalog_dir())
     if racks_csv:
         catalog = read_rack_csv(Path(racks_csv), catalog)
-    rows = [{c: (name if c == "rack" else getattr(rack, c)) for c in RACK_CSV_COLUMNS}
-            for name, rack in sorted(catalog.racks.items())]  # fmt: skip
+    rows = [
+        {c: (name if c == "rack" else getattr(rack, c)) for c in RACK_CSV_COLUMNS}
+        for name, rack in sorted(catalog.racks.items())
+    ]
     atomic_write_text(path, frame_csv(pd.DataFrame(rows, columns=list(RACK_CSV_COLUMNS))))
     echo(f"Wrote {path} ({len(rows)} racks; edit it and pass it back with --racks-csv)")
     emit({"written": [str(path)], "racks": len(rows)})
@@ -339,12 +379,19 @@ def _rack_rows(
     rows = []
     for name, rack in sorted(catalog.racks.items()):
         basis = {src.field: src.confidence for src in rack.sources}
-        rows.append({"rack": name, "accelerator": rack.accelerator, "accelerators": rack.accelerators,
-                     "power_kw": rack.power_kw, "capex_usd": rack.capex_usd,
-                     "lifetime_years": rack.lifetime_years,
-                     "market_usd_per_gpu_hour": rack.market_usd_per_gpu_hour,
-                     "power_label": basis.get("power_kw", "unsourced"),
-                     "capex_label": basis.get("capex_usd", "unsourced")})  # fmt: skip
+        rows.append(
+            {
+                "rack": name,
+                "accelerator": rack.accelerator,
+                "accelerators": rack.accelerators,
+                "power_kw": rack.power_kw,
+                "capex_usd": rack.capex_usd,
+                "lifetime_years": rack.lifetime_years,
+                "market_usd_per_gpu_hour": rack.market_usd_per_gpu_hour,
+                "power_label": basis.get("power_kw", "unsourced"),
+                "capex_label": basis.get("capex_usd", "unsourced"),
+            }
+        )
     return rows
 
 
@@ -352,10 +399,12 @@ def _rack_rows(
 @click.argument("instances", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "outfile", type=click.Path(), help="Also write the table as CSV here.")
 @click.option(
-    "--report", "report_file", type=click.Path(dir_okay=False),
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False),
     help="Also write one HTML page with the plans, their NPVs' parts and cash flows side by "
     "side, and why the best earns more.",
-)  # fmt: skip
+)
 @click.option(
     "--catalog", "catalog_dir", type=click.Path(), help="Catalog folder (default: models/)."
 )
@@ -508,5 +557,10 @@ def import_curves_cmd(
         f"Read {result.rows_kept} of {result.rows_read} rows; wrote "
         + ", ".join(str(t) for t in targets)
     )
-    emit({"rows_read": result.rows_read, "rows_kept": result.rows_kept,
-          "written": [str(t) for t in targets]})  # fmt: skip
+    emit(
+        {
+            "rows_read": result.rows_read,
+            "rows_kept": result.rows_kept,
+            "written": [str(t) for t in targets],
+        }
+    )

@@ -89,14 +89,18 @@ def load_options(command: Callable[..., Any]) -> Callable[..., Any]:
         return command(*args, **kwargs)
 
     func = click.option(
-        "--data", type=click.Choice(["measured", "derived", "partner", "estimate", "all"]),
+        "--data",
+        type=click.Choice(["measured", "derived", "partner", "estimate", "all"]),
         help="The weakest data basis to trust: measured > derived > partner > estimate > all "
         "(vendor claims too); weaker points are set aside.",
-    )(func)  # fmt: skip
+    )(func)
     func = click.option(
-        "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+        "--set",
+        "overrides",
+        multiple=True,
+        metavar="PATH=VALUE",
         help="Override any instance field, e.g. tiers.ultra.price_usd_per_mtok=120 (repeatable).",
-    )(func)  # fmt: skip
+    )(func)
     func = click.option(
         "--catalog", "catalog_dir", type=click.Path(), help="Catalog folder (default: models/)."
     )(func)
@@ -124,9 +128,13 @@ def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
             _JSON_MODE.reset(token)
 
     return click.option(
-        "--format", "output_format", type=click.Choice(["table", "json"]), default="table",
-        show_default=True, help="table: words for people; json: one JSON document for scripts.",
-    )(func)  # fmt: skip
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="table: words for people; json: one JSON document for scripts.",
+    )(func)
 
 
 def emit(payload: dict[str, Any]) -> None:
@@ -169,9 +177,10 @@ def show_warnings(loaded: Any) -> None:
 def quiet_option(func: Any) -> Any:
     """`--quiet`: no progress lines (they go to stderr every few seconds of a long run)."""
     return click.option(
-        "--quiet", is_flag=True,
+        "--quiet",
+        is_flag=True,
         help="No progress lines (otherwise one on stderr every few seconds of a long run).",
-    )(func)  # fmt: skip
+    )(func)
 
 
 def _progress_every_s() -> float:
@@ -215,7 +224,10 @@ def case_lines(total: int) -> Callable[[str, dict], None]:
         now = time.perf_counter()
         if now - last >= gap or seen["done"] == total:
             last = now
-            echo(f"progress: {seen['done']} of {total} cases solved this run "
-                 f"({seen['failed']} failed or invalid), {now - start:.0f} s", err=True)  # fmt: skip
+            echo(
+                f"progress: {seen['done']} of {total} cases solved this run "
+                f"({seen['failed']} failed or invalid), {now - start:.0f} s",
+                err=True,
+            )
 
     return on_row

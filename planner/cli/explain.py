@@ -33,9 +33,11 @@ if TYPE_CHECKING:
     "--out", "outdir", type=click.Path(), help="Output folder (default: outputs/<name>/)."
 )
 @click.option(
-    "--near-optimal", "near_optimal_frac", type=FiniteRange(min=0, max=1, min_open=True),
+    "--near-optimal",
+    "near_optimal_frac",
+    type=FiniteRange(min=0, max=1, min_open=True),
     help="Also find the plan within this fraction of the best that differs most in racks.",
-)  # fmt: skip
+)
 @click.option(
     "--exclude", multiple=True, metavar="RACK", help="Also solve without RACK (repeatable)."
 )
@@ -43,9 +45,10 @@ if TYPE_CHECKING:
     "--no-entry", is_flag=True, help="Skip the entry thresholds of unused systems (bisection)."
 )
 @click.option(
-    "--no-bases", is_flag=True,
+    "--no-bases",
+    is_flag=True,
     help="Skip solving again without each data basis the plan rests on (--data levels).",
-)  # fmt: skip
+)
 @click.option("--time-limit", type=FiniteRange(min=0, min_open=True), help="Seconds per HiGHS run.")
 @click.option("--report", "with_report", is_flag=True, help="Also write report.html/.xlsx.")
 @quiet_option
@@ -65,7 +68,7 @@ def explain_cmd(
     time_limit: float | None,
     with_report: bool,
     quiet: bool,
-) -> None:  # fmt: skip
+) -> None:
     """Explain INSTANCE's optimum: marginal values, binding requirements, entry thresholds,
     alternatives; for an infeasible instance, the requirements that conflict."""
     from planner.results.clock import Clock, process_start
@@ -83,8 +86,9 @@ def explain_cmd(
     clock.lap("load")
     settings = SolveSettings(time_limit_s=time_limit)
     with progress_lines(quiet) as progress:
-        expl = explain(loaded, near_optimal_frac, exclude, not no_entry, settings, not no_bases,
-                       progress)  # fmt: skip
+        expl = explain(
+            loaded, near_optimal_frac, exclude, not no_entry, settings, not no_bases, progress
+        )
     clock.lap("explanations (every solve)")
     target = Path(outdir) if outdir else Path("outputs") / loaded.instance.name
     paths = write_explanation(expl, target)
@@ -98,8 +102,14 @@ def explain_cmd(
     echo(f"Wrote {target}/ ({', '.join(p.name for p in paths)})")
     clock.lap("summary")
     echo(clock.words())  # adds up to the wall time from the process's start
-    emit({"instance": loaded.instance.name, "status": str(expl.status),
-          "explanation": records(expl.frame()), "written": [str(p) for p in paths]})  # fmt: skip
+    emit(
+        {
+            "instance": loaded.instance.name,
+            "status": str(expl.status),
+            "explanation": records(expl.frame()),
+            "written": [str(p) for p in paths],
+        }
+    )
     sys.exit(STATUS_EXIT[expl.status])
 
 

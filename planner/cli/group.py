@@ -28,8 +28,20 @@ def cli() -> None:
     """Token Factory Planner: racks to buy and power per pricing tier for an AI factory."""
 
 
-for command in (solve, validate, init_cmd, schema, catalog, compare_cmd, import_curves_cmd, explain_cmd, report_cmd, sweep_cmd,
-                frontier_cmd, curves_cmd):  # fmt: skip
+for command in (
+    solve,
+    validate,
+    init_cmd,
+    schema,
+    catalog,
+    compare_cmd,
+    import_curves_cmd,
+    explain_cmd,
+    report_cmd,
+    sweep_cmd,
+    frontier_cmd,
+    curves_cmd,
+):
     cli.add_command(command)
 
 

@@ -77,16 +77,31 @@ def _default_out(
 @click.command(name="sweep")
 @click.argument("instance", type=click.Path())
 @load_options
-@click.option("--vary", "varies", multiple=True, metavar="PATH=SPEC",
-              help="Grid over a field: a,b,c or start:stop:step (stop included). Repeatable; "
-              "systems.<system>.derate=0.7 scales a system's throughput.")  # fmt: skip
+@click.option(
+    "--vary",
+    "varies",
+    multiple=True,
+    metavar="PATH=SPEC",
+    help="Grid over a field: a,b,c or start:stop:step (stop included). Repeatable; "
+    "systems.<system>.derate=0.7 scales a system's throughput.",
+)
 @click.option("--study", type=click.Path(), help="Study file (studies/*.yaml) of distributions.")
 @click.option("--samples", type=click.IntRange(min=1), help="Monte Carlo cases (with --study).")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (with --study).")
-@click.option("--max-cases", type=click.IntRange(min=1), default=100_000, show_default=True,
-              help="Refuse a sweep with more cases than this.")  # fmt: skip
-@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
-              show_default="CPU count", help="Local worker processes.")  # fmt: skip
+@click.option(
+    "--max-cases",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Refuse a sweep with more cases than this.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="CPU count",
+    help="Local worker processes.",
+)
 @click.option(
     "--scheduler", metavar="ADDRESS", help="Dask distributed scheduler, e.g. tcp://h:8786."
 )
@@ -117,7 +132,7 @@ def sweep_cmd(
     time_limit: float | None,
     mip_gap: float,
     progress: bool | None,
-) -> None:  # fmt: skip
+) -> None:
     """Solve INSTANCE for every case of a grid (--vary) and/or a Monte Carlo study (--study).
 
     Writes OUT/sweep.csv (one row per case) and OUT/cases/ (one file per finished case: a
@@ -137,17 +152,24 @@ def sweep_cmd(
     # not a terminal (a log, CI): a line every few seconds instead of the bar
     lines = case_lines(len(cases)) if progress is None and not with_progress else None
     frame = run_cases(
-        spec, cases, out, workers=workers, scheduler=scheduler, progress=with_progress,
+        spec,
+        cases,
+        out,
+        workers=workers,
+        scheduler=scheduler,
+        progress=with_progress,
         on_row=lines,
-    )  # fmt: skip
+    )
     statuses = frame["status"].value_counts().to_dict()
     solved = statuses.get("optimal", 0) + statuses.get("feasible", 0)
     invalid = statuses.get("invalid", 0)
     unsolvable = statuses.get("infeasible", 0) + statuses.get("unbounded", 0)
     failed = len(frame) - solved - invalid - unsolvable
     resumed = frame.attrs.get("resumed_cases", 0)
-    echo(f"{len(frame)} cases ({resumed} already done): {solved} solved, {unsolvable} infeasible "
-         f"or unbounded, {failed} failed, {invalid} invalid.")  # fmt: skip
+    echo(
+        f"{len(frame)} cases ({resumed} already done): {solved} solved, {unsolvable} infeasible "
+        f"or unbounded, {failed} failed, {invalid} invalid."
+    )
     if solved:
         from planner.results.present import input_label, label, show
         from planner.studies.outcomes import write_outcomes
@@ -157,20 +179,33 @@ def sweep_cmd(
         echo("Outcome over the solved cases (each case weighted equally):")
         for row in cast(list[Any], list(summary.itertuples())):
             kind_of = "usd" if "usd" in row.output or row.output == "objective_value" else "number0"
-            echo(f"  {label(row.output)}: P10 {show(row.p10, kind_of)}, P50 {show(row.p50, kind_of)}, "
-                 f"P90 {show(row.p90, kind_of)}")  # fmt: skip
+            echo(
+                f"  {label(row.output)}: P10 {show(row.p10, kind_of)}, P50 {show(row.p50, kind_of)}, "
+                f"P90 {show(row.p90, kind_of)}"
+            )
         for row in cast(list[Any], list(tornado.head(5).itertuples())):
-            echo(f"  {input_label(row.input)} moves the objective from {show(row.objective_at_low, 'usd')} "
-                 f"(at {show(row.low_value, 'number')}) to {show(row.objective_at_high, 'usd')} "
-                 f"(at {show(row.high_value, 'number')})")  # fmt: skip
+            echo(
+                f"  {input_label(row.input)} moves the objective from {show(row.objective_at_low, 'usd')} "
+                f"(at {show(row.low_value, 'number')}) to {show(row.objective_at_high, 'usd')} "
+                f"(at {show(row.high_value, 'number')})"
+            )
     echo(
         f"Wrote {out}/sweep.csv"
         + (", sweep_summary.csv, tornado.csv and tornado.png" if solved else "")
     )
-    emit({"cases": len(frame), "resumed": resumed, "solved": solved, "infeasible": unsolvable,
-          "failed": failed, "invalid": invalid,
-          "outcomes": records(summary) if solved else [], "tornado": records(tornado) if solved else [],
-          "folder": str(out)})  # fmt: skip
+    emit(
+        {
+            "cases": len(frame),
+            "resumed": resumed,
+            "solved": solved,
+            "infeasible": unsolvable,
+            "failed": failed,
+            "invalid": invalid,
+            "outcomes": records(summary) if solved else [],
+            "tornado": records(tornado) if solved else [],
+            "folder": str(out),
+        }
+    )
     if solved == 0:
         code = EXIT_INVALID if invalid == len(frame) else EXIT_INFEASIBLE if unsolvable else 1
         echo("error: no case of the sweep has a plan (see the message column)", err=True)
@@ -180,8 +215,13 @@ def sweep_cmd(
 @click.command(name="frontier")
 @click.argument("instance", type=click.Path())
 @load_options
-@click.option("--x", "x_spec", required=True, metavar="PATH=SPEC",
-              help="The input to vary: a,b,c or start:stop:step.")  # fmt: skip
+@click.option(
+    "--x",
+    "x_spec",
+    required=True,
+    metavar="PATH=SPEC",
+    help="The input to vary: a,b,c or start:stop:step.",
+)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
     "--out", "outdir", type=click.Path(), help="Folder (default outputs/<name>-frontier/)."
@@ -202,7 +242,7 @@ def frontier_cmd(
     time_limit: float | None,
     mip_gap: float,
     progress: bool | None,
-) -> None:  # fmt: skip
+) -> None:
     """The optimum of INSTANCE as a function of one input: frontier.csv and frontier.png."""
     from planner.results.present import human, input_label
     from planner.studies.cases import parse_vary
@@ -254,6 +294,11 @@ def curves_cmd(
 
     echo(human(tiers).to_string(index=False))
     echo(f"Wrote {out}/curves.csv, {out}/curve_tiers.csv and {out}/curves.png")
-    emit({"tiers": records(tiers), "curves": records(curves),
-          "written": [str(out / f) for f in ("curves.csv", "curve_tiers.csv", "curves.png")]})  # fmt: skip
+    emit(
+        {
+            "tiers": records(tiers),
+            "curves": records(curves),
+            "written": [str(out / f) for f in ("curves.csv", "curve_tiers.csv", "curves.png")],
+        }
+    )
     sys.exit(STATUS_EXIT[result.solved.report.status])

@@ -54,16 +54,18 @@ def without_basis_rows(
         again = solve_loaded(stricter, settings, with_values=False)
         status = str(again.solved.report.status)
         if not again.solved.report.status.has_solution:
-            rows.append({"alternative": name, "status": status,
-                         "words": f"{name}: no plan ({status})"})  # fmt: skip
+            rows.append(
+                {"alternative": name, "status": status, "words": f"{name}: no plan ({status})"}
+            )
             continue
         other = again.tables.summary.iloc[0]
         lost = summary["revenue_usd_per_year"] - other["revenue_usd_per_year"]
         sign = -1.0 if plan.data.objective == "cost_per_token" else 1.0
         loss = sign * (summary["objective_value"] - other["objective_value"])
         racks = again.tables.racks
-        mix = ", ".join(f"{r} {int(n)}" for r, n in zip(racks["rack"], racks["count"], strict=True)
-                        if n)  # fmt: skip
+        mix = ", ".join(
+            f"{r} {int(n)}" for r, n in zip(racks["rack"], racks["count"], strict=True) if n
+        )
         row: dict[str, Any] = {
             "alternative": name, "status": status,
             "objective_value": float(other["objective_value"]), "objective_loss": float(loss),

@@ -44,8 +44,11 @@ class _SingleYear:
 
 def _unit_capex_musd(data: Any, system: str, tier: str) -> float:
     """Capex of the racks one unit of `system` serving `tier` uses, $M."""
-    return sum(n * data.rack_capex_musd[r] for (s, t, r), n in data.system_racks.items()
-               if (s, t) == (system, tier))  # fmt: skip
+    return sum(
+        n * data.rack_capex_musd[r]
+        for (s, t, r), n in data.system_racks.items()
+        if (s, t) == (system, tier)
+    )
 
 
 def _best(data: Any, tier: str, per: str) -> tuple[str, float] | None:
@@ -130,8 +133,10 @@ def explain_failure(result: PlanResult) -> str:
     status = result.solved.report.status
     if status == SolveStatus.NO_SOLUTION:
         if result.settings.time_limit_s is None:  # no limit was hit: say what HiGHS said
-            return (f"HiGHS stopped without a plan ({result.solved.report.termination}), with no "
-                    "time limit set; the inputs may be numbers it cannot use")  # fmt: skip
+            return (
+                f"HiGHS stopped without a plan ({result.solved.report.termination}), with no "
+                "time limit set; the inputs may be numbers it cannot use"
+            )
         return "no feasible plan found within the time limit; raise --time-limit"
     if status == SolveStatus.ERROR:
         return f"solver error: {result.solved.report.termination}"
@@ -169,8 +174,11 @@ def _unserved_years(d: PlanData, settings: SolveSettings) -> list:
     m = build_model(as_revenue)
     if not solve_model(m, settings, make_solver()).status.has_solution:
         return []
-    short = {y for (t, y, s), dem in d.demand_ttok_per_year.items()
-             if pyo.value(m.sold_ttok_per_year[t, y, s]) < dem * (1 - 1e-6) - 1e-9}  # fmt: skip
+    short = {
+        y
+        for (t, y, s), dem in d.demand_ttok_per_year.items()
+        if pyo.value(m.sold_ttok_per_year[t, y, s]) < dem * (1 - 1e-6) - 1e-9
+    }
     return sorted(short)
 
 

@@ -146,14 +146,30 @@ def levers(base: Baseline) -> list[Lever]:
         budget = tuple(("capex_budget_musd", y) for y in data.capex_budget_musd)
         mean = sum(data.capex_budget_musd.values()) / len(budget)
         out.append(
-            Lever("site.capex_budget_usd", f"one more $1B of capex budget{every}", "usd_1e9",
-                  1e3, mean / 1e3, _shift_params(budget, 1e3), params=budget)
-        )  # fmt: skip
+            Lever(
+                "site.capex_budget_usd",
+                f"one more $1B of capex budget{every}",
+                "usd_1e9",
+                1e3,
+                mean / 1e3,
+                _shift_params(budget, 1e3),
+                params=budget,
+            )
+        )
     counts = base.purchase_counts()
     for rack, key in _rack_keys(base).items():
         when = "" if len(data.years) == 1 else f" in {key[1]}"
-        out.append(Lever(f"racks.{rack}", f"one more {rack} rack{when}", "rack", 1.0,
-                         counts[key], _shift_rack(key, counts[key]), rack_key=key))  # fmt: skip
+        out.append(
+            Lever(
+                f"racks.{rack}",
+                f"one more {rack} rack{when}",
+                "rack",
+                1.0,
+                counts[key],
+                _shift_rack(key, counts[key]),
+                rack_key=key,
+            )
+        )
     out += _block_levers(base)
     for tier in data.tiers:
         keys = tuple(k for k in data.demand_ttok_per_year if k[0] == tier)
@@ -161,14 +177,22 @@ def levers(base: Baseline) -> list[Lever]:
             continue
         paths = tuple(("demand_ttok_per_year", k) for k in keys)
         mean = sum(data.demand_ttok_per_year[k] for k in keys) / len(keys)
-        where = {(True, True): "", (False, True): " in every year",
-                 (True, False): " in every scenario"}.get(
-            (len(data.years) == 1, len(data.scenarios) == 1), " in every year and scenario")  # fmt: skip
+        where = {
+            (True, True): "",
+            (False, True): " in every year",
+            (True, False): " in every scenario",
+        }.get((len(data.years) == 1, len(data.scenarios) == 1), " in every year and scenario")
         out.append(
-            Lever(f"tiers.{tier}.demand_mtok_per_year",
-                  f"one more Mtok/yr of {tier} demand{where}", "mtok_per_year", 1 / MTOK_PER_TTOK,
-                  mean * MTOK_PER_TTOK, _shift_params(paths, 1 / MTOK_PER_TTOK), params=paths)
-        )  # fmt: skip
+            Lever(
+                f"tiers.{tier}.demand_mtok_per_year",
+                f"one more Mtok/yr of {tier} demand{where}",
+                "mtok_per_year",
+                1 / MTOK_PER_TTOK,
+                mean * MTOK_PER_TTOK,
+                _shift_params(paths, 1 / MTOK_PER_TTOK),
+                params=paths,
+            )
+        )
     return out
 
 
@@ -183,13 +207,25 @@ def _block_levers(base: Baseline) -> list[Lever]:
         (y, m.owner[y, first]) for y in data.years if (y, m.owner[y, first]) in m.ENERGISE_FLEET
     ]
     counts = {key: round(pyo.value(m.blocks_energised[key]) or 0) for key in path}
-    room = [k for k in path
-            if pyo.value(m.energised_mw[k]) + data.block_mw <= data.site_power_mw[k[0]] + 1e-9]  # fmt: skip
+    room = [
+        k
+        for k in path
+        if pyo.value(m.energised_mw[k]) + data.block_mw <= data.site_power_mw[k[0]] + 1e-9
+    ]
     key = room[0] if room else path[0]
     when = "" if len(data.years) == 1 else f" in {key[0]}"
-    return [Lever("energisation.blocks", f"one more {data.block_mw:,g} MW block energised{when}",
-                  "block", 1.0, counts[key], _shift_rack(key, counts[key], "blocks_energised"),
-                  rack_key=key, var_name="blocks_energised")]  # fmt: skip
+    return [
+        Lever(
+            "energisation.blocks",
+            f"one more {data.block_mw:,g} MW block energised{when}",
+            "block",
+            1.0,
+            counts[key],
+            _shift_rack(key, counts[key], "blocks_energised"),
+            rack_key=key,
+            var_name="blocks_energised",
+        )
+    ]
 
 
 def _shifts(m: pyo.ConcreteModel) -> ComponentMap:

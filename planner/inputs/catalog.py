@@ -302,8 +302,9 @@ class System(Strict):
     def _one_form(self) -> System:
         if self.phases:
             if self.racks or self.curves:
-                raise ValueError("a system is a bundle (racks and curves) or a recipe "
-                                 "(phases), not both")  # fmt: skip
+                raise ValueError(
+                    "a system is a bundle (racks and curves) or a recipe (phases), not both"
+                )
             shape = tuple(p for p in PHASES if p in self.phases)
             unknown = sorted(set(self.phases) - set(PHASES))
             if unknown or shape not in RECIPE_SHAPES:

@@ -224,9 +224,13 @@ class PlanData:
 def workload(inst: Instance, tier: str) -> Workload:
     """What tier `tier` asks of a system: model, input and output tokens, speed, first token."""
     t = inst.tiers[tier]
-    return Workload(model=t.model or inst.workload, input_tokens=t.input_tokens,
-                    output_tokens=t.output_tokens, tok_s_per_user=t.min_tok_s_per_user,
-                    max_ttft_s=t.max_ttft_s)  # fmt: skip
+    return Workload(
+        model=t.model or inst.workload,
+        input_tokens=t.input_tokens,
+        output_tokens=t.output_tokens,
+        tok_s_per_user=t.min_tok_s_per_user,
+        max_ttft_s=t.max_ttft_s,
+    )
 
 
 def routes(
@@ -303,8 +307,10 @@ def _tier_tables(
     (tier, year, scenario), with the horizon's series and the scenarios' replacements."""
     h, n = inst.horizon, len(years)
     scenarios = dict(inst.scenarios or {})
-    realised = {t: x.price_realisation_frac or inst.site.price_realisation_frac
-                for t, x in inst.tiers.items()}  # fmt: skip
+    realised = {
+        t: x.price_realisation_frac or inst.site.price_realisation_frac
+        for t, x in inst.tiers.items()
+    }
     price, list_price, demand = {}, {}, {}
     for t, tier in inst.tiers.items():
         ts = h.tiers.get(t) if h else None
@@ -437,11 +443,20 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
     market = _market(inst, years, names, price, list_price, demand)
     demand = {k: v for k, v in demand.items() if k not in market["curves"]}
     lease = inst.lease_out
-    lease_revenue = {} if lease is None else {
-        (r, y): catalog.racks[r].accelerators * price * site.hours_per_year * lease.utilisation_frac
-        * (1 + lease.growth_frac_per_year) ** k / USD_PER_MUSD
-        for r, price in lease.usd_per_gpu_hour.items() for k, y in enumerate(years)
-    }  # fmt: skip
+    lease_revenue = (
+        {}
+        if lease is None
+        else {
+            (r, y): catalog.racks[r].accelerators
+            * price
+            * site.hours_per_year
+            * lease.utilisation_frac
+            * (1 + lease.growth_frac_per_year) ** k
+            / USD_PER_MUSD
+            for r, price in lease.usd_per_gpu_hour.items()
+            for k, y in enumerate(years)
+        }
+    )
     building = _building(inst, years)
     annuity = {
         r: catalog.racks[r].capex_usd * capital_recovery_factor(rate, life[r]) / USD_PER_MUSD
@@ -629,20 +644,32 @@ def _market(
     if inst.objective != "cost_per_token":
         curves = tier_curves(
             {t: x.demand_curve for t, x in inst.tiers.items() if x.demand_curve is not None},
-            list_price, demand, {t: x.price_usd_per_mtok for t, x in inst.tiers.items()},
+            list_price,
+            demand,
+            {t: x.price_usd_per_mtok for t, x in inst.tiers.items()},
             {t: (x.demand_mtok_per_year or 0.0) / MTOK_PER_TTOK for t, x in inst.tiers.items()},
-        )  # fmt: skip
+        )
     width, piece_price = {}, {}
     for key, curve in curves.items():
         realised_per_list = price[key] / list_price[key]  # realisation x (1 + input revenue)
         for j, (w, slope) in enumerate(curve.pieces()):
             width[key[0], key[1], j, key[2]] = w
             piece_price[key[0], key[1], j, key[2]] = slope * realised_per_list
-    floors = {(t, y, s): x.min_mtok_per_year / MTOK_PER_TTOK for t, x in inst.tiers.items()
-              if x.min_mtok_per_year for y in years for s in names}  # fmt: skip
+    floors = {
+        (t, y, s): x.min_mtok_per_year / MTOK_PER_TTOK
+        for t, x in inst.tiers.items()
+        if x.min_mtok_per_year
+        for y in years
+        for s in names
+    }
     shares = {t: x.min_token_share_frac for t, x in inst.tiers.items() if x.min_token_share_frac}
-    return {"curves": curves, "curve_width_ttok": width, "curve_price_musd_per_ttok": piece_price,
-            "tier_min_ttok_per_year": floors, "tier_min_token_share_frac": shares}  # fmt: skip
+    return {
+        "curves": curves,
+        "curve_width_ttok": width,
+        "curve_price_musd_per_ttok": piece_price,
+        "tier_min_ttok_per_year": floors,
+        "tier_min_token_share_frac": shares,
+    }
 
 
 def _building(inst: Instance, years: list[int]) -> dict:
@@ -676,8 +703,13 @@ def annuity_factor(rate: float, years: float) -> float:
     return (1 - (1 + rate) ** -years) / rate
 
 
-def _ends(inst: Instance, years: list[int], life: dict[str, int],
-          rack_annuity: dict[str, float], building: dict) -> dict:  # fmt: skip
+def _ends(
+    inst: Instance,
+    years: list[int],
+    life: dict[str, int],
+    rack_annuity: dict[str, float],
+    building: dict,
+) -> dict:
     """What each purchase leaves uncharged at the plan's end (its remaining annuities there),
     and the share of it counted as value (`horizon.value_left_frac`); plans over years only.
     `rack_annuity`: $M a year per rack; `building`: `_building`'s numbers."""
@@ -692,11 +724,16 @@ def _ends(inst: Instance, years: list[int], life: dict[str, int],
             left = annuity * annuity_factor(rate, life[r] - (n - k))
             if left > 0:
                 rack_left[r, y] = left
-    block_left = {y: block_annuity * annuity_factor(rate, building_life - (n - k))
-                  for k, y in enumerate(years)}  # fmt: skip
-    return {"value_left_frac": inst.horizon.value_left_frac, "rack_left_musd": rack_left,
-            "block_left_musd": {y: v for y, v in block_left.items() if v > 0},
-            "end_discount": 1 / (1 + rate) ** n}  # fmt: skip
+    block_left = {
+        y: block_annuity * annuity_factor(rate, building_life - (n - k))
+        for k, y in enumerate(years)
+    }
+    return {
+        "value_left_frac": inst.horizon.value_left_frac,
+        "rack_left_musd": rack_left,
+        "block_left_musd": {y: v for y, v in block_left.items() if v > 0},
+        "end_discount": 1 / (1 + rate) ** n,
+    }
 
 
 def mean_scenario(data: PlanData) -> PlanData:
@@ -719,14 +756,26 @@ def mean_scenario(data: PlanData) -> PlanData:
                     p * data.demand_ttok_per_year[t, y, s] for s, p in data.probability.items()
                 )
     curves, width, piece_price = _mean_curves(data)
-    floors = {(t, y, BASE_SCENARIO): sum(p * data.tier_min_ttok_per_year[t, y, s]
-                                         for s, p in data.probability.items())
-              for t, y, s in data.tier_min_ttok_per_year if s == data.scenarios[0]}  # fmt: skip
-    return replace(data, scenarios=(BASE_SCENARIO,), probability={BASE_SCENARIO: 1.0},
-                   price_musd_per_ttok=price, list_price_usd_per_mtok=list_price,
-                   demand_ttok_per_year=demand, cvar_weight_frac=0.0, curves=curves,
-                   curve_width_ttok=width, curve_price_musd_per_ttok=piece_price,
-                   tier_min_ttok_per_year=floors)  # fmt: skip
+    floors = {
+        (t, y, BASE_SCENARIO): sum(
+            p * data.tier_min_ttok_per_year[t, y, s] for s, p in data.probability.items()
+        )
+        for t, y, s in data.tier_min_ttok_per_year
+        if s == data.scenarios[0]
+    }
+    return replace(
+        data,
+        scenarios=(BASE_SCENARIO,),
+        probability={BASE_SCENARIO: 1.0},
+        price_musd_per_ttok=price,
+        list_price_usd_per_mtok=list_price,
+        demand_ttok_per_year=demand,
+        cvar_weight_frac=0.0,
+        curves=curves,
+        curve_width_ttok=width,
+        curve_price_musd_per_ttok=piece_price,
+        tier_min_ttok_per_year=floors,
+    )
 
 
 def _mean_curves(data: PlanData) -> tuple[dict, dict, dict]:
@@ -740,8 +789,10 @@ def _mean_curves(data: PlanData) -> tuple[dict, dict, dict]:
         if s != first:
             continue
         n = len(curve.pieces())
-        same = all(len(data.curves[t, y, o].pieces()) == n if (t, y, o) in data.curves else False
-                   for o in data.scenarios)  # fmt: skip
+        same = all(
+            len(data.curves[t, y, o].pieces()) == n if (t, y, o) in data.curves else False
+            for o in data.scenarios
+        )
         curves[t, y, BASE_SCENARIO] = curve
         for j in range(n):
             own = [(p, o) for o, p in data.probability.items()] if same else [(1.0, first)]

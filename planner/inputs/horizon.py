@@ -98,8 +98,10 @@ class RackSchedule(Strict):
             return data  # the field's own check reports it
         given = data.get("first_year")
         if given is not None and given != year:
-            raise ValueError(f"first_year {given} disagrees with first_available "
-                             f"{data['first_available']}; give one")  # fmt: skip
+            raise ValueError(
+                f"first_year {given} disagrees with first_available "
+                f"{data['first_available']}; give one"
+            )
         return {**data, "first_year": year}
 
     @property
@@ -192,8 +194,10 @@ class Scenario(Strict):
             for tier, factor in table.items():
                 if factor < 0:
                     raise ValueError(f"{name}.{tier} must be >= 0, got {factor}")
-        for name, by_tier in (("demand_mtok_per_year", self.demand_mtok_per_year),
-                              ("price_usd_per_mtok", self.price_usd_per_mtok)):  # fmt: skip
+        for name, by_tier in (
+            ("demand_mtok_per_year", self.demand_mtok_per_year),
+            ("price_usd_per_mtok", self.price_usd_per_mtok),
+        ):
             for tier, series in by_tier.items():
                 if any(v < 0 for v in given_values(series)):
                     raise ValueError(f"{name}.{tier} must not be negative")

@@ -159,19 +159,27 @@ def _inferencex(req: ImportRequest) -> tuple[list[Point], list[Point], list[Poin
         where = f"line {line}"
         missing = [k for k in INFERENCEX_REQUIRED if k not in row]
         if missing:
-            raise _fail(req, where, f"missing {', '.join(missing)} (an InferenceX benchmarks API row "
-                        f"has {', '.join(INFERENCEX_REQUIRED)})")  # fmt: skip
-        if (req.hardware and row["hardware"] != req.hardware) or (
-            req.source_model and row["model"] != req.source_model) or (
-            req.precision and row.get("precision") != req.precision) or (
-            (row["isl"], row["osl"]) != (req.input_tokens, req.output_tokens)):  # fmt: skip
+            raise _fail(
+                req,
+                where,
+                f"missing {', '.join(missing)} (an InferenceX benchmarks API row "
+                f"has {', '.join(INFERENCEX_REQUIRED)})",
+            )
+        if (
+            (req.hardware and row["hardware"] != req.hardware)
+            or (req.source_model and row["model"] != req.source_model)
+            or (req.precision and row.get("precision") != req.precision)
+            or ((row["isl"], row["osl"]) != (req.input_tokens, req.output_tokens))
+        ):
             continue
         kept += 1
         speed = _number(req, where, row, "metrics.median_intvty")
         run = row.get("run_url") or "run not given"
         src = f"InferenceX {row.get('date', '')}, {run}".strip()
-        how = (f"{row.get('framework', '?')} {row.get('precision', '?')} "
-               f"spec {row.get('spec_method', 'none')}, concurrency {row.get('conc', '?')}")  # fmt: skip
+        how = (
+            f"{row.get('framework', '?')} {row.get('precision', '?')} "
+            f"spec {row.get('spec_method', 'none')}, concurrency {row.get('conc', '?')}"
+        )
         n = req.gpus_per_rack
         disagg = row["disagg"]
         if not isinstance(disagg, bool):  # "false" as text is true to Python: refuse it
@@ -192,13 +200,28 @@ def _inferencex(req: ImportRequest) -> tuple[list[Point], list[Point], list[Poin
         in_gpu = _number(req, where, row, "metrics.input_tput_per_gpu")
         ttft = _number(req, where, row, "metrics.median_ttft")
         pools = f"{p_gpus:g} prefill + {d_gpus:g} decode GPUs"
-        _pool_points(decode, prefill, speed, ttft, out_gpu * n, in_gpu * n, src, label,
-                     f"{how}, {pools}; {out_gpu:,.1f} output tok/s per decode GPU x {n}",
-                     f"{how}, {pools}; {in_gpu:,.1f} input tok/s per prefill GPU x {n}")  # fmt: skip
+        _pool_points(
+            decode,
+            prefill,
+            speed,
+            ttft,
+            out_gpu * n,
+            in_gpu * n,
+            src,
+            label,
+            f"{how}, {pools}; {out_gpu:,.1f} output tok/s per decode GPU x {n}",
+            f"{how}, {pools}; {in_gpu:,.1f} input tok/s per prefill GPU x {n}",
+        )
         share = d_gpus / (p_gpus + d_gpus)
-        bundle.append(Point(speed, out_gpu * share * n, src,
-                            f"{how}, {pools}; {out_gpu:,.1f} x {d_gpus:g}/{p_gpus + d_gpus:g} GPUs x {n}",
-                            "derived" if label == "measured" else label))  # fmt: skip
+        bundle.append(
+            Point(
+                speed,
+                out_gpu * share * n,
+                src,
+                f"{how}, {pools}; {out_gpu:,.1f} x {d_gpus:g}/{p_gpus + d_gpus:g} GPUs x {n}",
+                "derived" if label == "measured" else label,
+            )
+        )
     return bundle, decode, prefill, len(rows), kept
 
 
@@ -228,8 +251,12 @@ def _aiconfigurator(req: ImportRequest) -> tuple[list[Point], list[Point], list[
     required = ["model", "isl", "osl", "tokens/s/gpu", "tokens/s/user", "num_total_gpus"]
     missing = [c for c in required if c not in header] + ([] if ttft_col else ["ttft"])
     if missing:
-        raise _fail(req, "line 1", f"missing columns {', '.join(missing)} (an AIConfigurator "
-                    "summary has model, isl, osl, ttft, tpot, tokens/s/gpu, tokens/s/user, ...)")  # fmt: skip
+        raise _fail(
+            req,
+            "line 1",
+            f"missing columns {', '.join(missing)} (an AIConfigurator "
+            "summary has model, isl, osl, ttft, tpot, tokens/s/gpu, tokens/s/user, ...)",
+        )
     assert ttft_col is not None
     disagg = "(p)workers" in header
     label = req.label or "estimate"
@@ -243,18 +270,26 @@ def _aiconfigurator(req: ImportRequest) -> tuple[list[Point], list[Point], list[
         values: dict[str, Any] = {}
         for col in ("isl", "osl", "tokens/s/gpu", "tokens/s/user", "num_total_gpus", ttft_col):
             values[col] = _cell(req, f"{where}, column {col}", row.get(col))
-        if (req.source_model and row["model"] != req.source_model) or (
-            req.hardware and row.get("(d)system", row.get("system")) != req.hardware) or (
-            (values["isl"], values["osl"]) != (req.input_tokens, req.output_tokens)):  # fmt: skip
+        if (
+            (req.source_model and row["model"] != req.source_model)
+            or (req.hardware and row.get("(d)system", row.get("system")) != req.hardware)
+            or ((values["isl"], values["osl"]) != (req.input_tokens, req.output_tokens))
+        ):
             continue
         kept += 1
         speed, per_gpu = values["tokens/s/user"], values["tokens/s/gpu"]
         if not speed > 0 or not per_gpu > 0:
             raise _fail(req, where, "tokens/s/user and tokens/s/gpu must be positive")
         src = f"AIConfigurator {row.get('(d)version', row.get('version', ''))} {_name(req)} line {k}".strip()
-        bundle.append(Point(speed, per_gpu * n, src,
-                            f"modelled; {per_gpu:,.1f} output tok/s per GPU over {values['num_total_gpus']:g} GPUs x {n}",
-                            label))  # fmt: skip
+        bundle.append(
+            Point(
+                speed,
+                per_gpu * n,
+                src,
+                f"modelled; {per_gpu:,.1f} output tok/s per GPU over {values['num_total_gpus']:g} GPUs x {n}",
+                label,
+            )
+        )
         if not disagg:
             continue
         pools = {}
@@ -273,9 +308,18 @@ def _aiconfigurator(req: ImportRequest) -> tuple[list[Point], list[Point], list[
         in_gpu = p_rate * values["isl"] / p_gpus
         out_gpu = d_rate * values["osl"] / d_gpus
         ttft = values[ttft_col] * ttft_scale
-        _pool_points(decode, prefill, speed, ttft, out_gpu * n, in_gpu * n, src, label,
-                     f"modelled; {d_rate:g} seq/s per decode worker x {values['osl']:g} / {d_gpus:g} GPUs x {n}",
-                     f"modelled; {p_rate:g} seq/s per prefill worker x {values['isl']:g} / {p_gpus:g} GPUs x {n}")  # fmt: skip
+        _pool_points(
+            decode,
+            prefill,
+            speed,
+            ttft,
+            out_gpu * n,
+            in_gpu * n,
+            src,
+            label,
+            f"modelled; {d_rate:g} seq/s per decode worker x {values['osl']:g} / {d_gpus:g} GPUs x {n}",
+            f"modelled; {p_rate:g} seq/s per prefill worker x {values['isl']:g} / {p_gpus:g} GPUs x {n}",
+        )
     return bundle, decode, prefill, len(rows), kept
 
 
@@ -288,9 +332,18 @@ def _cell(req: ImportRequest, where: str, raw: Any) -> float:
     return float(value)
 
 
-def _pool_points(decode: list[Point], prefill: list[Point], speed: float, ttft: float,
-                 out_rack: float, in_rack: float, src: str, label: str, out_note: str,
-                 in_note: str) -> None:  # fmt: skip
+def _pool_points(
+    decode: list[Point],
+    prefill: list[Point],
+    speed: float,
+    ttft: float,
+    out_rack: float,
+    in_rack: float,
+    src: str,
+    label: str,
+    out_note: str,
+    in_note: str,
+) -> None:
     """A disaggregated row's two points: the decode pool's output rate at its speed and the
     prefill pool's input rate at its first-token time, per rack."""
     decode.append(Point(speed, out_rack, src, out_note, label))
@@ -312,10 +365,21 @@ def frontier(points: Iterable[Point], rising: bool) -> list[Point]:
 
 
 def _speed_curve(points: list[Point], req: ImportRequest, what: str) -> dict[str, Any]:
-    return {"description": f"{what}, imported from {_name(req)}",
-            "input_tokens": req.input_tokens, "output_tokens": req.output_tokens,
-            "points": [{"tok_s_per_user": round(p.x, 3), "tok_s": round(p.y, 1), "source": p.source,
-                        "label": p.label, "note": p.note} for p in points]}  # fmt: skip
+    return {
+        "description": f"{what}, imported from {_name(req)}",
+        "input_tokens": req.input_tokens,
+        "output_tokens": req.output_tokens,
+        "points": [
+            {
+                "tok_s_per_user": round(p.x, 3),
+                "tok_s": round(p.y, 1),
+                "source": p.source,
+                "label": p.label,
+                "note": p.note,
+            }
+            for p in points
+        ],
+    }
 
 
 def import_curves(req: ImportRequest) -> Imported:
@@ -325,14 +389,20 @@ def import_curves(req: ImportRequest) -> Imported:
         raise InstanceError(f"--format {req.fmt}: unknown (formats: {', '.join(FORMATS)})")
     for flag, name in (("--rack", req.rack), ("--model", req.model)):
         if not re.match(NAME_PATTERN, name) or len(name) > 64:
-            raise InstanceError(f"{flag} {one_line(name)!r}: not a catalog name ({NAME_RULE}, "
-                                "at most 64 characters)")  # fmt: skip
+            raise InstanceError(
+                f"{flag} {one_line(name)!r}: not a catalog name ({NAME_RULE}, "
+                "at most 64 characters)"
+            )
     read = _inferencex if req.fmt == "inferencex" else _aiconfigurator
     bundle, decode, prefill, total, kept = read(req)
     for point in (*bundle, *decode, *prefill):
         if not (math.isfinite(point.x) and point.x > 0 and math.isfinite(point.y) and point.y > 0):
-            raise _fail(req, point.source, "out of range after scaling to a rack "
-                                f"({point.x:g} and {point.y:g}; positive finite numbers are needed)")  # fmt: skip
+            raise _fail(
+                req,
+                point.source,
+                "out of range after scaling to a rack "
+                f"({point.x:g} and {point.y:g}; positive finite numbers are needed)",
+            )
     if not kept:
         raise InstanceError(
             f"{req.path}: no row matches (hardware {req.hardware or 'any'}, model "
@@ -341,15 +411,17 @@ def import_curves(req: ImportRequest) -> Imported:
         )
     docs: dict[str, dict[str, Any]] = {}
     if bundle:
-        curve = _speed_curve(frontier(bundle, rising=False), req,
-                             "output tok/s per rack, prefill included")  # fmt: skip
+        curve = _speed_curve(
+            frontier(bundle, rising=False), req, "output tok/s per rack, prefill included"
+        )
         doc = {"description": f"{req.rack} serving {req.model} (imported)",
                "racks": {req.rack: 1}, "curves": {req.model: curve}}  # fmt: skip
         docs[f"systems/{req.rack}.yaml"] = _checked(System, {"name": req.rack, **doc}, doc)
     phases: dict[str, Any] = {}
     if decode:
-        phases["decode"] = _speed_curve(frontier(decode, rising=False), req,
-                                        "output tok/s per rack of a decode pool")  # fmt: skip
+        phases["decode"] = _speed_curve(
+            frontier(decode, rising=False), req, "output tok/s per rack of a decode pool"
+        )
     if prefill:
         pts = frontier(prefill, rising=True)
         phases["prefill"] = {"description": f"input tok/s per rack of a prefill pool, imported from {_name(req)}",

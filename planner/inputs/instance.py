@@ -217,17 +217,21 @@ class Tier(Strict):
     @classmethod
     def _resolvable_share(cls, value: float | None) -> float | None:
         if value and value < MIN_SHARE_FRAC:
-            raise ValueError(f"{value:g} is below {MIN_SHARE_FRAC:g}, the smallest share a plan "
-                             f"can be checked against; give 0 or at least {MIN_SHARE_FRAC:g}")  # fmt: skip
+            raise ValueError(
+                f"{value:g} is below {MIN_SHARE_FRAC:g}, the smallest share a plan "
+                f"can be checked against; give 0 or at least {MIN_SHARE_FRAC:g}"
+            )
         return value
 
     @field_validator("min_mtok_per_year")
     @classmethod
     def _resolvable_floor(cls, value: float | None) -> float | None:
         if value and value < MIN_FLOOR_MTOK_PER_YEAR:
-            raise ValueError(f"{value:g} is below {MIN_FLOOR_MTOK_PER_YEAR:g} Mtok a year, the "
-                             "smallest floor a plan can be checked against; give 0 or at least "
-                             f"{MIN_FLOOR_MTOK_PER_YEAR:g}")  # fmt: skip
+            raise ValueError(
+                f"{value:g} is below {MIN_FLOOR_MTOK_PER_YEAR:g} Mtok a year, the "
+                "smallest floor a plan can be checked against; give 0 or at least "
+                f"{MIN_FLOOR_MTOK_PER_YEAR:g}"
+            )
         return value
 
     @property
@@ -279,8 +283,18 @@ class Rental(Strict):
     @classmethod
     def _no_capex_or_power(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            owned = [k for k in ("capex_usd", "power_kw", "power_mw", "site_power_mw",
-                                 "opex_usd_per_year", "lifetime_years") if k in data]  # fmt: skip
+            owned = [
+                k
+                for k in (
+                    "capex_usd",
+                    "power_kw",
+                    "power_mw",
+                    "site_power_mw",
+                    "opex_usd_per_year",
+                    "lifetime_years",
+                )
+                if k in data
+            ]
             if owned:
                 raise ValueError(
                     f"{owned[0]}: a rental has no capex, lifetime or site power; it is paid by "
@@ -443,8 +457,11 @@ class Instance(Strict):
                 )
                 else []
             )
-            paths += [f"scenarios.{s}.price_usd_per_mtok.{name}" for s, sc in (self.scenarios or {}).items()
-                      if name in sc.price_usd_per_mtok]  # fmt: skip
+            paths += [
+                f"scenarios.{s}.price_usd_per_mtok.{name}"
+                for s, sc in (self.scenarios or {}).items()
+                if name in sc.price_usd_per_mtok
+            ]
             if paths:
                 raise ValueError(
                     f"tiers.{name}: input_price_usd_per_mtok {tier.input_price_usd_per_mtok:g} "
@@ -460,8 +477,10 @@ class Instance(Strict):
             raise ValueError(f"tier power shares (fixed or minimum) sum to {total:g}, more than 1")
         tokens = sum(t.min_token_share_frac or 0.0 for t in self.tiers.values())
         if tokens >= 1:
-            raise ValueError(f"tier token shares (min_token_share_frac) sum to {tokens:g}; "
-                             "they must leave room below 1")  # fmt: skip
+            raise ValueError(
+                f"tier token shares (min_token_share_frac) sum to {tokens:g}; "
+                "they must leave room below 1"
+            )
         if self.objective == "cost_per_token" and not self._has_forecast():
             raise ValueError(
                 "objective cost_per_token needs at least one tier with demand_mtok_per_year > 0"

@@ -123,8 +123,9 @@ def read_rack_csv(path: Path, catalog: Catalog) -> Catalog:
                 "each rack one row"
             )
         seen[name] = line
-        given: dict[str, Any] = {k: v.strip() for k, v in row.items()
-                                 if k != "rack" and v and v.strip()}  # fmt: skip
+        given: dict[str, Any] = {
+            k: v.strip() for k, v in row.items() if k != "rack" and v and v.strip()
+        }
         for column in [c for c in given if c not in RACK_CSV_TEXT]:
             number = strict_number(given[column])
             if number is None:
@@ -192,8 +193,11 @@ def cross_check(inst: Instance, catalog: Catalog, source: str) -> None:
             )
     found, why = routes(inst, catalog, list(allowed))
     for tier_name, tier in inst.tiers.items():
-        required = (tier.share_floor_frac > 0 or bool(tier.min_mtok_per_year)
-                    or (inst.objective == "cost_per_token" and (tier.demand_mtok_per_year or 0) > 0))  # fmt: skip
+        required = (
+            tier.share_floor_frac > 0
+            or bool(tier.min_mtok_per_year)
+            or (inst.objective == "cost_per_token" and (tier.demand_mtok_per_year or 0) > 0)
+        )
         if required and tier_name in why:
             fields = {r.field for r in why[tier_name]}
             path = f"tiers.{tier_name}" + (f".{fields.pop()}" if len(fields) == 1 else "")
@@ -214,20 +218,26 @@ def implausible(inst: Instance) -> list[str]:
     out = []
     budgets = [("site.capex_budget_usd", inst.site.capex_budget_usd)]
     if inst.horizon is not None and isinstance(inst.horizon.capex_budget_usd, list):
-        budgets += [(f"horizon.capex_budget_usd[{k}]", v)
-                    for k, v in enumerate(inst.horizon.capex_budget_usd)]  # fmt: skip
+        budgets += [
+            (f"horizon.capex_budget_usd[{k}]", v)
+            for k, v in enumerate(inst.horizon.capex_budget_usd)
+        ]
     for path, budget in budgets:
         if budget is not None and 0 < budget < PLAUSIBLE_BUDGET_MIN_USD:
             out.append(f"{path}: ${budget:,.0f} is under $1M; the field is in dollars, not $M")
     if inst.site.power_mw > PLAUSIBLE_POWER_MAX_MW:
-        out.append(f"site.power_mw: {inst.site.power_mw:,.0f} MW is above 10 GW; the field is "
-                   "in MW, not kW")  # fmt: skip
+        out.append(
+            f"site.power_mw: {inst.site.power_mw:,.0f} MW is above 10 GW; the field is "
+            "in MW, not kW"
+        )
     for name, tier in inst.tiers.items():
         for field in ("price_usd_per_mtok", "input_price_usd_per_mtok"):
             price = getattr(tier, field)
             if price > PLAUSIBLE_PRICE_MAX_USD_PER_MTOK:
-                out.append(f"tiers.{name}.{field}: ${price:,.0f} per million tokens is above "
-                           "$10,000; the field is per million tokens")  # fmt: skip
+                out.append(
+                    f"tiers.{name}.{field}: ${price:,.0f} per million tokens is above "
+                    "$10,000; the field is per million tokens"
+                )
     return out
 
 
@@ -260,8 +270,11 @@ def coverage_notes(loaded: LoadedInstance) -> list[str]:
     inst, catalog = loaded.instance, loaded.catalog
     allowed = list(inst.systems or sorted(catalog.systems))
     found, why = routes(inst, catalog, allowed)
-    notes = [f"tiers.{name}: no allowed system serves it ({unserved_words(why[name])}); it gets no power"
-             for name in inst.tiers if name in why]  # fmt: skip
+    notes = [
+        f"tiers.{name}: no allowed system serves it ({unserved_words(why[name])}); it gets no power"
+        for name in inst.tiers
+        if name in why
+    ]
     thin: dict[str, list[str]] = {}  # one pass over the routes: linear in tiers
     for (_, t), r in found.items():
         thin.setdefault(t, []).extend(r.notes)
@@ -271,8 +284,9 @@ def coverage_notes(loaded: LoadedInstance) -> list[str]:
     used = {r for s in catalog.systems.values() for r in s.rack_names}  # by any system at all
     installed = set(inst.horizon.racks) if inst.horizon else set()
     for rack in sorted(set(catalog.racks) - used - installed):
-        notes.append(f"racks: {rack} is in no system's racks or phases (models/systems/); it is "
-                     "never bought")  # fmt: skip
+        notes.append(
+            f"racks: {rack} is in no system's racks or phases (models/systems/); it is never bought"
+        )
     return notes
 
 

@@ -58,9 +58,13 @@ class Curve:
 
 
 def elastic_curve(
-    price_ref: float, volume_ref: float, elasticity: float, lo_frac: float, hi_frac: float,
+    price_ref: float,
+    volume_ref: float,
+    elasticity: float,
+    lo_frac: float,
+    hi_frac: float,
     segments: int,
-) -> Curve:  # fmt: skip
+) -> Curve:
     """Constant elasticity around (price_ref, volume_ref): `segments` pieces between the
     prices lo_frac x and hi_frac x the reference, geometric in price (one piece at the ceiling
     when the curve is inelastic, e >= -1: any lower price earns less)."""
@@ -128,13 +132,21 @@ def tier_curves(
             continue
         if curve.ladder is None:
             assert curve.price_elasticity is not None
-            out[t, y, s] = elastic_curve(price_ref, volume_ref, curve.price_elasticity,
-                                         curve.min_price_frac, curve.max_price_frac,
-                                         curve.segments)  # fmt: skip
+            out[t, y, s] = elastic_curve(
+                price_ref,
+                volume_ref,
+                curve.price_elasticity,
+                curve.min_price_frac,
+                curve.max_price_frac,
+                curve.segments,
+            )
         else:
             p_scale, v_scale = price_ref / base_price[t], volume_ref / base_demand_ttok[t]
-            ladder = ladder_curve([(p.price_usd_per_mtok * p_scale,
-                                    p.demand_mtok_per_year / 1e6 * v_scale)
-                                   for p in curve.ladder])  # fmt: skip
+            ladder = ladder_curve(
+                [
+                    (p.price_usd_per_mtok * p_scale, p.demand_mtok_per_year / 1e6 * v_scale)
+                    for p in curve.ladder
+                ]
+            )
             out[t, y, s] = replace(ladder, reference=(price_ref, volume_ref))
     return out

@@ -123,8 +123,11 @@ def _too_slow(what: str, points: list, w: Workload, weakest_rank: int) -> NoRout
     dropped = set_aside_words(weakest_rank) if len(kept) < len(points) else ""
     reach = kept[-1].tok_s_per_user if kept else 0.0
     top = f"{reach:g}" if kept else "no"
-    return NoRoute("min_tok_s_per_user", f"{what} reaches {top} tok/s per user{dropped}; the "
-                   f"tier asks {w.tok_s_per_user:g}", reach)  # fmt: skip
+    return NoRoute(
+        "min_tok_s_per_user",
+        f"{what} reaches {top} tok/s per user{dropped}; the tier asks {w.tok_s_per_user:g}",
+        reach,
+    )
 
 
 def _interp(xs: list[float], ys: list[float], labels: list[str], x: float) -> Rate:
@@ -153,8 +156,12 @@ def at_speed(curve: Curve, tok_s_per_user: float, weakest_rank: int = ALL) -> Ra
     points = _kept(curve.points, weakest_rank)
     if not points or tok_s_per_user > points[-1].tok_s_per_user * (1 + 1e-12):
         return None
-    return _interp([p.tok_s_per_user for p in points], [p.tok_s for p in points],
-                   [p.label for p in points], tok_s_per_user)  # fmt: skip
+    return _interp(
+        [p.tok_s_per_user for p in points],
+        [p.tok_s for p in points],
+        [p.label for p in points],
+        tok_s_per_user,
+    )
 
 
 def at_ttft(curve: PrefillCurve, max_ttft_s: float | None, weakest_rank: int = ALL) -> Rate | None:
@@ -168,8 +175,12 @@ def at_ttft(curve: PrefillCurve, max_ttft_s: float | None, weakest_rank: int = A
         return Rate(points[-1].input_tok_s, weakest(points[-1].label))
     if max_ttft_s < points[0].ttft_s * (1 - 1e-12):
         return None
-    return _interp([p.ttft_s for p in points], [p.input_tok_s for p in points],
-                   [p.label for p in points], max_ttft_s)  # fmt: skip
+    return _interp(
+        [p.ttft_s for p in points],
+        [p.input_tok_s for p in points],
+        [p.label for p in points],
+        max_ttft_s,
+    )
 
 
 def _phase_curve(catalog: Catalog, rack: str, model: str, phase: str) -> Curve | PrefillCurve | str:
@@ -245,8 +256,9 @@ def _route(catalog: Catalog, system: str, w: Workload, weakest_rank: int) -> Rou
     for phase, rack in sy.phases.items():
         racks[rack] = racks.get(rack, 0.0) + tok_s * work[phase]
         phases[rack] = (*phases.get(rack, ()), phase)
-    return Route(tok_s=tok_s, racks=racks, phases=phases, basis=weakest(*labels),
-                 notes=tuple(notes))  # fmt: skip
+    return Route(
+        tok_s=tok_s, racks=racks, phases=phases, basis=weakest(*labels), notes=tuple(notes)
+    )
 
 
 def _bundle(
@@ -255,8 +267,9 @@ def _bundle(
     sy = catalog.systems[system]
     curve = sy.curves.get(w.model)
     if curve is None:
-        return NoRoute("model", f"{system} has no curve for {w.model} "
-                       f"(has: {', '.join(sorted(sy.curves))})")  # fmt: skip
+        return NoRoute(
+            "model", f"{system} has no curve for {w.model} (has: {', '.join(sorted(sy.curves))})"
+        )
     rate = at_speed(curve, w.tok_s_per_user, weakest_rank)
     if rate is None:
         return _too_slow(system, curve.points, w, weakest_rank)
@@ -266,18 +279,29 @@ def _bundle(
         return NoRoute("input_tokens", context.refused)
     shift = w.input_per_output - curve.input_tokens / curve.output_tokens
     if abs(shift) < 1e-12 and context.seconds_factor == 1.0:
-        return Route(tok_s=rate.value, racks=dict(sy.racks), phases=phases, basis=rate.label,
-                     notes=context.notes)  # fmt: skip
+        return Route(
+            tok_s=rate.value,
+            racks=dict(sy.racks),
+            phases=phases,
+            basis=rate.label,
+            notes=context.notes,
+        )
     if len(sy.racks) != 1:
-        return NoRoute("input_tokens", f"{system}'s curve is measured at {curve.input_tokens:,}/"
-                       f"{curve.output_tokens:,} input/output tokens, and a bundle of several "
-                       f"rack types is not rescaled to {w.input_tokens:,}/{w.output_tokens:,}")  # fmt: skip
+        return NoRoute(
+            "input_tokens",
+            f"{system}'s curve is measured at {curve.input_tokens:,}/"
+            f"{curve.output_tokens:,} input/output tokens, and a bundle of several "
+            f"rack types is not rescaled to {w.input_tokens:,}/{w.output_tokens:,}",
+        )
     ((rack, count),) = sy.racks.items()
     prefill = _phase_curve(catalog, rack, w.model, "prefill")
     if isinstance(prefill, str):
-        return NoRoute("input_tokens", f"{system}'s curve is measured at {curve.input_tokens:,}/"
-                       f"{curve.output_tokens:,} input/output tokens; {prefill}, so it cannot "
-                       f"be moved to {w.input_tokens:,}/{w.output_tokens:,}")  # fmt: skip
+        return NoRoute(
+            "input_tokens",
+            f"{system}'s curve is measured at {curve.input_tokens:,}/"
+            f"{curve.output_tokens:,} input/output tokens; {prefill}, so it cannot "
+            f"be moved to {w.input_tokens:,}/{w.output_tokens:,}",
+        )
     assert isinstance(prefill, PrefillCurve)
     p_rate = at_ttft(prefill, w.max_ttft_s, weakest_rank)
     if p_rate is None:
@@ -292,23 +316,34 @@ def _bundle(
     if d_rate is not None and seconds < context.seconds_factor / (count * d_rate.value):
         seconds, labels = context.seconds_factor / (count * d_rate.value), [*labels, d_rate.label]
     if decode_s <= 0 or seconds <= 0:
-        return NoRoute("input_tokens", f"{system}: its curve and {rack}'s prefill rate leave no "
-                       f"decode time at {w.input_tokens:,}/{w.output_tokens:,} tokens "
-                       "(inconsistent data)")  # fmt: skip
-    return Route(tok_s=1.0 / seconds, racks=dict(sy.racks), phases=phases, basis=weakest(*labels),
-                 notes=context.notes)  # fmt: skip
+        return NoRoute(
+            "input_tokens",
+            f"{system}: its curve and {rack}'s prefill rate leave no "
+            f"decode time at {w.input_tokens:,}/{w.output_tokens:,} tokens "
+            "(inconsistent data)",
+        )
+    return Route(
+        tok_s=1.0 / seconds,
+        racks=dict(sy.racks),
+        phases=phases,
+        basis=weakest(*labels),
+        notes=context.notes,
+    )
 
 
-def _no_prefill(rack: str, curve: PrefillCurve, w: Workload, weakest_rank: int,
-                claims: str) -> NoRoute:  # fmt: skip
+def _no_prefill(
+    rack: str, curve: PrefillCurve, w: Workload, weakest_rank: int, claims: str
+) -> NoRoute:
     """Why no prefill rate is left: every point set aside (`--data`), or all slower than the
     tier's first-token target."""
     kept = _kept(curve.points, weakest_rank)
     if not kept:
         return NoRoute("model", f"{rack} has no prefill rate for {w.model}{claims}")
     asks = f"; the tier asks {w.max_ttft_s:g} s" if w.max_ttft_s is not None else ""
-    return NoRoute("max_ttft_s", f"{rack} prefills no faster than a {kept[0].ttft_s:g} s first "
-                   f"token{claims}{asks}")  # fmt: skip
+    return NoRoute(
+        "max_ttft_s",
+        f"{rack} prefills no faster than a {kept[0].ttft_s:g} s first token{claims}{asks}",
+    )
 
 
 @dataclass(frozen=True)
@@ -344,19 +379,28 @@ def context_factor(what: str, curve: Curve, w: Workload, weakest_rank: int = ALL
     if LABEL_RANK[label] > weakest_rank:
         basis = f"{BASIS_WORDS[label]}{set_aside_words(weakest_rank)}"
         if c < ref:
-            return ContextFactor(1.0, notes=(
-                f"{what}'s decode keeps its rate at {ref:,.0f} context tokens for this tier's "
-                f"{c:,.0f} (a lower bound): the rate at {c:,.0f} rests on {basis}",))  # fmt: skip
-        return ContextFactor(1.0, refused=f"{what}'s decode rate at {c:,.0f} context tokens "
-                             f"rests on {basis}")  # fmt: skip
+            return ContextFactor(
+                1.0,
+                notes=(
+                    f"{what}'s decode keeps its rate at {ref:,.0f} context tokens for this tier's "
+                    f"{c:,.0f} (a lower bound): the rate at {c:,.0f} rests on {basis}",
+                ),
+            )
+        return ContextFactor(
+            1.0, refused=f"{what}'s decode rate at {c:,.0f} context tokens rests on {basis}"
+        )
     if inside:
         return ContextFactor(factor, (label,))
-    note = (f"{what}'s decode rate is measured between {lo:,.0f} and {hi:,.0f} context tokens; "
-            f"this tier keeps {c:,.0f}, so its rate is extrapolated to {1 / factor:.2f}x the "
-            "curve's (an estimate)")  # fmt: skip
+    note = (
+        f"{what}'s decode rate is measured between {lo:,.0f} and {hi:,.0f} context tokens; "
+        f"this tier keeps {c:,.0f}, so its rate is extrapolated to {1 / factor:.2f}x the "
+        "curve's (an estimate)"
+    )
     return ContextFactor(factor, (label,), (note,))
 
 
 def _context_note(what: str, curve: Curve, w: Workload) -> str:
-    return (f"{what}'s decode is measured at {curve.context_tokens:,.0f} context tokens; this "
-            f"tier keeps {w.context_tokens:,.0f}, and the decode rate is not lowered for it")  # fmt: skip
+    return (
+        f"{what}'s decode is measured at {curve.context_tokens:,.0f} context tokens; this "
+        f"tier keeps {w.context_tokens:,.0f}, and the decode rate is not lowered for it"
+    )

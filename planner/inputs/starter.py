@@ -50,8 +50,13 @@ def starter_text(site_mw: float, name: str) -> str:
     text = re.sub(rf"^(    min_mtok_per_year: ){number}", scaled, text, flags=re.M)
     if scale != 1.0:  # the description's own figures follow the site
         text = re.sub(r"^(description: )1 GW ", rf"\g<1>{site_mw:g} MW ", text, count=1, flags=re.M)
-        text = re.sub(r"^(description: .*)\$50B all-in budget", rf"\g<1>${50 * scale:g}B all-in budget",
-                      text, count=1, flags=re.M)  # fmt: skip
+        text = re.sub(
+            r"^(description: .*)\$50B all-in budget",
+            rf"\g<1>${50 * scale:g}B all-in budget",
+            text,
+            count=1,
+            flags=re.M,
+        )
     header = (
         f"# Starter instance written by `plan init --site-mw {site_mw:g}` from instances/1gw.yaml.\n"
         f"# Site power, capex budget, demand forecasts and the free tier's floor are 1gw.yaml's\n"

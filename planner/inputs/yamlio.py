@@ -55,8 +55,10 @@ def check_node_tree(path: Path, root: yaml.Node) -> None:
         if children_done:
             kids = _children(node)
             if any(id(k) not in size for k in kids):  # a kid still open is an ancestor
-                raise InstanceError(f"{_where(path, node, keys)}: a value that contains itself "
-                                    "(a recursive alias, &a [*a])")  # fmt: skip
+                raise InstanceError(
+                    f"{_where(path, node, keys)}: a value that contains itself "
+                    "(a recursive alias, &a [*a])"
+                )
             size[id(node)] = 1 + sum(size[id(k)] for k in kids)
             if size[id(node)] > MAX_EXPANDED_NODES:
                 raise InstanceError(
@@ -343,8 +345,10 @@ def knob_paths(data: dict[str, Any], keys: list[str], flag: str) -> list[list[st
             if isinstance(node, dict):
                 grown += [[*p, str(k)] for k in node]
         if not grown:
-            raise UsageError(f"{flag} {'.'.join(keys)}: {'.'.join(keys[: depth + 1])} matches "
-                             "nothing in the instance")  # fmt: skip
+            raise UsageError(
+                f"{flag} {'.'.join(keys)}: {'.'.join(keys[: depth + 1])} matches "
+                "nothing in the instance"
+            )
         paths = grown
     return paths
 
@@ -361,8 +365,9 @@ def _combined(current: Any, value: Any, op: str, where: str) -> Any:
 
     def one(x: Any) -> Any:
         if isinstance(x, bool) or not isinstance(x, int | float):
-            raise UsageError(f"{where}: the value there ({x!r}) is not a number to "
-                             f"{KNOB_OPERATORS[op]}")  # fmt: skip
+            raise UsageError(
+                f"{where}: the value there ({x!r}) is not a number to {KNOB_OPERATORS[op]}"
+            )
         out = x * value if op == "*" else x + value
         if not math.isfinite(out):
             raise UsageError(f"{where}: {x!r} {op} {value!r} is out of range")
@@ -413,8 +418,9 @@ def apply_knob(data: dict[str, Any], path: str, value: Any, flag: str = "--set")
             done += 1
         elif "*" not in keys:  # a named path must lead to a value; a wildcard skips entries
             check_entry_names(data, concrete, flag)  # without one (an unlimited forecast)
-            raise UsageError(f"{where}: nothing there to {KNOB_OPERATORS[op]}; give its value "
-                             "with PATH=VALUE")  # fmt: skip
+            raise UsageError(
+                f"{where}: nothing there to {KNOB_OPERATORS[op]}; give its value with PATH=VALUE"
+            )
     if op is not None and not done:
         raise UsageError(f"{flag} {path}: no entry has a value there to {KNOB_OPERATORS[op]}")
 

@@ -64,8 +64,10 @@ def _build(data: PlanData, expired: Callable[[], bool]) -> pyo.ConcreteModel:
         stages += [(f.name, partial(f.build, m)) for f in FAMILIES if f.applies(data)]
         for name, stage in stages:
             if expired():
-                raise TimeLimitError(f"the time limit ran out while the model was built (before "
-                                     f"{name}); no plan yet: raise --time-limit")  # fmt: skip
+                raise TimeLimitError(
+                    f"the time limit ran out while the model was built (before "
+                    f"{name}); no plan yet: raise --time-limit"
+                )
             stage()
         add_objective(m, data)
         if data.objective == "revenue":

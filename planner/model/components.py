@@ -108,49 +108,94 @@ def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
     m.TIERS = pyo.Set(initialize=d.tiers, ordered=True, doc="pricing tiers")
     m.YEARS = pyo.Set(initialize=d.years, ordered=True, doc="planning years")
     m.SCENARIOS = pyo.Set(initialize=d.scenarios, ordered=True, doc="possible futures")
-    m.SERVABLE = pyo.Set(dimen=2, initialize=d.servable, ordered=True,
-                         doc="(system, tier) pairs whose curve reaches the tier's speed")  # fmt: skip
-    m.SYSTEM_RACKS = pyo.Set(dimen=3, initialize=list(d.system_racks), ordered=True,
-                             doc="(system, tier, rack): racks a unit of a system serving a tier uses")  # fmt: skip
+    m.SERVABLE = pyo.Set(
+        dimen=2,
+        initialize=d.servable,
+        ordered=True,
+        doc="(system, tier) pairs whose curve reaches the tier's speed",
+    )
+    m.SYSTEM_RACKS = pyo.Set(
+        dimen=3,
+        initialize=list(d.system_racks),
+        ordered=True,
+        doc="(system, tier, rack): racks a unit of a system serving a tier uses",
+    )
     first, shared = d.scenarios[0], set(d.shared_years)
     m.owner = {(y, s): first if y in shared else s for y in d.years for s in d.scenarios}
     fleet = [(y, o) for y in d.years for o in dict.fromkeys(m.owner[y, s] for s in d.scenarios)]
-    m.FLEET = pyo.Set(dimen=2, ordered=True, initialize=fleet,
-                      doc="(year, owner scenario): one fleet per shared year, one per scenario after")  # fmt: skip
+    m.FLEET = pyo.Set(
+        dimen=2,
+        ordered=True,
+        initialize=fleet,
+        doc="(year, owner scenario): one fleet per shared year, one per scenario after",
+    )
     paths = {tuple(m.owner[y, s] for y in d.years): s for s in reversed(d.scenarios)}
-    m.PATHS = pyo.Set(initialize=sorted(paths.values(), key=d.scenarios.index), ordered=True,
-                      doc="scenarios with distinct purchase histories")  # fmt: skip
+    m.PATHS = pyo.Set(
+        initialize=sorted(paths.values(), key=d.scenarios.index),
+        ordered=True,
+        doc="scenarios with distinct purchase histories",
+    )
     # plain lookups: the scenarios using each fleet state and following each path
     m.fleet_users = {(y, o): tuple(s for s in d.scenarios if m.owner[y, s] == o) for y, o in fleet}
     path_of = {s: tuple(m.owner[y, s] for y in d.years) for s in d.scenarios}
     m.path_users = {
         p: tuple(s for s in d.scenarios if path_of[s] == path_of[p]) for p in paths.values()
     }
-    m.LIMITED_RACKS = pyo.Set(initialize=list(d.rack_max_count), ordered=True,
-                              doc="racks with a supply limit over the plan")  # fmt: skip
-    m.DELIVERY_YEARS = pyo.Set(dimen=2, initialize=list(d.max_deliveries), ordered=True,
-                               doc="(rack, year) with a delivery limit")  # fmt: skip
-    m.DELIVERY_FLEET = pyo.Set(dimen=3, ordered=True, doc="(rack, year, owner) with a delivery limit",
-                               initialize=[(r, y, o) for r, y in d.max_deliveries for yy, o in fleet if yy == y])  # fmt: skip
-    m.BUDGET_YEARS = pyo.Set(initialize=list(d.capex_budget_musd), ordered=True,
-                             doc="years with a capex budget")  # fmt: skip
-    m.BUDGET_FLEET = pyo.Set(dimen=2, ordered=True, doc="(year, owner) with a capex budget",
-                             initialize=[(y, o) for y, o in fleet if y in d.capex_budget_musd])  # fmt: skip
-    m.DEMAND = pyo.Set(dimen=3, initialize=list(d.demand_ttok_per_year), ordered=True,
-                       doc="(tier, year, scenario) with a forecast")  # fmt: skip
-    m.FIXED_SHARE_TIERS = pyo.Set(initialize=list(d.tier_fixed_share_frac), ordered=True,
-                                  doc="tiers with a fixed power share")  # fmt: skip
-    m.MIN_SHARE_TIERS = pyo.Set(initialize=list(d.tier_min_share_frac), ordered=True,
-                                doc="tiers with a minimum power share")  # fmt: skip
-    m.MAX_SHARE_TIERS = pyo.Set(initialize=list(d.tier_max_share_frac), ordered=True,
-                                doc="tiers with a maximum power share")  # fmt: skip
+    m.LIMITED_RACKS = pyo.Set(
+        initialize=list(d.rack_max_count),
+        ordered=True,
+        doc="racks with a supply limit over the plan",
+    )
+    m.DELIVERY_YEARS = pyo.Set(
+        dimen=2,
+        initialize=list(d.max_deliveries),
+        ordered=True,
+        doc="(rack, year) with a delivery limit",
+    )
+    m.DELIVERY_FLEET = pyo.Set(
+        dimen=3,
+        ordered=True,
+        doc="(rack, year, owner) with a delivery limit",
+        initialize=[(r, y, o) for r, y in d.max_deliveries for yy, o in fleet if yy == y],
+    )
+    m.BUDGET_YEARS = pyo.Set(
+        initialize=list(d.capex_budget_musd), ordered=True, doc="years with a capex budget"
+    )
+    m.BUDGET_FLEET = pyo.Set(
+        dimen=2,
+        ordered=True,
+        doc="(year, owner) with a capex budget",
+        initialize=[(y, o) for y, o in fleet if y in d.capex_budget_musd],
+    )
+    m.DEMAND = pyo.Set(
+        dimen=3,
+        initialize=list(d.demand_ttok_per_year),
+        ordered=True,
+        doc="(tier, year, scenario) with a forecast",
+    )
+    m.FIXED_SHARE_TIERS = pyo.Set(
+        initialize=list(d.tier_fixed_share_frac), ordered=True, doc="tiers with a fixed power share"
+    )
+    m.MIN_SHARE_TIERS = pyo.Set(
+        initialize=list(d.tier_min_share_frac), ordered=True, doc="tiers with a minimum power share"
+    )
+    m.MAX_SHARE_TIERS = pyo.Set(
+        initialize=list(d.tier_max_share_frac), ordered=True, doc="tiers with a maximum power share"
+    )
     shares = set(d.tier_fixed_share_frac) | set(d.tier_min_share_frac) | set(d.tier_max_share_frac)
-    m.SHARE_TIERS = pyo.Set(initialize=[t for t in d.tiers if t in shares], ordered=True,
-                            doc="tiers with any power share")  # fmt: skip
-    m.RENTALS = pyo.Set(initialize=list(d.rentals), ordered=True,
-                        doc="cloud capacity that can be rented by the GPU-hour")  # fmt: skip
-    m.LIMITED_RENTALS = pyo.Set(initialize=list(d.rental_max_racks), ordered=True,
-                                doc="rentals with a most-rentable limit")  # fmt: skip
+    m.SHARE_TIERS = pyo.Set(
+        initialize=[t for t in d.tiers if t in shares],
+        ordered=True,
+        doc="tiers with any power share",
+    )
+    m.RENTALS = pyo.Set(
+        initialize=list(d.rentals),
+        ordered=True,
+        doc="cloud capacity that can be rented by the GPU-hour",
+    )
+    m.LIMITED_RENTALS = pyo.Set(
+        initialize=list(d.rental_max_racks), ordered=True, doc="rentals with a most-rentable limit"
+    )
     # plain lookup tables (not model components) so rules do not scan whole sets
     # (each built in one pass over its pairs: a scan per tier is quadratic in tiers)
     m.rentals_of = _grouped(d.racks, ((rr, n) for n, rr in d.rentals.items()))
@@ -160,10 +205,18 @@ def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
         d.racks, ((rr, (sy, t, n)) for (sy, t, rr), n in d.system_racks.items())
     )
     uses = {(rr, t) for (_, t, rr) in d.system_racks}
-    m.RENTAL_TIERS = pyo.Set(dimen=2, ordered=True, doc="(rental, tier): tiers whose systems use the rental's rack",
-                             initialize=[(n, t) for n, r in d.rentals.items() for t in d.tiers if (r, t) in uses])  # fmt: skip
-    m.RENTED_RACK_TIERS = pyo.Set(dimen=2, ordered=True, doc="(rack, tier): a rental of the rack serves the tier",
-                                  initialize=list(dict.fromkeys((d.rentals[n], t) for n, t in m.RENTAL_TIERS)))  # fmt: skip
+    m.RENTAL_TIERS = pyo.Set(
+        dimen=2,
+        ordered=True,
+        doc="(rental, tier): tiers whose systems use the rental's rack",
+        initialize=[(n, t) for n, r in d.rentals.items() for t in d.tiers if (r, t) in uses],
+    )
+    m.RENTED_RACK_TIERS = pyo.Set(
+        dimen=2,
+        ordered=True,
+        doc="(rack, tier): a rental of the rack serves the tier",
+        initialize=list(dict.fromkeys((d.rentals[n], t) for n, t in m.RENTAL_TIERS)),
+    )
     m.tier_rentals = _grouped(d.tiers, ((t, n) for n, t in m.RENTAL_TIERS))
     m.rental_rack = dict(d.rentals)
     add_market_sets(m, d, fleet)
@@ -172,26 +225,56 @@ def add_sets(m: pyo.ConcreteModel, d: PlanData) -> None:
 def add_market_sets(m: pyo.ConcreteModel, d: PlanData, fleet: list[tuple[int, str]]) -> None:
     """Demand curves' pieces, tokens floors and the years blocks may be energised."""
     m.energises = d.energises  # plain flag: the plan chooses how many blocks to energise
-    m.LEASE_RACK_YEARS = pyo.Set(dimen=2, initialize=list(d.lease_revenue_musd_per_year), ordered=True,
-                                 doc="(rack, year) that can be leased out by the GPU-hour")  # fmt: skip
-    m.LEASE_RACKS = pyo.Set(initialize=list(dict.fromkeys(r for r, _ in d.lease_revenue_musd_per_year)),
-                            ordered=True, doc="racks that can be leased out")  # fmt: skip
-    m.CURVES = pyo.Set(dimen=3, initialize=list(d.curves), ordered=True,
-                       doc="(tier, year, scenario) whose price the plan chooses on a curve")  # fmt: skip
-    m.CURVE_PIECES = pyo.Set(dimen=4, initialize=list(d.curve_width_ttok), ordered=True,
-                             doc="(tier, year, piece, scenario) of a curve's revenue")  # fmt: skip
+    m.LEASE_RACK_YEARS = pyo.Set(
+        dimen=2,
+        initialize=list(d.lease_revenue_musd_per_year),
+        ordered=True,
+        doc="(rack, year) that can be leased out by the GPU-hour",
+    )
+    m.LEASE_RACKS = pyo.Set(
+        initialize=list(dict.fromkeys(r for r, _ in d.lease_revenue_musd_per_year)),
+        ordered=True,
+        doc="racks that can be leased out",
+    )
+    m.CURVES = pyo.Set(
+        dimen=3,
+        initialize=list(d.curves),
+        ordered=True,
+        doc="(tier, year, scenario) whose price the plan chooses on a curve",
+    )
+    m.CURVE_PIECES = pyo.Set(
+        dimen=4,
+        initialize=list(d.curve_width_ttok),
+        ordered=True,
+        doc="(tier, year, piece, scenario) of a curve's revenue",
+    )
     m.pieces_of = {key: [] for key in d.curves}  # plain lookup: a curve's piece indices
     for t, y, j, s in d.curve_width_ttok:
         m.pieces_of[t, y, s].append(j)
-    m.MIN_TOKEN_KEYS = pyo.Set(dimen=3, initialize=list(d.tier_min_ttok_per_year), ordered=True,
-                               doc="(tier, year, scenario) with a tokens floor")  # fmt: skip
-    m.TOKEN_SHARE_TIERS = pyo.Set(initialize=list(d.tier_min_token_share_frac), ordered=True,
-                                  doc="tiers with a floor on their share of tokens served")  # fmt: skip
-    m.ENERGISE_FLEET = pyo.Set(dimen=2, ordered=True, doc="(year, owner) in which blocks may be energised",
-                               initialize=[(y, o) for y, o in fleet if d.energises and y in d.energise_years])  # fmt: skip
+    m.MIN_TOKEN_KEYS = pyo.Set(
+        dimen=3,
+        initialize=list(d.tier_min_ttok_per_year),
+        ordered=True,
+        doc="(tier, year, scenario) with a tokens floor",
+    )
+    m.TOKEN_SHARE_TIERS = pyo.Set(
+        initialize=list(d.tier_min_token_share_frac),
+        ordered=True,
+        doc="tiers with a floor on their share of tokens served",
+    )
+    m.ENERGISE_FLEET = pyo.Set(
+        dimen=2,
+        ordered=True,
+        doc="(year, owner) in which blocks may be energised",
+        initialize=[(y, o) for y, o in fleet if d.energises and y in d.energise_years],
+    )
     first = min(d.energise_years, default=None)
-    m.ENERGISED_FLEET = pyo.Set(dimen=2, ordered=True, doc="(year, owner) by which a block may be energised",
-                                initialize=[(y, o) for y, o in fleet if first is not None and y >= first])  # fmt: skip
+    m.ENERGISED_FLEET = pyo.Set(
+        dimen=2,
+        ordered=True,
+        doc="(year, owner) by which a block may be energised",
+        initialize=[(y, o) for y, o in fleet if first is not None and y >= first],
+    )
 
 
 def add_params(m: pyo.ConcreteModel, d: PlanData) -> None:
@@ -218,31 +301,70 @@ def add_params(m: pyo.ConcreteModel, d: PlanData) -> None:
         m.add_component(name, param)
     m.probability = pyo.Param(m.SCENARIOS, initialize=d.probability, doc="scenario probability")
     m.discount = pyo.Param(m.YEARS, initialize=d.discount, doc="discount factor 1/(1+rate)^k")
-    m.existing_in_service = pyo.Param(m.RACKS, m.YEARS, initialize=d.existing_in_service,
-                                      doc="installed fleet still in service")  # fmt: skip
-    m.system_racks = pyo.Param(m.SYSTEM_RACKS, initialize=d.system_racks,
-                               doc="racks of each type per unit of a system serving a tier")  # fmt: skip
+    m.existing_in_service = pyo.Param(
+        m.RACKS, m.YEARS, initialize=d.existing_in_service, doc="installed fleet still in service"
+    )
+    m.system_racks = pyo.Param(
+        m.SYSTEM_RACKS,
+        initialize=d.system_racks,
+        doc="racks of each type per unit of a system serving a tier",
+    )
 
 
 def add_variables(m: pyo.ConcreteModel) -> None:
     """Decisions: racks bought per fleet state (integer), units per tier, tokens sold, racks
     rented and which tiers the rented racks serve."""
-    m.racks_bought = pyo.Var(m.RACKS, m.FLEET, domain=pyo.NonNegativeIntegers,
-                             doc="racks bought (delivered) in a year, per fleet state (year, owner)")  # fmt: skip
-    m.units = pyo.Var(m.SERVABLE, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
-                      doc="system units serving a tier in a year")  # fmt: skip
-    m.sold_ttok_per_year = pyo.Var(m.TIERS, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
-                                   doc="output Ttok sold per tier per year")  # fmt: skip
-    m.rented = pyo.Var(m.RENTALS, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
-                       doc="rack-equivalents rented for a year (decided in each scenario)")  # fmt: skip
-    m.rented_for = pyo.Var(m.RENTAL_TIERS, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
-                           doc="rack-equivalents of a rental that serve a tier (its share of rented)")  # fmt: skip
-    m.leased = pyo.Var(m.LEASE_RACKS, m.YEARS, m.SCENARIOS, domain=pyo.NonNegativeReals,
-                       doc="owned racks leased out by the GPU-hour for a year")  # fmt: skip
-    m.sold_on_piece_ttok = pyo.Var(m.CURVE_PIECES, domain=pyo.NonNegativeReals,
-                                   doc="output Ttok sold on a piece of a tier's demand curve")  # fmt: skip
-    m.blocks_energised = pyo.Var(m.ENERGISE_FLEET, domain=pyo.NonNegativeIntegers,
-                                 doc="blocks of the envelope energised in a year, per fleet state")  # fmt: skip
+    m.racks_bought = pyo.Var(
+        m.RACKS,
+        m.FLEET,
+        domain=pyo.NonNegativeIntegers,
+        doc="racks bought (delivered) in a year, per fleet state (year, owner)",
+    )
+    m.units = pyo.Var(
+        m.SERVABLE,
+        m.YEARS,
+        m.SCENARIOS,
+        domain=pyo.NonNegativeReals,
+        doc="system units serving a tier in a year",
+    )
+    m.sold_ttok_per_year = pyo.Var(
+        m.TIERS,
+        m.YEARS,
+        m.SCENARIOS,
+        domain=pyo.NonNegativeReals,
+        doc="output Ttok sold per tier per year",
+    )
+    m.rented = pyo.Var(
+        m.RENTALS,
+        m.YEARS,
+        m.SCENARIOS,
+        domain=pyo.NonNegativeReals,
+        doc="rack-equivalents rented for a year (decided in each scenario)",
+    )
+    m.rented_for = pyo.Var(
+        m.RENTAL_TIERS,
+        m.YEARS,
+        m.SCENARIOS,
+        domain=pyo.NonNegativeReals,
+        doc="rack-equivalents of a rental that serve a tier (its share of rented)",
+    )
+    m.leased = pyo.Var(
+        m.LEASE_RACKS,
+        m.YEARS,
+        m.SCENARIOS,
+        domain=pyo.NonNegativeReals,
+        doc="owned racks leased out by the GPU-hour for a year",
+    )
+    m.sold_on_piece_ttok = pyo.Var(
+        m.CURVE_PIECES,
+        domain=pyo.NonNegativeReals,
+        doc="output Ttok sold on a piece of a tier's demand curve",
+    )
+    m.blocks_energised = pyo.Var(
+        m.ENERGISE_FLEET,
+        domain=pyo.NonNegativeIntegers,
+        doc="blocks of the envelope energised in a year, per fleet state",
+    )
 
 
 def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
@@ -252,52 +374,132 @@ def add_expressions(m: pyo.ConcreteModel, d: PlanData) -> None:
     years = list(d.years)
 
     def bought_alive(m: pyo.ConcreteModel, rack: str, year: int, o: str) -> Any:
-        return sum(m.racks_bought[rack, yb, owner[yb, o]] for yb in years
-                   if yb <= year < yb + life[rack])  # fmt: skip
+        return sum(
+            m.racks_bought[rack, yb, owner[yb, o]] for yb in years if yb <= year < yb + life[rack]
+        )
 
-    m.new_in_service = pyo.Expression(m.RACKS, m.FLEET, rule=bought_alive,
-                                      doc="racks bought in the plan and still in service")  # fmt: skip
-    m.racks_in_service = pyo.Expression(m.RACKS, m.FLEET, doc="existing plus bought, until retirement",
-        rule=lambda m, r, y, o: m.existing_in_service[r, y] + m.new_in_service[r, y, o])  # fmt: skip
-    m.fleet_cost_musd = pyo.Expression(m.FLEET, doc="annuity of bought racks + opex + energy of all in service, $M",
-        rule=lambda m, y, o: sum(m.new_in_service[r, y, o] * m.rack_annuity_musd_per_year[r]
-                                 + m.racks_in_service[r, y, o] * (m.rack_opex_musd_per_year[r] + m.rack_energy_musd_per_year[r, y])
-                                 for r in m.RACKS))  # fmt: skip
-    m.capex_musd = pyo.Expression(m.FLEET, doc="capex spent in a year, $M",
-        rule=lambda m, y, o: sum(m.rack_capex_musd[r] * m.racks_bought[r, y, o] for r in m.RACKS))  # fmt: skip
-    m.tier_power_mw = pyo.Expression(m.SHARE_TIERS, m.YEARS, m.SCENARIOS,
+    m.new_in_service = pyo.Expression(
+        m.RACKS, m.FLEET, rule=bought_alive, doc="racks bought in the plan and still in service"
+    )
+    m.racks_in_service = pyo.Expression(
+        m.RACKS,
+        m.FLEET,
+        doc="existing plus bought, until retirement",
+        rule=lambda m, r, y, o: m.existing_in_service[r, y] + m.new_in_service[r, y, o],
+    )
+    m.fleet_cost_musd = pyo.Expression(
+        m.FLEET,
+        doc="annuity of bought racks + opex + energy of all in service, $M",
+        rule=lambda m, y, o: sum(
+            m.new_in_service[r, y, o] * m.rack_annuity_musd_per_year[r]
+            + m.racks_in_service[r, y, o]
+            * (m.rack_opex_musd_per_year[r] + m.rack_energy_musd_per_year[r, y])
+            for r in m.RACKS
+        ),
+    )
+    m.capex_musd = pyo.Expression(
+        m.FLEET,
+        doc="capex spent in a year, $M",
+        rule=lambda m, y, o: sum(m.rack_capex_musd[r] * m.racks_bought[r, y, o] for r in m.RACKS),
+    )
+    m.tier_power_mw = pyo.Expression(
+        m.SHARE_TIERS,
+        m.YEARS,
+        m.SCENARIOS,
         doc="site facility power of a tier with a power share (rented racks draw none), MW",
         rule=lambda m, t, y, s: linear(
             [(m.pue * m.system_power_mw[sy, t], m.units[sy, t, y, s]) for sy in m.tier_servers[t]]
-            + [(-m.pue * m.rack_power_mw[m.rental_rack[n]], m.rented_for[n, t, y, s])
-               for n in m.tier_rentals[t]]))  # fmt: skip
+            + [
+                (-m.pue * m.rack_power_mw[m.rental_rack[n]], m.rented_for[n, t, y, s])
+                for n in m.tier_rentals[t]
+            ]
+        ),
+    )
     add_building(m, d)
-    m.tier_revenue_musd = pyo.Expression(m.TIERS, m.YEARS, m.SCENARIOS,
+    m.tier_revenue_musd = pyo.Expression(
+        m.TIERS,
+        m.YEARS,
+        m.SCENARIOS,
         doc="a tier's revenue in a year: price x sold, or its curve's pieces, $M",
-        rule=lambda m, t, y, s: sum(m.curve_price_musd_per_ttok[t, y, j, s] * m.sold_on_piece_ttok[t, y, j, s]
-                                    for j in m.pieces_of[t, y, s]) if (t, y, s) in m.pieces_of
-        else m.price_musd_per_ttok[t, y, s] * m.sold_ttok_per_year[t, y, s])  # fmt: skip
-    m.lease_revenue_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="revenue of racks leased out in a year, $M",
-        rule=lambda m, y, s: sum(m.lease_revenue_musd_per_year[r, y] * m.leased[r, y, s] for r in m.LEASE_RACKS))  # fmt: skip
-    m.revenue_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="revenue in a year (tokens and leases), $M",
-        rule=lambda m, y, s: sum(m.tier_revenue_musd[t, y, s] for t in m.TIERS) + m.lease_revenue_musd[y, s])  # fmt: skip
-    m.rental_cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="rent paid in a year, $M",
-        rule=lambda m, y, s: sum(m.rental_cost_musd_per_year[n] * m.rented[n, y, s] for n in m.RENTALS))  # fmt: skip
-    m.cost_musd = pyo.Expression(m.YEARS, m.SCENARIOS, doc="the scenario's fleet, building and rent cost in a year, $M",
-        rule=lambda m, y, s: m.fleet_cost_musd[y, owner[y, s]] + m.building_cost_musd[y, owner[y, s]] + m.rental_cost_musd[y, s])  # fmt: skip
+        rule=lambda m, t, y, s: (
+            sum(
+                m.curve_price_musd_per_ttok[t, y, j, s] * m.sold_on_piece_ttok[t, y, j, s]
+                for j in m.pieces_of[t, y, s]
+            )
+            if (t, y, s) in m.pieces_of
+            else m.price_musd_per_ttok[t, y, s] * m.sold_ttok_per_year[t, y, s]
+        ),
+    )
+    m.lease_revenue_musd = pyo.Expression(
+        m.YEARS,
+        m.SCENARIOS,
+        doc="revenue of racks leased out in a year, $M",
+        rule=lambda m, y, s: sum(
+            m.lease_revenue_musd_per_year[r, y] * m.leased[r, y, s] for r in m.LEASE_RACKS
+        ),
+    )
+    m.revenue_musd = pyo.Expression(
+        m.YEARS,
+        m.SCENARIOS,
+        doc="revenue in a year (tokens and leases), $M",
+        rule=lambda m, y, s: (
+            sum(m.tier_revenue_musd[t, y, s] for t in m.TIERS) + m.lease_revenue_musd[y, s]
+        ),
+    )
+    m.rental_cost_musd = pyo.Expression(
+        m.YEARS,
+        m.SCENARIOS,
+        doc="rent paid in a year, $M",
+        rule=lambda m, y, s: sum(
+            m.rental_cost_musd_per_year[n] * m.rented[n, y, s] for n in m.RENTALS
+        ),
+    )
+    m.cost_musd = pyo.Expression(
+        m.YEARS,
+        m.SCENARIOS,
+        doc="the scenario's fleet, building and rent cost in a year, $M",
+        rule=lambda m, y, s: (
+            m.fleet_cost_musd[y, owner[y, s]]
+            + m.building_cost_musd[y, owner[y, s]]
+            + m.rental_cost_musd[y, s]
+        ),
+    )
     add_end_charge(m, d)
-    m.npv_profit_musd = pyo.Expression(m.SCENARIOS, doc="present value of profit, $M",
-        rule=lambda m, s: sum(m.discount[y] * (m.revenue_musd[y, s] - m.cost_musd[y, s]) for y in m.YEARS)
-        - m.charge_at_end_musd[s])  # fmt: skip
-    m.npv_revenue_musd = pyo.Expression(m.SCENARIOS, doc="present value of revenue, $M",
-        rule=lambda m, s: sum(m.discount[y] * m.revenue_musd[y, s] for y in m.YEARS))  # fmt: skip
-    m.pv_cost_musd = pyo.Expression(m.SCENARIOS, doc="present value of cost, $M",
-        rule=lambda m, s: sum(m.discount[y] * m.cost_musd[y, s] for y in m.YEARS) + m.charge_at_end_musd[s])  # fmt: skip
-    m.pv_tokens_ttok = pyo.Expression(m.SCENARIOS, doc="discounted output tokens sold, Ttok",
-        rule=lambda m, s: sum(m.discount[y] * m.sold_ttok_per_year[t, y, s] for t in m.TIERS for y in m.YEARS))  # fmt: skip
-    m.pv_capex_musd = pyo.Expression(m.SCENARIOS, doc="present value of capex spent (racks and blocks), $M",
-        rule=lambda m, s: sum(m.discount[y] * (m.capex_musd[y, owner[y, s]] + m.building_capex_musd[y, owner[y, s]])
-                              for y in m.YEARS))  # fmt: skip
+    m.npv_profit_musd = pyo.Expression(
+        m.SCENARIOS,
+        doc="present value of profit, $M",
+        rule=lambda m, s: (
+            sum(m.discount[y] * (m.revenue_musd[y, s] - m.cost_musd[y, s]) for y in m.YEARS)
+            - m.charge_at_end_musd[s]
+        ),
+    )
+    m.npv_revenue_musd = pyo.Expression(
+        m.SCENARIOS,
+        doc="present value of revenue, $M",
+        rule=lambda m, s: sum(m.discount[y] * m.revenue_musd[y, s] for y in m.YEARS),
+    )
+    m.pv_cost_musd = pyo.Expression(
+        m.SCENARIOS,
+        doc="present value of cost, $M",
+        rule=lambda m, s: (
+            sum(m.discount[y] * m.cost_musd[y, s] for y in m.YEARS) + m.charge_at_end_musd[s]
+        ),
+    )
+    m.pv_tokens_ttok = pyo.Expression(
+        m.SCENARIOS,
+        doc="discounted output tokens sold, Ttok",
+        rule=lambda m, s: sum(
+            m.discount[y] * m.sold_ttok_per_year[t, y, s] for t in m.TIERS for y in m.YEARS
+        ),
+    )
+    m.pv_capex_musd = pyo.Expression(
+        m.SCENARIOS,
+        doc="present value of capex spent (racks and blocks), $M",
+        rule=lambda m, s: sum(
+            m.discount[y] * (m.capex_musd[y, owner[y, s]] + m.building_capex_musd[y, owner[y, s]])
+            for y in m.YEARS
+        ),
+    )
 
 
 def add_building(m: pyo.ConcreteModel, d: PlanData) -> None:
@@ -310,21 +512,40 @@ def add_building(m: pyo.ConcreteModel, d: PlanData) -> None:
 
     def blocks(y: int, o: str, alive: bool = False) -> list[Any]:
         """Blocks energised up to year y on fleet path o (only those still in service)."""
-        return [m.blocks_energised[yb, owner[yb, o]] for yb in years
-                if yb <= y and (yb, owner[yb, o]) in m.ENERGISE_FLEET
-                and (not alive or y < yb + life)]  # fmt: skip
+        return [
+            m.blocks_energised[yb, owner[yb, o]]
+            for yb in years
+            if yb <= y and (yb, owner[yb, o]) in m.ENERGISE_FLEET and (not alive or y < yb + life)
+        ]
 
     start_mw = d.energised_at_start_mw
     # the MW energised before the plan pay a block's opex per MW (parameters, so a study that
     # moves the opex or the block size updates it without a rebuild)
     start_opex = m.block_opex_musd_per_year * start_mw / m.block_mw if d.energises else 0.0
-    m.energised_mw = pyo.Expression(m.FLEET, doc="facility MW energised in a year, MW",
-        rule=lambda m, y, o: start_mw + m.block_mw * sum(blocks(y, o)) if d.energises else m.site_power_mw[y])  # fmt: skip
-    m.building_capex_musd = pyo.Expression(m.FLEET, doc="building capex of blocks energised in a year, $M",
-        rule=lambda m, y, o: m.block_capex_musd * m.blocks_energised[y, o] if (y, o) in m.ENERGISE_FLEET else 0.0)  # fmt: skip
-    m.building_cost_musd = pyo.Expression(m.FLEET, doc="the building's yearly cost, $M",
-        rule=lambda m, y, o: m.facility_cost_musd[y] + m.block_annuity_musd_per_year * sum(blocks(y, o, alive=True))
-        + m.block_opex_musd_per_year * sum(blocks(y, o)) + start_opex)  # fmt: skip
+    m.energised_mw = pyo.Expression(
+        m.FLEET,
+        doc="facility MW energised in a year, MW",
+        rule=lambda m, y, o: (
+            start_mw + m.block_mw * sum(blocks(y, o)) if d.energises else m.site_power_mw[y]
+        ),
+    )
+    m.building_capex_musd = pyo.Expression(
+        m.FLEET,
+        doc="building capex of blocks energised in a year, $M",
+        rule=lambda m, y, o: (
+            m.block_capex_musd * m.blocks_energised[y, o] if (y, o) in m.ENERGISE_FLEET else 0.0
+        ),
+    )
+    m.building_cost_musd = pyo.Expression(
+        m.FLEET,
+        doc="the building's yearly cost, $M",
+        rule=lambda m, y, o: (
+            m.facility_cost_musd[y]
+            + m.block_annuity_musd_per_year * sum(blocks(y, o, alive=True))
+            + m.block_opex_musd_per_year * sum(blocks(y, o))
+            + start_opex
+        ),
+    )
 
 
 def whole_racks_alive(

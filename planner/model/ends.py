@@ -32,9 +32,15 @@ def add_end_charge(m: pyo.ConcreteModel, d: PlanData) -> None:
         racks = sum(
             left * m.racks_bought[r, y, owner[y, s]] for (r, y), left in d.rack_left_musd.items()
         )
-        blocks = sum(left * m.blocks_energised[y, owner[y, s]] for y, left in d.block_left_musd.items()
-                     if (y, owner[y, s]) in m.ENERGISE_FLEET)  # fmt: skip
+        blocks = sum(
+            left * m.blocks_energised[y, owner[y, s]]
+            for y, left in d.block_left_musd.items()
+            if (y, owner[y, s]) in m.ENERGISE_FLEET
+        )
         return share * (racks + blocks)
 
-    m.charge_at_end_musd = pyo.Expression(m.SCENARIOS, rule=charge,
-                                          doc="capital not yet charged at the end that is not counted as value, PV $M")  # fmt: skip
+    m.charge_at_end_musd = pyo.Expression(
+        m.SCENARIOS,
+        rule=charge,
+        doc="capital not yet charged at the end that is not counted as value, PV $M",
+    )

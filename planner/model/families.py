@@ -51,9 +51,12 @@ def add_rack_balance(m: pyo.ConcreteModel) -> None:
         owner = m.owner[year, scenario]
         idle = m.first_year_idle_frac.get((rack, year), 0.0)
         late = [(idle, m.racks_bought[rack, year, owner])] if idle else []
-        used = linear([(n, m.units[sy, t, year, scenario]) for sy, t, n in m.rack_users[rack]]
-                      + [(-1.0, m.rented[n, year, scenario]) for n in m.rentals_of[rack]] + leased
-                      + late)  # fmt: skip
+        used = linear(
+            [(n, m.units[sy, t, year, scenario]) for sy, t, n in m.rack_users[rack]]
+            + [(-1.0, m.rented[n, year, scenario]) for n in m.rentals_of[rack]]
+            + leased
+            + late
+        )
         return used <= m.racks_in_service[rack, year, owner]
 
 
@@ -120,8 +123,7 @@ def add_tier_capacity(m: pyo.ConcreteModel) -> None:
 
     @m.Constraint(m.TIERS, m.YEARS, m.SCENARIOS, doc="tokens sold within capacity")
     def tier_capacity(m: pyo.ConcreteModel, tier: str, year: int, scenario: str) -> Any:
-        made = [(minus[sy, tier], m.units[sy, tier, year, scenario])
-                for sy in m.tier_servers[tier]]  # fmt: skip
+        made = [(minus[sy, tier], m.units[sy, tier, year, scenario]) for sy in m.tier_servers[tier]]
         return linear([(1.0, m.sold_ttok_per_year[tier, year, scenario]), *made]) <= 0
 
 
@@ -164,12 +166,24 @@ def add_tier_power_share(m: pyo.ConcreteModel) -> None:
                                              - sum_{rentals n serving tier} rack_power_mw[rack of n] * rented_for[n, tier, y, s])
     """
     ys, on = (m.YEARS, m.SCENARIOS), lambda y, s: energised(m, y, m.owner[y, s])
-    m.tier_power_share_fixed = pyo.Constraint(m.FIXED_SHARE_TIERS, *ys, doc="tier power is its fixed share",
-        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] == m.tier_fixed_share_frac[t] * on(y, s))  # fmt: skip
-    m.tier_power_share_min = pyo.Constraint(m.MIN_SHARE_TIERS, *ys, doc="tier power at least its minimum share",
-        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] >= m.tier_min_share_frac[t] * on(y, s))  # fmt: skip
-    m.tier_power_share_max = pyo.Constraint(m.MAX_SHARE_TIERS, *ys, doc="tier power at most its maximum share",
-        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] <= m.tier_max_share_frac[t] * on(y, s))  # fmt: skip
+    m.tier_power_share_fixed = pyo.Constraint(
+        m.FIXED_SHARE_TIERS,
+        *ys,
+        doc="tier power is its fixed share",
+        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] == m.tier_fixed_share_frac[t] * on(y, s),
+    )
+    m.tier_power_share_min = pyo.Constraint(
+        m.MIN_SHARE_TIERS,
+        *ys,
+        doc="tier power at least its minimum share",
+        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] >= m.tier_min_share_frac[t] * on(y, s),
+    )
+    m.tier_power_share_max = pyo.Constraint(
+        m.MAX_SHARE_TIERS,
+        *ys,
+        doc="tier power at most its maximum share",
+        rule=lambda m, t, y, s: m.tier_power_mw[t, y, s] <= m.tier_max_share_frac[t] * on(y, s),
+    )
 
 
 def add_rental_limit(m: pyo.ConcreteModel) -> None:
@@ -193,9 +207,19 @@ def add_rental_use(m: pyo.ConcreteModel) -> None:
                        sum_{rentals n of rack} rented_for[n, tier, y, s]
                        <= sum_{(system, tier) in SERVABLE} system_racks[system, tier, rack] * units[system, tier, y, s]
     """
-    m.rental_split = pyo.Constraint(m.RENTALS, m.YEARS, m.SCENARIOS, doc="rented racks split over tiers",
-        rule=lambda m, n, y, s: linear([(1.0, m.rented_for[n, t, y, s]) for nn, t in m.RENTAL_TIERS if nn == n]
-                                       + [(-1.0, m.rented[n, y, s])]) == 0)  # fmt: skip
+    m.rental_split = pyo.Constraint(
+        m.RENTALS,
+        m.YEARS,
+        m.SCENARIOS,
+        doc="rented racks split over tiers",
+        rule=lambda m, n, y, s: (
+            linear(
+                [(1.0, m.rented_for[n, t, y, s]) for nn, t in m.RENTAL_TIERS if nn == n]
+                + [(-1.0, m.rented[n, y, s])]
+            )
+            == 0
+        ),
+    )
 
     @m.Constraint(
         m.RENTED_RACK_TIERS, m.YEARS, m.SCENARIOS, doc="a tier's rented racks within its use"
@@ -207,7 +231,7 @@ def add_rental_use(m: pyo.ConcreteModel) -> None:
             if n in m.tier_rentals[tier]
         ]
         used = [(-k, m.units[sy, t, y, s]) for sy, t, k in m.rack_users[rack] if t == tier]
-        return linear(rented + used) <= 0  # fmt: skip
+        return linear(rented + used) <= 0
 
 
 @dataclass(frozen=True)
@@ -232,7 +256,7 @@ FAMILIES: tuple[Family, ...] = (
         add_rental_use,
         ("rental_split", "rental_use"),
         applies=lambda d: bool(d.rentals),
-    ),  # fmt: skip
+    ),
     Family(
         "energisation", add_energisation, ("energisation_limit",), applies=lambda d: d.energises
     ),
@@ -245,12 +269,12 @@ FAMILIES: tuple[Family, ...] = (
         add_forecast_served,
         ("forecast_served",),
         applies=lambda d: d.must_serve_forecasts,
-    ),  # fmt: skip
+    ),
     Family(
         "tier_power_share",
         add_tier_power_share,
         ("tier_power_share_fixed", "tier_power_share_min", "tier_power_share_max"),
-    ),  # fmt: skip
+    ),
 )
 """The constraint families in the order docs/formulation.md presents them."""
 

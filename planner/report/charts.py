@@ -193,16 +193,33 @@ def demand_curves(curves: pd.DataFrame | None, prices: pd.DataFrame | None) -> b
     fig, ax = plt.subplots(figsize=(6, 3.4))
     for k, (tier, group) in enumerate(curves.groupby("tier", sort=False)):
         colour = COLOURS[k % len(COLOURS)]
-        ax.plot(group["demand_mtok_per_year"] / 1e6, group["price_usd_per_mtok"], color=colour,
-                marker=".", label=str(tier))  # fmt: skip
+        ax.plot(
+            group["demand_mtok_per_year"] / 1e6,
+            group["price_usd_per_mtok"],
+            color=colour,
+            marker=".",
+            label=str(tier),
+        )
         chosen = prices[prices["tier"] == tier]
-        ax.plot(chosen["mtok_per_year"] / 1e6, chosen["price_usd_per_mtok"], color=colour,
-                marker="o", markersize=9, linestyle="none")  # fmt: skip
+        ax.plot(
+            chosen["mtok_per_year"] / 1e6,
+            chosen["price_usd_per_mtok"],
+            color=colour,
+            marker="o",
+            markersize=9,
+            linestyle="none",
+        )
         # the reference point the curve is built around (an inelastic curve is one piece at
         # its ceiling, so this shows where it came from)
-        ax.plot(chosen["reference_demand_mtok_per_year"] / 1e6,
-                chosen["reference_price_usd_per_mtok"], color=colour, marker="o",
-                markersize=9, markerfacecolor="none", linestyle="none")  # fmt: skip
+        ax.plot(
+            chosen["reference_demand_mtok_per_year"] / 1e6,
+            chosen["reference_price_usd_per_mtok"],
+            color=colour,
+            marker="o",
+            markersize=9,
+            markerfacecolor="none",
+            linestyle="none",
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     from matplotlib.ticker import FuncFormatter, NullFormatter

@@ -50,8 +50,12 @@ def _cash(cash: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Year by year (the plan's own years, or a single-year plan's five steady years), each
     plan's cash flow and cumulative cash side by side; the value left at the end last."""
     longest = max(len(frame) for frame in cash.values())
-    out = pd.DataFrame({"Year of the plan": [f"year {k + 1}" for k in range(longest - 1)]
-                        + ["value left at the end"]})  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "Year of the plan": [f"year {k + 1}" for k in range(longest - 1)]
+            + ["value left at the end"]
+        }
+    )
     for name, frame in cash.items():
         years, end = frame.iloc[:-1], frame.iloc[-1]
         pad = [""] * (longest - len(frame))
@@ -91,8 +95,9 @@ def render_compare_html(
             _img(charts.cumulative_cash(cash), "cumulative discounted cash of each plan"),
             _boxed(_cash(cash).to_html(index=False, border=0, escape=True)),
         ]
-    parts.append("<p class='note'>Each plan's full report: <code>plan solve INSTANCE "
-                 "--report</code>.</p>")  # fmt: skip
+    parts.append(
+        "<p class='note'>Each plan's full report: <code>plan solve INSTANCE --report</code>.</p>"
+    )
     body = "\n".join(p for p in parts if p)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"

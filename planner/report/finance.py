@@ -20,8 +20,11 @@ def has_money(frames: dict[str, pd.DataFrame]) -> bool:
     """Whether the folder's summary has the columns a cash flow needs (a solved plan)."""
     needed = {"revenue_usd_per_year", "operating_cost_usd_per_year", "capex_usd"}
     summary = frames.get("summary")
-    return (summary is not None and needed <= set(summary.columns)
-            and pd.notna(summary.iloc[0]["revenue_usd_per_year"]))  # fmt: skip
+    return (
+        summary is not None
+        and needed <= set(summary.columns)
+        and pd.notna(summary.iloc[0]["revenue_usd_per_year"])
+    )
 
 
 def cash_flow(frames: dict[str, pd.DataFrame], rate: float) -> tuple[pd.DataFrame, dict]:

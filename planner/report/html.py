@@ -135,11 +135,15 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
         _kpis(summary, metrics),
     ]
     if "plausibility" in frames:
-        parts += ["<h2>Plausibility: ratios outside public ranges</h2>",
-                  _list(list(frames["plausibility"]["warning"]), "warn")]  # fmt: skip
+        parts += [
+            "<h2>Plausibility: ratios outside public ranges</h2>",
+            _list(list(frames["plausibility"]["warning"]), "warn"),
+        ]
     racks = frames["racks"]
-    parts += ["<h2>Racks to buy" + (" over the plan" if over_years else "") + "</h2>",
-              _table(racks[racks["count"] > 0] if "count" in racks else racks)]  # fmt: skip
+    parts += [
+        "<h2>Racks to buy" + (" over the plan" if over_years else "") + "</h2>",
+        _table(racks[racks["count"] > 0] if "count" in racks else racks),
+    ]
     if over_years:
         sched = frames["build_schedule"]
         first = sched["scenario"].iloc[0] if len(sched) else None
@@ -148,16 +152,20 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
         ]
         parts += ["<h2>Purchase schedule by year</h2>", _table(shown.drop(columns=["scenario"]))]
     tiers = frames["tiers"]
-    parts += ["<h2>Tiers" + (", expected average year" if over_years else "") + "</h2>",
-              _table(tiers[[c for c in TIER_VIEW if c in tiers]])]  # fmt: skip
+    parts += [
+        "<h2>Tiers" + (", expected average year" if over_years else "") + "</h2>",
+        _table(tiers[[c for c in TIER_VIEW if c in tiers]]),
+    ]
     prices = frames.get("prices_by_year", frames.get("prices"))
     if prices is not None and not prices.empty:
         curves = frames.get("curves_by_year", frames.get("curves"))
-        parts += ["<h2>Prices chosen on demand curves</h2>",
-                  "<p>Each tier's price is chosen on its demand curve (reference point, price range "
-                  "and breakpoints below); the market's volume at that price is what it can sell.</p>",
-                  _img(charts.demand_curves(curves, prices), "demand curves"),
-                  _table(prices.drop(columns=["curve_points"], errors="ignore"))]  # fmt: skip
+        parts += [
+            "<h2>Prices chosen on demand curves</h2>",
+            "<p>Each tier's price is chosen on its demand curve (reference point, price range "
+            "and breakpoints below); the market's volume at that price is what it can sell.</p>",
+            _img(charts.demand_curves(curves, prices), "demand curves"),
+            _table(prices.drop(columns=["curve_points"], errors="ignore")),
+        ]
     irr_text = "-" if metrics["irr_frac"] is None else f"{metrics['irr_frac']:.1%}"
     payback = metrics["payback_years"]
     payback_text = "-" if payback is None else f"{payback:.1f} years"
@@ -178,9 +186,11 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
     explained = "explain" in frames and not frames["explain"].empty
     binding = run.get("binding") or {}
     if binding and not explained:
-        items = [(f"{sc}: " if len(binding) > 1 else "")
-                 + (", ".join(words(f) for f in str(b).split()) or "nothing binds")
-                 for sc, b in binding.items()]  # fmt: skip
+        items = [
+            (f"{sc}: " if len(binding) > 1 else "")
+            + (", ".join(words(f) for f in str(b).split()) or "nothing binds")
+            for sc, b in binding.items()
+        ]
         parts += ["<h2>Requirements that bind</h2>", _list(items)]
     if explained:
         parts += [
@@ -188,8 +198,10 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
             _words(frames["explain"]),
         ]
     else:
-        parts.append("<p class='note'>Run <code>plan explain</code> with the same --out for binding "
-                     "requirements and marginal values in words, and the sensitivity tornado.</p>")  # fmt: skip
+        parts.append(
+            "<p class='note'>Run <code>plan explain</code> with the same --out for binding "
+            "requirements and marginal values in words, and the sensitivity tornado.</p>"
+        )
     images = [
         _img(charts.cash_flow(cash), "cash flow by year"),
         _img(charts.scenario_outcomes(frames.get("scenarios")), "outcome by scenario"),
@@ -212,8 +224,10 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
         if len(shown) < len(frame):
             parts.append(f"<p class='note'>first {len(shown)} of {len(frame)} rows</p>")
         if len(view) < len(shown.columns):
-            parts.append(f"<p class='note'>{len(view)} of its {len(shown.columns)} columns; the "
-                         "workbook and this table's CSV file have all of them</p>")  # fmt: skip
+            parts.append(
+                f"<p class='note'>{len(view)} of its {len(shown.columns)} columns; the "
+                "workbook and this table's CSV file have all of them</p>"
+            )
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -234,32 +248,52 @@ def render_sweep_html(frames: dict[str, pd.DataFrame], run: dict | None = None) 
         rows = summary.set_index("output")
         if "objective_value" in rows.index:
             r = rows.loc["objective_value"]
-            parts.append(f"<p class='answer'>The objective is {html.escape(show(r['p50'], 'usd'))} in the "
-                         f"median case, {html.escape(show(r['p10'], 'usd'))} at P10 and "
-                         f"{html.escape(show(r['p90'], 'usd'))} at P90 (each case weighted equally).</p>")  # fmt: skip
+            parts.append(
+                f"<p class='answer'>The objective is {html.escape(show(r['p50'], 'usd'))} in the "
+                f"median case, {html.escape(show(r['p10'], 'usd'))} at P10 and "
+                f"{html.escape(show(r['p90'], 'usd'))} at P90 (each case weighted equally).</p>"
+            )
         kinds = [
             "usd" if "usd" in o or o == "objective_value" else "number0" for o in summary["output"]
         ]
         view = summary.assign(output=[label(o) for o in summary["output"]])
-        view = view.rename(columns={"output": "Outcome", "cases": "Cases", "p10": "P10", "p50": "P50",
-                                    "p90": "P90", "mean": "Mean", "min": "Lowest", "max": "Highest"})  # fmt: skip
+        view = view.rename(
+            columns={
+                "output": "Outcome",
+                "cases": "Cases",
+                "p10": "P10",
+                "p50": "P50",
+                "p90": "P90",
+                "mean": "Mean",
+                "min": "Lowest",
+                "max": "Highest",
+            }
+        )
         for column in ("P10", "P50", "P90", "Mean", "Lowest", "Highest"):
             view[column] = [show(v, k) for v, k in zip(view[column], kinds, strict=True)]
         parts += ["<h2>Spread of the outcome</h2>", _boxed(view.to_html(index=False, border=0))]
     tornado = frames.get("tornado")
     if tornado is not None and not tornado.empty:
-        items = [f"{input_label(str(r.input))}: {show(r.objective_at_low, 'usd')} at "
-                 f"{show(r.low_value, 'number')} to {show(r.objective_at_high, 'usd')} at "
-                 f"{show(r.high_value, 'number')}" for r in tornado.itertuples()]  # fmt: skip
-        parts += ["<h2>Which input moves the outcome most</h2>", _list(items),
-                  _img(charts.sweep_tornado(tornado), "tornado")]  # fmt: skip
+        items = [
+            f"{input_label(str(r.input))}: {show(r.objective_at_low, 'usd')} at "
+            f"{show(r.low_value, 'number')} to {show(r.objective_at_high, 'usd')} at "
+            f"{show(r.high_value, 'number')}"
+            for r in tornado.itertuples()
+        ]
+        parts += [
+            "<h2>Which input moves the outcome most</h2>",
+            _list(items),
+            _img(charts.sweep_tornado(tornado), "tornado"),
+        ]
     varied = run.get("varied") or []
     if varied:
         base = html.escape(str(run.get("instance_file", "the base instance")))
         items = [f"{input_label(str(v.get('input')))}: {v.get('how')}" for v in varied]
-        parts += ["<h2>What was varied</h2>",
-                  f"<p>Every case is {base} with these inputs changed "
-                  f"({len(sweep):,} cases):</p>", _list(items)]  # fmt: skip
+        parts += [
+            "<h2>What was varied</h2>",
+            f"<p>Every case is {base} with these inputs changed ({len(sweep):,} cases):</p>",
+            _list(items),
+        ]
     if run.get("inputs"):
         parts += _assumptions(run)
     if not sweep.empty:
@@ -267,19 +301,25 @@ def render_sweep_html(frames: dict[str, pd.DataFrame], run: dict | None = None) 
         shown = shown.rename(columns={c: input_label(c) for c in shown.columns if "." in c})
         parts += ["<h2>Cases</h2>", _table(shown)]
     body = "\n".join(parts)
-    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>sweep report</title>"
-            f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n")  # fmt: skip
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>sweep report</title>"
+        f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n"
+    )
 
 
-CASH_NOTE = ("A single-year plan read as a steady state of five years: its capex at the start, "
-             "its revenue and operating cost at the end of each year, and the capital those "
-             "five years have not charged (the building's, at the discount rate) as the value "
-             "left at the end; so the NPV is the year's profit over five years.")  # fmt: skip
-CASH_NOTE_YEARS = ("The plan's own years, expected over its scenarios: capex (racks and the "
-                   "building as it is energised) at the start of its year, revenue and "
-                   "operating cost at its end, and the value left at the end (the capital not "
-                   "yet charged: each rack's and building's remaining annuities at the discount "
-                   "rate). This NPV is the plan's objective.")  # fmt: skip
+CASH_NOTE = (
+    "A single-year plan read as a steady state of five years: its capex at the start, "
+    "its revenue and operating cost at the end of each year, and the capital those "
+    "five years have not charged (the building's, at the discount rate) as the value "
+    "left at the end; so the NPV is the year's profit over five years."
+)
+CASH_NOTE_YEARS = (
+    "The plan's own years, expected over its scenarios: capex (racks and the "
+    "building as it is energised) at the start of its year, revenue and "
+    "operating cost at its end, and the value left at the end (the capital not "
+    "yet charged: each rack's and building's remaining annuities at the discount "
+    "rate). This NPV is the plan's objective."
+)
 
 
 def _scenarios(frames: dict[str, pd.DataFrame]) -> list[str]:
@@ -290,13 +330,17 @@ def _scenarios(frames: dict[str, pd.DataFrame]) -> list[str]:
         "value of profit over the scenarios, weighted by their probabilities.",
     ]
     if pd.notna(stoch.get("vss_usd")):
-        lines.append(f"Value of the stochastic solution (VSS) {money(float(stoch['vss_usd']))}: "
-                     "what buying for every future at once earns over buying for the average "
-                     "future.")  # fmt: skip
+        lines.append(
+            f"Value of the stochastic solution (VSS) {money(float(stoch['vss_usd']))}: "
+            "what buying for every future at once earns over buying for the average "
+            "future."
+        )
     if pd.notna(stoch.get("evpi_usd")):
-        lines.append(f"Expected value of perfect information (EVPI) {money(float(stoch['evpi_usd']))}: "
-                     "what knowing the future before buying would add; the most worth paying "
-                     "for a better forecast.")  # fmt: skip
+        lines.append(
+            f"Expected value of perfect information (EVPI) {money(float(stoch['evpi_usd']))}: "
+            "what knowing the future before buying would add; the most worth paying "
+            "for a better forecast."
+        )
     return ["<h2>Outcomes over scenarios</h2>", _list(lines)]
 
 

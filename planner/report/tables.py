@@ -109,8 +109,9 @@ def serving_mix(serving: pd.DataFrame) -> pd.DataFrame:
     phase set, so the prefill:decode and LPX:GPU ratios read across a row."""
     used = serving[serving["racks"] > 1e-9].copy()
     used["column"] = used["rack"] + " (" + used["phases"].str.replace("+", ", ") + ")"
-    mix = used.pivot_table(index="tier", columns="column", values="racks", aggfunc="sum",
-                           sort=False).fillna(0.0)  # fmt: skip
+    mix = used.pivot_table(
+        index="tier", columns="column", values="racks", aggfunc="sum", sort=False
+    ).fillna(0.0)
     mix.columns.name = None
     return mix.reset_index()
 

@@ -112,8 +112,10 @@ def _recalculating_cash_flow(ws: Worksheet, frame: pd.DataFrame, rate: float) ->
     n_years = len(frame) - 1  # the last row is the value left at the end
     for i in range(len(frame)):
         row = i + 2
-        rev, op, cap, left = (f"{cols[c]}{row}" for c in ("revenue_usd", "operating_cost_usd",
-                                                           "capex_usd", "value_left_usd"))  # fmt: skip
+        rev, op, cap, left = (
+            f"{cols[c]}{row}"
+            for c in ("revenue_usd", "operating_cost_usd", "capex_usd", "value_left_usd")
+        )
         ws[f"{cols['cash_flow_usd']}{row}"] = f"={rev}-{op}-{cap}+{left}"
         if i < n_years:
             ws[f"{cols['discounted_cash_usd']}{row}"] = (

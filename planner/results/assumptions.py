@@ -93,14 +93,25 @@ def catalog_inputs(
         rack = loaded.catalog.racks[name]
         for src in rack.sources:
             if src.field in ("power_kw", "capex_usd", "lifetime_years", "opex_usd_per_year"):
-                rows.append({"input": f"{name}: {src.field}", "value": src.value,
-                             "source": src.source, "label": src.confidence})  # fmt: skip
+                rows.append(
+                    {
+                        "input": f"{name}: {src.field}",
+                        "value": src.value,
+                        "source": src.source,
+                        "label": src.confidence,
+                    }
+                )
     if len(allocation):
         used = allocation[allocation["units"] > 1e-9]
         for system, tier, basis in zip(
             used["system"], used["tier"], used["data_basis"], strict=True
         ):
-            rows.append({"input": f"throughput of {system} serving {tier}", "value": "",
-                         "source": f"models/systems/{system}.yaml and models/performance/",
-                         "label": str(basis).replace("-", " ")})  # fmt: skip
+            rows.append(
+                {
+                    "input": f"throughput of {system} serving {tier}",
+                    "value": "",
+                    "source": f"models/systems/{system}.yaml and models/performance/",
+                    "label": str(basis).replace("-", " "),
+                }
+            )
     return rows

@@ -40,8 +40,10 @@ def tier_route(inst: Instance, catalog: Catalog, system: str, tier: str) -> Rout
 def serving_seconds(inst: Instance) -> dict[str, float]:
     """Seconds a year each tier's racks serve: hours x the tier's (else the site's) utilisation."""
     site = inst.site
-    return {t: 3600 * site.hours_per_year * (x.utilisation_frac or site.utilisation_frac)
-            for t, x in inst.tiers.items()}  # fmt: skip
+    return {
+        t: 3600 * site.hours_per_year * (x.utilisation_frac or site.utilisation_frac)
+        for t, x in inst.tiers.items()
+    }
 
 
 def market_violations(
@@ -62,8 +64,9 @@ def market_violations(
         tier = inst.tiers[tier_name]
         p_scale = ref_price / tier.price_usd_per_mtok
         v_scale = ref_mtok / (tier.demand_mtok_per_year or 1.0)
-        ladder = sorted((q.price_usd_per_mtok * p_scale, q.demand_mtok_per_year * v_scale)
-                        for q in curve.ladder)  # fmt: skip
+        ladder = sorted(
+            (q.price_usd_per_mtok * p_scale, q.demand_mtok_per_year * v_scale) for q in curve.ladder
+        )
         lo, hi = ladder[0][0], ladder[-1][0]
         takes = max(v for p, v in ladder if p >= price * (1 - REL_TOL)) if price <= hi else 0.0
     if price < lo * (1 - REL_TOL) or _over(price, hi):
@@ -167,9 +170,11 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
 
     in_service = {(r.rack, r.year, r.scenario): r.in_service for r in rows(sched)}
     # racks bought in a first year that starts late serve only the part of it left
-    serving = {(r.rack, r.year, r.scenario):
-               r.in_service - d.first_year_idle_frac.get((r.rack, r.year), 0.0) * r.bought
-               for r in rows(sched)}  # fmt: skip
+    serving = {
+        (r.rack, r.year, r.scenario): r.in_service
+        - d.first_year_idle_frac.get((r.rack, r.year), 0.0) * r.bought
+        for r in rows(sched)
+    }
     used: dict[tuple[str, int, str], float] = {}
     capacity_mtok: dict[tuple[str, int, str], float] = {}
     units_mw: dict[tuple[str, int, str], float] = {}  # the tier's units' power, rented or not
@@ -199,15 +204,22 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
         if lease is not None:
             k = row.year - d.years[0]
             price = lease.usd_per_gpu_hour[row.rack] * (1 + lease.growth_frac_per_year) ** k
-            expected = (row.racks_leased * catalog.racks[row.rack].accelerators * price
-                        * lease.utilisation_frac * site.hours_per_year)  # fmt: skip
+            expected = (
+                row.racks_leased
+                * catalog.racks[row.rack].accelerators
+                * price
+                * lease.utilisation_frac
+                * site.hours_per_year
+            )
             if _off(row.revenue_usd, expected):
                 bad.append(f"leases: {key}: revenue {row.revenue_usd:.6g} != GPU-hours x price")
     for row in rows(tables.rentals_by_year):
         most = inst.rentals[row.rental].max_racks
         if row.racks_rented < 0 or (most is not None and _over(row.racks_rented, most)):
-            bad.append(f"rentals: {row.scenario} {row.year} {row.rental} rents "
-                       f"{row.racks_rented:.6g} (limit {most})")  # fmt: skip
+            bad.append(
+                f"rentals: {row.scenario} {row.year} {row.rental} rents "
+                f"{row.racks_rented:.6g} (limit {most})"
+            )
     rented = tables.rentals_by_year.groupby(["rack", "year", "scenario"])["racks_rented"].sum()
     for key, units in used.items():
         have = serving.get(key, 0) + float(rented.get(key, 0.0))
@@ -230,19 +242,31 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
         price = d.price_musd_per_ttok[key]
         if key in d.curves:  # the price chosen on the curve, at the key's realisation
             ref_price, ref_ttok = d.curves[key].reference
-            bad += [f"{where}: {v}" for v in market_violations(
-                inst, row.tier, row.price_usd_per_mtok, row.mtok_per_year, ref_price, ref_ttok * 1e6)]  # fmt: skip
+            bad += [
+                f"{where}: {v}"
+                for v in market_violations(
+                    inst,
+                    row.tier,
+                    row.price_usd_per_mtok,
+                    row.mtok_per_year,
+                    ref_price,
+                    ref_ttok * 1e6,
+                )
+            ]
             price = row.price_usd_per_mtok * d.price_musd_per_ttok[key] / ref_price
         if _off(row.revenue_usd_per_year, row.mtok_per_year * price):
             bad.append(f"revenue: {where}: {row.revenue_usd_per_year:.6g} != price x tokens")
         floor = d.tier_min_ttok_per_year.get(key)
         if floor is not None and row.mtok_per_year < floor * 1e6 * (1 - REL_TOL):
             bad.append(f"floor: {where}: {row.mtok_per_year:.6g} Mtok < {floor * 1e6:.6g}")
-        bad += _share_violations(inst, row, where, units_mw.get(key, 0.0),
-                                 energised[row.year, row.scenario])  # fmt: skip
+        bad += _share_violations(
+            inst, row, where, units_mw.get(key, 0.0), energised[row.year, row.scenario]
+        )
         if key not in d.curves and _off(row.price_usd_per_mtok, d.list_price_usd_per_mtok[key]):
-            bad.append(f"price: {where}: reported ${row.price_usd_per_mtok:.6g}, the tier's "
-                       f"${d.list_price_usd_per_mtok[key]:.6g}")  # fmt: skip
+            bad.append(
+                f"price: {where}: reported ${row.price_usd_per_mtok:.6g}, the tier's "
+                f"${d.list_price_usd_per_mtok[key]:.6g}"
+            )
     total = tables.tiers_by_year.groupby(["year", "scenario"])["mtok_per_year"].sum()
     for row in rows(tables.tiers_by_year):
         share = d.tier_min_token_share_frac.get(row.tier)
@@ -266,8 +290,10 @@ def _share_violations(
     units' power."""
     bad = []
     if row.rented_power_mw < -REL_TOL or _over(row.rented_power_mw, units_mw):
-        bad.append(f"rentals: {where}: {row.rented_power_mw:.6g} MW on rented racks, more than "
-                   f"its units' {units_mw:.6g} MW")  # fmt: skip
+        bad.append(
+            f"rentals: {where}: {row.rented_power_mw:.6g} MW on rented racks, more than "
+            f"its units' {units_mw:.6g} MW"
+        )
     share = (units_mw - row.rented_power_mw) / energised if energised > 0 else 0.0
     if abs(share - row.power_share_frac) > REL_TOL:
         bad.append(f"share: {where}: reported {row.power_share_frac:.6g}, recomputed {share:.6g}")

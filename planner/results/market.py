@@ -55,8 +55,12 @@ def at_chosen_prices(m: pyo.ConcreteModel, d: PlanData) -> PlanData:
         list_price[key] = chosen
         price[key] = chosen * realised_per_list
         demand[key] = demand_at_chosen_price(m, d, key)
-    return replace(d, price_musd_per_ttok=price, list_price_usd_per_mtok=list_price,
-                   demand_ttok_per_year=demand)  # fmt: skip
+    return replace(
+        d,
+        price_musd_per_ttok=price,
+        list_price_usd_per_mtok=list_price,
+        demand_ttok_per_year=demand,
+    )
 
 
 def price_rows(m: pyo.ConcreteModel, d: PlanData) -> list[dict[str, Any]]:
@@ -67,21 +71,37 @@ def price_rows(m: pyo.ConcreteModel, d: PlanData) -> list[dict[str, Any]]:
         chosen = chosen_list_price(m, d, (t, y, s))
         ref_price, ref_volume = curve.reference
         points = "; ".join(f"${p:,.4g} for {v * MTOK_PER_TTOK:,.4g} Mtok" for p, v in curve.points)
-        rows.append({"year": y, "tier": t, "scenario": s, "price_usd_per_mtok": chosen,
-                     "reference_price_usd_per_mtok": ref_price,
-                     "price_frac_of_reference": chosen / ref_price,
-                     "mtok_per_year": _sold(m, (t, y, s)) * MTOK_PER_TTOK,
-                     "demand_at_price_mtok_per_year": demand_at_chosen_price(m, d, (t, y, s)) * MTOK_PER_TTOK,
-                     "reference_demand_mtok_per_year": ref_volume * MTOK_PER_TTOK,
-                     "lowest_price_usd_per_mtok": curve.points[-1][0],
-                     "highest_price_usd_per_mtok": curve.points[0][0],
-                     "curve_points": points})  # fmt: skip
+        rows.append(
+            {
+                "year": y,
+                "tier": t,
+                "scenario": s,
+                "price_usd_per_mtok": chosen,
+                "reference_price_usd_per_mtok": ref_price,
+                "price_frac_of_reference": chosen / ref_price,
+                "mtok_per_year": _sold(m, (t, y, s)) * MTOK_PER_TTOK,
+                "demand_at_price_mtok_per_year": demand_at_chosen_price(m, d, (t, y, s))
+                * MTOK_PER_TTOK,
+                "reference_demand_mtok_per_year": ref_volume * MTOK_PER_TTOK,
+                "lowest_price_usd_per_mtok": curve.points[-1][0],
+                "highest_price_usd_per_mtok": curve.points[0][0],
+                "curve_points": points,
+            }
+        )
     return rows
 
 
 def curve_rows(d: PlanData) -> list[dict[str, Any]]:
     """Each curve's breakpoints, highest price first: price and the market's volume there."""
-    return [{"year": y, "tier": t, "scenario": s, "point": k, "price_usd_per_mtok": price,
-             "demand_mtok_per_year": volume * MTOK_PER_TTOK}
-            for (t, y, s), curve in d.curves.items()
-            for k, (price, volume) in enumerate(curve.points)]  # fmt: skip
+    return [
+        {
+            "year": y,
+            "tier": t,
+            "scenario": s,
+            "point": k,
+            "price_usd_per_mtok": price,
+            "demand_mtok_per_year": volume * MTOK_PER_TTOK,
+        }
+        for (t, y, s), curve in d.curves.items()
+        for k, (price, volume) in enumerate(curve.points)
+    ]

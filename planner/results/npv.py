@@ -62,12 +62,14 @@ def steady_state_rows(summary: pd.Series) -> pd.DataFrame:
     """A single-year plan as STEADY_YEARS years: its capex in the first, the same revenue and
     operating cost every year."""
     years = list(range(1, STEADY_YEARS + 1))
-    return pd.DataFrame({
-        "year": years,
-        "revenue_usd": [float(summary["revenue_usd_per_year"])] * STEADY_YEARS,
-        "operating_cost_usd": [float(summary["operating_cost_usd_per_year"])] * STEADY_YEARS,
-        "capex_usd": [float(summary["capex_usd"])] + [0.0] * (STEADY_YEARS - 1),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "year": years,
+            "revenue_usd": [float(summary["revenue_usd_per_year"])] * STEADY_YEARS,
+            "operating_cost_usd": [float(summary["operating_cost_usd_per_year"])] * STEADY_YEARS,
+            "capex_usd": [float(summary["capex_usd"])] + [0.0] * (STEADY_YEARS - 1),
+        }
+    )
 
 
 def steady_state_value_left_usd(summary: pd.Series, rate: float) -> float:
@@ -98,10 +100,19 @@ def cash_flow(rows: pd.DataFrame, value_left_usd: float, rate: float) -> tuple[p
     capex = frame["capex_usd"].to_numpy(dtype=float)
     frame["cash_flow_usd"] = operating - capex
     frame["discounted_cash_usd"] = operating / (1 + rate) ** (k + 1) - capex / (1 + rate) ** k
-    end = pd.DataFrame([{"year": "value left at the end", "revenue_usd": 0.0,
-                         "operating_cost_usd": 0.0, "capex_usd": 0.0,
-                         "value_left_usd": value_left_usd, "cash_flow_usd": value_left_usd,
-                         "discounted_cash_usd": value_left_usd / (1 + rate) ** n}])  # fmt: skip
+    end = pd.DataFrame(
+        [
+            {
+                "year": "value left at the end",
+                "revenue_usd": 0.0,
+                "operating_cost_usd": 0.0,
+                "capex_usd": 0.0,
+                "value_left_usd": value_left_usd,
+                "cash_flow_usd": value_left_usd,
+                "discounted_cash_usd": value_left_usd / (1 + rate) ** n,
+            }
+        ]
+    )
     frame = pd.concat([frame.astype({"year": object}), end], ignore_index=True)
     frame["cumulative_cash_usd"] = frame["cash_flow_usd"].cumsum()
     # the same flows on the time grid: capex of year k at t = k, operating cash at t = k + 1,

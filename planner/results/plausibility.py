@@ -45,9 +45,11 @@ class Finding:
         elif self.ratio.startswith("tiers."):
             _, tier, what = self.ratio.split(".")
             label = f"tier {tier}'s {TIER_LABELS.get(what, what)}"
-        return (f"{label} is {_fmt(self.ratio, self.value)}, {side} the "
-                f"public range {_fmt(self.ratio, self.low)} to {_fmt(self.ratio, self.high)} "
-                f"({self.source}: {self.why})")  # fmt: skip
+        return (
+            f"{label} is {_fmt(self.ratio, self.value)}, {side} the "
+            f"public range {_fmt(self.ratio, self.low)} to {_fmt(self.ratio, self.high)} "
+            f"({self.source}: {self.why})"
+        )
 
 
 LABELS = {
@@ -128,9 +130,14 @@ def tier_ratios(
     list price (revenue-weighted)."""
     weight = (lambda f: f["scenario"].map(probability)) if probability else (lambda f: 1.0)  # noqa: E731
     out: dict[str, dict[str, float]] = {}
-    gpus = serving.assign(gpus=[
-        r * catalog.racks[rack].accelerators if catalog.racks[rack].accelerator_kind == "gpu" else 0.0
-        for rack, r in zip(serving["rack"], serving["racks"], strict=True)])  # fmt: skip
+    gpus = serving.assign(
+        gpus=[
+            r * catalog.racks[rack].accelerators
+            if catalog.racks[rack].accelerator_kind == "gpu"
+            else 0.0
+            for rack, r in zip(serving["rack"], serving["racks"], strict=True)
+        ]
+    )
     gpus = gpus.assign(w=weight(gpus) if probability else 1.0)
     tiers = tiers.assign(w=weight(tiers) if probability else 1.0)
     # one grouped sum per column (a filter per tier was quadratic in tiers)

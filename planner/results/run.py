@@ -68,16 +68,21 @@ class PlanResult:
         from planner.results.present import human, money
 
         summary = self.tables.summary.iloc[0]
-        head = (f"<p><b>{html.escape(self.loaded.instance.name)}</b>: {html.escape(self.status)}; "
-                f"revenue {money(float(summary['revenue_usd_per_year'] or 0))} a year, profit "
-                f"{money(float(summary['profit_usd_per_year'] or 0))} a year, capex "
-                f"{money(float(summary['capex_usd'] or 0))}</p>")  # fmt: skip
+        head = (
+            f"<p><b>{html.escape(self.loaded.instance.name)}</b>: {html.escape(self.status)}; "
+            f"revenue {money(float(summary['revenue_usd_per_year'] or 0))} a year, profit "
+            f"{money(float(summary['profit_usd_per_year'] or 0))} a year, capex "
+            f"{money(float(summary['capex_usd'] or 0))}</p>"
+        )
         if not self.solved.report.status.has_solution:
             return head
         racks = self.tables.racks
         tiers = self.tables.tiers_by_year if self.multi_period else self.tables.tiers
-        return (head + human(racks[racks["count"] > 0]).to_html(index=False)
-                + human(tiers).to_html(index=False))  # fmt: skip
+        return (
+            head
+            + human(racks[racks["count"] > 0]).to_html(index=False)
+            + human(tiers).to_html(index=False)
+        )
 
     def dinkelbach_frame(self) -> pd.DataFrame:
         """Dinkelbach iterations (cost_per_token only), in user units."""
@@ -171,8 +176,13 @@ def plausibility_of(loaded: LoadedInstance, tables: Tables, has_solution: bool) 
     probability = dict(
         zip(tables.scenarios["scenario"], tables.scenarios["probability"], strict=True)
     )
-    per_tier = tier_ratios(tables.tiers_by_year, tables.serving_by_year, loaded.catalog,
-                           inst.site.hours_per_year, probability)  # fmt: skip
+    per_tier = tier_ratios(
+        tables.tiers_by_year,
+        tables.serving_by_year,
+        loaded.catalog,
+        inst.site.hours_per_year,
+        probability,
+    )
     return check_plausibility(inst, tables.summary.iloc[0], loaded.plausibility, per_tier)
 
 

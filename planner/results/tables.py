@@ -154,11 +154,18 @@ class Tables:
         with purchases only; per scenario, which agree where purchases are shared)."""
         s = self.schedule[self.schedule["bought"] > 0]
         words = dict(zip(self.racks["rack"], self.racks["description"], strict=True))
-        return pd.DataFrame({
-            "year": s["year"], "rack": s["rack"], "count": s["bought"],
-            "capex_usd_each": s["capex_usd"] / s["bought"], "capex_usd": s["capex_usd"],
-            "scenario": s["scenario"], "description": s["rack"].map(words),
-        }, columns=PURCHASE_ORDER_COLUMNS).reset_index(drop=True)  # fmt: skip
+        return pd.DataFrame(
+            {
+                "year": s["year"],
+                "rack": s["rack"],
+                "count": s["bought"],
+                "capex_usd_each": s["capex_usd"] / s["bought"],
+                "capex_usd": s["capex_usd"],
+                "scenario": s["scenario"],
+                "description": s["rack"].map(words),
+            },
+            columns=PURCHASE_ORDER_COLUMNS,
+        ).reset_index(drop=True)
 
     def files(self, multi_period: bool) -> dict[str, pd.DataFrame]:
         """CSV name -> frame: the single-year contract, or the per-year/per-scenario tables."""
@@ -253,8 +260,12 @@ def _building(m: pyo.ConcreteModel, d: PlanData) -> tuple[dict, dict, dict, dict
         capex[y, o] = d.facility_capex_musd[y] + d.block_capex_musd * blocks.get((y, o), 0)
         start_opex = d.block_opex_musd_per_year * start / d.block_mw if d.energises else 0.0
         opex[y, o] = d.facility_opex_musd[y] + d.block_opex_musd_per_year * total + start_opex
-        cost[y, o] = (d.facility_cost_musd[y] + d.block_annuity_musd_per_year * alive
-                      + d.block_opex_musd_per_year * total + start_opex)  # fmt: skip
+        cost[y, o] = (
+            d.facility_cost_musd[y]
+            + d.block_annuity_musd_per_year * alive
+            + d.block_opex_musd_per_year * total
+            + start_opex
+        )
     return energised, capex, cost, opex
 
 
@@ -281,9 +292,17 @@ def _schedule(m: pyo.ConcreteModel, d: PlanData, fleet: Fleet) -> list[dict]:
                 retired = d.existing_retired[r, y]
                 if y - life in d.years:
                     retired += fleet.bought[r, y - life, m.owner[y - life, s]]
-                rows.append({"year": y, "rack": r, "bought": bought, "retired": retired,
-                             "in_service": fleet.in_service[r, y, m.owner[y, s]],
-                             "capex_usd": bought * d.rack_capex_musd[r] * USD_PER_MUSD, "scenario": s})  # fmt: skip
+                rows.append(
+                    {
+                        "year": y,
+                        "rack": r,
+                        "bought": bought,
+                        "retired": retired,
+                        "in_service": fleet.in_service[r, y, m.owner[y, s]],
+                        "capex_usd": bought * d.rack_capex_musd[r] * USD_PER_MUSD,
+                        "scenario": s,
+                    }
+                )
     return rows
 
 
@@ -292,11 +311,18 @@ def _rack_list(schedule: pd.DataFrame, d: PlanData) -> pd.DataFrame:
     totals = first.groupby("rack", sort=False)[["bought", "capex_usd"]].sum()
     count: dict[Any, Any] = totals["bought"].to_dict()
     capex: dict[Any, Any] = totals["capex_usd"].to_dict()
-    racks = [{"rack": r, "count": int(count[r]), "power_kw_each": d.rack_power_mw[r] * 1e3,
-              "facility_power_mw": int(count[r]) * d.rack_power_mw[r] * d.pue,
-              "capex_usd": float(capex[r]),
-              "capex_usd_each": d.rack_capex_musd[r] * USD_PER_MUSD,
-              "description": d.rack_description.get(r, "")} for r in d.racks]  # fmt: skip
+    racks = [
+        {
+            "rack": r,
+            "count": int(count[r]),
+            "power_kw_each": d.rack_power_mw[r] * 1e3,
+            "facility_power_mw": int(count[r]) * d.rack_power_mw[r] * d.pue,
+            "capex_usd": float(capex[r]),
+            "capex_usd_each": d.rack_capex_musd[r] * USD_PER_MUSD,
+            "description": d.rack_description.get(r, ""),
+        }
+        for r in d.racks
+    ]
     return pd.DataFrame(racks, columns=RACK_COLUMNS)
 
 
@@ -345,12 +371,19 @@ def year_rows(
 ) -> None:
     """The tier, allocation and summary rows of one year in one scenario."""
     units = {(sy, t): _v(m.units[sy, t, y, s]) for sy, t in d.servable}
-    capacity = {t: sum(units[sy, t] * d.throughput_ttok_per_year[sy, t]
-                       for sy in m.tier_servers[t]) for t in d.tiers}  # fmt: skip
-    served = {t: delivered_ttok(_v(m.sold_ttok_per_year[t, y, s]),
-                                d.price_musd_per_ttok[t, y, s] > 0 or d.must_serve_forecasts,
-                                capacity[t], d.demand_ttok_per_year.get((t, y, s)))
-              for t in d.tiers}  # fmt: skip
+    capacity = {
+        t: sum(units[sy, t] * d.throughput_ttok_per_year[sy, t] for sy in m.tier_servers[t])
+        for t in d.tiers
+    }
+    served = {
+        t: delivered_ttok(
+            _v(m.sold_ttok_per_year[t, y, s]),
+            d.price_musd_per_ttok[t, y, s] > 0 or d.must_serve_forecasts,
+            capacity[t],
+            d.demand_ttok_per_year.get((t, y, s)),
+        )
+        for t in d.tiers
+    }
     power = dict.fromkeys(d.tiers, 0.0)
     tok_s = dict.fromkeys(d.tiers, 0.0)
     use: dict[tuple[str, str], float] = {}  # (rack, tier) -> racks in use
@@ -363,18 +396,44 @@ def year_rows(
         facility_mw, rate = u * d.system_power_mw[sy, t] * d.pue, u * d.tok_s[sy, t]
         power[t] += facility_mw
         tok_s[t] += rate
-        alloc.append({"year": y, "system": sy, "tier": t, "units": u, "scenario": s,
-                      "facility_power_mw": facility_mw, "tok_s": rate,
-                      "mtok_per_year": served[t] * share * MTOK_PER_TTOK,
-                      "revenue_usd_per_year": served[t] * share * d.price_musd_per_ttok[t, y, s] * USD_PER_MUSD,
-                      "data_basis": d.routes[sy, t].basis})  # fmt: skip
+        alloc.append(
+            {
+                "year": y,
+                "system": sy,
+                "tier": t,
+                "units": u,
+                "scenario": s,
+                "facility_power_mw": facility_mw,
+                "tok_s": rate,
+                "mtok_per_year": served[t] * share * MTOK_PER_TTOK,
+                "revenue_usd_per_year": served[t]
+                * share
+                * d.price_musd_per_ttok[t, y, s]
+                * USD_PER_MUSD,
+                "data_basis": d.routes[sy, t].basis,
+            }
+        )
         for rack, phases in d.routes[sy, t].phases.items() if serving is not None else ():
             assert serving is not None
-            serving.append({"year": y, "tier": t, "system": sy, "rack": rack,
-                            "phases": "+".join(phases), "racks": u * d.system_racks[sy, t, rack],
-                            "scenario": s})  # fmt: skip
-    rented_mw = {t: d.pue * sum(d.rack_power_mw[m.rental_rack[n]] * _v(m.rented_for[n, t, y, s])
-                                for n in m.tier_rentals[t]) for t in d.tiers}  # fmt: skip
+            serving.append(
+                {
+                    "year": y,
+                    "tier": t,
+                    "system": sy,
+                    "rack": rack,
+                    "phases": "+".join(phases),
+                    "racks": u * d.system_racks[sy, t, rack],
+                    "scenario": s,
+                }
+            )
+    rented_mw = {
+        t: d.pue
+        * sum(
+            d.rack_power_mw[m.rental_rack[n]] * _v(m.rented_for[n, t, y, s])
+            for n in m.tier_rentals[t]
+        )
+        for t in d.tiers
+    }
     for t in d.tiers:  # the site's power: rented racks draw theirs elsewhere
         power[t] -= rented_mw[t]
     o = m.owner[y, s]
@@ -384,32 +443,49 @@ def year_rows(
         dem = d.demand_ttok_per_year.get((t, y, s))
         tier = inst.tiers[t]
         output_usd = mtok * d.list_price_usd_per_mtok[t, y, s]
-        tiers.append({"year": y, "tier": t, "price_usd_per_mtok": d.list_price_usd_per_mtok[t, y, s],
-                      "min_tok_s_per_user": inst.tiers[t].min_tok_s_per_user,
-                      "facility_power_mw": power[t],
-                      "power_share_frac": power[t] / fleet.energised_mw[y, o] if fleet.energised_mw[y, o] > 0 else 0.0,
-                      "tok_s": tok_s[t], "mtok_per_year": mtok,
-                      "demand_mtok_per_year": None if dem is None else dem * MTOK_PER_TTOK,
-                      "revenue_usd_per_year": mtok * d.price_musd_per_ttok[t, y, s], "scenario": s,
-                      "input_tokens_per_request": tier.input_tokens,
-                      "output_tokens_per_request": tier.output_tokens,
-                      "input_mtok_per_year": mtok * tier.input_per_output,
-                      "input_price_usd_per_mtok": tier.input_price_usd_per_mtok * (
-                          d.list_price_usd_per_mtok[t, y, s] / tier.price_usd_per_mtok
-                          if tier.price_usd_per_mtok > 0 else 1.0),
-                      "output_revenue_usd_per_year": output_usd * d.tier_price_realisation_frac[t],
-                      "input_revenue_usd_per_year": (mtok * d.price_musd_per_ttok[t, y, s]
-                                                     / d.tier_price_realisation_frac[t] - output_usd)
-                                                    * d.tier_price_realisation_frac[t],
-                      "utilisation_frac": d.tier_utilisation_frac[t],
-                      "made_mtok_per_year": capacity[t] * MTOK_PER_TTOK,
-                      "price_realisation_frac": d.tier_price_realisation_frac[t],
-                      "list_revenue_usd_per_year": mtok * d.price_musd_per_ttok[t, y, s]
-                                                   / d.tier_price_realisation_frac[t],
-                      "cost_usd_per_year": tier_cost[t] * USD_PER_MUSD,
-                      "margin_frac": 1 - tier_cost[t] / (served[t] * d.price_musd_per_ttok[t, y, s])
-                                     if served[t] * d.price_musd_per_ttok[t, y, s] > 0 else None,
-                      "rented_power_mw": rented_mw[t]})  # fmt: skip
+        tiers.append(
+            {
+                "year": y,
+                "tier": t,
+                "price_usd_per_mtok": d.list_price_usd_per_mtok[t, y, s],
+                "min_tok_s_per_user": inst.tiers[t].min_tok_s_per_user,
+                "facility_power_mw": power[t],
+                "power_share_frac": power[t] / fleet.energised_mw[y, o]
+                if fleet.energised_mw[y, o] > 0
+                else 0.0,
+                "tok_s": tok_s[t],
+                "mtok_per_year": mtok,
+                "demand_mtok_per_year": None if dem is None else dem * MTOK_PER_TTOK,
+                "revenue_usd_per_year": mtok * d.price_musd_per_ttok[t, y, s],
+                "scenario": s,
+                "input_tokens_per_request": tier.input_tokens,
+                "output_tokens_per_request": tier.output_tokens,
+                "input_mtok_per_year": mtok * tier.input_per_output,
+                "input_price_usd_per_mtok": tier.input_price_usd_per_mtok
+                * (
+                    d.list_price_usd_per_mtok[t, y, s] / tier.price_usd_per_mtok
+                    if tier.price_usd_per_mtok > 0
+                    else 1.0
+                ),
+                "output_revenue_usd_per_year": output_usd * d.tier_price_realisation_frac[t],
+                "input_revenue_usd_per_year": (
+                    mtok * d.price_musd_per_ttok[t, y, s] / d.tier_price_realisation_frac[t]
+                    - output_usd
+                )
+                * d.tier_price_realisation_frac[t],
+                "utilisation_frac": d.tier_utilisation_frac[t],
+                "made_mtok_per_year": capacity[t] * MTOK_PER_TTOK,
+                "price_realisation_frac": d.tier_price_realisation_frac[t],
+                "list_revenue_usd_per_year": mtok
+                * d.price_musd_per_ttok[t, y, s]
+                / d.tier_price_realisation_frac[t],
+                "cost_usd_per_year": tier_cost[t] * USD_PER_MUSD,
+                "margin_frac": 1 - tier_cost[t] / (served[t] * d.price_musd_per_ttok[t, y, s])
+                if served[t] * d.price_musd_per_ttok[t, y, s] > 0
+                else None,
+                "rented_power_mw": rented_mw[t],
+            }
+        )
     lease = sum(d.lease_revenue_musd_per_year[r, y] * _v(m.leased[r, y, s]) for r in m.LEASE_RACKS)
     revenue = (
         sum(served[t] * d.price_musd_per_ttok[t, y, s] for t in d.tiers) + lease
@@ -431,17 +507,32 @@ def year_rows(
     lease_cost = lease_building_musd(m, d, fleet, y, s, power) + sum(
         _v(m.leased[r, y, s]) * lease_cost_each(d, fleet, r, y, o) for r in m.LEASE_RACKS
     )
-    by_year.append({"year": y, "site_power_mw": d.site_power_mw[y], "facility_power_mw": d.pue * it_mw,
-                    "revenue_usd": revenue, "cost_usd": cost, "profit_usd": revenue - cost,
-                    "capex_usd": racks_capex + building,
-                    "mtok": sum(served.values()) * MTOK_PER_TTOK, "discount_factor": d.discount[y],
-                    "scenario": s, "capex_racks_usd": racks_capex, "capex_facility_usd": building,
-                    "list_revenue_usd": listed,
-                    "facility_cost_usd": fleet.building_cost_musd[y, o] * USD_PER_MUSD,
-                    "operating_cost_usd": (fleet.operating_musd[y, o] + fleet.building_opex_musd[y, o] + rent) * USD_PER_MUSD,
-                    "rental_cost_usd": rent * USD_PER_MUSD, "energised_mw": fleet.energised_mw[y, o],
-                    "lease_revenue_usd": lease * USD_PER_MUSD,
-                    "lease_cost_usd": lease_cost * USD_PER_MUSD})  # fmt: skip
+    by_year.append(
+        {
+            "year": y,
+            "site_power_mw": d.site_power_mw[y],
+            "facility_power_mw": d.pue * it_mw,
+            "revenue_usd": revenue,
+            "cost_usd": cost,
+            "profit_usd": revenue - cost,
+            "capex_usd": racks_capex + building,
+            "mtok": sum(served.values()) * MTOK_PER_TTOK,
+            "discount_factor": d.discount[y],
+            "scenario": s,
+            "capex_racks_usd": racks_capex,
+            "capex_facility_usd": building,
+            "list_revenue_usd": listed,
+            "facility_cost_usd": fleet.building_cost_musd[y, o] * USD_PER_MUSD,
+            "operating_cost_usd": (
+                fleet.operating_musd[y, o] + fleet.building_opex_musd[y, o] + rent
+            )
+            * USD_PER_MUSD,
+            "rental_cost_usd": rent * USD_PER_MUSD,
+            "energised_mw": fleet.energised_mw[y, o],
+            "lease_revenue_usd": lease * USD_PER_MUSD,
+            "lease_cost_usd": lease_cost * USD_PER_MUSD,
+        }
+    )
 
 
 def _tier_costs(
@@ -462,8 +553,11 @@ def _tier_costs(
         cost = new * d.rack_annuity_musd_per_year[r] + alive * (
             d.rack_opex_musd_per_year[r] + d.rack_energy_musd_per_year[r, y]
         )
-        cost += sum(d.rental_cost_musd_per_year[n] * _v(m.rented[n, y, s])
-                    for n, rr in d.rentals.items() if rr == r)  # fmt: skip
+        cost += sum(
+            d.rental_cost_musd_per_year[n] * _v(m.rented[n, y, s])
+            for n, rr in d.rentals.items()
+            if rr == r
+        )
         total = used_of.get(r, 0.0)
         for t in d.tiers:
             if total > 0:
@@ -489,14 +583,25 @@ def lease_building_musd(
     return fleet.building_cost_musd[y, m.owner[y, s]] * leased_mw / used_mw if used_mw > 0 else 0.0
 
 
-def _stochastic(inst: Instance, report: Any, values: StochasticValues | None,
-                expected_usd: float | None, cvar_usd: float | None) -> pd.DataFrame:  # fmt: skip
+def _stochastic(
+    inst: Instance,
+    report: Any,
+    values: StochasticValues | None,
+    expected_usd: float | None,
+    cvar_usd: float | None,
+) -> pd.DataFrame:
     row = {"instance": inst.name, "objective": inst.objective, "status": str(report.status),
            "nonanticipativity": inst.stochastic.nonanticipativity,
            "expected_value_usd": expected_usd, "cvar_usd": cvar_usd}  # fmt: skip
     if values is not None:
-        row.update(objective_value=values.rp, vss_usd=values.vss, evpi_usd=values.evpi,
-                   eev_usd=values.eev, wait_and_see_usd=values.wait_and_see, note=values.note)  # fmt: skip
+        row.update(
+            objective_value=values.rp,
+            vss_usd=values.vss,
+            evpi_usd=values.evpi,
+            eev_usd=values.eev,
+            wait_and_see_usd=values.wait_and_see,
+            note=values.note,
+        )
     return pd.DataFrame([row], columns=STOCHASTIC_COLUMNS)
 
 
@@ -510,18 +615,26 @@ def build_tables(
     """Tables of a solved plan; with no solution, the summary row alone (status, no numbers)."""
     report = solved.report
     summary = dict.fromkeys(SUMMARY_COLUMNS)
-    summary.update(instance=inst.name, objective=inst.objective, status=str(report.status),
-                   data=inst.data, mip_gap_frac=report.mip_gap_frac,
-                   solve_s=round(report.solve_s, 3))  # fmt: skip
+    summary.update(
+        instance=inst.name,
+        objective=inst.objective,
+        status=str(report.status),
+        data=inst.data,
+        mip_gap_frac=report.mip_gap_frac,
+        solve_s=round(report.solve_s, 3),
+    )
     if not report.status.has_solution:
         stochastic = _stochastic(inst, report, values, None, None) if inst.scenarios else None
         return Tables(
-            pd.DataFrame([summary], columns=SUMMARY_COLUMNS), pd.DataFrame(columns=RACK_COLUMNS),
-            pd.DataFrame(columns=SCHEDULE_COLUMNS), pd.DataFrame(columns=TIERS_BY_YEAR_COLUMNS),
+            pd.DataFrame([summary], columns=SUMMARY_COLUMNS),
+            pd.DataFrame(columns=RACK_COLUMNS),
+            pd.DataFrame(columns=SCHEDULE_COLUMNS),
+            pd.DataFrame(columns=TIERS_BY_YEAR_COLUMNS),
             pd.DataFrame(columns=ALLOCATION_BY_YEAR_COLUMNS),
-            pd.DataFrame(columns=SUMMARY_BY_YEAR_COLUMNS), pd.DataFrame(columns=SCENARIO_COLUMNS),
+            pd.DataFrame(columns=SUMMARY_BY_YEAR_COLUMNS),
+            pd.DataFrame(columns=SCENARIO_COLUMNS),
             stochastic,
-        )  # fmt: skip
+        )
     d = at_chosen_prices(m, d)  # a price chosen on a curve is the tier's price from here on
     tiers: list[dict] = []
     alloc: list[dict] = []
@@ -536,13 +649,19 @@ def build_tables(
     scen = []
     for s in d.scenarios:
         mine = sby[sby["scenario"] == s]
-        scen.append({"scenario": s, "probability": d.probability[s],
-                     "npv_profit_usd": float((mine["discount_factor"] * mine["profit_usd"]).sum()),
-                     "npv_revenue_usd": float((mine["discount_factor"] * mine["revenue_usd"]).sum()),
-                     "pv_cost_usd": float((mine["discount_factor"] * mine["cost_usd"]).sum()),
-                     "pv_capex_usd": float((mine["discount_factor"] * mine["capex_usd"]).sum()),
-                     "mtok": float(mine["mtok"].sum()), "binding": binding[s],
-                     "value_left_usd": _value_left_usd(m, d, inst, fleet, s, mine)})  # fmt: skip
+        scen.append(
+            {
+                "scenario": s,
+                "probability": d.probability[s],
+                "npv_profit_usd": float((mine["discount_factor"] * mine["profit_usd"]).sum()),
+                "npv_revenue_usd": float((mine["discount_factor"] * mine["revenue_usd"]).sum()),
+                "pv_cost_usd": float((mine["discount_factor"] * mine["cost_usd"]).sum()),
+                "pv_capex_usd": float((mine["discount_factor"] * mine["capex_usd"]).sum()),
+                "mtok": float(mine["mtok"].sum()),
+                "binding": binding[s],
+                "value_left_usd": _value_left_usd(m, d, inst, fleet, s, mine),
+            }
+        )
     scenarios = pd.DataFrame(scen, columns=SCENARIO_COLUMNS)
     p = sby["scenario"].map(d.probability)
     n = len(d.years)
@@ -580,10 +699,11 @@ def build_tables(
         cost_usd_per_mtok=pv_cost / pv_mtok if pv_mtok > 0 else None,
         energised_mw=energised_mw,
         lease_revenue_usd_per_year=float((p * sby["lease_revenue_usd"]).sum() / n),
-    )  # fmt: skip
+    )
     summary["it_power_mw"] = facility_mw / d.pue
-    _, finance = plan_cash_flow(pd.Series(summary), sby, scenarios, d.discount_rate_frac,
-                                inst.horizon is not None)  # fmt: skip
+    _, finance = plan_cash_flow(
+        pd.Series(summary), sby, scenarios, d.discount_rate_frac, inst.horizon is not None
+    )
     summary.update(npv_usd=finance["npv_usd"], value_left_usd=finance["value_left_usd"])
     alloc_frame = pd.DataFrame(alloc, columns=ALLOCATION_BY_YEAR_COLUMNS)
     weight = alloc_frame["scenario"].map(d.probability) * alloc_frame["revenue_usd_per_year"]
@@ -622,9 +742,14 @@ def _value_left_usd(
     if inst.horizon is not None:
         return value_left_musd(m, d, fleet.bought, s) * USD_PER_MUSD
     row = mine.iloc[0]
-    year = pd.Series({"revenue_usd_per_year": row["revenue_usd"], "capex_usd": row["capex_usd"],
-                      "operating_cost_usd_per_year": row["operating_cost_usd"],
-                      "profit_usd_per_year": row["profit_usd"]})  # fmt: skip
+    year = pd.Series(
+        {
+            "revenue_usd_per_year": row["revenue_usd"],
+            "capex_usd": row["capex_usd"],
+            "operating_cost_usd_per_year": row["operating_cost_usd"],
+            "profit_usd_per_year": row["profit_usd"],
+        }
+    )
     return steady_state_value_left_usd(year, d.discount_rate_frac)
 
 
@@ -657,8 +782,16 @@ def _leases(m: pyo.ConcreteModel, d: PlanData, fleet: Fleet, by_year: list[dict]
             for r, racks in leased.items():
                 share = building * mw[r] / sum(mw.values()) if sum(mw.values()) > 0 else 0.0
                 revenue = d.lease_revenue_musd_per_year[r, y] * racks * USD_PER_MUSD
-                rows.append({"year": y, "rack": r, "racks_leased": racks, "revenue_usd": revenue,
-                             "cost_usd": own[r] + share, "scenario": s})  # fmt: skip
+                rows.append(
+                    {
+                        "year": y,
+                        "rack": r,
+                        "racks_leased": racks,
+                        "revenue_usd": revenue,
+                        "cost_usd": own[r] + share,
+                        "scenario": s,
+                    }
+                )
     return rows
 
 
@@ -669,7 +802,15 @@ def _rentals(m: pyo.ConcreteModel, d: PlanData, inst: Instance) -> list[dict]:
             for n, rack in d.rentals.items():
                 racks = _v(m.rented[n, y, s])
                 cost = d.rental_cost_musd_per_year[n] * racks * USD_PER_MUSD
-                rows.append({"year": y, "rental": n, "rack": rack, "racks_rented": racks,
-                             "gpu_hours": cost / inst.rentals[n].usd_per_gpu_hour, "cost_usd": cost,
-                             "scenario": s})  # fmt: skip
+                rows.append(
+                    {
+                        "year": y,
+                        "rental": n,
+                        "rack": rack,
+                        "racks_rented": racks,
+                        "gpu_hours": cost / inst.rentals[n].usd_per_gpu_hour,
+                        "cost_usd": cost,
+                        "scenario": s,
+                    }
+                )
     return rows

@@ -30,8 +30,13 @@ def _money(usd: float | None) -> str:
 
 def _num(x: float) -> str:
     """A count in words: 113.6 million, 2.89 quadrillion (never 1.2G or 1e+10)."""
-    for scale, word in ((1e15, "quadrillion"), (1e12, "trillion"), (1e9, "billion"),
-                        (1e6, "million"), (1e3, "thousand")):  # fmt: skip
+    for scale, word in (
+        (1e15, "quadrillion"),
+        (1e12, "trillion"),
+        (1e9, "billion"),
+        (1e6, "million"),
+        (1e3, "thousand"),
+    ):
         if abs(x) >= scale:
             return f"{x / scale:,.3g} {word}"
     return f"{x:,.0f}" if abs(x) >= 10 else f"{x:,.2f}"
@@ -82,18 +87,32 @@ def render_table(result: PlanResult) -> str:
     )
     lines.append("Power split per tier")
     lines += _rows(
-        ["tier", "in/out tokens", "$/M output", "tokens/s/user", "facility MW", "share",
-         "output tokens/s", "output tokens a year", "revenue a year"],
+        [
+            "tier",
+            "in/out tokens",
+            "$/M output",
+            "tokens/s/user",
+            "facility MW",
+            "share",
+            "output tokens/s",
+            "output tokens a year",
+            "revenue a year",
+        ],
         [
             [
-                r.tier, f"{r.input_tokens_per_request:,}/{r.output_tokens_per_request:,}",
-                f"{r.price_usd_per_mtok:g}", f"{r.min_tok_s_per_user:g}",
-                f"{r.facility_power_mw:,.1f}", f"{r.power_share_frac:.1%}", _num(r.tok_s),
-                _tokens_a_year(r.mtok_per_year), _money(r.revenue_usd_per_year),
+                r.tier,
+                f"{r.input_tokens_per_request:,}/{r.output_tokens_per_request:,}",
+                f"{r.price_usd_per_mtok:g}",
+                f"{r.min_tok_s_per_user:g}",
+                f"{r.facility_power_mw:,.1f}",
+                f"{r.power_share_frac:.1%}",
+                _num(r.tok_s),
+                _tokens_a_year(r.mtok_per_year),
+                _money(r.revenue_usd_per_year),
             ]
             for r in rows(t.tiers)
         ],
-    )  # fmt: skip
+    )
     lines += serving_lines(t.serving)
     s = t.summary.iloc[0]
     lines.append(
@@ -136,8 +155,10 @@ def money_lines(summary: pd.Series) -> list[str]:
     building's yearly cost when there are any."""
     out = [f"Capex: racks {_money(summary['capex_racks_usd'])}, building "
            f"{_money(summary['capex_facility_usd'])}, total {_money(summary['capex_usd'])}"]  # fmt: skip
-    line = (f"Revenue: {_money(summary['revenue_usd_per_year'])} a year realised of "
-            f"{_money(summary['list_revenue_usd_per_year'])} at list prices")  # fmt: skip
+    line = (
+        f"Revenue: {_money(summary['revenue_usd_per_year'])} a year realised of "
+        f"{_money(summary['list_revenue_usd_per_year'])} at list prices"
+    )
     extras = [(summary["facility_cost_usd_per_year"], "the building"),
               (summary["rental_cost_usd_per_year"], "rented capacity")]  # fmt: skip
     costs = [f"{_money(v)} a year for {what}" for v, what in extras if v]
@@ -153,8 +174,10 @@ def claims_line(summary: pd.Series) -> str:
     head = "Data: "
     if level != "all":
         dropped = [BASIS_WORDS[b] for b in BASES if b not in kept]
-        head += (f"{and_list([BASIS_ADJECTIVES[b] for b in kept])} figures only "
-                 f"({and_list(dropped)} set aside); ")  # fmt: skip
+        head += (
+            f"{and_list([BASIS_ADJECTIVES[b] for b in kept])} figures only "
+            f"({and_list(dropped)} set aside); "
+        )
     shares = [(b, summary.get(basis_column(b)) or 0.0) for b in kept]
     used = [(b, f) for b, f in shares if f >= 0.005]
     if not used:
@@ -191,11 +214,18 @@ def render_horizon(result: PlanResult) -> str:
     first, many = d.scenarios[0], len(d.scenarios) > 1
     drop = ["scenario"] if inst.horizon is not None else ["scenario", "year"]
     sched = t.schedule
-    sched = sched[(sched["scenario"] == first)
-                  & ((sched["bought"] > 0) | (sched["in_service"] > 0) | (sched["retired"] > 0))]  # fmt: skip
+    sched = sched[
+        (sched["scenario"] == first)
+        & ((sched["bought"] > 0) | (sched["in_service"] > 0) | (sched["retired"] > 0))
+    ]
     shared_all = d.shared_years == d.years
-    label = "" if not many else " (shared by every scenario)" if shared_all else (
-        f" (scenario {first}; {d.shared_years[0]} shared, later years adapt)")  # fmt: skip
+    label = (
+        ""
+        if not many
+        else " (shared by every scenario)"
+        if shared_all
+        else (f" (scenario {first}; {d.shared_years[0]} shared, later years adapt)")
+    )
     lines.append(f"Build schedule{label}")
     lines.append(human(sched.drop(columns=drop)).to_string(index=False))
     if inst.horizon is not None:
@@ -227,8 +257,10 @@ def render_horizon(result: PlanResult) -> str:
                 else _money(x)
             )
 
-        lines.append(f"Value of the stochastic solution (VSS) {fmt(v.vss)}; "
-                     f"expected value of perfect information (EVPI) {fmt(v.evpi)}")  # fmt: skip
+        lines.append(
+            f"Value of the stochastic solution (VSS) {fmt(v.vss)}; "
+            f"expected value of perfect information (EVPI) {fmt(v.evpi)}"
+        )
         if v.note:
             lines.append(f"  note: {v.note}")
     value = s["objective_value"]
@@ -266,5 +298,7 @@ def npv_line(result: PlanResult) -> str:
         what = f"NPV of profit {h.start_year}-{h.start_year + h.years - 1} at {rate:.0%}"
     else:
         what = f"NPV of five years of this plan's profit at {rate:.0%}"
-    return (f"{'Expected ' if expected else ''}{what}: {_money(s['npv_usd'])}, with "
-            f"{_money(s['value_left_usd'])} of value left at the end (capital not yet charged)")  # fmt: skip
+    return (
+        f"{'Expected ' if expected else ''}{what}: {_money(s['npv_usd'])}, with "
+        f"{_money(s['value_left_usd'])} of value left at the end (capital not yet charged)"
+    )

@@ -50,9 +50,11 @@ def whole_racks(m: pyo.ConcreteModel, up: bool = False) -> Counts:
     for y, o in m.FLEET:  # in year order: a rack added now also serves the later years
         users = m.fleet_users[y, o]
         for rack, uses in m.rack_users.items():
-            used = max(sum(n * (m.units[sy, t, y, s].value or 0.0) for sy, t, n in uses)
-                       - sum(m.rented[n, y, s].value or 0.0 for n in m.rentals_of[rack])
-                       for s in users)  # fmt: skip
+            used = max(
+                sum(n * (m.units[sy, t, y, s].value or 0.0) for sy, t, n in uses)
+                - sum(m.rented[n, y, s].value or 0.0 for n in m.rentals_of[rack])
+                for s in users
+            )
             short = math.ceil(used - 1e-12) - whole_racks_alive(m, counts, rack, y, o)
             if short > 0:
                 counts[rack, y, o] += short
@@ -84,32 +86,62 @@ def limit_violations(m: pyo.ConcreteModel, d: PlanData, counts: Counts) -> list[
             on = sum(n for (yb, ob), n in blocks.items() if yb <= y and ob == m.owner[yb, o])
             energised = Fraction(repr(d.energised_at_start_mw)) + f(m.block_mw) * on
             if power > energised:
-                out.append(("block_mw", None, float((power - energised) / on) if on else 0.0,
-                            f"facility power {float(power):.9g} MW > {float(energised):.9g} MW energised in {y}"))  # fmt: skip
+                out.append(
+                    (
+                        "block_mw",
+                        None,
+                        float((power - energised) / on) if on else 0.0,
+                        f"facility power {float(power):.9g} MW > {float(energised):.9g} MW energised in {y}",
+                    )
+                )
             power = energised
         if power > site:
-            out.append(("site_power_mw", y, float(power - site),
-                        f"facility power {float(power):.9g} MW > {float(site):.9g} MW in {y}"))  # fmt: skip
+            out.append(
+                (
+                    "site_power_mw",
+                    y,
+                    float(power - site),
+                    f"facility power {float(power):.9g} MW > {float(site):.9g} MW in {y}",
+                )
+            )
         if y in m.BUDGET_YEARS:
             capex = sum(f(m.rack_capex_musd[r]) * counts[r, y, o] for r in d.racks)
             capex += f(m.block_capex_musd) * blocks.get((y, o), 0)
             budget = f(m.capex_budget_musd[y])
             if capex > budget:
-                out.append(("capex_budget_musd", y, float(capex - budget),
-                            f"capex ${float(capex) * USD_PER_MUSD:,.2f} > budget "
-                            f"${float(budget) * USD_PER_MUSD:,.2f} in {y}"))  # fmt: skip
+                out.append(
+                    (
+                        "capex_budget_musd",
+                        y,
+                        float(capex - budget),
+                        f"capex ${float(capex) * USD_PER_MUSD:,.2f} > budget "
+                        f"${float(budget) * USD_PER_MUSD:,.2f} in {y}",
+                    )
+                )
     for r, y, o in m.DELIVERY_FLEET:
         most = pyo.value(m.max_deliveries[r, y])
         if counts[r, y, o] > most:
-            out.append(("max_deliveries", (r, y), float(counts[r, y, o] - most),
-                        f"{counts[r, y, o]} {r} delivered in {y} > {most:g}"))  # fmt: skip
+            out.append(
+                (
+                    "max_deliveries",
+                    (r, y),
+                    float(counts[r, y, o] - most),
+                    f"{counts[r, y, o]} {r} delivered in {y} > {most:g}",
+                )
+            )
     for r in m.LIMITED_RACKS:
         most = pyo.value(m.rack_max_count[r])
         for s in m.PATHS:
             total = sum(counts[r, y, m.owner[y, s]] for y in d.years)
             if total > most:
-                out.append(("rack_max_count", r, float(total - most),
-                            f"{total} {r} bought > max_count {most:g}"))  # fmt: skip
+                out.append(
+                    (
+                        "rack_max_count",
+                        r,
+                        float(total - most),
+                        f"{total} {r} bought > max_count {most:g}",
+                    )
+                )
     return out
 
 
@@ -179,8 +211,10 @@ def floors_unmet(m: pyo.ConcreteModel, d: PlanData) -> list[str]:
                 out.append(f"the {t} tier's power share ({floor:.3g} MW) in {y}, {s}")
     if d.must_serve_forecasts:
         for (t, y, s), demand in d.demand_ttok_per_year.items():
-            made = sum(pyo.value(m.throughput_ttok_per_year[sy, t]) * (m.units[sy, t, y, s].value or 0.0)
-                       for sy in m.tier_servers[t])  # fmt: skip
+            made = sum(
+                pyo.value(m.throughput_ttok_per_year[sy, t]) * (m.units[sy, t, y, s].value or 0.0)
+                for sy in m.tier_servers[t]
+            )
             if made < demand * (1 - FLOOR_REL_TOL):
                 out.append(f"the {t} forecast ({demand * 1e6:.3g} Mtok/yr) in {y}, {s}")
     return out
@@ -227,10 +261,13 @@ def _on_whole_racks(
     if not limit_violations(m, d, up):
         again = _fixed_at(m, solve, up)
         if again.report.status.has_solution:
-            report = replace(again.report, status=SolveStatus.FEASIBLE,
-                             solve_s=spent + again.report.solve_s,
-                             termination="a fraction of a rack rounded up to a whole rack "
-                             "(a forecast below the solver's resolution); not proven optimal")  # fmt: skip
+            report = replace(
+                again.report,
+                status=SolveStatus.FEASIBLE,
+                solve_s=spent + again.report.solve_s,
+                termination="a fraction of a rack rounded up to a whole rack "
+                "(a forecast below the solver's resolution); not proven optimal",
+            )
             return replace(again, report=report)
     return _error(
         solved,
@@ -240,9 +277,12 @@ def _on_whole_racks(
 
 
 def _floors_error(solved: Any, unmet: list[str]) -> Any:
-    return _error(solved, "the plan on whole racks misses " + "; ".join(unmet) + ", below the "
-                  "solver's resolution of about 1e-9 in model units; scale the inputs or drop "
-                  "the floor")  # fmt: skip
+    return _error(
+        solved,
+        "the plan on whole racks misses " + "; ".join(unmet) + ", below the "
+        "solver's resolution of about 1e-9 in model units; scale the inputs or drop "
+        "the floor",
+    )
 
 
 def _error(solved: Any, why: str) -> Any:

@@ -332,14 +332,18 @@ def _options(
 ) -> None:
     h.resetOptions()
     for name, value in (
-        ("output_flag", not quiet or settings.verbose), ("log_to_console", settings.verbose),
-        ("log_file", log), ("random_seed", 0), ("presolve", presolve),
-        ("mip_rel_gap", settings.mip_gap_frac), ("time_limit", settings.time_limit_s or math.inf),
+        ("output_flag", not quiet or settings.verbose),
+        ("log_to_console", settings.verbose),
+        ("log_file", log),
+        ("random_seed", 0),
+        ("presolve", presolve),
+        ("mip_rel_gap", settings.mip_gap_frac),
+        ("time_limit", settings.time_limit_s or math.inf),
         ("threads", settings.threads or 0),
         ("mip_feasibility_tolerance", MIP_FEASIBILITY_TOLERANCE),
         ("primal_feasibility_tolerance", PRIMAL_FEASIBILITY_TOLERANCE),
         ("mip_abs_gap", MIP_ABS_GAP),
-    ):  # fmt: skip
+    ):
         h.setOptionValue(name, value)
 
 
@@ -390,17 +394,26 @@ def _report(
             _load(compiled, np.asarray(solution.col_value))
         if compiled.rows:
             lp = compiled.lp
-            rows = RowActivity(compiled.rows, np.asarray(solution.row_value),
-                               np.asarray(lp.row_lower_), np.asarray(lp.row_upper_))  # fmt: skip
+            rows = RowActivity(
+                compiled.rows,
+                np.asarray(solution.row_value),
+                np.asarray(lp.row_lower_),
+                np.asarray(lp.row_upper_),
+            )
     mip = bool(compiled.integer.any()) and info.mip_node_count >= 0
     bound = info.mip_dual_bound if mip else (incumbent if status == SolveStatus.OPTIMAL else None)
     return SolveReport(
-        status=status, objective_value=incumbent, best_bound=bound,
-        mip_gap_frac=relative_gap(incumbent, bound), solve_s=time.perf_counter() - start,
+        status=status,
+        objective_value=incumbent,
+        best_bound=bound,
+        mip_gap_frac=relative_gap(incumbent, bound),
+        solve_s=time.perf_counter() - start,
         termination=termination,
         warnings=tuple(line.strip() for line in log.splitlines() if "WARNING" in line),
-        log=log, highs_s=run_s, rows=rows,
-    )  # fmt: skip
+        log=log,
+        highs_s=run_s,
+        rows=rows,
+    )
 
 
 def _load(compiled: Compiled, values: np.ndarray) -> None:

@@ -99,8 +99,12 @@ def _eev(run: PlanRun, runs: list) -> tuple[float | None, str]:
     first = mean_data.scenarios[0]
     kept = snapshot(m)
     bounds = []
-    shared = [(name, key) for name in FIRST_STAGE for key in getattr(m, name)
-              if key[-2] in data.shared_years]  # fmt: skip
+    shared = [
+        (name, key)
+        for name in FIRST_STAGE
+        for key in getattr(m, name)
+        if key[-2] in data.shared_years
+    ]
     for name, key in shared:  # racks bought and blocks energised in the shared years
         var = getattr(m, name)[key]
         bounds.append((var, var.lb, var.ub))

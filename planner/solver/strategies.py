@@ -82,9 +82,14 @@ def _merged(first: SolveReport, stages: list[SolveReport], value: float | None) 
     worst = first.status
     if first.status.has_solution and any(s.status != SolveStatus.OPTIMAL for s in stages):
         worst = SolveStatus.FEASIBLE
-    return replace(first, status=worst, objective_value=value, rows=_last_rows(stages),
-                   solve_s=sum(s.solve_s for s in stages),
-                   warnings=tuple(w for s in stages for w in s.warnings))  # fmt: skip
+    return replace(
+        first,
+        status=worst,
+        objective_value=value,
+        rows=_last_rows(stages),
+        solve_s=sum(s.solve_s for s in stages),
+        warnings=tuple(w for s in stages for w in s.warnings),
+    )
 
 
 def _least_capex(run: PlanRun, value: float, stages: list[SolveReport]) -> None:

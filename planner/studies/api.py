@@ -33,8 +33,9 @@ def _varies(vary: Vary, max_cases: int) -> list[tuple[str, list[Any]]]:
                 continue
             values = list(itertools.islice(spec, max_cases + 1))
             if len(values) > max_cases:
-                raise UsageError(f"vary {path}: more than {max_cases:,} values; narrow it or "
-                                 "raise max_cases")  # fmt: skip
+                raise UsageError(
+                    f"vary {path}: more than {max_cases:,} values; narrow it or raise max_cases"
+                )
             out.append((path, values))
         return out
     return [parse_vary(text) for text in vary]

@@ -54,8 +54,9 @@ def _range(spec: str, where: str) -> list[float]:
     count = math.floor(span + 1e-9) + 1
     points = [round(start + i * step, 12) for i in range(count)]
     if len(set(points)) < len(points) or any(not math.isfinite(p) for p in points):
-        raise UsageError(f"{where}: the step {step:g} is too small for these numbers: "
-                         "points coincide")  # fmt: skip
+        raise UsageError(
+            f"{where}: the step {step:g} is too small for these numbers: points coincide"
+        )
     return points
 
 
@@ -296,9 +297,11 @@ def sample_cases(
     if study.correlation is not None:
         together = study.correlation.inputs
         scores = rng.multivariate_normal(
-            np.zeros(len(together)), np.array(study.correlation.matrix), size=n,
+            np.zeros(len(together)),
+            np.array(study.correlation.matrix),
+            size=n,
             method="eigh",
-        )  # fmt: skip
+        )
         for k, path in enumerate(together):
             columns[path] = _from_normal_score(study.distributions[path], scores[:, k])
     for path, dist in study.distributions.items():

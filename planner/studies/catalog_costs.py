@@ -131,15 +131,19 @@ def seed_reconciled(seed: pd.DataFrame) -> str:
     hop, bw = seed.iloc[0], seed.iloc[1]
     seed_gpu = bw["seed_tok_s_per_gpu"] / hop["seed_tok_s_per_gpu"]
     seed_cost = bw["seed_usd_per_gpu_hour"] / hop["seed_usd_per_gpu_hour"]
-    text = (f"the seed's {seed_gpu:.0f}x tokens per GPU over {seed_cost:.2f}x the cost per "
-            f"GPU-hour gives its {seed_gpu / seed_cost:.0f}x lower cost per token; InferenceX "
-            f"v2 measured 65x tokens per dollar (not per GPU) at {SEED_SPEED_TOK_S_PER_USER:g} "
-            "tok/s per user")  # fmt: skip
+    text = (
+        f"the seed's {seed_gpu:.0f}x tokens per GPU over {seed_cost:.2f}x the cost per "
+        f"GPU-hour gives its {seed_gpu / seed_cost:.0f}x lower cost per token; InferenceX "
+        f"v2 measured 65x tokens per dollar (not per GPU) at {SEED_SPEED_TOK_S_PER_USER:g} "
+        "tok/s per user"
+    )
     if pd.notna(hop["catalog_usd_per_mtok"]) and pd.notna(bw["catalog_usd_per_mtok"]):
         gpu = bw["catalog_tok_s_per_gpu"] / hop["catalog_tok_s_per_gpu"]
         dollar = hop["catalog_usd_per_mtok"] / bw["catalog_usd_per_mtok"]
-        text += (f"; the catalog's measured curves give {gpu:.0f}x per GPU and {dollar:.0f}x per "
-                 "dollar there, and that gap, not the seed's, is what the plans use")  # fmt: skip
+        text += (
+            f"; the catalog's measured curves give {gpu:.0f}x per GPU and {dollar:.0f}x per "
+            "dollar there, and that gap, not the seed's, is what the plans use"
+        )
     return text
 
 
@@ -165,8 +169,10 @@ def seed_table(catalog: Catalog) -> pd.DataFrame:
         if rack is not None and rate is not None and rack.market_usd_per_gpu_hour:
             total = rate.value * (curve.input_tokens + curve.output_tokens) / curve.output_tokens  # type: ignore[union-attr]
             per_gpu = total / rack.accelerators
-            row.update(catalog_usd_per_gpu_hour=rack.market_usd_per_gpu_hour,
-                       catalog_tok_s_per_gpu=per_gpu,
-                       catalog_usd_per_mtok=cost_usd_per_mtok(rack.market_usd_per_gpu_hour, per_gpu))  # fmt: skip
+            row.update(
+                catalog_usd_per_gpu_hour=rack.market_usd_per_gpu_hour,
+                catalog_tok_s_per_gpu=per_gpu,
+                catalog_usd_per_mtok=cost_usd_per_mtok(rack.market_usd_per_gpu_hour, per_gpu),
+            )
         rows.append(row)
     return pd.DataFrame(rows, columns=SEED_COLUMNS)

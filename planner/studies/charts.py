@@ -78,8 +78,14 @@ def curves_chart(curves: pd.DataFrame, tiers: pd.DataFrame, path: Path) -> Path:
         ax.plot(group["tok_s_per_user"], group["tok_s_per_mw"], label=series, **style)
     for _, tier in tiers.iterrows():
         ax.axvline(tier["min_tok_s_per_user"], color="0.75", linestyle="--", linewidth=0.8)
-        ax.annotate(tier["tier"], (tier["min_tok_s_per_user"], ax.get_ylim()[1]), rotation=90,
-                    va="top", ha="right", fontsize="small")  # fmt: skip
+        ax.annotate(
+            tier["tier"],
+            (tier["min_tok_s_per_user"], ax.get_ylim()[1]),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize="small",
+        )
         if tier["tok_s_per_mw"] > 0:
             ax.scatter(tier["min_tok_s_per_user"], tier["tok_s_per_mw"], color="red", zorder=5)
     ax.set_xscale("log")

@@ -66,8 +66,13 @@ def compare_plans(
         row = {c: summary.get(c) for c in COMPARE_COLUMNS}
         if result.solved.report.status.has_solution:
             rate = item.instance.site.discount_rate_frac
-            flows, metrics = plan_cash_flow(summary, tables.summary_by_year, tables.scenarios,
-                                            rate, item.instance.horizon is not None)  # fmt: skip
+            flows, metrics = plan_cash_flow(
+                summary,
+                tables.summary_by_year,
+                tables.scenarios,
+                rate,
+                item.instance.horizon is not None,
+            )
             row.update(payback_years=metrics["payback_years"], irr_frac=metrics["irr_frac"])
             row.update(present_values(flows, metrics, rate))
             cash[str(summary["instance"])] = flows
@@ -111,8 +116,10 @@ def verdict(frame: pd.DataFrame) -> str:
     gap = float(best["npv_usd"]) - float(next_best["npv_usd"])
     capex = float(best["capex_usd"] or 0.0) - float(next_best["capex_usd"] or 0.0)
     spend = f"{money(abs(capex))} {'more' if capex > 0 else 'less'} capex"
-    return (f"{best['instance']} has the highest NPV of profit, {money(float(best['npv_usd']))}: "
-            f"{money(gap)} more than {next_best['instance']}, for {spend}.")  # fmt: skip
+    return (
+        f"{best['instance']} has the highest NPV of profit, {money(float(best['npv_usd']))}: "
+        f"{money(gap)} more than {next_best['instance']}, for {spend}."
+    )
 
 
 def why(frame: pd.DataFrame) -> str:
@@ -120,18 +127,24 @@ def why(frame: pd.DataFrame) -> str:
     present value, largest first (they add up to the gap)."""
     from planner.results.present import money
 
-    ranked = frame.dropna(subset=["npv_usd", "pv_revenue_usd"]).sort_values("npv_usd",
-                                                                            ascending=False)  # fmt: skip
+    ranked = frame.dropna(subset=["npv_usd", "pv_revenue_usd"]).sort_values(
+        "npv_usd", ascending=False
+    )
     if len(ranked) < 2:
         return ""
     best, other = ranked.iloc[0], ranked.iloc[1]
     gap = float(best["npv_usd"]) - float(other["npv_usd"])
     changes = [(float(best[c]) - float(other[c]), words) for c, words in PV_PARTS.items()]
     changes.sort(key=lambda c: -abs(c[0]))
-    said = [f"its {words} {money(abs(change))} {'more' if change > 0 else 'less'}"
-            for change, words in changes if abs(change) >= 0.005 * abs(gap)]  # fmt: skip
+    said = [
+        f"its {words} {money(abs(change))} {'more' if change > 0 else 'less'}"
+        for change, words in changes
+        if abs(change) >= 0.005 * abs(gap)
+    ]
     if not said:
         return ""
     listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
-    return (f"Why: {best['instance']}'s NPV is {money(gap)} higher than {other['instance']}'s: "
-            f"{listed} (present values at each plan's rate, which add up to the gap).")  # fmt: skip
+    return (
+        f"Why: {best['instance']}'s NPV is {money(gap)} higher than {other['instance']}'s: "
+        f"{listed} (present values at each plan's rate, which add up to the gap)."
+    )

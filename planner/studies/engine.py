@@ -79,8 +79,14 @@ def _die_with_parent() -> None:
 
 
 def _worker_died(case: Case, tries: int) -> dict:
-    return {"inputs": case, "status": "error", "summary": {}, "racks": {}, "power_mw": {},
-            "message": f"the worker process died {tries} times on this case"}  # fmt: skip
+    return {
+        "inputs": case,
+        "status": "error",
+        "summary": {},
+        "racks": {},
+        "power_mw": {},
+        "message": f"the worker process died {tries} times on this case",
+    }
 
 
 def _processes(spec: BaseSpec, todo: list[tuple[str, Case]], workers: int) -> Generator:
@@ -98,8 +104,9 @@ def _processes(spec: BaseSpec, todo: list[tuple[str, Case]], workers: int) -> Ge
     size = workers
     while pending:
         order = list(pending)
-        pool = ProcessPoolExecutor(max_workers=size, mp_context=context,
-                                   initializer=_die_with_parent)  # fmt: skip
+        pool = ProcessPoolExecutor(
+            max_workers=size, mp_context=context, initializer=_die_with_parent
+        )
         broken = False
         try:
             futures = {pool.submit(evaluate, spec, pending[cid]): cid for cid in order}
@@ -150,11 +157,16 @@ def _progress(total: int, done: int, enabled: bool) -> Any:
     )
 
     progress = Progress(
-        TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("ETA"), TimeRemainingColumn(),
+        TextColumn("sweep"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         TextColumn("{task.fields[failed]} failed, {task.fields[infeasible]} infeasible"),
-        console=Console(stderr=True), disable=not enabled,
-    )  # fmt: skip
+        console=Console(stderr=True),
+        disable=not enabled,
+    )
     task = progress.add_task("sweep", total=total, completed=done, failed=0, infeasible=0)
     return progress, task
 
@@ -178,8 +190,15 @@ def run_cases(
         return _run_cases(spec, cases, outdir, workers, scheduler, progress, on_row)
 
 
-def _run_cases(spec: BaseSpec, cases: list[Case], outdir: Path | None, workers: int,
-               scheduler: str | None, progress: bool, on_row: Any) -> pd.DataFrame:  # fmt: skip
+def _run_cases(
+    spec: BaseSpec,
+    cases: list[Case],
+    outdir: Path | None,
+    workers: int,
+    scheduler: str | None,
+    progress: bool,
+    on_row: Any,
+) -> pd.DataFrame:
     base = spec.load()  # also validates the base instance (exit 3)
     raw = base.instance.model_dump()
     for path in cases[0] if cases else {}:

@@ -52,8 +52,18 @@ def outcome_percentiles(frame: pd.DataFrame) -> pd.DataFrame:
         if not len(values):
             continue
         p10, p50, p90 = np.percentile(values, [10, 50, 90])
-        rows.append({"output": column, "cases": len(values), "p10": p10, "p50": p50, "p90": p90,
-                     "mean": values.mean(), "min": values.min(), "max": values.max()})  # fmt: skip
+        rows.append(
+            {
+                "output": column,
+                "cases": len(values),
+                "p10": p10,
+                "p50": p50,
+                "p90": p90,
+                "mean": values.mean(),
+                "min": values.min(),
+                "max": values.max(),
+            }
+        )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
@@ -75,9 +85,16 @@ def tornado_table(frame: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
         else:
             low_mask, high_mask = x <= x.quantile(1 / 3), x >= x.quantile(2 / 3)
         low, high = float(y[low_mask].mean()), float(y[high_mask].mean())
-        rows.append({"input": name, "low_value": float(x[low_mask].mean()),
-                     "high_value": float(x[high_mask].mean()), "objective_at_low": low,
-                     "objective_at_high": high, "swing": abs(high - low)})  # fmt: skip
+        rows.append(
+            {
+                "input": name,
+                "low_value": float(x[low_mask].mean()),
+                "high_value": float(x[high_mask].mean()),
+                "objective_at_low": low,
+                "objective_at_high": high,
+                "swing": abs(high - low),
+            }
+        )
     table = pd.DataFrame(rows, columns=TORNADO_COLUMNS)
     return table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -119,7 +136,13 @@ def sweep_info(spec: BaseSpec, cases: list[dict], inputs: list[str]) -> dict[str
             how += f", from {min(numbers):,.6g} to {max(numbers):,.6g}"
         varied.append({"input": path, "how": how})
     return {
-        "kind": "sweep", "instance": loaded.instance.name, "instance_file": str(loaded.path),
-        "instance_sha256": loaded.sha256, "overrides": list(spec.overrides), "cases": len(cases),
-        "varied": varied, "inputs": instance_inputs(loaded), "versions": {"planner": __version__},
-    }  # fmt: skip
+        "kind": "sweep",
+        "instance": loaded.instance.name,
+        "instance_file": str(loaded.path),
+        "instance_sha256": loaded.sha256,
+        "overrides": list(spec.overrides),
+        "cases": len(cases),
+        "varied": varied,
+        "inputs": instance_inputs(loaded),
+        "versions": {"planner": __version__},
+    }

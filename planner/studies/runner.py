@@ -72,17 +72,24 @@ class BaseSpec:
         path = Path(instance)
         source = None if path.is_file() else read_instance_bytes(path)
         return cls(
-            str(path.resolve()) if source is None else str(path), tuple(overrides), objective,
+            str(path.resolve()) if source is None else str(path),
+            tuple(overrides),
+            objective,
             None if catalog_dir is None else str(Path(catalog_dir).resolve()),
             None if racks_csv is None else str(Path(racks_csv).resolve()),
-            settings or SolveSettings(threads=1), source=source,
-        )  # fmt: skip
+            settings or SolveSettings(threads=1),
+            source=source,
+        )
 
     def load(self) -> LoadedInstance:
         return load_instance(
-            self.path, self.overrides, self.objective, self.catalog_dir, self.racks_csv,
+            self.path,
+            self.overrides,
+            self.objective,
+            self.catalog_dir,
+            self.racks_csv,
             self.source,
-        )  # fmt: skip
+        )
 
     def fingerprint(self, loaded: LoadedInstance) -> str:
         """Hash of everything a case's result depends on besides its own inputs: the instance's
