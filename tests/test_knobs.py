@@ -141,3 +141,13 @@ def test_labels_name_the_whole_input():
     )
     assert input_label("systems.vr-nvl72.derate") == "System vr-nvl72: throughput derate (factor)"
     assert input_label("tiers.*.demand_mtok_per_year*").startswith("Every tier: ")
+
+
+def test_a_scale_knob_reads_exponent_numbers_as_the_loader_does(tmp_path):
+    # 1gw.yaml writes forecasts as 3.7e8, which YAML 1.1 reads as text (its floats need a
+    # point and a signed exponent) and the loader reads as a number; `tiers.*.X*=0.5` refused
+    # them ("not a number to scale"). 3.7e8 x 0.5 = 1.85e8 Mtok a year for medium.
+    result = planner.solve(ROOT / "instances" / "1gw.yaml",
+                           overrides=["tiers.*.demand_mtok_per_year*=0.5"])  # fmt: skip
+    assert result.status == "optimal"
+    assert result.loaded.instance.tiers["medium"].demand_mtok_per_year == pytest.approx(1.85e8)

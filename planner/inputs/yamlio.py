@@ -364,6 +364,8 @@ def _combined(current: Any, value: Any, op: str, where: str) -> Any:
         return None
 
     def one(x: Any) -> Any:
+        if isinstance(x, str) and strict_number(x) is not None:
+            x = strict_number(x)  # '3.7e8': YAML 1.1 text that the loader reads as a number
         if isinstance(x, bool) or not isinstance(x, int | float):
             raise UsageError(
                 f"{where}: the value there ({x!r}) is not a number to {KNOB_OPERATORS[op]}"
