@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,12 @@ def evaluate_cell(ws, ref: str, seen: dict | None = None) -> float:
     )
     seen[ref] = float(eval(expr.replace("^", "**"), {"__builtins__": {}}))  # noqa: S307 - our own formulas
     return seen[ref]
+
+
+def chromium() -> str | None:
+    """The machine's Chromium for browser tests (None: not installed, and the test skips; in CI
+    it is required, so the test fails instead)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None and os.environ.get("CI"):
+        pytest.fail("chromium is required in CI (.ci/run installs it)")
+    return found

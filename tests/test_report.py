@@ -4,9 +4,7 @@ headless Chromium to a non-blank screenshot, and heavy imports kept out of `plan
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, evaluate_cell
+from conftest import ROOT, chromium, evaluate_cell
 from openpyxl import load_workbook
 from PIL import Image, ImageStat
 
@@ -80,13 +78,6 @@ def test_html_is_self_contained(explained):
         page.count("data:image/png;base64,") == 5
     )  # cash, power, revenue, racks, tornado (not the stray frontier.csv's)
     assert "<link" not in page and "<script" not in page and 'src="http' not in page
-
-
-def chromium() -> str | None:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None and os.environ.get("CI"):
-        pytest.fail("chromium is required in CI (.ci/run installs it)")
-    return found
 
 
 def test_html_renders_in_headless_chromium(explained, tmp_path):

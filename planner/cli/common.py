@@ -137,6 +137,11 @@ def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def is_json() -> bool:
+    """Whether the command runs with --format json."""
+    return _JSON_MODE.get()
+
+
 def emit(payload: dict[str, Any]) -> None:
     """Print the command's result as JSON when --format json was asked for."""
     if _JSON_MODE.get():

@@ -19,6 +19,7 @@ from planner.cli.commands import (
 )
 from planner.cli.common import STATUS_EXIT
 from planner.cli.explain import explain_cmd, report_cmd
+from planner.cli.serve import serve_cmd
 from planner.cli.studies import curves_cmd, frontier_cmd, sweep_cmd
 
 
@@ -41,6 +42,7 @@ for command in (
     sweep_cmd,
     frontier_cmd,
     curves_cmd,
+    serve_cmd,
 ):
     cli.add_command(command)
 

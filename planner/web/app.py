@@ -1,0 +1,285 @@
+"""`plan serve INSTANCE`: a local what-if page (tornado, bound to 127.0.0.1 by default).
+
+- `GET /`: the page (page.py): knobs, the plan beside the base plan, racks, cash flow.
+- `POST /api/solve` with the knobs as JSON: the plan at those knobs, solved by the same door
+  as `plan solve --set` (the instance loader's rules), with the base plan's figures beside it;
+  a bad knob is a 400 with one line naming it.
+- `GET /download/report.html`, `/download/report.xlsx`: the report and workbook of the plan last
+  shown (written to a temporary folder by the same code as `plan solve --report`).
+
+Solves run one at a time on a worker thread, so the page stays responsive; a single-year plan
+of instances/1gw.yaml answers in well under a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tornado.web
+
+from planner.errors import PlannerError
+from planner.inputs.load import LoadedInstance, load_instance
+from planner.results.npv import plan_cash_flow
+from planner.results.present import human, money
+from planner.results.run import PlanResult, solve_loaded, write_result
+from planner.web.knobs import KNOBS, base_values, overrides
+from planner.web.page import page
+
+FIGURES = (
+    ("status", "Status", "text"), ("npv_usd", "NPV of profit", "usd"),
+    ("profit_usd_per_year", "Profit a year", "usd"), ("revenue_usd_per_year", "Revenue a year", "usd"),
+    ("capex_racks_usd", "Capex: racks", "usd"), ("capex_facility_usd", "Capex: building", "usd"),
+    ("facility_power_mw", "Facility power (MW)", "mw"),
+    ("cost_usd_per_mtok", "Cost per million output tokens", "usd_small"),
+    ("payback_years", "Payback (years)", "years"), ("irr_frac", "IRR", "frac"),
+)  # fmt: skip
+"""The key figures, base and current side by side."""
+
+
+@dataclass
+class Session:
+    """The instance served, its base plan, and the plan last shown (for the downloads)."""
+
+    path: Path
+    catalog_dir: str | None = None
+    base: LoadedInstance | None = None
+    base_plan: PlanResult | None = None
+    last: PlanResult | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def load(self, sets: list[str]) -> LoadedInstance:
+        return load_instance(self.path, tuple(sets), catalog_dir=self.catalog_dir)
+
+    def start(self) -> None:
+        """Load and solve the base plan (errors here stop `plan serve` before it listens)."""
+        self.base = self.load([])
+        self.base_plan = self.last = solve_loaded(self.base)
+
+    def solve(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The plan at `values` beside the base plan, as the page shows it."""
+        assert self.base is not None and self.base_plan is not None
+        sets = overrides(values, base_values(self.base))
+        with self.lock:
+            plan = solve_loaded(self.load(sets))
+            self.last = plan
+        why = ""
+        if not plan.solved.report.status.has_solution:
+            from planner.explanation.infeasible import explain_failure
+
+            why = explain_failure(plan)
+        return {
+            "why": why,
+            "overrides": sets,
+            "status": plan.status,
+            "figures": _figures(self.base_plan, plan),
+            "racks": _racks(plan),
+            "cash": _cash(plan),
+        }
+
+    def download(self, name: str) -> bytes:
+        """report.html or report.xlsx of the plan last shown."""
+        from planner.report import write_report
+
+        assert self.last is not None
+        with self.lock, tempfile.TemporaryDirectory() as folder:
+            write_result(self.last, Path(folder))
+            write_report(Path(folder))
+            return (Path(folder) / name).read_bytes()
+
+
+def _metrics(plan: PlanResult) -> dict[str, Any]:
+    summary = plan.tables.summary.iloc[0]
+    figures: dict[str, Any] = {k: summary.get(k) for k, _, _ in FIGURES}
+    if plan.solved.report.status.has_solution:
+        tables, inst = plan.tables, plan.loaded.instance
+        _, metrics = plan_cash_flow(
+            summary,
+            tables.summary_by_year,
+            tables.scenarios,
+            inst.site.discount_rate_frac,
+            inst.horizon is not None,
+        )
+        figures.update(payback_years=metrics["payback_years"], irr_frac=metrics["irr_frac"])
+    return figures
+
+
+def _shown(value: Any, kind: str) -> str:
+    if value is None or isinstance(value, float) and value != value:
+        return "-"
+    if kind == "text":
+        return str(value)
+    if kind == "usd":
+        return money(float(value))
+    if kind == "usd_small":
+        return f"${float(value):,.2f}"
+    if kind == "mw":
+        return f"{float(value):,.1f}"
+    if kind == "years":
+        return f"{float(value):.1f}"
+    return f"{float(value):.1%}"
+
+
+def _figures(base: PlanResult, plan: PlanResult) -> list[dict[str, str]]:
+    b, p = _metrics(base), _metrics(plan)
+    rows = []
+    for key, words, kind in FIGURES:
+        change = ""
+        if kind == "usd" and all(isinstance(x.get(key), int | float) for x in (b, p)):
+            delta = float(p[key]) - float(b[key])
+            change = ("+" if delta > 0 else "") + money(delta) if abs(delta) > 0.5 else "same"
+        rows.append(
+            {
+                "figure": words,
+                "base": _shown(b.get(key), kind),
+                "plan": _shown(p.get(key), kind),
+                "change": change,
+            }
+        )
+    return rows
+
+
+def _racks(plan: PlanResult) -> list[dict[str, Any]]:
+    racks = plan.tables.racks
+    bought = racks[racks["count"] > 0][["rack", "count", "capex_usd"]]
+    return [
+        dict(zip(["Rack", "Racks", "Capex"], row, strict=True))
+        for row in human(bought).itertuples(index=False)
+    ]
+
+
+def _cash(plan: PlanResult) -> list[dict[str, str]]:
+    if not plan.solved.report.status.has_solution:
+        return []
+    summary, tables, inst = plan.tables.summary.iloc[0], plan.tables, plan.loaded.instance
+    cash, _ = plan_cash_flow(
+        summary,
+        tables.summary_by_year,
+        tables.scenarios,
+        inst.site.discount_rate_frac,
+        inst.horizon is not None,
+    )
+    return [
+        {"Year": str(year), "Cash flow": money(flow), "Discounted": money(discounted)}
+        for year, flow, discounted in zip(
+            cash["year"],
+            cash["cash_flow_usd"].astype(float),
+            cash["discounted_cash_usd"].astype(float),
+            strict=True,
+        )
+    ]
+
+
+class _Handler(tornado.web.RequestHandler):
+    def initialize(self, session: Session, pool: ThreadPoolExecutor) -> None:
+        self.session, self.pool = session, pool
+
+
+class PageHandler(_Handler):
+    def get(self) -> None:
+        assert self.session.base is not None
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.write(page(self.session.base, KNOBS, base_values(self.session.base)))
+
+
+class SolveHandler(_Handler):
+    async def post(self) -> None:
+        try:
+            values = json.loads(self.request.body or b"{}")
+            if not isinstance(values, dict):
+                raise ValueError("the knobs must be a JSON object")
+        except ValueError as exc:
+            self.set_status(400)
+            self.write({"error": f"bad request: {exc}"})
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            answer = await loop.run_in_executor(self.pool, self.session.solve, values)
+        except PlannerError as exc:
+            self.set_status(400)
+            self.write({"error": str(exc).splitlines()[0]})
+            return
+        self.write(answer)
+
+
+class DownloadHandler(_Handler):
+    async def get(self, name: str) -> None:
+        loop = asyncio.get_running_loop()
+        data = await loop.run_in_executor(self.pool, self.session.download, name)
+        kinds = {"report.html": "text/html; charset=utf-8",
+                 "report.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
+        self.set_header("Content-Type", kinds[name])
+        self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.write(data)
+
+
+def make_app(session: Session) -> tornado.web.Application:
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-serve")
+    args = {"session": session, "pool": pool}
+    return tornado.web.Application(
+        [
+            (r"/", PageHandler, args),
+            (r"/api/solve", SolveHandler, args),
+            (r"/download/(report\.html|report\.xlsx)", DownloadHandler, args),
+        ]
+    )
+
+
+def serve(session: Session, host: str, port: int, ready: Any = None) -> None:
+    """Listen on host:port until interrupted; `ready(url)` is called once listening."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_listen(session, host, port, ready, asyncio.Event))
+
+
+async def _listen(session: Session, host: str, port: int, ready: Any, stop: Any) -> None:
+    """Serve until `stop()` (an asyncio.Event factory, or an event made by the caller) is set."""
+    from tornado.httpserver import HTTPServer
+    from tornado.netutil import bind_sockets
+
+    sockets = bind_sockets(port, address=host)
+    server = HTTPServer(make_app(session))
+    server.add_sockets(sockets)
+    event = stop() if callable(stop) else stop
+    if ready is not None:
+        ready(f"http://{host}:{sockets[0].getsockname()[1]}/")
+    try:
+        await event.wait()
+    finally:
+        server.stop()
+
+
+class Background:
+    """The page served from a thread (for tests and notebooks): `url`, then `close()`."""
+
+    def __init__(self, session: Session, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.url = ""
+        self._started = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, args=(session, host, port), daemon=True)
+        self._thread.start()
+        self._started.wait(timeout=60)
+
+    def _run(self, session: Session, host: str, port: int) -> None:
+        async def main() -> None:
+            self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+
+            def ready(url: str) -> None:
+                self.url = url
+                self._started.set()
+
+            await _listen(session, host, port, ready, self._stop)
+
+        asyncio.run(main())
+
+    def close(self) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=30)
