@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import analyst_case  # noqa: E402
 import fuzz  # noqa: E402
 import horizon_scale  # noqa: E402
 import linear_inputs  # noqa: E402
@@ -29,6 +30,7 @@ ROWS = [
     sweep_speed.row_vs_fresh,
     sweep_speed.row_workers,
     horizon_scale.row,
+    analyst_case.row,
     linear_inputs.row_validate,
     linear_inputs.row_import,
 ]
