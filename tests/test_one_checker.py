@@ -71,7 +71,7 @@ def test_every_family_component_has_its_facts_in_one_place():
     # each family's facts (words, units, relaxability, elastic sentence) were kept in three
     # explanation modules; now model/families.py REQUIREMENTS holds them, and the explanation
     # tables are views of it. A new requirement component without its facts fails here.
-    from planner.explanation.binding import FAMILIES as WORDS
+    from planner.explanation.binding import REQUIREMENT_UNITS as WORDS
     from planner.explanation.elastic import NEEDS
     from planner.explanation.infeasible import RELAXABLE
     from planner.model.families import BALANCES, FAMILIES, REQUIREMENTS
@@ -83,3 +83,10 @@ def test_every_family_component_has_its_facts_in_one_place():
     assert set(NEEDS) <= set(REQUIREMENTS) and set(RELAXABLE) <= set(REQUIREMENTS)
     assert all(REQUIREMENTS[name].relaxed == words for name, words in RELAXABLE.items())
     assert all("{x}" in sentence for sentence in NEEDS.values())
+    # and the short words a text uses for a family (binding lists, reports) are the registry's:
+    # every requirement and balance has them, and they read as words
+    from planner.results.present import SNAKE, words
+
+    for name in [*REQUIREMENTS, *BALANCES]:
+        assert words(name) == (REQUIREMENTS[name].short if name in REQUIREMENTS else BALANCES[name])
+        assert words(name) and not SNAKE.findall(words(name)), name

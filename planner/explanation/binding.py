@@ -15,10 +15,11 @@ from planner.model.families import REQUIREMENTS
 SLACK_TOL_FRAC = 1e-6
 """A row binds when its slack is within this fraction of its bound (at least 1e-6)."""
 
-# family -> (user unit, model units per user unit, words); {tier}/{rack} filled from the index
-FAMILIES: dict[str, tuple[str, float, str]] = {
+REQUIREMENT_UNITS: dict[str, tuple[str, float, str]] = {
     name: (r.unit, r.per_unit, r.words) for name, r in REQUIREMENTS.items()
 }
+"""Requirement component -> (user unit, model units per user unit, words), a view of the
+registry (planner/model/families.py); {index} is filled from the row's tier or rack."""
 
 BINDING_COLUMNS = ["constraint", "requirement", "binding", "slack_units", "unit", "words"]
 
@@ -92,7 +93,7 @@ def _words(
 def binding_rows(base: Baseline) -> list[dict]:
     """Each requirement row of the solved MILP: binding or not, slack and a sentence."""
     rows = []
-    for name, (unit, per_unit, template) in FAMILIES.items():
+    for name, (unit, per_unit, template) in REQUIREMENT_UNITS.items():
         comp = getattr(base.model, name, None)
         if comp is None or not comp.active:
             continue

@@ -19,7 +19,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.explanation.base import Baseline
-from planner.explanation.binding import FAMILIES, amount, row_label, subject
+from planner.explanation.binding import REQUIREMENT_UNITS, amount, row_label, subject
 from planner.model import build_model
 from planner.model.families import REQUIREMENTS
 from planner.solver.highs import SolveSettings, solve_model
@@ -55,7 +55,7 @@ def elastic_model(base: Baseline) -> tuple[pyo.ConcreteModel, list[ElasticRow]]:
     rows: list[ElasticRow] = []
     cons = []
     for family, needs in NEEDS.items():
-        unit, per_unit, template = FAMILIES[family]
+        unit, per_unit, template = REQUIREMENT_UNITS[family]
         comp = getattr(m, family, None)
         if comp is None:
             continue

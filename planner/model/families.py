@@ -296,40 +296,91 @@ class Requirement:
     """Infeasibility: the requirement dropped whole ("site power", "capex budget")."""
     needs: str | None = None
     """Elastic rows: what must change for the row to hold, with {x} (and {index})."""
+    short: str = ""
+    """The family in two or three words, where a text names it ("site power")."""
 
 
 _TOKENS = 1 / MTOK_PER_TTOK
 REQUIREMENTS: dict[str, Requirement] = {
-    "power_envelope": Requirement("MW", 1.0, "the site power envelope", "site power",
-                                  "the site needs {x} more power"),
-    "capex_budget": Requirement("usd", 1 / USD_PER_MUSD, "the capex budget", "capex budget",
-                                "the budget needs {x} more"),
-    "demand_limit": Requirement("mtok_per_year", _TOKENS, "the {index} demand forecast"),
-    "forecast_served": Requirement("mtok_per_year", _TOKENS, "serving all {index} demand",
-                                   "forecasts served in full",
-                                   "{x} of {index} demand cannot be served"),
-    "tier_power_share_fixed": Requirement("MW", 1.0, "the {index} tier's fixed power share",
-                                          "fixed power shares",
-                                          "the {index} tier's fixed power share must move by {x}"),
-    "tier_power_share_min": Requirement("MW", 1.0, "the {index} tier's minimum power share",
-                                        "minimum power shares",
-                                        "the {index} tier's minimum power share must drop by {x}"),
-    "tier_power_share_max": Requirement("MW", 1.0, "the {index} tier's maximum power share",
-                                        None,
-                                        "the {index} tier's maximum power share must rise by {x}"),
-    "supply_limit": Requirement("rack", 1.0, "the {index} supply limit", "supply (max_count)",
-                                "{x} more {index} racks than the supply limit are needed"),
-    "delivery_limit": Requirement("rack", 1.0, "the {index} delivery limit",
-                                  "deliveries (or first_year)"),
-    "rental_limit": Requirement("rack", 1.0, "the {index} rental limit"),
-    "energisation_limit": Requirement("MW", 1.0, "the site power envelope (all of it energised)"),
-    "token_floor": Requirement("mtok_per_year", _TOKENS, "the {index} tier's tokens floor"),
-    "token_share": Requirement("mtok_per_year", _TOKENS, "the {index} tier's share of tokens"),
-}  # fmt: skip
+    "power_envelope": Requirement(
+        "MW",
+        1.0,
+        "the site power envelope",
+        "site power",
+        "the site needs {x} more power",
+        short="site power",
+    ),
+    "capex_budget": Requirement(
+        "usd",
+        1 / USD_PER_MUSD,
+        "the capex budget",
+        "capex budget",
+        "the budget needs {x} more",
+        short="capex budget",
+    ),
+    "demand_limit": Requirement(
+        "mtok_per_year", _TOKENS, "the {index} demand forecast", short="forecast"
+    ),
+    "forecast_served": Requirement(
+        "mtok_per_year",
+        _TOKENS,
+        "serving all {index} demand",
+        "forecasts served in full",
+        "{x} of {index} demand cannot be served",
+        short="forecast served",
+    ),
+    "tier_power_share_fixed": Requirement(
+        "MW",
+        1.0,
+        "the {index} tier's fixed power share",
+        "fixed power shares",
+        "the {index} tier's fixed power share must move by {x}",
+        short="fixed power share",
+    ),
+    "tier_power_share_min": Requirement(
+        "MW",
+        1.0,
+        "the {index} tier's minimum power share",
+        "minimum power shares",
+        "the {index} tier's minimum power share must drop by {x}",
+        short="minimum power share",
+    ),
+    "tier_power_share_max": Requirement(
+        "MW",
+        1.0,
+        "the {index} tier's maximum power share",
+        None,
+        "the {index} tier's maximum power share must rise by {x}",
+        short="maximum power share",
+    ),
+    "supply_limit": Requirement(
+        "rack",
+        1.0,
+        "the {index} supply limit",
+        "supply (max_count)",
+        "{x} more {index} racks than the supply limit are needed",
+        short="supply",
+    ),
+    "delivery_limit": Requirement(
+        "rack", 1.0, "the {index} delivery limit", "deliveries (or first_year)", short="deliveries"
+    ),
+    "rental_limit": Requirement("rack", 1.0, "the {index} rental limit", short="rentals"),
+    "energisation_limit": Requirement(
+        "MW", 1.0, "the site power envelope (all of it energised)", short="energised power"
+    ),
+    "token_floor": Requirement(
+        "mtok_per_year", _TOKENS, "the {index} tier's tokens floor", short="tokens floor"
+    ),
+    "token_share": Requirement(
+        "mtok_per_year", _TOKENS, "the {index} tier's share of tokens", short="token share"
+    ),
+}
 """Requirement rows by constraint component (a family's `components`), in the order the
 explanations list them. demand_limit caps sales, so it never conflicts: not elastic."""
 
-BALANCES = ("rack_balance", "rental_split", "rental_use", "tier_capacity", "curve_sold",
-            "curve_piece")  # fmt: skip
-"""Components that tie variables together rather than state a user's requirement: the
-explanations say nothing of them (every other component has a REQUIREMENTS entry)."""
+BALANCES = {"rack_balance": "racks in use", "rental_split": "rented racks split over tiers",
+            "rental_use": "rented racks per tier", "tier_capacity": "tier capacity",
+            "curve_sold": "sales on the demand curve", "curve_piece": "demand curve pieces"}  # fmt: skip
+"""Components that tie variables together rather than state a user's requirement, with their
+short words: the explanations say nothing else of them (every other component has a
+REQUIREMENTS entry)."""

@@ -8,6 +8,7 @@ strings, so cells stay numbers).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -201,23 +202,29 @@ def number(x: float, decimals: int = 2) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-WORDS = {
-    "rack_balance": "racks in use", "power_envelope": "site power", "capex_budget": "capex budget",
-    "supply_limit": "supply", "delivery_limit": "deliveries", "rental_limit": "rentals",
-    "rental_use": "rented racks per tier", "rental_split": "rented racks split over tiers",
-    "tier_capacity": "tier capacity", "demand_limit": "forecast", "forecast_served": "forecast served",
-    "tier_power_share_fixed": "fixed power share", "tier_power_share_min": "minimum power share",
-    "tier_power_share_max": "maximum power share", "cost_per_token": "cost per token",
-    "decode_attention": "decode attention", "decode_ffn": "decode FFN",
-}  # fmt: skip
-"""Identifiers that appear inside text cells (binding families, phases, objectives)."""
+@functools.cache
+def identifier_words() -> dict[str, str]:
+    """Identifiers that appear inside text cells (binding families, phases, objectives) in
+    words: each family's short words from its registry entry (planner/model/families.py; read
+    on first use, so showing a table does not import the model)."""
+    from planner.model.families import BALANCES, REQUIREMENTS
+
+    table = {
+        **{name: r.short for name, r in REQUIREMENTS.items()}, **BALANCES,
+        "cost_per_token": "cost per token", "decode_attention": "decode attention",
+        "decode_ffn": "decode FFN",
+    }  # fmt: skip
+    return table
+
+
 IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 
 
 def words(text: str) -> str:
     """Identifiers inside a text in words: 'rack_balance' -> 'racks in use', 'decode_ffn' ->
     'decode FFN'; other snake_case names lose their underscores. Other text is kept."""
-    return IDENTIFIER.sub(lambda m: WORDS.get(m.group(0), m.group(0).replace("_", " ")), text)
+    table = identifier_words()
+    return IDENTIFIER.sub(lambda m: table.get(m.group(0), m.group(0).replace("_", " ")), text)
 
 
 def show(value: Any, k: str) -> str:
