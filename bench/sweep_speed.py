@@ -61,18 +61,18 @@ def time_raw_highs(spec: BaseSpec, cases: list[Case]) -> tuple[float, list[float
     the changed objective coefficients (the tier prices) are set before `run()`."""
     runner = CaseRunner(spec)
     runner.run(cases[0])
+    run = runner.kept[-1]  # the PlanRun the case was solved on
     with tempfile.TemporaryDirectory() as tmp:
         mps = Path(tmp) / "model.mps"
-        write_solver_model(runner.solver, str(mps))
+        write_solver_model(run.solver, str(mps))
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.readModel(str(mps))
     for option, value in (("random_seed", 0), ("mip_rel_gap", 1e-4), ("threads", 1)):
         h.setOptionValue(option, value)
     data = case_data(runner.base, runner.raw, cases[0])[1]
-    model = runner.model
     column = {
-        t: runner.solver.column_of(model.sold_ttok_per_year[t, 0, "base"]) for t in data.tiers
+        t: run.solver.column_of(run.model.sold_ttok_per_year[t, 0, "base"]) for t in data.tiers
     }
     datas = [case_data(runner.base, runner.raw, case)[1] for case in cases]  # not timed
     values = []
