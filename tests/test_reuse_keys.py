@@ -218,3 +218,23 @@ def test_routes_live_on_their_catalog():
     assert not bare.routes()
     assert isinstance(route(bare, "vr-nvl72-lpx", w), NoRoute)
     assert route(loaded.catalog, "vr-nvl72-lpx", w) is first
+
+
+def test_a_price_on_a_demand_curve_keeps_the_sweeps_model():
+    # the build read `curves` whole (each curve's prices and volumes), so on 1gw.yaml's market
+    # every price case rebuilt the model (reuse saved nothing: bench/sweep_speed.py, 1.01x);
+    # the structure takes only the curves' keys (PlanData.curve_keys), the prices reach the
+    # model as mutable parameters, and three price cases share one model with the answers of
+    # fresh builds
+    spec = replace(BaseSpec(str(ROOT / "instances" / "1gw.yaml")), settings=EXACT)
+    cases = [{"tiers.high.price_usd_per_mtok": p, "tiers.premium.price_usd_per_mtok": 2 * p}
+             for p in (6.0, 10.0, 14.0)]  # fmt: skip
+    reused, fresh = CaseRunner(spec), CaseRunner(replace(spec, reuse_model=False))
+    for case in cases:
+        a, b = reused.run(case), fresh.run(case)
+        assert a["status"] == b["status"] == "optimal"
+        assert a["summary"]["objective_value"] == pytest.approx(
+            b["summary"]["objective_value"], rel=1e-9
+        )
+    assert reused.builds == 1 and fresh.builds == 3
+    assert "curves" not in reused.kept[-1].model.data_reads

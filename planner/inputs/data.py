@@ -207,6 +207,13 @@ class PlanData:
         return self.objective == "cost_per_token"
 
     @property
+    def curve_keys(self) -> tuple[TierYearScenario, ...]:
+        """The (tier, year, scenario) priced on demand curves: all the model's structure takes
+        of `curves` (their prices and volumes reach it as the mutable curve_width_ttok and
+        curve_price_musd_per_ttok), so a price change keeps a sweep's model (model/reads.py)."""
+        return tuple(self.curves)
+
+    @property
     def is_single(self) -> bool:
         """One year and one scenario: the single-year plan."""
         return len(self.years) == 1 and len(self.scenarios) == 1

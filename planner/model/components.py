@@ -238,7 +238,7 @@ def add_market_sets(m: pyo.ConcreteModel, d: PlanData, fleet: list[tuple[int, st
     )
     m.CURVES = pyo.Set(
         dimen=3,
-        initialize=list(d.curves),
+        initialize=list(d.curve_keys),
         ordered=True,
         doc="(tier, year, scenario) whose price the plan chooses on a curve",
     )
@@ -248,7 +248,7 @@ def add_market_sets(m: pyo.ConcreteModel, d: PlanData, fleet: list[tuple[int, st
         ordered=True,
         doc="(tier, year, piece, scenario) of a curve's revenue",
     )
-    m.pieces_of = {key: [] for key in d.curves}  # plain lookup: a curve's piece indices
+    m.pieces_of = {key: [] for key in d.curve_keys}  # plain lookup: a curve's piece indices
     for t, y, j, s in d.curve_width_ttok:
         m.pieces_of[t, y, s].append(j)
     m.MIN_TOKEN_KEYS = pyo.Set(
