@@ -212,6 +212,20 @@ def test_the_workbook_cash_flow_recalculates_with_the_discount_rate(tmp_path):
     _, metrics = npv_cash_flow(rows, left, 0.2)
     assert evaluate_cell(ws, "L2") == pytest.approx(metrics["npv_usd"], rel=1e-9)
     assert metrics["npv_usd"] < npv  # a dearer rate is worth less: the edit did something
+    # IRR is a formula too, over the cash by date (capex at the start of its year, operating
+    # cash at its end, the value left at the end): those cells are npv.cash_flow's own flows,
+    # and their IRR is the run's
+    from planner.results.npv import irr
+
+    assert ws["M1"].value == "IRR" and ws["M2"].value == "=IRR(N2:N7)"
+    timed = [evaluate_cell(ws, f"N{r}") for r in range(2, 8)]
+    capex, operating = (
+        rows["capex_usd"].tolist(),
+        (rows["revenue_usd"] - rows["operating_cost_usd"]).tolist(),
+    )
+    assert timed == pytest.approx([-capex[0], *(operating[k - 1] - capex[k] for k in range(1, 5)),
+                                   operating[4] + left], rel=1e-12)  # fmt: skip
+    assert irr(timed) == pytest.approx(metrics["irr_frac"], rel=1e-9)
 
 
 def test_charts_name_the_npv_and_show_plain_numbers(monkeypatch, tmp_path):

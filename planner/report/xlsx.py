@@ -97,6 +97,9 @@ RATE_CELL = f"${RATE_COLUMN}$2"
 """The cash-flow sheet's discount rate: an input cell the sheet's formulas read (its label
 above it, the NPV formula in the next column)."""
 NPV_COLUMN = "L"
+IRR_COLUMN, TIMED_COLUMN = "M", "N"
+"""The IRR formula, and the cash by date it reads: at the start of year k its capex, plus the
+year before's operating cash (and, one date after the last year, the value left)."""
 
 
 def _recalculating_cash_flow(ws: Worksheet, frame: pd.DataFrame, rate: float) -> None:
@@ -128,8 +131,26 @@ def _recalculating_cash_flow(ws: Worksheet, frame: pd.DataFrame, rate: float) ->
     d = cols["discounted_cash_usd"]
     ws[f"{NPV_COLUMN}2"] = f"=SUM({d}2:{d}{len(frame) + 1})"
     ws[f"{NPV_COLUMN}2"].number_format = EXCEL_FORMATS["usd"]
+    # the same flows by date (npv.cash_flow's `timed`): IRR is the rate that zeroes them
+    ws[f"{TIMED_COLUMN}1"] = "Cash by date ($, start of each year, then the end)"
+    rev, op, cap, left = (
+        cols[c] for c in ("revenue_usd", "operating_cost_usd", "capex_usd", "value_left_usd")
+    )
+    for k in range(n_years + 1):
+        row = k + 2
+        parts = [] if k == n_years else [f"-{cap}{row}"]
+        if k:
+            parts.append(f"+{rev}{row - 1}-{op}{row - 1}")
+        if k == n_years:
+            parts.append(f"+{left}{row}")
+        ws[f"{TIMED_COLUMN}{row}"] = "=" + "".join(parts)
+        ws[f"{TIMED_COLUMN}{row}"].number_format = EXCEL_FORMATS["usd"]
+    ws[f"{IRR_COLUMN}1"] = "IRR"
+    ws[f"{IRR_COLUMN}2"] = f"=IRR({TIMED_COLUMN}2:{TIMED_COLUMN}{n_years + 2})"
+    ws[f"{IRR_COLUMN}2"].number_format = "0.0%"
     ws.column_dimensions[RATE_COLUMN].width = 24
     ws.column_dimensions[NPV_COLUMN].width = 18
+    ws.column_dimensions[TIMED_COLUMN].width = 26
 
 
 def _key_figures(ws: Worksheet, summary: pd.DataFrame) -> None:
