@@ -140,3 +140,30 @@ def test_the_page_in_a_browser_changes_a_knob_and_downloads_the_workbook(served,
                                timeout=60_000)  # fmt: skip
         assert "is outside 1 to 100000" in page.inner_text("#error")
         browser.close()
+
+
+def test_a_plan_over_years_gets_a_price_path_knob():
+    # the five-year default's tiers fall 30% a year; the page's price-path knob adds points to
+    # every tier's yearly change: -20 is `--set horizon.tiers.*.price_usd_per_mtok.growth_frac_per_year+=-0.2`
+    # (prices falling 50% a year), the same NPV as that solve. A single-year plan has no such knob.
+    path = ROOT / "instances" / "1gw-2026-2030.yaml"
+    session = Session(path)
+    session.start()
+    server = Background(session)
+    try:
+        with urllib.request.urlopen(server.url, timeout=60) as response:
+            assert 'id="price_growth_pts"' in response.read().decode()
+        status, answer = _post(server.url, {"price_growth_pts": -20})
+    finally:
+        server.close()
+    knob = "horizon.tiers.*.price_usd_per_mtok.growth_frac_per_year+=-0.2"
+    assert status == 200 and answer["overrides"] == [knob]
+    direct = planner.solve(path, overrides=[knob]).tables.summary.iloc[0]
+    assert _figure(answer, "NPV of profit")["plan"] == money(direct["npv_usd"])
+
+
+def test_a_single_year_plan_has_no_price_path_knob(served):
+    with urllib.request.urlopen(served, timeout=60) as response:
+        assert 'id="price_growth_pts"' not in response.read().decode()
+    status, answer = _post(served, {"price_growth_pts": -20})
+    assert status == 400 and "unknown knob 'price_growth_pts'" in answer["error"]

@@ -30,7 +30,7 @@ from planner.inputs.load import LoadedInstance, load_instance
 from planner.results.npv import plan_cash_flow
 from planner.results.present import human, money
 from planner.results.run import PlanResult, solve_loaded, write_result
-from planner.web.knobs import KNOBS, base_values, overrides
+from planner.web.knobs import base_values, knobs_for, overrides
 from planner.web.page import page
 
 FIGURES = (
@@ -66,7 +66,7 @@ class Session:
     def solve(self, values: dict[str, Any]) -> dict[str, Any]:
         """The plan at `values` beside the base plan, as the page shows it."""
         assert self.base is not None and self.base_plan is not None
-        sets = overrides(values, base_values(self.base))
+        sets = overrides(values, base_values(self.base), knobs_for(self.base))
         with self.lock:
             plan = solve_loaded(self.load(sets))
             self.last = plan
@@ -186,7 +186,8 @@ class PageHandler(_Handler):
     def get(self) -> None:
         assert self.session.base is not None
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.write(page(self.session.base, KNOBS, base_values(self.session.base)))
+        base = self.session.base
+        self.write(page(base, knobs_for(base), base_values(base)))
 
 
 class SolveHandler(_Handler):

@@ -36,13 +36,34 @@ KNOBS = (
     Knob("discount_rate_pct", "Discount rate (%)", "site.discount_rate_frac", 0.01, 0.0, 100.0),
 )  # fmt: skip
 """Numeric knobs; `data` (the weakest data basis) is the one choice."""
+PRICE_PATH = Knob(
+    "price_growth_pts",
+    "Price change a year (+ points)",
+    "horizon.tiers.*.price_usd_per_mtok.growth_frac_per_year+",
+    0.01,
+    -100.0,
+    100.0,
+)
+"""Plans over years whose every tier's price is a series: points added to each tier's yearly
+price change (-20: prices fall 20 points a year faster)."""
+
+
+def knobs_for(loaded: LoadedInstance) -> tuple[Knob, ...]:
+    """The knobs that apply to the instance (the price path only to a plan over years whose
+    tiers' prices all change by a yearly rate)."""
+    horizon = loaded.instance.horizon
+    paths = [t.price_usd_per_mtok for t in horizon.tiers.values()] if horizon else []
+    if paths and all(p is not None and hasattr(p, "growth_frac_per_year") for p in paths):
+        return (*KNOBS, PRICE_PATH)
+    return KNOBS
 
 
 def base_values(loaded: LoadedInstance) -> dict[str, Any]:
-    """The knobs at the instance's own values (scales at 1)."""
+    """The knobs at the instance's own values (scales at 1, added points at 0)."""
     site = loaded.instance.site
     budget = site.capex_budget_usd
     return {
+        "price_growth_pts": 0.0,
         "site_mw": site.power_mw,
         "budget_busd": None if budget is None else budget / 1e9,
         "price_scale": 1.0,
@@ -52,15 +73,17 @@ def base_values(loaded: LoadedInstance) -> dict[str, Any]:
     }
 
 
-def overrides(values: dict[str, Any], base: dict[str, Any]) -> list[str]:
+def overrides(
+    values: dict[str, Any], base: dict[str, Any], knobs: tuple[Knob, ...] = KNOBS
+) -> list[str]:
     """The `--set` strings for the knobs that differ from the base (UsageError naming the knob
     for a value that is not a number in its range, or an unknown knob or level)."""
-    known = {k.name for k in KNOBS} | {"data"}
+    known = {k.name for k in knobs} | {"data"}
     unknown = sorted(set(values) - known)
     if unknown:
         raise UsageError(f"unknown knob {unknown[0]!r} (knobs: {', '.join(sorted(known))})")
     out = []
-    for knob in KNOBS:
+    for knob in knobs:
         value = values.get(knob.name, base[knob.name])
         if value is None or value == base[knob.name]:
             continue
