@@ -167,3 +167,11 @@ def test_a_single_year_plan_has_no_price_path_knob(served):
         assert 'id="price_growth_pts"' not in response.read().decode()
     status, answer = _post(served, {"price_growth_pts": -20})
     assert status == 400 and "unknown knob 'price_growth_pts'" in answer["error"]
+
+
+def test_a_port_in_use_is_a_usage_error_not_a_crash(served):
+    # the page already listens on `served`'s port: a second `plan serve` there says so (exit 2)
+    port = served.rstrip("/").rsplit(":", 1)[1]
+    result = CliRunner().invoke(cli, ["serve", str(ONE_GW), "--port", port])
+    assert result.exit_code == 2 and "cannot listen there" in result.output
+    assert "Traceback" not in result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from planner.cli.common import echo, emit, guarded, is_json, json_option
+from planner.errors import UsageError
 
 
 @click.command(name="serve")
@@ -44,4 +45,10 @@ def serve_cmd(instance: str, host: str, port: int, catalog_dir: str | None) -> N
         if is_json():
             click.echo("")  # the document ends with a line break: a reader can go on
 
-    serve(session, host, port, ready)
+    try:
+        serve(session, host, port, ready)
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        raise UsageError(
+            f"--host {host} --port {port}: cannot listen there ({exc.strerror}); "
+            "choose another --port (0: any free port)"
+        ) from None

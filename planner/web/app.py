@@ -241,15 +241,19 @@ def serve(session: Session, host: str, port: int, ready: Any = None) -> None:
 
 async def _listen(session: Session, host: str, port: int, ready: Any, stop: Any) -> None:
     """Serve until `stop()` (an asyncio.Event factory, or an event made by the caller) is set."""
-    from tornado.httpserver import HTTPServer
-    from tornado.netutil import bind_sockets
+    import socket
 
-    sockets = bind_sockets(port, address=host)
+    from tornado.httpserver import HTTPServer
+
+    # the standard library's listener closes its socket when the port is taken (tornado's
+    # bind_sockets leaves one open); OSError reaches the caller
+    listener = socket.create_server((host, port))
+    listener.setblocking(False)
     server = HTTPServer(make_app(session))
-    server.add_sockets(sockets)
+    server.add_sockets([listener])
     event = stop() if callable(stop) else stop
     if ready is not None:
-        ready(f"http://{host}:{sockets[0].getsockname()[1]}/")
+        ready(f"http://{host}:{listener.getsockname()[1]}/")
     try:
         await event.wait()
     finally:
