@@ -152,3 +152,26 @@ def test_compare_report_puts_plans_side_by_side_and_says_why(tmp_path):
     assert 'alt="cumulative discounted cash of each plan"' in text
     assert "<th>Figure</th>" in text and "<th>1gw</th>" in text and "<th>1gw-2026-2030</th>" in text
     assert f"<td>{money(best['pv_revenue_usd'])}</td>" in text  # the parts, in dollars
+
+
+def test_compare_workbook_keeps_numbers_that_add_up(tmp_path):
+    # procurement and finance paste workbooks, not pages: `--workbook` writes the plans, the
+    # NPV's parts and the cash flows as numbers (not text), and each plan's parts add up to its
+    # NPV in the sheet itself
+    book_path = tmp_path / "compare.xlsx"
+    paths = [
+        str(ROOT / "instances" / "1gw.yaml"),
+        str(ROOT / "instances" / "100mw-enterprise.yaml"),
+    ]
+    result = CliRunner().invoke(cli, ["compare", *paths, "--workbook", str(book_path)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(book_path)
+    assert book.sheetnames == ["Plans", "NPV parts", "Cash flows"]
+    parts = list(book["NPV parts"].iter_rows(values_only=True))
+    assert parts[0] == ("Instance", "PV of revenue ($)", "PV of operating cost ($)",
+                        "PV of capex ($)", "PV of value left ($)", "NPV of profit ($)")  # fmt: skip
+    for name, revenue, operating, capex, left, npv in parts[1:]:
+        assert npv == pytest.approx(revenue - operating - capex + left, rel=1e-9), name
+    flows = list(book["Cash flows"].iter_rows(min_row=2, values_only=True))
+    assert {row[0] for row in flows} == {"1gw", "100mw-enterprise"}
+    assert all(isinstance(row[2], float | int) for row in flows)

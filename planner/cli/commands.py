@@ -406,6 +406,12 @@ def _rack_rows(
     "side, and why the best earns more.",
 )
 @click.option(
+    "--workbook",
+    "workbook_file",
+    type=click.Path(dir_okay=False),
+    help="Also write the comparison as an XLSX workbook (plans, NPV parts, cash flows).",
+)
+@click.option(
     "--catalog", "catalog_dir", type=click.Path(), help="Catalog folder (default: models/)."
 )
 @json_option
@@ -414,6 +420,7 @@ def compare_cmd(
     instances: tuple[str, ...],
     outfile: str | None,
     report_file: str | None,
+    workbook_file: str | None,
     catalog_dir: str | None,
 ) -> None:
     """Solve INSTANCES in order and print them side by side: NPV, profit, revenue, capex,
@@ -440,6 +447,12 @@ def compare_cmd(
         write_compare_html(table, comparison.cash, verdict(table), why(table), Path(report_file))
         written.append(report_file)
         echo(f"Wrote {report_file}")
+    if workbook_file:
+        from planner.report.compare import write_compare_xlsx
+
+        write_compare_xlsx(table, comparison.cash, Path(workbook_file))
+        written.append(workbook_file)
+        echo(f"Wrote {workbook_file}")
     emit({"instances": records(table), "written": written})
 
 

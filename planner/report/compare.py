@@ -16,6 +16,7 @@ import pandas as pd
 from planner.report import charts
 from planner.report.html import CSS, _boxed, _img
 from planner.results.files import atomic_write_text
+from planner.results.npv import CASH_COLUMNS
 from planner.results.present import human, label, money
 
 FIGURES = ["status", "npv_usd", "profit_usd_per_year", "revenue_usd_per_year", "capex_usd",
@@ -110,4 +111,40 @@ def write_compare_html(
     table: pd.DataFrame, cash: dict[str, pd.DataFrame], verdict: str, why: str, path: Path
 ) -> Path:
     atomic_write_text(path, render_compare_html(table, cash, verdict, why))
+    return path
+
+
+def compare_workbook_frames(
+    table: pd.DataFrame, cash: dict[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """The comparison as workbook sheets, numbers kept as numbers: every column per plan, the
+    NPV's parts, and each plan's cash flow (one row per plan and year)."""
+    parts = table[["instance", *(c for c, _, _ in PARTS), "npv_usd"]]
+    flows = [frame.assign(instance=name) for name, frame in cash.items()]
+    cash_rows = (
+        pd.concat(flows, ignore_index=True)[["instance", *CASH_COLUMNS]]
+        if flows
+        else pd.DataFrame()
+    )
+    return {"Plans": table, "NPV parts": parts, "Cash flows": cash_rows}
+
+
+def write_compare_xlsx(table: pd.DataFrame, cash: dict[str, pd.DataFrame], path: Path) -> Path:
+    """The comparison as a workbook (Plans, NPV parts, Cash flows), written atomically."""
+    import io
+
+    from openpyxl import Workbook
+
+    from planner.report.xlsx import _fill
+    from planner.results.files import atomic_write_bytes
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, frame in compare_workbook_frames(table, cash).items():
+        _fill(
+            book.create_sheet(name), frame.astype({"year": str}) if "year" in frame else frame, name
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    atomic_write_bytes(path, buffer.getvalue())
     return path

@@ -70,6 +70,8 @@ LABELS: dict[str, str] = {
     "hours_per_year": "Hours a year", "max_count": "Most racks bought",
     "npv_profit_usd": "NPV of profit ($)", "npv_revenue_usd": "NPV of revenue ($)",
     "pv_cost_usd": "PV of cost ($)", "pv_capex_usd": "PV of capex ($)",
+    "pv_revenue_usd": "PV of revenue ($)", "pv_operating_cost_usd": "PV of operating cost ($)",
+    "pv_value_left_usd": "PV of value left ($)",
     "expected_value_usd": "Expected value ($)", "cvar_usd": "CVaR ($)", "vss_usd": "VSS ($)",
     "evpi_usd": "EVPI ($)", "eev_usd": "EEV ($)", "wait_and_see_usd": "Wait-and-see ($)",
     "accelerator": "Accelerator", "accelerators": "Accelerators per rack", "power_label": "Power basis", "capex_label": "Price basis",
