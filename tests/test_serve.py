@@ -37,7 +37,8 @@ def _post(url: str, knobs: dict) -> tuple[int, dict]:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+        with exc:  # its response is a socket too: closed here, not left to the collector
+            return exc.code, json.loads(exc.read())
 
 
 def _figure(answer: dict, words: str) -> dict:
@@ -175,3 +176,42 @@ def test_a_port_in_use_is_a_usage_error_not_a_crash(served):
     result = CliRunner().invoke(cli, ["serve", str(ONE_GW), "--port", port])
     assert result.exit_code == 2 and "cannot listen there" in result.output
     assert "Traceback" not in result.output
+
+
+def test_no_knob_payload_breaks_the_page(served):
+    # every door as strict as the front door: whatever JSON the page is sent, the answer is a
+    # plan (200) or one line naming what is wrong (400), never a server error
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    names = st.sampled_from(["site_mw", "budget_busd", "price_scale", "demand_scale",
+                             "discount_rate_pct", "data", "price_growth_pts", "x"])  # fmt: skip
+    values = st.one_of(
+        st.none(), st.booleans(), st.integers(-10**12, 10**12), st.text(max_size=8),
+        st.floats(allow_nan=True, allow_infinity=True), st.lists(st.integers(), max_size=2),
+    )  # fmt: skip
+
+    @settings(
+        max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(st.dictionaries(names, values, max_size=3))
+    def check(knobs):
+        body = json.dumps(knobs, allow_nan=True).encode()
+        request = urllib.request.Request(served + "api/solve", data=body, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                assert response.status == 200
+                json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            with exc:
+                assert exc.code == 400
+                error = json.loads(exc.read())["error"]
+            assert error and "\n" not in error and "Traceback" not in error
+
+    check()
+    for raw in (b"not json", b"[1, 2]", b'"text"'):
+        request = urllib.request.Request(served + "api/solve", data=raw, method="POST")
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=60)
+        with caught.value:
+            assert caught.value.code == 400
