@@ -6,21 +6,24 @@ Work is counted in rack-seconds per output token of the tier (I input and O outp
 request, speed s output tok/s per user, first-token target T):
 
     prefill           on rack k:  (I / O) / prefill_k(T)          prefill_k: input tok/s per rack
-    decode            on rack k:  1 / decode_k(s)                 decode_k: output tok/s per rack
+    decode            on rack k:  g(C) / decode_k(s)              decode_k: output tok/s per rack
     decode_attention  on rack k:  (C / C_ref) / attention_k(s)    C = I + O/2, KV-cache context
     decode_ffn        on rack k:  1 / ffn_k(s)
 
-A recipe's unit is one rack of its last phase (the decode rack, or the FFN rack), so
+with g(C) = (F + C) / (F + C_ref) the decode curve's context factor (`context_factor`; 1 for a
+curve without `context:`). A recipe's unit is one rack of its last phase (the decode rack, or
+the FFN rack), so
 
-    tok_s[unit]      = decode_k(s)  (or ffn_k(s))
+    tok_s[unit]      = decode_k(s) / g(C)  (or ffn_k(s))
     racks[unit, k']  = tok_s[unit] x (rack-seconds of k' per output token)
 
 and the prefill:decode and LPX:GPU ratios differ by tier: a longer input needs more prefill
 racks per decode rack, a longer context more attention racks per FFN rack. A bundle (fixed
 racks, one measured curve with prefill included) keeps its racks per unit; for a tier whose
-input:output ratio differs from the curve's, its time per token moves by the prefill work of
-the difference, (I/O - I_c/O_c) / prefill, when its rack has prefill data, and it cannot serve
-the tier otherwise (a curve is never stretched to a workload it was not measured on).
+input:output ratio or context differs from the curve's, its decode time (the curve's time per
+token less its own prefill) moves by g(C) and its prefill by the tier's input, when its rack
+has prefill data, and it cannot serve the tier otherwise (a curve is never stretched to a
+workload it was not measured on).
 
 Every rate carries the weakest label of the points it was read from, so a plan can say how
 much of its answer rests on each basis; `weakest_rank` (from `--data`) drops the points whose

@@ -14,18 +14,16 @@ from pathlib import Path
 import pandas as pd
 
 from planner.report import charts
-from planner.report.html import CSS, _boxed, _img
+from planner.report.html import boxed, document, image
 from planner.results.files import atomic_write_text
 from planner.results.npv import CASH_COLUMNS
 from planner.results.present import human, label, money
+from planner.studies.compare import PV_PARTS, PV_SIGNS
 
 FIGURES = ["status", "npv_usd", "profit_usd_per_year", "revenue_usd_per_year", "capex_usd",
            "capex_racks_usd", "capex_facility_usd", "payback_years", "irr_frac",
            "facility_power_mw", "mtok_per_year", "cost_usd_per_mtok", "racks_bought"]  # fmt: skip
 """The key figures, one row each (the CSV of `plan compare --out` has every column)."""
-PARTS = [("pv_revenue_usd", "Revenue", 1), ("pv_operating_cost_usd", "Operating cost", -1),
-         ("pv_capex_usd", "Capex", -1), ("pv_value_left_usd", "Value left at the end", 1)]  # fmt: skip
-"""The NPV's parts and the sign each enters it with."""
 
 
 def _side_by_side(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -40,10 +38,10 @@ def _parts(table: pd.DataFrame) -> pd.DataFrame:
     """The NPV's parts per plan, present values in $ (costs as negative numbers)."""
     rows = {}
     for _, plan in table.iterrows():
-        values = [sign * float(plan[c]) if pd.notna(plan[c]) else None for c, _, sign in PARTS]
+        values = [PV_SIGNS[c] * float(plan[c]) if pd.notna(plan[c]) else None for c in PV_PARTS]
         values.append(float(plan["npv_usd"]) if pd.notna(plan["npv_usd"]) else None)
         rows[str(plan["instance"])] = [money(v) if v is not None else "" for v in values]
-    words = [f"{w} (present value)" for _, w, _ in PARTS] + ["NPV of profit"]
+    words = [f"{w.capitalize()} (present value)" for w in PV_PARTS.values()] + ["NPV of profit"]
     return pd.DataFrame({"Part of the NPV": words, **rows})
 
 
@@ -82,7 +80,7 @@ def render_compare_html(
         f"<p class='answer'>{html.escape(verdict)}</p>" if verdict else "",
         f"<p>{html.escape(why)}</p>" if why else "",
         "<h2>Key figures</h2>",
-        _boxed(_side_by_side(table, FIGURES).to_html(index=False, border=0, escape=True)),
+        boxed(_side_by_side(table, FIGURES).to_html(index=False, border=0, escape=True)),
     ]
     if cash:
         parts += [
@@ -91,20 +89,15 @@ def render_compare_html(
             "operating cost at the end of each year, capex at its start, the value left (the "
             "capital not yet charged) at the plan's end. A single-year plan is read as five "
             "steady years, as in its own report.</p>",
-            _boxed(_parts(table).to_html(index=False, border=0, escape=True)),
+            boxed(_parts(table).to_html(index=False, border=0, escape=True)),
             "<h2>Cash flow side by side</h2>",
-            _img(charts.cumulative_cash(cash), "cumulative discounted cash of each plan"),
-            _boxed(_cash(cash).to_html(index=False, border=0, escape=True)),
+            image(charts.cumulative_cash(cash), "cumulative discounted cash of each plan"),
+            boxed(_cash(cash).to_html(index=False, border=0, escape=True)),
         ]
     parts.append(
         "<p class='note'>Each plan's full report: <code>plan solve INSTANCE --report</code>.</p>"
     )
-    body = "\n".join(p for p in parts if p)
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>plans side by side: {html.escape(names)}</title><style>{CSS}</style></head>"
-        f"<body>\n{body}\n</body></html>\n"
-    )
+    return document(f"plans side by side: {names}", "\n".join(p for p in parts if p))
 
 
 def write_compare_html(
@@ -119,7 +112,7 @@ def compare_workbook_frames(
 ) -> dict[str, pd.DataFrame]:
     """The comparison as workbook sheets, numbers kept as numbers: every column per plan, the
     NPV's parts, and each plan's cash flow (one row per plan and year)."""
-    parts = table[["instance", *(c for c, _, _ in PARTS), "npv_usd"]]
+    parts = table[["instance", *PV_PARTS, "npv_usd"]]
     flows = [frame.assign(instance=name) for name, frame in cash.items()]
     cash_rows = (
         pd.concat(flows, ignore_index=True)[["instance", *CASH_COLUMNS]]
@@ -135,13 +128,13 @@ def write_compare_xlsx(table: pd.DataFrame, cash: dict[str, pd.DataFrame], path:
 
     from openpyxl import Workbook
 
-    from planner.report.xlsx import _fill
+    from planner.report.xlsx import fill_sheet
     from planner.results.files import atomic_write_bytes
 
     book = Workbook()
     book.remove(book.active)
     for name, frame in compare_workbook_frames(table, cash).items():
-        _fill(
+        fill_sheet(
             book.create_sheet(name), frame.astype({"year": str}) if "year" in frame else frame, name
         )
     buffer = io.BytesIO()

@@ -35,7 +35,16 @@ inside its own box, never the page."""
 SWEEP_ROWS_SHOWN = 200
 
 
-def _img(png: bytes | None, alt: str) -> str:
+def document(title: str, body: str, css: str = CSS, body_attributes: str = "") -> str:
+    """A self-contained page: the title (escaped here), inline CSS, and `body` (HTML)."""
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{css}</style></head>"
+        f"<body{body_attributes}>\n{body}\n</body></html>\n"
+    )
+
+
+def image(png: bytes | None, alt: str) -> str:
     if png is None:
         return ""
     data = base64.b64encode(png).decode("ascii")
@@ -45,10 +54,10 @@ def _img(png: bytes | None, alt: str) -> str:
 def _table(frame: pd.DataFrame) -> str:
     """A table with words-and-units headers and human numbers (present.human), in a box that
     scrolls sideways when the table is wider than the page."""
-    return _boxed(human(frame).to_html(index=False, border=0, na_rep="", escape=True))
+    return boxed(human(frame).to_html(index=False, border=0, na_rep="", escape=True))
 
 
-def _boxed(table_html: str) -> str:
+def boxed(table_html: str) -> str:
     return f'<div class="scroll">{table_html}</div>'
 
 
@@ -163,7 +172,7 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
             "<h2>Prices chosen on demand curves</h2>",
             "<p>Each tier's price is chosen on its demand curve (reference point, price range "
             "and breakpoints below); the market's volume at that price is what it can sell.</p>",
-            _img(charts.demand_curves(curves, prices), "demand curves"),
+            image(charts.demand_curves(curves, prices), "demand curves"),
             _table(prices.drop(columns=["curve_points"], errors="ignore")),
         ]
     irr_text = "-" if metrics["irr_frac"] is None else f"{metrics['irr_frac']:.1%}"
@@ -203,13 +212,13 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
             "requirements and marginal values in words, and the sensitivity tornado.</p>"
         )
     images = [
-        _img(charts.cash_flow(cash), "cash flow by year"),
-        _img(charts.scenario_outcomes(frames.get("scenarios")), "outcome by scenario"),
-        _img(charts.power_per_tier(tiers), "facility power per tier"),
-        _img(charts.revenue_per_tier(tiers), "revenue per tier"),
-        _img(charts.rack_mix(racks), "rack mix"),
-        _img(charts.frontier(frames.get("frontier")), "frontier"),
-        _img(charts.tornado(frames.get("sensitivity")), "sensitivity tornado"),
+        image(charts.cash_flow(cash), "cash flow by year"),
+        image(charts.scenario_outcomes(frames.get("scenarios")), "outcome by scenario"),
+        image(charts.power_per_tier(tiers), "facility power per tier"),
+        image(charts.revenue_per_tier(tiers), "revenue per tier"),
+        image(charts.rack_mix(racks), "rack mix"),
+        image(charts.frontier(frames.get("frontier")), "frontier"),
+        image(charts.tornado(frames.get("sensitivity")), "sensitivity tornado"),
     ]
     parts += ["<h2>Charts</h2>", f'<div class="charts">{"".join(images)}</div>']
     parts += _assumptions(run)
@@ -229,11 +238,7 @@ def render_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str
                 "workbook and this table's CSV file have all of them</p>"
             )
     body = "\n".join(parts)
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(name)} plan report</title><style>{CSS}</style></head>"
-        f"<body>\n{body}\n</body></html>\n"
-    )
+    return document(f"{name} plan report", body)
 
 
 def render_sweep_html(frames: dict[str, pd.DataFrame], run: dict | None = None) -> str:
@@ -271,7 +276,7 @@ def render_sweep_html(frames: dict[str, pd.DataFrame], run: dict | None = None) 
         )
         for column in ("P10", "P50", "P90", "Mean", "Lowest", "Highest"):
             view[column] = [show(v, k) for v, k in zip(view[column], kinds, strict=True)]
-        parts += ["<h2>Spread of the outcome</h2>", _boxed(view.to_html(index=False, border=0))]
+        parts += ["<h2>Spread of the outcome</h2>", boxed(view.to_html(index=False, border=0))]
     tornado = frames.get("tornado")
     if tornado is not None and not tornado.empty:
         items = [
@@ -283,7 +288,7 @@ def render_sweep_html(frames: dict[str, pd.DataFrame], run: dict | None = None) 
         parts += [
             "<h2>Which input moves the outcome most</h2>",
             _list(items),
-            _img(charts.sweep_tornado(tornado), "tornado"),
+            image(charts.sweep_tornado(tornado), "tornado"),
         ]
     varied = run.get("varied") or []
     if varied:
@@ -301,10 +306,7 @@ def render_sweep_html(frames: dict[str, pd.DataFrame], run: dict | None = None) 
         shown = shown.rename(columns={c: input_label(c) for c in shown.columns if "." in c})
         parts += ["<h2>Cases</h2>", _table(shown)]
     body = "\n".join(parts)
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>sweep report</title>"
-        f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n"
-    )
+    return document("sweep report", body)
 
 
 CASH_NOTE = (
@@ -361,7 +363,7 @@ def _assumptions(run: dict) -> list[str]:
         frame["value"] = [v if isinstance(v, str) else show(v, "number") for v in frame["value"]]
         frame["input"] = [input_label(str(x)) for x in frame["input"]]
         out.append(
-            _boxed(frame.rename(columns=str.capitalize).to_html(index=False, border=0, escape=True))
+            boxed(frame.rename(columns=str.capitalize).to_html(index=False, border=0, escape=True))
         )
     return out
 

@@ -58,7 +58,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _fill(ws: Worksheet, frame: pd.DataFrame, name: str) -> None:
+def fill_sheet(ws: Worksheet, frame: pd.DataFrame, name: str) -> None:
     """Human headers, number formats by column kind, an Excel table, frozen header, widths,
     and a totals row for the sheets in TOTALS."""
     ws.append([neutral_text(label(str(c))) for c in frame.columns])  # headers are cells too
@@ -242,7 +242,7 @@ def build_workbook(frames: dict[str, pd.DataFrame], run: dict | None = None) -> 
         if name == "summary":
             _key_figures(ws, frame)
             continue
-        _fill(
+        fill_sheet(
             ws,
             frame.drop(columns=[c for c in ("lever",) if c in frame and name != "sensitivity"]),
             name,

@@ -121,10 +121,15 @@ def cash_flow(rows: pd.DataFrame, value_left_usd: float, rate: float) -> tuple[p
     timed[:n] -= capex
     timed[1:] += operating
     timed[n] += value_left_usd
+    at_end, at_start = (1 + rate) ** -(k + 1.0), (1 + rate) ** -k.astype(float)
     metrics = {"npv_usd": float(frame["discounted_cash_usd"].sum()), "irr_frac": irr(timed.tolist()),
                "payback_years": payback_years(timed.tolist()), "rate_frac": rate,
                "value_left_usd": value_left_usd,
-               "value_left_discounted_usd": value_left_usd / (1 + rate) ** n}  # fmt: skip
+               # the NPV by cash flow, on the same dates (they add up to it)
+               "pv_revenue_usd": float(frame["revenue_usd"][:n].to_numpy(dtype=float) @ at_end),
+               "pv_operating_cost_usd": float(frame["operating_cost_usd"][:n].to_numpy(dtype=float) @ at_end),
+               "pv_capex_usd": float(capex @ at_start),
+               "pv_value_left_usd": value_left_usd / (1 + rate) ** n}  # fmt: skip
     return frame[CASH_COLUMNS], metrics
 
 

@@ -22,6 +22,7 @@ from planner.inputs.load import LoadedInstance
 from planner.results.assumptions import catalog_inputs, instance_inputs
 from planner.results.clock import Clock
 from planner.results.files import finish_result, output_lock, write_tables
+from planner.results.npv import plan_cash_flow
 from planner.results.plausibility import Finding, check_plausibility, tier_ratios
 from planner.results.progress import SILENT, Progress
 from planner.results.tables import Tables, build_tables
@@ -82,6 +83,18 @@ class PlanResult:
             head
             + human(racks[racks["count"] > 0]).to_html(index=False)
             + human(tiers).to_html(index=False)
+        )
+
+    def cash_flow(self) -> tuple[pd.DataFrame, dict]:
+        """The plan's cash flow and its NPV, IRR, payback and the NPV's parts
+        (planner/results/npv.py), at the instance's discount rate."""
+        inst, tables = self.loaded.instance, self.tables
+        return plan_cash_flow(
+            tables.summary.iloc[0],
+            tables.summary_by_year,
+            tables.scenarios,
+            inst.site.discount_rate_frac,
+            inst.horizon is not None,
         )
 
     def dinkelbach_frame(self) -> pd.DataFrame:

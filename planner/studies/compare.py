@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from planner.inputs.load import LoadedInstance
-from planner.results.npv import plan_cash_flow
 from planner.results.run import solve_loaded
 from planner.solver.highs import SolveSettings
 
@@ -25,9 +23,11 @@ COMPARE_COLUMNS = [
 ]  # fmt: skip
 PV_PARTS = {"pv_revenue_usd": "revenue", "pv_operating_cost_usd": "operating cost",
             "pv_capex_usd": "capex", "pv_value_left_usd": "value left at the end"}  # fmt: skip
-"""NPV = PV revenue - PV operating cost - PV capex + PV value left (planner/results/npv.py's
-timing: capex at the start of its year, operating cash at its end, the value left at the end
-of the plan)."""
+"""The NPV's parts (planner/results/npv.py `cash_flow` metrics, on its dates: capex at the
+start of its year, operating cash at its end, the value left at the end of the plan)."""
+PV_SIGNS = {"pv_revenue_usd": 1, "pv_operating_cost_usd": -1, "pv_capex_usd": -1,
+            "pv_value_left_usd": 1}  # fmt: skip
+"""NPV = the sum of each part times its sign."""
 
 SHOWN = ["instance", "status", "npv_usd", "profit_usd_per_year", "revenue_usd_per_year",
          "capex_usd", "payback_years", "irr_frac", "racks_bought"]  # fmt: skip
@@ -65,16 +65,9 @@ def compare_plans(
         summary = tables.summary.iloc[0]
         row = {c: summary.get(c) for c in COMPARE_COLUMNS}
         if result.solved.report.status.has_solution:
-            rate = item.instance.site.discount_rate_frac
-            flows, metrics = plan_cash_flow(
-                summary,
-                tables.summary_by_year,
-                tables.scenarios,
-                rate,
-                item.instance.horizon is not None,
-            )
+            flows, metrics = result.cash_flow()
             row.update(payback_years=metrics["payback_years"], irr_frac=metrics["irr_frac"])
-            row.update(present_values(flows, metrics, rate))
+            row.update({part: metrics[part] for part in PV_PARTS})
             cash[str(summary["instance"])] = flows
             bought = tables.schedule[tables.schedule["scenario"] == result.data.scenarios[0]]
             counts = bought.groupby("rack", sort=False)["bought"].sum()
@@ -88,21 +81,6 @@ def compare_plans(
     frame["ratio_to_first"] = revenue / revenue.iloc[0] if len(frame) else None
     frame["ratio_to_previous"] = revenue / revenue.shift(1)
     return Comparison(frame, cash)
-
-
-def present_values(flows: pd.DataFrame, metrics: dict, rate: float) -> dict[str, float]:
-    """The plan's NPV split by cash flow: each year's revenue and operating cost discounted
-    from its end, capex from its start, the value left from the plan's end (as npv.cash_flow
-    times them, so the parts add up to its NPV)."""
-    years = flows[flows["year"].map(lambda y: not str(y).startswith("value left"))]
-    k = np.arange(len(years))
-    at_end, at_start = (1 + rate) ** -(k + 1.0), (1 + rate) ** -k.astype(float)
-    return {
-        "pv_revenue_usd": float(years["revenue_usd"].to_numpy(dtype=float) @ at_end),
-        "pv_operating_cost_usd": float(years["operating_cost_usd"].to_numpy(dtype=float) @ at_end),
-        "pv_capex_usd": float(years["capex_usd"].to_numpy(dtype=float) @ at_start),
-        "pv_value_left_usd": float(metrics["value_left_discounted_usd"]),
-    }
 
 
 def verdict(frame: pd.DataFrame) -> str:

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import tornado.web
 
 from planner.errors import PlannerError
 from planner.inputs.load import LoadedInstance, load_instance
-from planner.results.npv import plan_cash_flow
-from planner.results.present import human, money
+from planner.results.present import human, money, show
 from planner.results.run import PlanResult, solve_loaded, write_result
 from planner.web.knobs import base_values, knobs_for, overrides
 from planner.web.page import page
@@ -37,9 +37,9 @@ FIGURES = (
     ("status", "Status", "text"), ("npv_usd", "NPV of profit", "usd"),
     ("profit_usd_per_year", "Profit a year", "usd"), ("revenue_usd_per_year", "Revenue a year", "usd"),
     ("capex_racks_usd", "Capex: racks", "usd"), ("capex_facility_usd", "Capex: building", "usd"),
-    ("facility_power_mw", "Facility power (MW)", "mw"),
+    ("facility_power_mw", "Facility power (MW)", "number"),
     ("cost_usd_per_mtok", "Cost per million output tokens", "usd_small"),
-    ("payback_years", "Payback (years)", "years"), ("irr_frac", "IRR", "frac"),
+    ("payback_years", "Payback", "years"), ("irr_frac", "IRR", "frac"),
 )  # fmt: skip
 """The key figures, base and current side by side."""
 
@@ -51,7 +51,8 @@ class Session:
     path: Path
     catalog_dir: str | None = None
     base: LoadedInstance | None = None
-    base_plan: PlanResult | None = None
+    base_figures: dict[str, Any] = field(default_factory=dict)
+    """The base plan's key figures (solved once, shown beside every what-if)."""
     last: PlanResult | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -61,11 +62,12 @@ class Session:
     def start(self) -> None:
         """Load and solve the base plan (errors here stop `plan serve` before it listens)."""
         self.base = self.load([])
-        self.base_plan = self.last = solve_loaded(self.base)
+        self.last = solve_loaded(self.base)
+        self.base_figures = _figures_of(self.last)
 
     def solve(self, values: dict[str, Any]) -> dict[str, Any]:
         """The plan at `values` beside the base plan, as the page shows it."""
-        assert self.base is not None and self.base_plan is not None
+        assert self.base is not None
         sets = overrides(values, base_values(self.base), knobs_for(self.base))
         with self.lock:
             plan = solve_loaded(self.load(sets))
@@ -75,13 +77,14 @@ class Session:
             from planner.explanation.infeasible import explain_failure
 
             why = explain_failure(plan)
+        figures = _figures_of(plan)
         return {
             "why": why,
             "overrides": sets,
             "status": plan.status,
-            "figures": _figures(self.base_plan, plan),
+            "figures": _figures(self.base_figures, figures),
             "racks": _racks(plan),
-            "cash": _cash(plan),
+            "cash": _cash(figures["cash"]),
         }
 
     def download(self, name: str) -> bytes:
@@ -95,40 +98,23 @@ class Session:
             return (Path(folder) / name).read_bytes()
 
 
-def _metrics(plan: PlanResult) -> dict[str, Any]:
+def _figures_of(plan: PlanResult) -> dict[str, Any]:
+    """The key figures of a plan (payback and IRR from its cash flow), and that cash flow."""
     summary = plan.tables.summary.iloc[0]
     figures: dict[str, Any] = {k: summary.get(k) for k, _, _ in FIGURES}
+    figures["cash"] = None
     if plan.solved.report.status.has_solution:
-        tables, inst = plan.tables, plan.loaded.instance
-        _, metrics = plan_cash_flow(
-            summary,
-            tables.summary_by_year,
-            tables.scenarios,
-            inst.site.discount_rate_frac,
-            inst.horizon is not None,
-        )
+        figures["cash"], metrics = plan.cash_flow()
         figures.update(payback_years=metrics["payback_years"], irr_frac=metrics["irr_frac"])
     return figures
 
 
 def _shown(value: Any, kind: str) -> str:
-    if value is None or isinstance(value, float) and value != value:
-        return "-"
-    if kind == "text":
-        return str(value)
-    if kind == "usd":
-        return money(float(value))
-    if kind == "usd_small":
-        return f"${float(value):,.2f}"
-    if kind == "mw":
-        return f"{float(value):,.1f}"
-    if kind == "years":
-        return f"{float(value):.1f}"
-    return f"{float(value):.1%}"
+    return show(value, kind) or "-"
 
 
-def _figures(base: PlanResult, plan: PlanResult) -> list[dict[str, str]]:
-    b, p = _metrics(base), _metrics(plan)
+def _figures(b: dict[str, Any], p: dict[str, Any]) -> list[dict[str, str]]:
+    """The plan's key figures beside the base plan's, with the change in dollars."""
     rows = []
     for key, words, kind in FIGURES:
         change = ""
@@ -155,17 +141,9 @@ def _racks(plan: PlanResult) -> list[dict[str, Any]]:
     ]
 
 
-def _cash(plan: PlanResult) -> list[dict[str, str]]:
-    if not plan.solved.report.status.has_solution:
+def _cash(cash: pd.DataFrame | None) -> list[dict[str, str]]:
+    if cash is None:
         return []
-    summary, tables, inst = plan.tables.summary.iloc[0], plan.tables, plan.loaded.instance
-    cash, _ = plan_cash_flow(
-        summary,
-        tables.summary_by_year,
-        tables.scenarios,
-        inst.site.discount_rate_frac,
-        inst.horizon is not None,
-    )
     return [
         {"Year": str(year), "Cash flow": money(flow), "Discounted": money(discounted)}
         for year, flow, discounted in zip(

@@ -8,7 +8,7 @@ from typing import Any
 
 from planner.inputs.catalog import DATA_LEVELS
 from planner.inputs.load import LoadedInstance
-from planner.report.html import CSS
+from planner.report.html import CSS, document
 from planner.web.knobs import Knob
 
 SCRIPT = """
@@ -90,9 +90,7 @@ def page(loaded: LoadedInstance, knobs: tuple[Knob, ...], base: dict[str, Any]) 
         ".knobs input, .knobs select { width: 9em; padding: 0.2em; }"
         "#error { color: #b00; } #status { color: #666; }"
     )
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>What if: {name}</title><style>{style}</style></head><body data-ready='0'>\n"
+    body = (
         f"<h1>What if: {name}</h1>"
         f"<p class='note'>{html.escape(str(loaded.path))}: change a knob and the plan is solved "
         "again (the same rules as <code>plan solve --set</code>); the base plan stays beside it."
@@ -106,5 +104,7 @@ def page(loaded: LoadedInstance, knobs: tuple[Knob, ...], base: dict[str, Any]) 
         "<p><a id='download-report' href='/download/report.html'>Download the report</a> · "
         "<a id='download-workbook' href='/download/report.xlsx'>Download the workbook</a> "
         "(of the plan shown)</p>"
-        f"<script>{script}</script></body></html>\n"
+        f"<script>{script}</script>"
     )
+
+    return document(f"What if: {loaded.instance.name}", body, style, " data-ready='0'")
