@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 from generators import EXACT, load_body, random_instance
 from test_constraint_families import CASES
 
-from planner.inputs.data import build_plan_data
+from planner.inputs.derive import build_plan_data
 from planner.model import build_model
 from planner.solver.run import PlanRun
 from planner.solver.strategies import solve_plan

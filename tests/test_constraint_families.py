@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import write_instance
 
-from planner.inputs.data import build_plan_data
+from planner.inputs.derive import build_plan_data
 from planner.inputs.load import load_instance
 from planner.model import build_model
 from planner.solver.highs import SolveSettings

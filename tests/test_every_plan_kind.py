@@ -130,7 +130,7 @@ def test_a_reused_matrix_follows_the_ratio_and_the_fixed_values(tmp_path):
     # changed through the run drops the matrices; another run of the same data shares none
     from conftest import write_instance
 
-    from planner.inputs.data import build_plan_data
+    from planner.inputs.derive import build_plan_data
     from planner.inputs.load import load_instance
     from planner.solver.run import MATRICES_KEPT, PlanRun
 

@@ -59,7 +59,7 @@ def test_the_repair_tightens_a_limit_the_solver_let_through(tmp_path, monkeypatc
     monkeypatch.setattr(highs, "MIP_FEASIBILITY_TOLERANCE", 1e-6)
     body = {"site": {"power_mw": 10.0, "capex_budget_usd": 12e6 - 0.01}, "systems": ["alpha"],
             "tiers": ONE_TIER}  # fmt: skip
-    from planner.inputs.data import build_plan_data
+    from planner.inputs.derive import build_plan_data
     from planner.model import build_model
     from planner.solver.exact import limit_violations, whole_racks
 
@@ -76,7 +76,7 @@ def test_the_repair_tightens_a_limit_the_solver_let_through(tmp_path, monkeypatc
 
 def test_the_exact_check_uses_the_decimals_as_written(tmp_path):
     # ten 0.1 MW racks fit a 1 MW site exactly (in binary floats 10 x 0.1 > 1.0)
-    from planner.inputs.data import build_plan_data
+    from planner.inputs.derive import build_plan_data
     from planner.model import build_model
     from planner.solver.exact import limit_violations
 

@@ -8,7 +8,7 @@ import re
 import pyomo.environ as pyo
 from conftest import RICH_FLEET, ROOT, write_instance
 
-from planner.inputs.data import build_plan_data
+from planner.inputs.derive import build_plan_data
 from planner.inputs.load import load_instance
 from planner.model import FAMILIES, build_model
 

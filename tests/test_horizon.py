@@ -17,7 +17,7 @@ from conftest import ROOT, SECONDS_PER_YEAR
 
 import planner
 from planner.errors import InstanceError
-from planner.inputs.data import capital_recovery_factor
+from planner.inputs.finance import capital_recovery_factor
 from planner.inputs.load import load_instance
 from planner.results.checks import check_horizon_plan
 from planner.solver.highs import SolveSettings

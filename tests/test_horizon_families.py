@@ -10,7 +10,7 @@ import pyomo.environ as pyo
 import pytest
 from test_horizon import MTOK_PER_RACK_OLD, NEWSVENDOR, tier, write, years
 
-from planner.inputs.data import build_plan_data
+from planner.inputs.derive import build_plan_data
 from planner.inputs.load import load_instance
 from planner.model import build_model
 from planner.solver.highs import SolveSettings

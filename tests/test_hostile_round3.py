@@ -262,7 +262,7 @@ def test_the_build_stops_at_the_time_limit(tmp_path, monkeypatch):
 
     import planner.solver.run as run
     from planner.errors import TimeLimitError
-    from planner.inputs.data import build_plan_data
+    from planner.inputs.derive import build_plan_data
     from planner.model import build_model
 
     loaded = planner.load_instance(ONE_GW)
@@ -285,7 +285,7 @@ def test_model_lookups_are_linear_in_tiers(tmp_path):
     # 23 s build there. Count the passes over the pairs instead of timing them.
     from dataclasses import replace
 
-    from planner.inputs.data import build_plan_data
+    from planner.inputs.derive import build_plan_data
     from planner.model import build_model
 
     class Passes(tuple):

@@ -13,7 +13,7 @@ import itertools
 import pytest
 from conftest import SECONDS_PER_YEAR
 
-from planner.inputs.data import capital_recovery_factor
+from planner.inputs.finance import capital_recovery_factor
 from planner.results.checks import check_plan
 
 MTOK_PER_TOK_S = SECONDS_PER_YEAR / 1e6  # 31.5576 Mtok/yr per tok/s

@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT
 
 import planner
-from planner.inputs.data import build_plan_data
+from planner.inputs.derive import build_plan_data
 from planner.model import build_model
 from planner.solver.highs import SolveSettings, solve_model
 

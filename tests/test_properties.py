@@ -12,7 +12,7 @@ from generators import EXACT, instances, load_body, solve_body, with_site, with_
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from planner.inputs.data import build_plan_data
+from planner.inputs.derive import build_plan_data
 from planner.model import build_model
 from planner.results.checks import check_plan
 from planner.solver.highs import solve_model

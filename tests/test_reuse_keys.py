@@ -207,7 +207,7 @@ def test_routes_live_on_their_catalog():
     # routes were remembered in a module-level table keyed by id(catalog); they now live on
     # the (frozen) catalog they were worked out from, and a copy with other content starts
     # afresh: without performance data a recipe has no route, whatever the original said
-    from planner.inputs.data import workload
+    from planner.inputs.derive import workload
     from planner.inputs.serving import NoRoute, Route, route
 
     loaded = planner.load_instance(ROOT / "instances" / "1gw.yaml")
@@ -238,3 +238,23 @@ def test_a_price_on_a_demand_curve_keeps_the_sweeps_model():
         )
     assert reused.builds == 1 and fresh.builds == 3
     assert "curves" not in reused.kept[-1].model.data_reads
+
+
+def test_the_variable_list_lives_on_its_model(tmp_path):
+    """`variables(m)` is cached on the model itself, not in module state keyed by identity: a
+    clone lists its own variables (a module cache keyed by the original would hand the clone the
+    original's, and fixing one would then change the other), and a new variable component is
+    listed at once."""
+    from planner.model.components import variables
+
+    loaded = load_instance(write_instance(tmp_path, RENTAL_SITE))
+    _, data = case_data(loaded, loaded.instance.model_dump(), {})
+    m = build_model(data)
+    listed = variables(m)
+    assert listed is variables(m)  # cached
+    twin = m.clone()
+    assert all(v.model() is twin for v in variables(twin))
+    assert len(variables(twin)) == len(listed)
+    twin.extra = pyo.Var()
+    assert len(variables(twin)) == len(listed) + 1
+    assert len(variables(m)) == len(listed)

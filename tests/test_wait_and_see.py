@@ -14,7 +14,8 @@ import pytest
 from conftest import RICH_FLEET, ROOT, write_instance
 
 import planner
-from planner.inputs.data import build_plan_data, perfect_information
+from planner.inputs.data import perfect_information
+from planner.inputs.derive import build_plan_data
 from planner.inputs.load import load_instance
 from planner.model import build_model
 from planner.solver.highs import compile_model, linear_vector, triplets

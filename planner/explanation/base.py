@@ -12,7 +12,8 @@ from typing import Any
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
-from planner.inputs.data import PlanData, build_plan_data
+from planner.inputs.data import PlanData
+from planner.inputs.derive import build_plan_data
 from planner.inputs.load import LoadedInstance
 from planner.model import FIRST_STAGE, build_model
 from planner.solver.highs import SolveReport, SolveSettings, SolveStatus, solve_lp_duals

@@ -21,7 +21,7 @@ from planner.inputs.catalog import (
     default_catalog_dir,
     load_catalog,
 )
-from planner.inputs.data import routes, unserved_words
+from planner.inputs.derive import routes, unserved_words
 from planner.inputs.instance import Instance, Objective
 from planner.inputs.plausibility import Plausibility, load_plausibility
 from planner.inputs.yamlio import (

@@ -8,7 +8,6 @@ nonanticipativity holds by construction, with no equality rows and no copies.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -71,18 +70,21 @@ SCENARIO_SETS = ("DEMAND", "CURVES", "CURVE_PIECES", "MIN_TOKEN_KEYS")
 itself): a row indexed by one holds for that scenario."""
 
 
-_VARIABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-"""Model -> (shape, its variables), for `variables`."""
+_VARIABLE_LIST = "_planner_variable_list"
+"""The model's own attribute holding (shape, its variables) for `variables`: the cache lives
+and dies with the model (a clone copies it onto the clone's own variables)."""
 
 
 def variables(m: pyo.ConcreteModel) -> list[Any]:
-    """Every variable of the model in declaration order. Cached while the model's variable
-    components and their sizes stay the same: listing them through Pyomo's product index sets
-    costs about 0.1 s per 100,000 variables, and the solve step lists them several times."""
+    """Every variable of the model in declaration order. Cached on the model while its
+    variable components and their sizes stay the same: listing them through Pyomo's product
+    index sets costs about 0.1 s per 100,000 variables, and the solve step lists them several
+    times."""
     shape = tuple((c.local_name, len(c)) for c in m.component_objects(pyo.Var))
-    cached = _VARIABLES.get(m)
+    cached = getattr(m, _VARIABLE_LIST, None)
     if cached is None or cached[0] != shape:
-        cached = _VARIABLES[m] = (shape, list(m.component_data_objects(pyo.Var)))
+        cached = (shape, list(m.component_data_objects(pyo.Var)))
+        setattr(m, _VARIABLE_LIST, cached)
     return cached[1]
 
 

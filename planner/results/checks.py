@@ -1,7 +1,7 @@
 """The one checker of a plan's tables, for every plan kind, independent of the formulation.
 
 Recomputed from the by-year tables, the catalog and the per-year inputs (the instance's series
-as expanded by planner.inputs.data, which the known-answer tests check on their own): for each
+as expanded by planner.inputs.derive, which the known-answer tests check on their own): for each
 year and scenario, racks in service = existing + bought within their lifetime; MW energised
 within the envelope, in whole blocks, never falling, and facility power within it; capex
 (racks and blocks) within the year's budget; deliveries within their limit and none before a
@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from planner.inputs.catalog import Catalog
-from planner.inputs.data import PlanData, build_plan_data, workload
+from planner.inputs.data import PlanData
+from planner.inputs.derive import build_plan_data, workload
 from planner.inputs.instance import Instance
 from planner.inputs.serving import Route, route
 from planner.results.tables import Tables, rows

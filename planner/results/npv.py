@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.inputs.data import PlanData, annuity_factor, capital_recovery_factor
+from planner.inputs.data import PlanData
+from planner.inputs.finance import annuity_factor, capital_recovery_factor
 
 STEADY_YEARS = 5
 """Years a single-year plan's steady state is valued over (the racks' five-year life,

@@ -17,7 +17,8 @@ import pyomo.environ as pyo
 import pyomo.version
 from pyomo.common.gc_manager import PauseGC
 
-from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, build_plan_data
+from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData
+from planner.inputs.derive import build_plan_data
 from planner.inputs.load import LoadedInstance
 from planner.results.assumptions import catalog_inputs, instance_inputs
 from planner.results.clock import Clock

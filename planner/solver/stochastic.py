@@ -27,11 +27,7 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 
-from planner.inputs.data import (
-    OBJECTIVE_USD_PER_MODEL_UNIT,
-    PlanData,
-    mean_scenario,
-)
+from planner.inputs.data import OBJECTIVE_USD_PER_MODEL_UNIT, PlanData, mean_scenario
 from planner.model import FIRST_STAGE
 from planner.solver.highs import SolveReport, SolveStatus, linear_vector, solve_matrix
 from planner.solver.run import PlanRun

@@ -15,7 +15,9 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.inputs.catalog import Catalog
-from planner.inputs.data import SECONDS_PER_HOUR, capital_recovery_factor, routes
+from planner.inputs.data import SECONDS_PER_HOUR
+from planner.inputs.derive import routes
+from planner.inputs.finance import capital_recovery_factor
 from planner.inputs.instance import Instance
 from planner.inputs.serving import at_speed
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from planner.errors import UsageError
 from planner.inputs.catalog import DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS, Catalog
-from planner.inputs.data import workload
+from planner.inputs.derive import workload
 from planner.inputs.instance import Instance
 from planner.inputs.serving import Route, Workload, route
 from planner.results.files import atomic_write_text, frame_csv

@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from planner.errors import InstanceError
-from planner.inputs.data import PlanData, build_plan_data
+from planner.inputs.data import PlanData
+from planner.inputs.derive import build_plan_data
 from planner.inputs.instance import Instance
 from planner.inputs.load import LoadedInstance, cross_check
 from planner.inputs.yamlio import apply_knob, format_validation_error
