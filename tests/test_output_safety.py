@@ -192,7 +192,7 @@ def test_a_workbook_stores_formula_like_text_as_text(tmp_path):
     frames = {"summary": pd.DataFrame({"instance": ["=1+1"], "objective_value": [1.0]}),
               "racks": pd.DataFrame({"rack": ["=HYPERLINK(1)"], "count": [2]})}  # fmt: skip
     wb = build_workbook(frames)
-    cell = wb["Summary"]["B2"]  # key figures: item, value
+    cell = wb["Key figures"]["B2"]  # key figures: item, value
     assert cell.value == "=1+1" and cell.data_type == "s"
     rack = wb["Racks"]["A2"]
     assert rack.value == "=HYPERLINK(1)" and rack.data_type == "s"

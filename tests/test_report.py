@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, chromium, evaluate_cell
+from conftest import ROOT, chromium, workbook_values
 from openpyxl import load_workbook
 from PIL import Image, ImageStat
 
@@ -46,7 +46,7 @@ def test_workbook_reads_back(explained):
     # sheets titled in words; headers in words with units; numbers stay numbers, in $ / % /
     # thousands formats; an Excel table per sheet; totals as SUM formulas over the table
     wb = load_workbook(explained / "report.xlsx")
-    for sheet in ("Summary", "Racks", "Tiers", "Cash flow", "Allocation", "Explanation",
+    for sheet in ("Key figures", "Racks", "Tiers", "Cash flow", "Allocation", "Explanation",
                   "Marginal values", "Sensitivity", "Requirements", "Alternatives", "Inputs"):  # fmt: skip
         assert sheet in wb.sheetnames, sheet
     assert "Sweep" not in wb.sheetnames and "Frontier" not in wb.sheetnames  # other runs' files
@@ -108,7 +108,7 @@ def test_solve_report_flag(tmp_path):
     # the keynote scenario is implausible by public ranges: the page and workbook say so
     assert "Plausibility: ratios outside public ranges" in page and "a keynote aspiration" in page
     assert load_workbook(tmp_path / "report.xlsx").sheetnames == [
-        "Summary",
+        "Key figures",
         "Plausibility",
         "Racks",
         "Tiers",
@@ -191,41 +191,64 @@ def test_words_turns_identifiers_into_words_and_keeps_other_text():
     )
 
 
-def test_the_workbook_cash_flow_recalculates_with_the_discount_rate(tmp_path):
+def test_the_workbook_recalculates_npv_irr_and_payback_with_the_discount_rate(tmp_path):
     # the cash flow and discount factors were fixed numbers: the rate could not be changed in
-    # Excel. The sheet's formulas give the run's NPV at the run's rate and follow an edited rate.
+    # Excel. The Key figures sheet's rate cell drives the Cash flow sheet's formulas, and NPV,
+    # IRR and payback under it are formulas too, worked out here by an Excel calculation engine
+    # (the `formulas` library): the run's figures at the run's rate, and npv.cash_flow's at an
+    # edited rate on the same flows.
     from planner.results.npv import cash_flow as npv_cash_flow
 
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["solve", str(ROOT / "instances" / "1gw-2026-2030.yaml"),
                                       "--out", str(out), "--report", "--quiet"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    ws = load_workbook(out / "report.xlsx")["Cash flow"]
-    assert ws["K1"].value.startswith("Discount rate") and ws["L1"].value == "NPV ($)"
-    npv = pd.read_csv(out / "summary.csv").iloc[0]["npv_usd"]
-    assert evaluate_cell(ws, "L2") == pytest.approx(npv, rel=1e-6)
-    # edit the rate to 20%: the formulas give npv.cash_flow's NPV at 20% on the same flows
+    path = out / "report.xlsx"
+    book = load_workbook(path)
+    key = book["Key figures"]
+    assert [key[f"A{r}"].value for r in range(2, 6)] == [
+        "Discount rate (edit me)",
+        "NPV ($)",
+        "IRR",
+        "Payback (years)",
+    ]
+    assert key["B2"].value == pytest.approx(0.10)
+    assert all(str(key[f"B{r}"].value).startswith("=") for r in range(3, 6))
+    ws = book["Cash flow"]
     rows = pd.DataFrame([r for r in ws.iter_rows(min_row=2, max_row=6, max_col=4, values_only=True)],
                         columns=["year", "revenue_usd", "operating_cost_usd", "capex_usd"])  # fmt: skip
+    assert rows["year"].tolist() == [2026, 2027, 2028, 2029, 2030]  # numbers, not text
     left = ws["E7"].value
-    ws["K2"] = 0.2
-    _, metrics = npv_cash_flow(rows, left, 0.2)
-    assert evaluate_cell(ws, "L2") == pytest.approx(metrics["npv_usd"], rel=1e-9)
-    assert metrics["npv_usd"] < npv  # a dearer rate is worth less: the edit did something
-    # IRR is a formula too, over the cash by date (capex at the start of its year, operating
-    # cash at its end, the value left at the end): those cells are npv.cash_flow's own flows,
-    # and their IRR is the run's
-    from planner.results.npv import irr
+    _, at_run = npv_cash_flow(rows, left, 0.10)
+    cells = ["Key figures!B3", "Key figures!B4", "Key figures!B5"]
+    npv, irr, payback = workbook_values(path, cells).values()
+    assert npv == pytest.approx(pd.read_csv(out / "summary.csv").iloc[0]["npv_usd"], rel=1e-6)
+    assert irr == pytest.approx(at_run["irr_frac"], rel=1e-9)
+    assert payback == pytest.approx(at_run["payback_years"], rel=1e-12)
+    # edit the rate to 20%: NPV follows, IRR and payback (of cash not discounted) do not
+    _, at_20 = npv_cash_flow(rows, left, 0.2)
+    npv_20, irr_20, payback_20 = workbook_values(path, cells, {"Key figures!B2": 0.2}).values()
+    assert npv_20 == pytest.approx(at_20["npv_usd"], rel=1e-9)
+    assert npv_20 < npv  # a dearer rate is worth less: the edit did something
+    assert (irr_20, payback_20) == pytest.approx((irr, payback), rel=1e-12)
 
-    assert ws["M1"].value == "IRR" and ws["M2"].value == "=IRR(N2:N7)"
-    timed = [evaluate_cell(ws, f"N{r}") for r in range(2, 8)]
-    capex, operating = (
-        rows["capex_usd"].tolist(),
-        (rows["revenue_usd"] - rows["operating_cost_usd"]).tolist(),
-    )
-    assert timed == pytest.approx([-capex[0], *(operating[k - 1] - capex[k] for k in range(1, 5)),
-                                   operating[4] + left], rel=1e-12)  # fmt: skip
-    assert irr(timed) == pytest.approx(metrics["irr_frac"], rel=1e-9)
+
+def test_the_workbook_payback_says_never_when_the_cash_never_turns(tmp_path):
+    # payback_years is None when the running cash never turns non-negative; the sheet's formula
+    # must say "never" rather than 0 (MIN of no crossings) or a stale number
+    from planner.report.xlsx import write_xlsx
+    from planner.results.npv import cash_flow as npv_cash_flow
+
+    rows = pd.DataFrame({"year": [2026, 2027], "revenue_usd": [1e9, 1e9],
+                         "operating_cost_usd": [5e8, 5e8], "capex_usd": [5e9, 0.0]})  # fmt: skip
+    frame, metrics = npv_cash_flow(rows, 1e9, 0.1)
+    assert metrics["payback_years"] is None
+    summary = pd.DataFrame([{"objective": "profit", "npv_usd": metrics["npv_usd"]}])
+    path = write_xlsx({"summary": summary, "cash_flow": frame}, tmp_path / "w.xlsx",
+                      {"discount_rate_frac": 0.1})  # fmt: skip
+    got = workbook_values(path, ["Key figures!B3", "Key figures!B5"])
+    assert got == {"Key figures!B3": pytest.approx(metrics["npv_usd"], rel=1e-9),
+                   "Key figures!B5": "never"}  # fmt: skip
 
 
 def test_charts_name_the_npv_and_show_plain_numbers(monkeypatch, tmp_path):

@@ -91,7 +91,7 @@ def test_the_downloads_are_the_plan_shown(served):
     _post(served, {"site_mw": 250})
     with urllib.request.urlopen(served + "download/report.xlsx", timeout=120) as response:
         book = load_workbook(BytesIO(response.read()))
-    items = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
+    items = {row[0]: row[1] for row in book["Key figures"].iter_rows(values_only=True)}
     power = items["Facility power (MW)"]
     assert 100 < power <= 250 + 1e-6
     with urllib.request.urlopen(served + "download/report.html", timeout=120) as response:
@@ -134,7 +134,7 @@ def test_the_page_in_a_browser_changes_a_knob_and_downloads_the_workbook(served,
             page.click("#download-workbook")
         path = tmp_path / "book.xlsx"
         download.value.save_as(path)
-        assert "Summary" in load_workbook(path).sheetnames
+        assert "Key figures" in load_workbook(path).sheetnames
         page.fill("#site_mw", "-1")
         page.click("#solve")
         page.wait_for_function("document.getElementById('error').textContent.length > 0",

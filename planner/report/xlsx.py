@@ -27,7 +27,7 @@ SHEETS = (
     "marginals", "sensitivity", "binding", "entry", "alternatives", "infeasibility", "inputs",
 )  # fmt: skip
 TITLES = {
-    "summary": "Summary", "plausibility": "Plausibility", "purchase_order": "Purchase order",
+    "summary": "Key figures", "plausibility": "Plausibility", "purchase_order": "Purchase order",
     "racks": "Racks", "tiers": "Tiers",
     "cash_flow": "Cash flow", "allocation": "Allocation", "serving_mix": "Serving mix",
     "rentals": "Rentals", "stochastic": "Stochastic", "scenarios": "Scenarios",
@@ -92,50 +92,46 @@ def fill_sheet(ws: Worksheet, frame: pd.DataFrame, name: str) -> None:
     ws.freeze_panes = "A2"
 
 
-RATE_COLUMN = "K"
-RATE_CELL = f"${RATE_COLUMN}$2"
-"""The cash-flow sheet's discount rate: an input cell the sheet's formulas read (its label
-above it, the NPV formula in the next column)."""
-NPV_COLUMN = "L"
-IRR_COLUMN, TIMED_COLUMN = "M", "N"
-"""The IRR formula, and the cash by date it reads: at the start of year k its capex, plus the
-year before's operating cash (and, one date after the last year, the value left)."""
+KEY_FIGURES = "Key figures"
+RATE_CELL = f"'{KEY_FIGURES}'!$B$2"
+"""The discount rate: an input cell on the Key figures sheet that the cash-flow sheet's
+formulas, and the NPV, IRR and payback under it, read."""
+FINANCE_ROWS = ("Discount rate (edit me)", "NPV ($)", "IRR", "Payback (years)")
+"""The Key figures sheet's first rows (B2:B5) when the plan has a cash flow: the rate, then
+formulas over the Cash flow sheet."""
+TIMED_COLUMN, RUNNING_COLUMN, CROSSING_COLUMN = "J", "K", "L"
+"""The Cash flow sheet's cash by date (at the start of year k its capex, plus the year before's
+operating cash; one date after the last year, the value left), its running sum, and the
+payback crossing of each date (the date before plus the share of the date's cash that brings
+the running sum to zero, where it turns non-negative; blank elsewhere)."""
 
 
-def _recalculating_cash_flow(ws: Worksheet, frame: pd.DataFrame, rate: float) -> None:
-    """Turn the cash-flow sheet's derived columns into formulas of the discount rate in K2:
-    cash flow = revenue - operating cost - capex (+ value left), discounted = operating cash
-    / (1 + r)^(k + 1) - capex / (1 + r)^k (the value left / (1 + r)^n), cumulative = the
-    running sum; NPV = their sum. Change K2 in Excel and the NPV follows (the value left is
-    the plan's number at the run's rate). Mirrors planner/results/npv.py `cash_flow`."""
+def _recalculating_cash_flow(ws: Worksheet, frame: pd.DataFrame) -> None:
+    """Turn the cash-flow sheet's derived columns into formulas of the discount rate on the Key
+    figures sheet: cash flow = revenue - operating cost - capex (+ value left), discounted =
+    operating cash / (1 + r)^(k + 1) - capex / (1 + r)^k (the value left / (1 + r)^n),
+    cumulative = the running sum; then the same flows by date, for IRR and payback. Change the
+    rate in Excel and the NPV follows (the value left is the plan's number at the run's rate).
+    Mirrors planner/results/npv.py `cash_flow` and `payback_years`."""
     cols = {c: get_column_letter(j) for j, c in enumerate(frame.columns, start=1)}
-    ws[f"{RATE_COLUMN}1"], ws[f"{RATE_COLUMN}2"] = "Discount rate (edit me)", rate
-    ws[f"{RATE_COLUMN}2"].number_format = "0.00%"
-    ws[f"{NPV_COLUMN}1"] = "NPV ($)"
     n_years = len(frame) - 1  # the last row is the value left at the end
-    for i in range(len(frame)):
-        row = i + 2
-        rev, op, cap, left = (
-            f"{cols[c]}{row}"
-            for c in ("revenue_usd", "operating_cost_usd", "capex_usd", "value_left_usd")
-        )
-        ws[f"{cols['cash_flow_usd']}{row}"] = f"={rev}-{op}-{cap}+{left}"
-        if i < n_years:
-            ws[f"{cols['discounted_cash_usd']}{row}"] = (
-                f"=({rev}-{op})/(1+{RATE_CELL})^{i + 1}-{cap}/(1+{RATE_CELL})^{i}"
-            )
-        else:
-            ws[f"{cols['discounted_cash_usd']}{row}"] = f"={left}/(1+{RATE_CELL})^{n_years}"
-        before = f"+{cols['cumulative_cash_usd']}{row - 1}" if i else ""
-        ws[f"{cols['cumulative_cash_usd']}{row}"] = f"={cols['cash_flow_usd']}{row}{before}"
-    d = cols["discounted_cash_usd"]
-    ws[f"{NPV_COLUMN}2"] = f"=SUM({d}2:{d}{len(frame) + 1})"
-    ws[f"{NPV_COLUMN}2"].number_format = EXCEL_FORMATS["usd"]
-    # the same flows by date (npv.cash_flow's `timed`): IRR is the rate that zeroes them
-    ws[f"{TIMED_COLUMN}1"] = "Cash by date ($, start of each year, then the end)"
     rev, op, cap, left = (
         cols[c] for c in ("revenue_usd", "operating_cost_usd", "capex_usd", "value_left_usd")
     )
+    for i in range(len(frame)):
+        row = i + 2
+        ws[f"{cols['cash_flow_usd']}{row}"] = f"={rev}{row}-{op}{row}-{cap}{row}+{left}{row}"
+        if i < n_years:
+            ws[f"{cols['discounted_cash_usd']}{row}"] = (
+                f"=({rev}{row}-{op}{row})/(1+{RATE_CELL})^{i + 1}-{cap}{row}/(1+{RATE_CELL})^{i}"
+            )
+        else:
+            ws[f"{cols['discounted_cash_usd']}{row}"] = f"={left}{row}/(1+{RATE_CELL})^{n_years}"
+        before = f"+{cols['cumulative_cash_usd']}{row - 1}" if i else ""
+        ws[f"{cols['cumulative_cash_usd']}{row}"] = f"={cols['cash_flow_usd']}{row}{before}"
+    ws[f"{TIMED_COLUMN}1"] = "Cash by date ($, start of each year, then the end)"
+    ws[f"{RUNNING_COLUMN}1"] = "Running cash by date ($)"
+    ws[f"{CROSSING_COLUMN}1"] = "Pays back at (years)"
     for k in range(n_years + 1):
         row = k + 2
         parts = [] if k == n_years else [f"-{cap}{row}"]
@@ -144,20 +140,55 @@ def _recalculating_cash_flow(ws: Worksheet, frame: pd.DataFrame, rate: float) ->
         if k == n_years:
             parts.append(f"+{left}{row}")
         ws[f"{TIMED_COLUMN}{row}"] = "=" + "".join(parts)
-        ws[f"{TIMED_COLUMN}{row}"].number_format = EXCEL_FORMATS["usd"]
-    ws[f"{IRR_COLUMN}1"] = "IRR"
-    ws[f"{IRR_COLUMN}2"] = f"=IRR({TIMED_COLUMN}2:{TIMED_COLUMN}{n_years + 2})"
-    ws[f"{IRR_COLUMN}2"].number_format = "0.0%"
-    ws.column_dimensions[RATE_COLUMN].width = 24
-    ws.column_dimensions[NPV_COLUMN].width = 18
-    ws.column_dimensions[TIMED_COLUMN].width = 26
+        running = f"+{RUNNING_COLUMN}{row - 1}" if k else ""
+        ws[f"{RUNNING_COLUMN}{row}"] = f"={TIMED_COLUMN}{row}{running}"
+        if k:
+            was, now = f"{RUNNING_COLUMN}{row - 1}", f"{RUNNING_COLUMN}{row}"
+            ws[f"{CROSSING_COLUMN}{row}"] = (
+                f'=IF(AND({was}<0,{now}>=0),{k - 1}-{was}/{TIMED_COLUMN}{row},"")'
+            )
+            ws[f"{CROSSING_COLUMN}{row}"].number_format = "0.0"
+        for column in (TIMED_COLUMN, RUNNING_COLUMN):
+            ws[f"{column}{row}"].number_format = EXCEL_FORMATS["usd"]
+    for column in (TIMED_COLUMN, RUNNING_COLUMN, CROSSING_COLUMN):
+        ws.column_dimensions[column].width = 24
 
 
-def _key_figures(ws: Worksheet, summary: pd.DataFrame) -> None:
-    """The summary row as two columns (item, value), each value in its own number format."""
+def _finance_rows(ws: Worksheet, frame: pd.DataFrame, rate: float) -> None:
+    """The Key figures sheet's rate cell and the NPV, IRR and payback formulas over the Cash
+    flow sheet (`frame`: its table); payback is the first crossing, "never" without one."""
+    sheet = f"'{TITLES['cash_flow']}'"
+    last = len(frame) + 1
+    discounted = get_column_letter(list(frame.columns).index("discounted_cash_usd") + 1)
+    formulas = (
+        rate,
+        f"=SUM({sheet}!{discounted}2:{discounted}{last})",
+        f'=IFERROR(IRR({sheet}!{TIMED_COLUMN}2:{TIMED_COLUMN}{last}),"none")',
+        f'=IF(COUNT({sheet}!{CROSSING_COLUMN}3:{CROSSING_COLUMN}{last})=0,"never",'
+        f"MIN({sheet}!{CROSSING_COLUMN}3:{CROSSING_COLUMN}{last}))",
+    )
+    for (item, formula), fmt in zip(
+        zip(FINANCE_ROWS, formulas, strict=True),
+        ("0.00%", EXCEL_FORMATS["usd"], "0.0%", "0.0"),
+        strict=True,
+    ):
+        ws.append([item, formula])
+        ws.cell(row=ws.max_row, column=2).number_format = fmt
+
+
+def _key_figures(
+    ws: Worksheet, summary: pd.DataFrame, cash: pd.DataFrame | None, rate: float
+) -> None:
+    """The summary row as two columns (item, value), each value in its own number format;
+    with a cash flow, the discount-rate cell and the NPV, IRR and payback formulas come first
+    (summary.csv's NPV is then that formula's value at the run's rate, not a second row)."""
     ws.append(["Item", "Value"])
+    if cash is not None:
+        _finance_rows(ws, cash, rate)
     row = summary.iloc[0]
     for column in summary.columns:
+        if cash is not None and column == "npv_usd":
+            continue
         value = _cell(row[column])
         ws.append([neutral_text(label(str(column))), value])
         cell = ws.cell(row=ws.max_row, column=2)
@@ -240,7 +271,7 @@ def build_workbook(frames: dict[str, pd.DataFrame], run: dict | None = None) -> 
             continue
         ws = wb.create_sheet(TITLES[name])
         if name == "summary":
-            _key_figures(ws, frame)
+            _key_figures(ws, frame, frames.get("cash_flow"), rate)
             continue
         fill_sheet(
             ws,
@@ -248,7 +279,7 @@ def build_workbook(frames: dict[str, pd.DataFrame], run: dict | None = None) -> 
             name,
         )
         if name == "cash_flow":
-            _recalculating_cash_flow(ws, frame, rate)
+            _recalculating_cash_flow(ws, frame)
         for lab, value, title, anchor in CHARTS.get(name, []):
             _bar(ws, frame, lab, value, title, anchor)
         if name == "frontier":
