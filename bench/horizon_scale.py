@@ -35,7 +35,7 @@ TIERS = {  # price $/Mtok, min tok/s/user
     "premium": (45.0, 200), "ultra": (150.0, 1000),
 }  # fmt: skip
 TARGET_GAP_FRAC = 0.005
-TARGET_RATIO = 1.5
+TARGET_RATIO = 1.4
 
 
 def write_case(folder: Path, racks: int, years: int, scenarios: int, seed: int = 0) -> Path:

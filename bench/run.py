@@ -19,6 +19,7 @@ import analyst_case  # noqa: E402
 import fuzz  # noqa: E402
 import horizon_scale  # noqa: E402
 import linear_inputs  # noqa: E402
+import question_speed  # noqa: E402
 import solve_vs_import  # noqa: E402
 import sweep_speed  # noqa: E402
 from common import Row  # noqa: E402
@@ -31,6 +32,8 @@ ROWS = [
     sweep_speed.row_workers,
     horizon_scale.row,
     analyst_case.row,
+    question_speed.row_explain,
+    question_speed.row_monte_carlo,
     linear_inputs.row_validate,
     linear_inputs.row_import,
 ]

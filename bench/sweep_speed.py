@@ -6,7 +6,8 @@
 - raw HiGHS: the model written once as an LP file, read by highspy, and per case only the
   changed objective coefficients set before `run()` (the floor any Python layer can reach);
 - 2 workers vs 1: `run_cases` end to end (process start-up included) on more cases.
-Targets (issue 4): reuse at most 1.5x raw HiGHS per case; near 2x speed-up on 2 workers.
+Targets (issue 23): reuse at most 1.25x raw HiGHS per case; 2 workers at least 90% of the
+speed-up pure CPU work gets on two processes in the same run.
 
     python bench/sweep_speed.py [--cases N]
 """
@@ -155,7 +156,7 @@ def row_vs_raw() -> Row:
     r = _measured()
     same = "same objectives" if r["objectives_agree"] else "OBJECTIVES DIFFER: not the same problem"
     return Row("sweep case (model reuse) vs raw HiGHS", f"{r['reuse_cases_per_s']:.1f} cases/s ({same})",
-               f"{r['raw_cases_per_s']:.1f} cases/s", f"{r['reuse_over_raw']:.2f}", "<= 1.5")  # fmt: skip
+               f"{r['raw_cases_per_s']:.1f} cases/s", f"{r['reuse_over_raw']:.2f}", "<= 1.25")  # fmt: skip
 
 
 def row_vs_fresh() -> Row:
@@ -170,7 +171,7 @@ def row_workers() -> Row:
     r = _measured()
     return Row(f"sweep 2 workers vs 1 ({r['worker_cases']} cases)", f"{r['two_workers_s']:.2f} s",
                f"{r['one_worker_s']:.2f} s", f"{r['speedup_2_workers']:.2f}",
-               f"near 2 (CPU ceiling now {r['cpu_parallelism']:.2f})")  # fmt: skip
+               f">= {0.9 * r['cpu_parallelism']:.2f} (90% of the CPU ceiling now, {r['cpu_parallelism']:.2f})")  # fmt: skip
 
 
 def main() -> None:
@@ -182,11 +183,11 @@ def main() -> None:
     print(f"fresh build per case:      {r['fresh_cases_per_s']:.1f} cases/s "
           f"-> reuse is {r['fresh_over_reuse']:.2f}x faster")  # fmt: skip
     print(f"raw HiGHS (highspy):       {r['raw_cases_per_s']:.1f} cases/s "
-          f"-> reuse / raw per case = {r['reuse_over_raw']:.2f} (target <= 1.5)")  # fmt: skip
+          f"-> reuse / raw per case = {r['reuse_over_raw']:.2f} (target <= 1.25)")  # fmt: skip
     print(f"objectives agree with raw HiGHS (rtol 1e-3): {bool(r['objectives_agree'])}")
     print(f"{r['worker_cases']} cases end to end: 1 worker {r['one_worker_s']:.2f} s, "
           f"2 workers {r['two_workers_s']:.2f} s -> speed-up {r['speedup_2_workers']:.2f}x "
-          "(target near 2)")  # fmt: skip
+          f"(target >= 90% of the ceiling, {0.9 * r['cpu_parallelism']:.2f})")  # fmt: skip
     print(f"  2-worker start-up (2 cases): {r['two_workers_startup_s']:.2f} s; without it the "
           f"speed-up is {r['speedup_2_workers_warm']:.2f}x")  # fmt: skip
     print(f"  pure CPU work on 2 processes gets {r['cpu_parallelism']:.2f}x on this machine now "

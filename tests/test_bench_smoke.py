@@ -25,3 +25,13 @@ def test_the_raw_highs_baseline_solves_the_sweeps_own_problems():
     raw_values = sweep_speed.time_raw_highs(spec, cases)[1]
     assert raw_values == pytest.approx(planner_values, rel=1e-6)
     assert len(set(planner_values)) == 3  # the cases differ, so agreement means something
+
+
+def test_the_monte_carlo_row_solves_its_study():
+    # bench/question_speed.py times a 100-draw study; a study the sweep refused, or draws that
+    # all failed, would time an error path: two draws on one worker must solve
+    import question_speed
+
+    r = question_speed.measure_monte_carlo(draws=2, workers=1)
+    assert (r["draws"], r["solved"]) == (2, 2)
+    assert r["wall_s"] > 0 and r["one_solve_s"] > 0
