@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
-from planner.errors import InstanceError
+from planner.errors import InstanceError, TimeLimitError
 from planner.inputs.catalog import Catalog
 from planner.inputs.data import (
     BASE_SCENARIO,
@@ -63,13 +64,18 @@ def workload(inst: Instance, tier: str) -> Workload:
 
 
 def routes(
-    inst: Instance, catalog: Catalog, systems: list[str]
+    inst: Instance,
+    catalog: Catalog,
+    systems: list[str],
+    expired: Callable[[], bool] | None = None,
 ) -> tuple[dict[SystemTier, Route], dict[str, list[NoRoute]]]:
     """Every (system, tier) route the data allow, and for each tier no system serves, why
-    (one reason per allowed system)."""
+    (one reason per allowed system). `expired` is asked every EXPIRED_EVERY tiers."""
     found: dict[SystemTier, Route] = {}
     why: dict[str, list[NoRoute]] = {}
-    for tier in inst.tiers:
+    for k, tier in enumerate(inst.tiers):
+        if expired is not None and k % EXPIRED_EVERY == 0:
+            _stop_if(expired, "the tiers' routes")
         w = workload(inst, tier)
         for system in systems:
             r = route(catalog, system, w, inst.data_rank)
@@ -79,6 +85,19 @@ def routes(
                 why.setdefault(tier, []).append(r)
     served = {t for _, t in found}
     return found, {t: why[t] for t in inst.tiers if t not in served}
+
+
+EXPIRED_EVERY = 256
+"""Tiers between two looks at the clock while routes are worked out (an 8,000-tier instance
+spends about a second there)."""
+
+
+def _stop_if(expired: Callable[[], bool], step: str) -> None:
+    if expired():
+        raise TimeLimitError(
+            f"the time limit ran out while the plan's numbers were derived (at {step}); no "
+            "plan yet: raise --time-limit"
+        )
 
 
 def unserved_words(reasons: list[NoRoute]) -> str:
@@ -207,11 +226,19 @@ def _facility(
     return capex, cost, opex
 
 
-def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = None) -> PlanData:
+def build_plan_data(
+    inst: Instance,
+    catalog: Catalog,
+    base_dir: Path | None = None,
+    expired: Callable[[], bool] | None = None,
+) -> PlanData:
     """Derive the model's indexed numbers from a validated instance and catalog.
 
-    `base_dir` is the instance file's folder (for `horizon.existing_racks_csv`).
+    `base_dir` is the instance file's folder (for `horizon.existing_racks_csv`). `expired` is
+    asked between steps (and while routes are worked out): True stops with TimeLimitError
+    (exit 5), so a time limit holds on an instance whose numbers take long to derive.
     """
+    stop = expired or (lambda: False)
     site, h = inst.site, inst.horizon
     years = [h.start_year + k for k in range(h.years)] if h else [SINGLE_YEAR]
     n = len(years)
@@ -234,7 +261,8 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
     used |= set(inst.lease_out.usd_per_gpu_hour if inst.lease_out else ())  # bought to lease
     # every installed rack draws power and costs opex, whether or not a system uses it
     racks = sorted(used | {r for r, items in fleet.items() if any(c for c, _ in items)})
-    found, unservable = routes(inst, catalog, systems)
+    found, unservable = routes(inst, catalog, systems, stop)
+    _stop_if(stop, "the site's series")
     tok_s = {k: r.tok_s for k, r in found.items()}
     rate = site.discount_rate_frac
     power = expand(h.site_power_mw if h else None, n, site.power_mw)
@@ -267,8 +295,10 @@ def build_plan_data(inst: Instance, catalog: Catalog, base_dir: Path | None = No
                 max_deliveries[r, y] = sched.max_deliveries_per_year
 
     names = tuple(inst.scenarios or ()) or (BASE_SCENARIO,)
+    _stop_if(stop, "the tiers' prices and forecasts")
     price, list_price, demand = _tier_tables(inst, years, names)
     _check_derived(inst, list_price, demand, {y: float(power[k]) for k, y in enumerate(years)})
+    _stop_if(stop, "the demand curves")
     market = _market(inst, years, names, price, list_price, demand)
     demand = {k: v for k, v in demand.items() if k not in market["curves"]}
     lease = inst.lease_out

@@ -218,7 +218,17 @@ def json_text(payload: dict[str, Any]) -> str:
     clean = finite_json(payload, "", nonfinite)
     if nonfinite:
         clean["nonfinite"] = nonfinite
-    return json.dumps(clean, indent=2, sort_keys=True, default=str, allow_nan=False)
+    options: dict[str, Any] = {"sort_keys": True, "default": str, "allow_nan": False}
+    compact = json.dumps(clean, **options)  # Python's C encoder: indented output is pure Python
+    if len(compact) <= INDENTED_JSON_CHARS:
+        return json.dumps(clean, indent=2, **options)
+    lines = (f"  {json.dumps(k)}: {json.dumps(clean[k], **options)}" for k in sorted(clean))
+    return "{\n" + ",\n".join(lines) + "\n}"
+
+
+INDENTED_JSON_CHARS = 200_000
+"""Largest JSON (compact) written indented; a larger one (run.json of an 8,000-tier instance,
+about 0.4 s to indent) gets one line per top-level key."""
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> Path:

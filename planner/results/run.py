@@ -133,8 +133,9 @@ def solve_loaded(
     with PauseGC():
         start = time.perf_counter()
         with progress.stage("building the model"):
-            data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent)
-            run = PlanRun.build(data, settings, deadline, stop=lambda: deadline.expired)
+            stop = lambda: deadline.expired  # noqa: E731
+            data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent, stop)
+            run = PlanRun.build(data, settings, deadline, stop=stop)
         build_s = time.perf_counter() - start
         clock.lap("build")
         with progress.stage("solving (HiGHS, then the whole-rack check)"):

@@ -62,6 +62,19 @@ def _rows(header: list[str], rows: list[list[str]]) -> list[str]:
     return [fmt(header), *(fmt(r) for r in rows)]
 
 
+TERMINAL_TIERS = 40
+"""Most tiers the terminal lists (an instance may have thousands; the CSVs have every one)."""
+
+
+def _largest_tiers(tiers: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """At most TERMINAL_TIERS tiers by revenue a year (the rest said as a count), in the
+    instance's order."""
+    if len(tiers) <= TERMINAL_TIERS:
+        return tiers, 0
+    kept = tiers["revenue_usd_per_year"].rank(method="first", ascending=False) <= TERMINAL_TIERS
+    return tiers[kept], len(tiers) - TERMINAL_TIERS
+
+
 def render_table(result: PlanResult) -> str:
     """Racks to buy, power split per tier, totals, status and gap (per year and scenario for
     plans with `horizon:` or `scenarios:`)."""
@@ -71,8 +84,11 @@ def render_table(result: PlanResult) -> str:
     gap = "-" if rep.mip_gap_frac is None else f"{rep.mip_gap_frac:.2%}"
     inst = result.loaded.instance
     lines = [f"{inst.name}: objective {inst.objective}, status {rep.status}, gap {gap}"]
-    for tier, why in result.data.unservable.items():
+    unservable = list(result.data.unservable.items())
+    for tier, why in unservable[:TERMINAL_TIERS]:
         lines.append(f"  note: {why}; tier {tier} gets no power")
+    if len(unservable) > TERMINAL_TIERS:
+        lines.append(f"  note: {len(unservable) - TERMINAL_TIERS:,} more tiers get no power")
     if not rep.status.has_solution:
         return "\n".join(lines)
     t = result.tables
@@ -86,6 +102,7 @@ def render_table(result: PlanResult) -> str:
         ],
     )
     lines.append("Power split per tier")
+    shown, more = _largest_tiers(t.tiers)
     lines += _rows(
         [
             "tier",
@@ -110,10 +127,12 @@ def render_table(result: PlanResult) -> str:
                 _tokens_a_year(r.mtok_per_year),
                 _money(r.revenue_usd_per_year),
             ]
-            for r in rows(t.tiers)
+            for r in rows(shown)
         ],
     )
-    lines += serving_lines(t.serving)
+    if more:
+        lines.append(f"  ... and {more:,} more tiers with less revenue: every tier is in tiers.csv")
+    lines += serving_lines(t.serving[t.serving["tier"].isin(set(shown["tier"]))])
     s = t.summary.iloc[0]
     lines.append(
         f"Total: {_num(s.tok_s)} output tokens/s, {_tokens_a_year(s.mtok_per_year)} output tokens a year; "
