@@ -333,3 +333,63 @@ def test_leases_cost_adds_up_to_the_years_lease_cost(tmp_path):
     by_year = r.tables.summary_by_year.iloc[0]
     assert r.tables.leases_by_year["cost_usd"].sum() == pytest.approx(by_year["lease_cost_usd"])
     assert by_year["lease_cost_usd"] > 2 * 250_000  # the racks' $250,000 each and the building
+
+
+# -- rental parity ---------------------------------------------------------------------------------
+
+
+def parity_site(usd_per_gpu_hour: float, margin: float, curve: dict) -> dict:
+    """0.2 MW (two alpha racks, 2 C a year); tier t on `curve` around ($10, 0.8 C); alpha
+    racks rent at `usd_per_gpu_hour` and sellers renting them keep `margin`."""
+    return {"objective": "revenue", "site": {"power_mw": 0.2}, "tiers": curve_tier(curve),
+            "lease_out": {"usd_per_gpu_hour": {"alpha": usd_per_gpu_hour},
+                          "entrant_margin_frac": margin}}  # fmt: skip
+
+
+def test_rental_parity_caps_the_price_of_an_inelastic_tier(tmp_path):
+    # A seller renting an alpha rack pays 8 GPUs x $5 = $40 an hour for 1,000 tok/s x 3,600 s =
+    # 3.6 Mtok (utilisation 1): $11.111 per Mtok. Keeping a 20% margin it charges
+    # 11.111 / 0.8 = $13.889 (price realisation 1, no input price). The inelastic curve
+    # (e = -0.7) would price at its $20 ceiling; capped, it prices at $13.889 and sells what
+    # the market takes there: 0.8 C x (13.889 / 10)^-0.7 = 0.6356 C, under the 2 C two racks make.
+    cap = 8 * 5 / 3.6 / 0.8
+    r = solve(tmp_path, parity_site(5.0, 0.2, {"price_elasticity": -0.7}))
+    tier = r.tables.tiers.iloc[0]
+    assert tier["price_usd_per_mtok"] == pytest.approx(cap)
+    assert tier["mtok_per_year"] == pytest.approx(0.8 * C * (cap / 10) ** -0.7)
+    prices = r.tables.prices_by_year.iloc[0]
+    assert prices["parity_price_usd_per_mtok"] == pytest.approx(cap)
+    assert prices["parity_system"] == "alpha"
+    # at a 60% margin parity is 11.111 / 0.4 = $27.78, above the ceiling: the curve decides
+    r = solve(tmp_path, parity_site(5.0, 0.6, {"price_elasticity": -0.7}))
+    assert r.tables.tiers.iloc[0]["price_usd_per_mtok"] == pytest.approx(20.0)
+
+
+def test_rental_parity_below_the_curves_floor_is_one_point_on_the_curve(tmp_path):
+    # At $1 per GPU-hour and no margin, parity is 8 / 3.6 = $2.222, under the curve's floor
+    # (0.25 x $10 = $2.50): the curve is the one point at $2.222, its volume from the
+    # elasticity, 0.8 C x 0.2222^-0.7 = 2.29 C. Two racks make 2 C: the plan sells 2 C at $2.222.
+    cap = 8 * 1 / 3.6
+    r = solve(tmp_path, parity_site(1.0, 0.0, {"price_elasticity": -0.7}))
+    curve = r.data.curves["t", 0, "base"]
+    assert len(curve.points) == 1
+    assert curve.points[0] == pytest.approx((cap, 0.8 * C * (cap / 10) ** -0.7 / 1e6))
+    tier = r.tables.tiers.iloc[0]
+    assert tier["price_usd_per_mtok"] == pytest.approx(cap)
+    assert tier["mtok_per_year"] == pytest.approx(2 * C)
+
+
+def test_rental_parity_on_a_ladder_keeps_the_points_below_it():
+    # Points dearer than the cap become one point at the cap with the volume of the cheapest of
+    # them (no volume extrapolated): ($20, 1), ($15, 2), ($10, 3) under a $12 cap ->
+    # ($10, 3) and ($12, 2).
+    from planner.inputs.instance import DemandCurve
+    from planner.inputs.market import tier_curves
+
+    ladder = DemandCurve(ladder=[{"price_usd_per_mtok": p, "demand_mtok_per_year": v * 1e6}
+                                 for p, v in ((20, 1), (15, 2), (10, 3))])  # fmt: skip
+    key = ("t", 0, "base")
+    curves = tier_curves({"t": ladder}, {key: 20.0}, {key: 1.0}, {"t": 20.0}, {"t": 1.0},
+                         {key: (12.0, "alpha")})  # fmt: skip
+    assert curves[key].points == ((12.0, 2.0), (10.0, 3.0))
+    assert curves[key].parity == (12.0, "alpha")

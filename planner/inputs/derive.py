@@ -26,6 +26,7 @@ from planner.inputs.finance import annuity_factor, capital_recovery_factor, serv
 from planner.inputs.horizon import Growth, Series
 from planner.inputs.instance import MIN_FLOOR_MTOK_PER_YEAR, Instance
 from planner.inputs.market import tier_curves
+from planner.inputs.parity import parity_prices
 from planner.inputs.serving import NoRoute, Route, Workload, route
 from planner.inputs.yamlio import read_bounded, strict_number
 
@@ -298,8 +299,31 @@ def build_plan_data(
     _stop_if(stop, "the tiers' prices and forecasts")
     price, list_price, demand = _tier_tables(inst, years, names)
     _check_derived(inst, list_price, demand, {y: float(power[k]) for k, y in enumerate(years)})
+    annuity = {
+        r: catalog.racks[r].capex_usd * capital_recovery_factor(rate, life[r]) / USD_PER_MUSD
+        for r in racks
+    }
+    facility_musd_per_mw_year = (
+        (site.facility_capex_usd_per_mw or 0.0)
+        * capital_recovery_factor(rate, service_years(site.facility_lifetime_years))
+        + site.facility_opex_usd_per_mw_year
+    ) / USD_PER_MUSD
+    energy = {
+        (r, y): catalog.racks[r].power_kw / 1e3 * mwh_per_mw * elec[k] / USD_PER_MUSD  # type: ignore[operator]
+        for r in racks
+        for k, y in enumerate(years)
+    }
+    owned = {  # a rack's yearly cost to its owner, building included ($M)
+        (r, y): annuity[r]
+        + catalog.racks[r].opex_usd_per_year / USD_PER_MUSD
+        + energy[r, y]
+        + site.pue * catalog.racks[r].power_kw / 1e3 * facility_musd_per_mw_year
+        for r in racks
+        for y in years
+    }
     _stop_if(stop, "the demand curves")
-    market = _market(inst, years, names, price, list_price, demand)
+    parity = parity_prices(inst, catalog, years, found, price, list_price, owned)
+    market = _market(inst, years, names, price, list_price, demand, parity)
     demand = {k: v for k, v in demand.items() if k not in market["curves"]}
     lease = inst.lease_out
     lease_revenue = (
@@ -317,10 +341,6 @@ def build_plan_data(
         }
     )
     building = _building(inst, years)
-    annuity = {
-        r: catalog.racks[r].capex_usd * capital_recovery_factor(rate, life[r]) / USD_PER_MUSD
-        for r in racks
-    }
     return PlanData(
         **market,
         **building,
@@ -368,11 +388,7 @@ def build_plan_data(
         rack_opex_musd_per_year={
             r: catalog.racks[r].opex_usd_per_year / USD_PER_MUSD for r in racks
         },
-        rack_energy_musd_per_year={
-            (r, y): catalog.racks[r].power_kw / 1e3 * mwh_per_mw * elec[k] / USD_PER_MUSD  # type: ignore[operator]
-            for r in racks
-            for k, y in enumerate(years)
-        },
+        rack_energy_musd_per_year=energy,
         existing_in_service=in_service,
         existing_retired=retired,
         rack_max_count={
@@ -428,12 +444,7 @@ def build_plan_data(
             n: x.max_racks for n, x in inst.rentals.items() if x.max_racks is not None
         },
         facility_capex_musd_per_mw=(site.facility_capex_usd_per_mw or 0.0) / USD_PER_MUSD,
-        facility_musd_per_mw_year=(
-            (site.facility_capex_usd_per_mw or 0.0)
-            * capital_recovery_factor(rate, service_years(site.facility_lifetime_years))
-            + site.facility_opex_usd_per_mw_year
-        )
-        / USD_PER_MUSD,
+        facility_musd_per_mw_year=facility_musd_per_mw_year,
     )
 
 
@@ -496,9 +507,11 @@ def _market(
     price: dict[TierYearScenario, float],
     list_price: dict[TierYearScenario, float],
     demand: dict[TierYearScenario, float],
+    parity: dict[TierYearScenario, tuple[float, str]],
 ) -> dict:
-    """Demand curves (not under cost_per_token, which serves reference volumes in full) and
-    their revenue pieces; tokens floors in product terms."""
+    """Demand curves (not under cost_per_token, which serves reference volumes in full),
+    capped at rental parity where given, and their revenue pieces; tokens floors in product
+    terms."""
     curves = {}
     if inst.objective != "cost_per_token":
         curves = tier_curves(
@@ -507,6 +520,7 @@ def _market(
             demand,
             {t: x.price_usd_per_mtok for t, x in inst.tiers.items()},
             {t: (x.demand_mtok_per_year or 0.0) / MTOK_PER_TTOK for t, x in inst.tiers.items()},
+            parity,
         )
     width, piece_price = {}, {}
     for key, curve in curves.items():

@@ -315,6 +315,12 @@ class LeaseOut(Strict):
     growth_frac_per_year: float = Field(default=0.0, ge=-0.9, le=1.0)
     """Change of the lease price each year after the first (market-data section 3: flat in
     2026, then about -20% a year once a successor ships)."""
+    entrant_margin_frac: float | None = Field(default=None, ge=0, lt=1)
+    """Rental parity: when given, no tier on a demand curve is priced above what a seller
+    renting the cheapest route's racks at these prices must charge to keep this margin over
+    its compute (economics-data.md section 4: OpenAI's compute margin about 70%, Anthropic's
+    53-68%). Absent: prices are bounded by their curves alone. See docs/formulation.md,
+    "Rental parity"."""
 
     @model_validator(mode="after")
     def _prices(self) -> LeaseOut:

@@ -36,6 +36,9 @@ class Curve:
     """Ladder points under the envelope (never the best single price)."""
     reference: tuple[float, float] = (0.0, 0.0)
     """The reference point (list $/Mtok, Ttok a year) the curve was built around."""
+    parity: tuple[float, str] | None = None
+    """The rental-parity price ($/Mtok) that caps the curve and the system it is priced on
+    (planner/inputs/parity.py), when `lease_out.entrant_margin_frac` is given."""
 
     def pieces(self) -> list[tuple[float, float]]:
         """(width Ttok, list revenue $M per Ttok) of each piece, slopes falling."""
@@ -64,14 +67,19 @@ def elastic_curve(
     lo_frac: float,
     hi_frac: float,
     segments: int,
+    cap: float | None = None,
 ) -> Curve:
     """Constant elasticity around (price_ref, volume_ref): `segments` pieces between the
     prices lo_frac x and hi_frac x the reference, geometric in price (one piece at the ceiling
-    when the curve is inelastic, e >= -1: any lower price earns less)."""
+    when the curve is inelastic, e >= -1: any lower price earns less). A `cap` (rental parity)
+    lowers the ceiling, and the floor with it when it is below the floor: then the curve is
+    the one point at the cap, its volume from the elasticity (extrapolated below the range)."""
     hi, lo = price_ref * hi_frac, price_ref * lo_frac
+    if cap is not None:
+        hi, lo = min(hi, cap), min(lo, cap)
     ref = (price_ref, volume_ref)
-    if elasticity >= -1.0:
-        return Curve(((hi, volume_ref * hi_frac**elasticity),), reference=ref)
+    if elasticity >= -1.0 or lo >= hi:
+        return Curve(((hi, volume_ref * (hi / price_ref) ** elasticity),), reference=ref)
     prices = [hi * (lo / hi) ** (k / segments) for k in range(segments + 1)]
     points = tuple((p, volume_ref * (p / price_ref) ** elasticity) for p in prices)
     return Curve(points, reference=ref)
@@ -121,32 +129,50 @@ def tier_curves(
     demand_ttok: dict[tuple[str, int, str], float],
     base_price: dict[str, float],
     base_demand_ttok: dict[str, float],
+    parity: dict[tuple[str, int, str], tuple[float, str]] | None = None,
 ) -> dict[tuple[str, int, str], Curve]:
     """Each (tier, year, scenario) with a curve: its breakpoints in list $/Mtok and Ttok a
-    year, around that year's and scenario's reference point (a ladder scaled with it)."""
+    year, around that year's and scenario's reference point (a ladder scaled with it), capped
+    at its rental-parity price where `parity` has one."""
     out: dict[tuple[str, int, str], Curve] = {}
     for (t, y, s), price_ref in list_price.items():
         curve = tiers.get(t)
         volume_ref = demand_ttok.get((t, y, s))
         if curve is None or volume_ref is None or price_ref <= 0 or volume_ref <= 0:
             continue
+        at = (parity or {}).get((t, y, s))
+        cap = None if at is None else at[0]
         if curve.ladder is None:
             assert curve.price_elasticity is not None
-            out[t, y, s] = elastic_curve(
+            built = elastic_curve(
                 price_ref,
                 volume_ref,
                 curve.price_elasticity,
                 curve.min_price_frac,
                 curve.max_price_frac,
                 curve.segments,
+                cap,
             )
         else:
             p_scale, v_scale = price_ref / base_price[t], volume_ref / base_demand_ttok[t]
-            ladder = ladder_curve(
-                [
-                    (p.price_usd_per_mtok * p_scale, p.demand_mtok_per_year / 1e6 * v_scale)
-                    for p in curve.ladder
-                ]
-            )
-            out[t, y, s] = replace(ladder, reference=(price_ref, volume_ref))
+            points = [
+                (p.price_usd_per_mtok * p_scale, p.demand_mtok_per_year / 1e6 * v_scale)
+                for p in curve.ladder
+            ]
+            built = replace(ladder_curve(_capped(points, cap)), reference=(price_ref, volume_ref))
+        out[t, y, s] = replace(built, parity=at)
     return out
+
+
+def _capped(points: list[tuple[float, float]], cap: float | None) -> list[tuple[float, float]]:
+    """A ladder under a price cap: points above it become one point at the cap with the
+    volume of the cheapest of them (the market takes at least that much at a lower price; no
+    volume is extrapolated). Volume still falls as price rises: dropped points are dearer than
+    every point kept."""
+    if cap is None:
+        return points
+    kept = [(p, v) for p, v in points if p <= cap]
+    dropped = [(p, v) for p, v in points if p > cap]
+    if dropped and all(p < cap for p, _ in kept):
+        kept.append((cap, min(dropped)[1]))
+    return kept

@@ -21,6 +21,7 @@ from planner.inputs.catalog import Catalog
 from planner.inputs.data import PlanData
 from planner.inputs.derive import build_plan_data, workload
 from planner.inputs.instance import Instance
+from planner.inputs.market import Curve
 from planner.inputs.serving import Route, route
 from planner.results.tables import Tables, rows
 
@@ -48,11 +49,18 @@ def serving_seconds(inst: Instance) -> dict[str, float]:
 
 
 def market_violations(
-    inst: Instance, tier_name: str, price: float, mtok: float, ref_price: float, ref_mtok: float
+    inst: Instance,
+    tier_name: str,
+    price: float,
+    mtok: float,
+    ref_price: float,
+    ref_mtok: float,
+    cap: float | None = None,
 ) -> list[str]:
     """A curve tier's row against its curve, recomputed from the instance: the price within
-    the curve's range, and the tokens sold within what the market takes at that price (for an
-    elasticity D0 (p / p0)^e; for a ladder, the envelope's volume at the price)."""
+    the curve's range (both ends at most the rental-parity `cap` when there is one), and the
+    tokens sold within what the market takes at that price (for an elasticity D0 (p / p0)^e;
+    for a ladder, the envelope's volume at the price)."""
     curve = inst.tiers[tier_name].demand_curve
     if curve is None:
         return []
@@ -70,6 +78,8 @@ def market_violations(
         )
         lo, hi = ladder[0][0], ladder[-1][0]
         takes = max(v for p, v in ladder if p >= price * (1 - REL_TOL)) if price <= hi else 0.0
+    if cap is not None:
+        lo, hi = min(lo, cap), min(hi, cap)
     if price < lo * (1 - REL_TOL) or _over(price, hi):
         bad.append(f"price: {tier_name} at ${price:.6g} outside its curve's ${lo:.6g}-${hi:.6g}")
     if _over(mtok, takes):
@@ -77,6 +87,11 @@ def market_violations(
             f"demand: {tier_name} sells {mtok:.6g} Mtok > the market's {takes:.6g} at ${price:.6g}"
         )
     return bad
+
+
+def _parity_price(curve: Curve) -> float | None:
+    """The rental-parity cap of a curve (None without one)."""
+    return None if curve.parity is None else curve.parity[0]
 
 
 def revenue_per_list_usd(inst: Instance, tier_name: str) -> float:
@@ -252,6 +267,7 @@ def check_horizon_plan(inst: Instance, catalog: Catalog, d: PlanData, tables: Ta
                     row.mtok_per_year,
                     ref_price,
                     ref_ttok * 1e6,
+                    _parity_price(d.curves[key]),
                 )
             ]
             price = row.price_usd_per_mtok * d.price_musd_per_ttok[key] / ref_price

@@ -20,7 +20,7 @@ PRICE_COLUMNS = [
     "year", "tier", "scenario", "price_usd_per_mtok", "reference_price_usd_per_mtok",
     "price_frac_of_reference", "mtok_per_year", "demand_at_price_mtok_per_year",
     "reference_demand_mtok_per_year", "lowest_price_usd_per_mtok", "highest_price_usd_per_mtok",
-    "curve_points",
+    "curve_points", "parity_price_usd_per_mtok", "parity_system",
 ]  # fmt: skip
 """prices_by_year.csv: one row per curve tier, year and scenario."""
 CURVE_COLUMNS = ["year", "tier", "scenario", "point", "price_usd_per_mtok", "demand_mtok_per_year"]
@@ -86,6 +86,9 @@ def price_rows(m: pyo.ConcreteModel, d: PlanData) -> list[dict[str, Any]]:
                 "lowest_price_usd_per_mtok": curve.points[-1][0],
                 "highest_price_usd_per_mtok": curve.points[0][0],
                 "curve_points": points,
+                # rental parity (lease_out.entrant_margin_frac): the cap and its system
+                "parity_price_usd_per_mtok": None if curve.parity is None else curve.parity[0],
+                "parity_system": None if curve.parity is None else curve.parity[1],
             }
         )
     return rows
