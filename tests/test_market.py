@@ -393,3 +393,23 @@ def test_rental_parity_on_a_ladder_keeps_the_points_below_it():
                          {key: (12.0, "alpha")})  # fmt: skip
     assert curves[key].points == ((12.0, 2.0), (10.0, 3.0))
     assert curves[key].parity == (12.0, "alpha")
+
+
+def test_a_tiers_margin_is_set_against_compute_at_the_markets_rent(tmp_path):
+    # The public compute margins (OpenAI about 70%) are revenue left after paying for compute
+    # at market prices, so with lease prices a tier's plausibility margin is over its racks at
+    # rent: one alpha rack serves t (C tokens at $20 = $631,152 a year) and rents for 8 GPUs x
+    # $5 x 8,766 h = $350,640: 1 - 350,640 / 631,152 = 44.4%. Its own cost is the rack's
+    # $250,000 a year: tiers.csv keeps that margin, 60.4%.
+    from planner.results.plausibility import tier_ratios
+
+    r = solve(tmp_path, leasing_site(5.0))
+    tables, inst = r.tables, r.loaded.instance
+    ratios = tier_ratios(tables.tiers_by_year, tables.serving_by_year, r.loaded.catalog,
+                         inst.site.hours_per_year, None, r.data.seller_usd_per_rack_hour)  # fmt: skip
+    assert ratios["t"]["margin_frac"] == pytest.approx(1 - 350_640 / (20 * C))
+    assert tables.tiers.iloc[0]["margin_frac"] == pytest.approx(1 - 250_000 / (20 * C))
+    # without lease prices the check falls back to the tier's own cost
+    ratios = tier_ratios(tables.tiers_by_year, tables.serving_by_year, r.loaded.catalog,
+                         inst.site.hours_per_year)  # fmt: skip
+    assert ratios["t"]["margin_frac"] == pytest.approx(1 - 250_000 / (20 * C))

@@ -30,7 +30,7 @@ def write_explanation(expl: Explanation, outdir: Path) -> list[Path]:
             report, settings = base.solved.report, base.settings
         paths = write_tables(outdir, tables, base.loaded.instance.is_multi_period)
         info = provenance(base.loaded, report, settings, 0.0, tables.summary)
-        info |= decision_info(base.loaded, tables, report.status.has_solution)
+        info |= decision_info(base.loaded, tables, report.status.has_solution, base.data)
         frames = {
             "explain": expl.frame(),
             "marginals": expl.marginals,

@@ -117,6 +117,12 @@ class PlanData:
     """Building capex per MW of envelope, $M (for levers that move the envelope)."""
     facility_musd_per_mw_year: float = 0.0
     """Yearly building cost per MW of envelope: capex x CRF over its life + opex, $M."""
+    seller_usd_per_rack_hour: dict[RackYear, float] = field(default_factory=dict)
+    """With `lease_out:`, what an hour of a rack costs a seller of tokens: the market's rent
+    (GPUs x the lease price, with its yearly change) for a rack the market rents, else its
+    owner's yearly cost (capital recovery, opex, energy, its share of the building) over the
+    hours of a year. Rental parity (planner/inputs/parity.py) and the tiers' compute margins
+    (planner/results/plausibility.py) read it."""
 
     curves: dict[TierYearScenario, Curve] = field(default_factory=dict)
     """(tier, year, scenario) whose price the plan chooses -> its demand curve (list $/Mtok,

@@ -26,7 +26,7 @@ from planner.inputs.finance import annuity_factor, capital_recovery_factor, serv
 from planner.inputs.horizon import Growth, Series
 from planner.inputs.instance import MIN_FLOOR_MTOK_PER_YEAR, Instance
 from planner.inputs.market import tier_curves
-from planner.inputs.parity import parity_prices
+from planner.inputs.parity import parity_prices, seller_costs
 from planner.inputs.serving import NoRoute, Route, Workload, route
 from planner.inputs.yamlio import read_bounded, strict_number
 
@@ -322,7 +322,8 @@ def build_plan_data(
         for y in years
     }
     _stop_if(stop, "the demand curves")
-    parity = parity_prices(inst, catalog, years, found, price, list_price, owned)
+    seller = seller_costs(inst, catalog, years, owned)
+    parity = parity_prices(inst, years, found, price, list_price, seller)
     market = _market(inst, years, names, price, list_price, demand, parity)
     demand = {k: v for k, v in demand.items() if k not in market["curves"]}
     lease = inst.lease_out
@@ -445,6 +446,7 @@ def build_plan_data(
         },
         facility_capex_musd_per_mw=(site.facility_capex_usd_per_mw or 0.0) / USD_PER_MUSD,
         facility_musd_per_mw_year=facility_musd_per_mw_year,
+        seller_usd_per_rack_hour=seller,
     )
 
 

@@ -35,42 +35,57 @@ def _available(inst: Instance, rack: str, year: int) -> bool:
     return year > sched.first_year or (year == sched.first_year and sched.first_year_frac >= 1)
 
 
-def parity_prices(
+def seller_costs(
     inst: Instance,
     catalog: Catalog,
+    years: list[int],
+    owned_musd_per_rack_year: dict[tuple[str, int], float],
+) -> dict[tuple[str, int], float]:
+    """(rack, year) -> what an hour of the rack costs a seller renting it: GPUs x the lease
+    price x (1 + growth)^k in year k for a rack `lease_out` prices, else its owner's yearly cost
+    ($M) over the hours of a year. Empty without `lease_out`."""
+    lease = inst.lease_out
+    if lease is None:
+        return {}
+    hours = inst.site.hours_per_year
+    out = {}
+    for (rack, y), owned in owned_musd_per_rack_year.items():
+        if rack in lease.usd_per_gpu_hour:
+            k = years.index(y)
+            rent = lease.usd_per_gpu_hour[rack] * (1 + lease.growth_frac_per_year) ** k
+            out[rack, y] = catalog.racks[rack].accelerators * rent
+        else:
+            out[rack, y] = owned * USD_PER_MUSD / hours
+    return out
+
+
+def parity_prices(
+    inst: Instance,
     years: list[int],
     found: dict[tuple[str, str], Route],
     price: dict[TierYearScenario, float],
     list_price: dict[TierYearScenario, float],
-    owned_musd_per_rack_year: dict[tuple[str, int], float],
+    seller_usd_per_rack_hour: dict[tuple[str, int], float],
 ) -> dict[TierYearScenario, tuple[float, str]]:
     """(tier, year, scenario) -> (parity list price $/Mtok, the system it is priced on), for
-    every tier with a demand curve when `lease_out.entrant_margin_frac` is given.
-    `owned_musd_per_rack_year`: the plan's yearly cost of owning a rack, $M (racks the market
-    does not rent)."""
+    every tier with a demand curve when `lease_out.entrant_margin_frac` is given
+    (`seller_usd_per_rack_hour`: `seller_costs`)."""
     lease = inst.lease_out
     if lease is None or lease.entrant_margin_frac is None:
         return {}
-    hours = inst.site.hours_per_year
     out: dict[TierYearScenario, tuple[float, str]] = {}
     for t, tier in inst.tiers.items():
         if tier.demand_curve is None:
             continue
         util = tier.utilisation_frac or inst.site.utilisation_frac
-        for k, y in enumerate(years):
+        for y in years:
             best: tuple[float, str] | None = None
             for (system, tt), r in found.items():
                 if tt != t or r.tok_s <= 0:
                     continue
                 if not all(_available(inst, rack, y) for rack in r.racks):
                     continue
-                hourly = 0.0
-                for rack, q in r.racks.items():
-                    if rack in lease.usd_per_gpu_hour:
-                        rent = lease.usd_per_gpu_hour[rack] * (1 + lease.growth_frac_per_year) ** k
-                        hourly += q * catalog.racks[rack].accelerators * rent
-                    else:
-                        hourly += q * owned_musd_per_rack_year[rack, y] * USD_PER_MUSD / hours
+                hourly = sum(q * seller_usd_per_rack_hour[rack, y] for rack, q in r.racks.items())
                 cost = hourly / (r.tok_s * SECONDS_PER_HOUR * util / 1e6)
                 if best is None or cost < best[0]:
                     best = (cost, system)

@@ -10,7 +10,8 @@ Ratios (from the plan's summary, per year averaged over the plan and its scenari
 - the site's utilisation and price realisation, and each tier's output list price (by name,
   the price the plan charged);
 - per paid tier: revenue per GPU-hour of the GPUs it ties up (set against the rental market)
-  and its margin.
+  and its margin (over its racks in use at market rack-hour prices when the instance has
+  `lease_out:`, as the public compute margins are; else over its own cost).
 Each one outside its range gives a warning naming the ratio, its value, the range and the
 range's source. The ranges live in `models/plausibility.yaml`.
 """
@@ -124,10 +125,17 @@ def tier_ratios(
     catalog: Catalog,
     hours_per_year: float,
     probability: dict[str, float] | None = None,
+    seller_usd_per_rack_hour: dict[tuple[str, int], float] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Per paid tier (expected over scenarios, summed over years): revenue per GPU-hour of the
     GPUs in the racks it ties up (GPU racks only: an LPX rack adds no GPUs), its margin and its
-    list price (revenue-weighted)."""
+    list price (revenue-weighted).
+
+    The margin is set against the public compute margins, which are revenue left after paying
+    for compute at market prices (OpenAI and Anthropic rent theirs). So with rack-hour prices
+    (`seller_usd_per_rack_hour`, from `lease_out:`; PlanData) it is the tier's margin over its
+    racks in use at those prices; without them, over the tier's own cost (tiers.csv, which
+    keeps the owner's margin in any case)."""
     weight = (lambda f: f["scenario"].map(probability)) if probability else (lambda f: 1.0)  # noqa: E731
     out: dict[str, dict[str, float]] = {}
     gpus = serving.assign(
@@ -151,9 +159,16 @@ def tier_ratios(
         .sum()
     )
     gpu_hours_of = (gpus["w"] * gpus["gpus"]).groupby(gpus["tier"]).sum() * hours_per_year
+    at_market = None
+    if seller_usd_per_rack_hour:
+        pairs = zip(gpus["rack"], gpus["year"], strict=True)
+        hourly = [seller_usd_per_rack_hour[rack, int(year)] for rack, year in pairs]
+        at_market = (gpus["w"] * gpus["racks"] * hourly).groupby(gpus["tier"]).sum()
     for tier, revenue, cost, listed in sums.itertuples():
         if revenue <= 0:
             continue
+        if at_market is not None:
+            cost = float(at_market.get(tier, 0.0)) * hours_per_year
         ratios = {"margin_frac": 1 - cost / revenue, "price_usd_per_mtok": listed / revenue}
         gpu_hours = float(gpu_hours_of.get(tier, 0.0))
         if gpu_hours > 0:

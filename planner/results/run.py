@@ -61,7 +61,9 @@ class PlanResult:
     @property
     def plausibility(self) -> list[Finding]:
         """The plan's headline ratios outside public ranges (none without a solution)."""
-        return plausibility_of(self.loaded, self.tables, self.solved.report.status.has_solution)
+        return plausibility_of(
+            self.loaded, self.tables, self.solved.report.status.has_solution, self.data
+        )
 
     def _repr_html_(self) -> str:
         """A notebook shows the answer, key figures and the racks and tiers tables."""
@@ -183,8 +185,11 @@ def provenance(
     }
 
 
-def plausibility_of(loaded: LoadedInstance, tables: Tables, has_solution: bool) -> list[Finding]:
-    """The plan's headline ratios outside public ranges (none without a solution)."""
+def plausibility_of(
+    loaded: LoadedInstance, tables: Tables, has_solution: bool, data: PlanData | None = None
+) -> list[Finding]:
+    """The plan's headline ratios outside public ranges (none without a solution); `data`
+    gives the market's rack-hour prices the tiers' compute margins are set against."""
     if loaded.plausibility is None or not has_solution:
         return []
     inst = loaded.instance
@@ -197,15 +202,19 @@ def plausibility_of(loaded: LoadedInstance, tables: Tables, has_solution: bool) 
         loaded.catalog,
         inst.site.hours_per_year,
         probability,
+        None if data is None else data.seller_usd_per_rack_hour,
     )
     return check_plausibility(inst, tables.summary.iloc[0], loaded.plausibility, per_tier)
 
 
-def decision_info(loaded: LoadedInstance, tables: Tables, has_solution: bool) -> dict[str, Any]:
+def decision_info(
+    loaded: LoadedInstance, tables: Tables, has_solution: bool, data: PlanData
+) -> dict[str, Any]:
     """run.json fields a report needs beyond provenance: plausibility warnings, the discount
     rate, and every input with its source and label."""
+    findings = plausibility_of(loaded, tables, has_solution, data)
     return {
-        "plausibility_warnings": [f.words() for f in plausibility_of(loaded, tables, has_solution)],
+        "plausibility_warnings": [f.words() for f in findings],
         "discount_rate_frac": loaded.instance.site.discount_rate_frac,
         "binding": {
             str(sc): str(b)
@@ -225,7 +234,9 @@ def run_info(result: PlanResult) -> dict[str, Any]:
         "best_bound": None if report.best_bound is None else report.best_bound * scale,
         "unservable_tiers": result.data.unservable,
         "dinkelbach_iterations": len(result.solved.dinkelbach),
-        **decision_info(result.loaded, result.tables, result.solved.report.status.has_solution),
+        **decision_info(
+            result.loaded, result.tables, result.solved.report.status.has_solution, result.data
+        ),
     }
     if result.multi_period:
         info["years"] = list(result.data.years)
