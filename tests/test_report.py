@@ -106,7 +106,9 @@ def test_solve_report_flag(tmp_path):
     page = (tmp_path / "report.html").read_text()
     assert "Run <code>plan explain</code>" in page  # no marginals here: the tornado is absent
     # the keynote scenario is implausible by public ranges: the page and workbook say so
-    assert "Plausibility: ratios outside public ranges" in page and "a keynote aspiration" in page
+    # (its $150 ultra tier sells DeepSeek-R1 tokens far above that model's public prices)
+    assert "Plausibility: ratios outside public ranges" in page
+    assert "output list price per million tokens of deepseek-r1 is $150.00, above" in page
     assert load_workbook(tmp_path / "report.xlsx").sheetnames == [
         "Key figures",
         "Plausibility",

@@ -59,10 +59,15 @@ GTC = [
 # of context) and medium (5,512) tiers decode 1.90x and 1.28x faster on Vera Rubin (7.4 -> 5.5
 # and 31.7 -> 28.4 racks); premium is served by attention/FFN, which already moved with
 # context; the GTC instances and enterprise serve at 8K/1K and keep their values.
+# Rental parity (issue 19: lease_out.entrant_margin_frac 0.70): no tier sells above what a
+# seller renting the racks at the lease prices charges to keep a 70% compute margin, so the
+# paid tiers price at $1.24 (medium), $2.17 (high), $3.88 (premium) and $5.21 (ultra) instead
+# of $1.50-75 and sell more (high 148 -> 1,020 trillion tokens); Vera Rubin tokens take 115 MW
+# instead of 30: 1gw 16.774B -> 10.679B profit a year; 1gw-small-free 16.784B -> 10.690B.
 PINNED_OBJECTIVE = {
-    "1gw": 16_773_670_224.3,
+    "1gw": 10_678_841_064.2,
     # 1gw with its free tier on gpt-oss-120b (issue 20): the free tier takes 0.88 MW, not 1.32
-    "1gw-small-free": 16_784_234_795.6,
+    "1gw-small-free": 10_689_856_689.1,
     "100mw-enterprise": 88_655_850.4,
     "gtc-2026-hopper": 3_502_205_032.5,
     "gtc-2026-blackwell": 64_962_472_262.0,
@@ -118,8 +123,10 @@ PINNED_HORIZON = {
     # Decode moved with context (issue 20): 26.62B -> 26.50B (its premium tier's 20,512
     # tokens of context decode at 0.56x on GPU decode racks; free and medium faster), and
     # 1gw-uncertain 18.907B -> 18.922B (free and medium cheaper to serve, as in 1gw)
-    "1gw-2026-2030": 26_496_738_280.6,
-    "1gw-uncertain": 18_921_950_210.9,
+    # Rental parity (issue 19, as 1gw): 26.50B -> 13.53B (prices at parity, falling with the
+    # lease prices' -20% a year), 1gw-uncertain 18.922B -> 11.015B expected profit a year
+    "1gw-2026-2030": 13_528_565_672.6,
+    "1gw-uncertain": 11_014_930_776.3,
 }
 
 

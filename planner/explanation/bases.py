@@ -73,10 +73,19 @@ def without_basis_rows(
             if summary["objective_value"] else None,
             "racks": mix, "revenue_usd_per_year": float(other["revenue_usd_per_year"]),
             "revenue_loss_usd_per_year": float(lost),
-            "words": f"{name}: token and lease revenue {money(other['revenue_usd_per_year'])} a "
-                     f"year, {money(lost)} less; the objective loses "
-                     f"{loss / abs(summary['objective_value']):.1%}"
+            "words": _basis_words(name, other["revenue_usd_per_year"], lost,
+                                  loss / abs(summary["objective_value"]))
                      if summary["objective_value"] else f"{name}: {mix}",
         }  # fmt: skip
         rows.append(row)
     return rows
+
+
+def _basis_words(name: str, revenue: float, lost: float, loss_frac: float) -> str:
+    """One line for a solve without a data basis: what revenue and the objective lose (or, as
+    when rental parity follows a dearer route to higher prices, gain)."""
+    change = f"{money(lost)} less" if lost >= 0 else f"{money(-lost)} more"
+    verb = f"loses {loss_frac:.1%}" if loss_frac >= 0 else f"gains {-loss_frac:.1%}"
+    return (
+        f"{name}: token and lease revenue {money(revenue)} a year, {change}; the objective {verb}"
+    )

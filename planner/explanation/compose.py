@@ -51,15 +51,18 @@ class Explanation:
 def _money_rate(x: float | None, unit: str) -> str:
     if x is None or x != x:
         return "n/a"
+    if unit.startswith("usd_per_mtok"):
+        x = round(x, 4)
+        return f"{'-' if x < 0 else ''}${abs(x):,.4f}".rstrip("0").rstrip(".") + "/Mtok"
+    per = "/yr" if unit.startswith("usd_per_year") else " of NPV"
     sign = "-" if x < 0 else ""
     x = abs(x)
-    if unit.startswith("usd_per_mtok"):
-        return f"{sign}${x:,.4g}/Mtok"
-    per = "/yr" if unit.startswith("usd_per_year") else " of NPV"
     for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if x >= scale:
             return f"{sign}${x / scale:,.3g}{suffix}{per}"
-    return f"{sign}${x:,.3g}{per}"
+    # under $1,000: cents, never scientific notation (a finite difference of 3.6e-06 is $0)
+    cents = round(x, 2)
+    return f"{sign if cents else ''}${cents:,.2f}".replace(".00", "") + per
 
 
 def _marginal_line(row: dict) -> str:
@@ -74,8 +77,10 @@ def _marginal_line(row: dict) -> str:
         text += "; degenerate LP: the dual is one side of a kink, the check is one more"
     text += f"), {_money_rate(row['fd_free_racks'], unit)} with racks free to change"
     diff = row["fd_free_racks_diff"]
-    if diff is not None and abs(diff) > 1e-6 * max(1.0, abs(row["dual_fixed_racks"])):
-        text += f" (difference {_money_rate(diff, unit)})"
+    shown = None if diff is None else _money_rate(diff, unit)
+    said = shown is not None and shown != _money_rate(0.0, unit)  # "(difference $0/yr)": nothing
+    if said and abs(diff) > 1e-6 * max(1.0, abs(row["dual_fixed_racks"])):
+        text += f" (difference {shown})"
     if row["fd_fixed_racks"] is None:
         text += "; the fixed-racks LP has no plan with this change"
     return text

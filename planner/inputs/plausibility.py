@@ -36,6 +36,10 @@ class Plausibility(Strict):
 
     ratios: dict[str, Range]
     tier_output_price_usd_per_mtok: dict[str, Range] = Field(default_factory=dict)
+    model_output_price_usd_per_mtok: dict[str, Range] = Field(default_factory=dict)
+    """Public output prices of a model's tokens (catalog model name), across hosts and
+    speeds: a paid tier serving a model listed here is checked against this range instead of
+    its name's (those are other models' list prices)."""
     tier_ratios: dict[str, Range] = Field(default_factory=dict)
     """Ranges every paid tier's own ratios should fall in (revenue per GPU-hour, margin)."""
 

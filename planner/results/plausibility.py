@@ -37,12 +37,16 @@ class Finding:
     high: float
     source: str
     why: str
+    model: str | None = None
+    """For a tier's price checked against its model's public prices: that model."""
 
     def words(self) -> str:
         side = "above" if self.value > self.high else "below"
         label = LABELS.get(self.ratio, self.ratio)
         if self.ratio.startswith("tiers.") and self.ratio.endswith("price_usd_per_mtok"):
             label = f"tier {self.ratio.split('.')[1]}'s output list price per million tokens"
+            if self.model:
+                label += f" of {self.model}"
         elif self.ratio.startswith("tiers."):
             _, tier, what = self.ratio.split(".")
             label = f"tier {tier}'s {TIER_LABELS.get(what, what)}"
@@ -188,22 +192,25 @@ def check_plausibility(
     market = ranges.ratios.get("revenue_share_of_market_frac")
     values = plan_ratios(inst, summary, market.market_usd_per_year if market else None)
     found = []
-    checks: list[tuple[str, float, Range]] = [
-        (name, values[name], r) for name, r in ranges.ratios.items() if name in values
+    checks: list[tuple[str, float, Range, str | None]] = [
+        (name, values[name], r, None) for name, r in ranges.ratios.items() if name in values
     ]
     for tier_name, tier in inst.tiers.items():
-        r = ranges.tier_output_price_usd_per_mtok.get(tier_name)
+        model = tier.model or inst.workload
+        by_model = ranges.model_output_price_usd_per_mtok.get(model)
+        r = by_model or ranges.tier_output_price_usd_per_mtok.get(tier_name)
         charged = (
             (per_tier or {}).get(tier_name, {}).get("price_usd_per_mtok", tier.price_usd_per_mtok)
         )
         if r is not None and tier.price_usd_per_mtok > 0:
-            checks.append((f"tiers.{tier_name}.price_usd_per_mtok", charged, r))
+            name = f"tiers.{tier_name}.price_usd_per_mtok"
+            checks.append((name, charged, r, model if by_model else None))
     for tier_name, values in (per_tier or {}).items():
         for name, r in ranges.tier_ratios.items():
             if name in values:
-                checks.append((f"tiers.{tier_name}.{name}", values[name], r))
-    for name, value, r in checks:
+                checks.append((f"tiers.{tier_name}.{name}", values[name], r, None))
+    for name, value, r, served in checks:
         slack = 1e-6 * max(abs(r.low), abs(r.high), 1e-12)  # a price chosen at a range's end
         if not r.low - slack <= value <= r.high + slack:
-            found.append(Finding(name, value, r.low, r.high, r.source, r.why))
+            found.append(Finding(name, value, r.low, r.high, r.source, r.why, served))
     return found
