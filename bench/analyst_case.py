@@ -49,11 +49,16 @@ def write_case(folder: Path) -> Path:
     return path
 
 
-def measure(gap: float) -> dict:
+TIGHT_LIMIT_S = 120.0
+"""The 1e-7 comparison's time budget: it shows what the default gap gives up, and at the
+market's rental-parity prices it can take minutes (338 s measured) to prove."""
+
+
+def measure(gap: float, time_limit_s: float | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         loaded = load_instance(write_case(Path(tmp)))
         start = time.perf_counter()
-        result = solve_loaded(loaded, SolveSettings(mip_gap_frac=gap))
+        result = solve_loaded(loaded, SolveSettings(time_limit_s, mip_gap_frac=gap))
         total_s = time.perf_counter() - start
     runs = list(result.solved.stages) + list(result.values.reports if result.values else ())
     summary = result.tables.summary.iloc[0]
@@ -62,12 +67,13 @@ def measure(gap: float) -> dict:
 
 
 def row() -> Row:
-    default, tight = measure(1e-4), measure(1e-7)
-    lost = (tight["npv_usd"] - default["npv_usd"]) / abs(tight["npv_usd"])
+    default, tight = measure(1e-4), measure(1e-7, TIGHT_LIMIT_S)
+    above = (tight["npv_usd"] - default["npv_usd"]) / abs(tight["npv_usd"])
+    proven = "" if tight["status"] == "optimal" else f", {tight['status']} at its time limit"
     return Row(
         "analyst's case (1gw-2026-2030 x 4 futures, VSS and EVPI): total / HiGHS, default gap",
         f"total {default['total_s']:.1f} s, {default['solves']} solves; at gap 1e-7 "
-        f"{tight['total_s']:.1f} s, NPV {lost:.1e} above",
+        f"{tight['total_s']:.1f} s{proven}, NPV {100 * above:.4f}% above",
         f"HiGHS {default['highs_s']:.1f} s",
         f"{default['total_s'] / default['highs_s']:.2f}",
         f"<= {TARGET_RATIO:.0f} and total < {TARGET_S:.0f} s (was 303 s)",
