@@ -12,13 +12,14 @@ $(BIN)/python:
 RUN_STAMP := $(VENV)/.installed-run
 
 # `make run` installs what running needs; `make test` adds the dev tools (pytest, ruff, mypy).
+# pip -qq: errors only (a machine's own pip configuration can print a warning per package).
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e .
 	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml $(RUN_STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install -qq -e '.[dev]'
 	touch $(STAMP)
 
 run: $(RUN_STAMP)
