@@ -111,8 +111,9 @@ def test_bundle_moves_by_the_prefill_work_of_a_different_input():
 def test_interpolated_rates_keep_the_weakest_label():
     # decode at 75 tok/s per user: halfway between 200,000 and 100,000, both measured
     assert served("disagg", 8192, speed=75).tok_s == pytest.approx(150_000)
-    # afd at 500: FFN between the claims, attention between the estimates
-    assert served("afd", 8192, speed=500).basis == "vendor-claim"
+    # afd at 1,000: the FFN claim at its own speed, attention at an estimate: the route is a
+    # claim (at 500, between the claims, there is no FFN rate: test_no_claim_is_read_off_its_speed)
+    assert served("afd", 8192, speed=1000).basis == "vendor-claim"
 
 
 def _plan(tmp_path: Path, tiers: dict, systems: list[str], power_mw: float, **site):
@@ -288,13 +289,14 @@ def test_routes_are_remembered_per_catalog_object():
 
 
 def test_no_claim_is_read_off_its_speed():
-    # Claims inside their range: a vendor claim is one operating point. The LPX's 200 tok/s
-    # per user claim was interpolated toward the 1,000 point (and a guess there), so a tier at
-    # 500 rested on a rate nobody claimed. Now, over every shipped curve and a grid of speeds,
-    # a rate labelled vendor-claim is a claimed point's own rate at a speed no slower than
-    # asked (the tier served at the claim's speed, faster than it asks).
+    # Claims inside their range: a vendor claim is one operating point, for the speed it was
+    # made for. The LPX's 200 tok/s per user claim was interpolated toward the 1,000 point (and
+    # a guess there), so a tier at 500 rested on a rate nobody claimed; then it served every
+    # slower tier at 200's rate, so the high tier (100) and medium (50) routed through LPX.
+    # Now, over every shipped curve and a grid of speeds, a rate labelled vendor-claim is a
+    # claimed point's own rate at that point's own speed; elsewhere there is no rate.
     from planner.inputs.catalog import LABEL_RANK, Curve
-    from planner.inputs.serving import CLAIM_RANK, at_speed
+    from planner.inputs.serving import CLAIM_RANK, at_speed, claim_elsewhere
 
     catalog = load_catalog(ROOT / "models")
     curves = [c for sy in catalog.systems.values() for c in sy.curves.values()]
@@ -310,12 +312,17 @@ def test_no_claim_is_read_off_its_speed():
         for x in sorted(speeds):
             rate = at_speed(curve, x)
             if rate is not None and LABEL_RANK[rate.label] >= CLAIM_RANK:
-                assert any(rate.value == v and s >= x for s, v in claims), (curve.description, x)
+                assert any(rate.value == v and s == x for s, v in claims), (curve.description, x)
                 checked += 1
-    assert checked > 100  # the LPX curves are claims: the check is not vacuous
-    # the test catalog: FFN claims at 50 (500,000) and 1,000 (250,000); at 500 the rate is the
-    # 1,000 point's (was 394,737 by interpolation between the two claims)
-    assert served("afd", 8192, speed=500).tok_s == pytest.approx(250_000)
+            elif claims and rate is None and x <= max(s for s, _ in claims):
+                assert claim_elsewhere(curve, x) is not None
+    assert checked >= 2  # the LPX curve's own points are claims: the check is not vacuous
+    # the test catalog: FFN claims at 50 (500,000) and 1,000 (250,000): served at 1,000, and
+    # at 500 not at all (was the 1,000 point's rate; before that 394,737 by interpolation)
+    assert served("afd", 8192, speed=1000).tok_s == pytest.approx(250_000)
+    off = route(CATALOG, "afd", Workload("test", 8192, 1024, 500, None), data_rank("all"))
+    assert isinstance(off, NoRoute) and off.field == "min_tok_s_per_user"
+    assert "a vendor claim made at 50, 1000 tok/s per user only" in off.why
 
 
 CONTEXT = {"fixed_tokens": 1296, "measured_min_tokens": 1536, "measured_max_tokens": 8704,

@@ -64,10 +64,13 @@ GTC = [
 # paid tiers price at $1.24 (medium), $2.17 (high), $3.88 (premium) and $5.21 (ultra) instead
 # of $1.50-75 and sell more (high 148 -> 1,020 trillion tokens); Vera Rubin tokens take 115 MW
 # instead of 30: 1gw 16.774B -> 10.679B profit a year; 1gw-small-free 16.784B -> 10.690B.
+# A vendor claim serves only the speed it was made for (issue 20): the LPX claims (200 and
+# 1,000 tok/s per user) no longer serve the high tier (100), whose parity is then set by Vera
+# Rubin alone ($2.17 -> $2.42): 1gw 10.679B -> 10.771B; 1gw-small-free 10.690B -> 10.782B.
 PINNED_OBJECTIVE = {
-    "1gw": 10_678_841_064.2,
-    # 1gw with its free tier on gpt-oss-120b (issue 20): the free tier takes 0.88 MW, not 1.32
-    "1gw-small-free": 10_689_856_689.1,
+    "1gw": 10_770_701_830.5,
+    # 1gw with its free tier on gpt-oss-120b (issue 20): the free tier takes 0.88 MW, not 1.33
+    "1gw-small-free": 10_781_768_041.2,
     "100mw-enterprise": 88_655_850.4,
     "gtc-2026-hopper": 3_502_205_032.5,
     "gtc-2026-blackwell": 64_962_472_262.0,
@@ -125,8 +128,10 @@ PINNED_HORIZON = {
     # 1gw-uncertain 18.907B -> 18.922B (free and medium cheaper to serve, as in 1gw)
     # Rental parity (issue 19, as 1gw): 26.50B -> 13.53B (prices at parity, falling with the
     # lease prices' -20% a year), 1gw-uncertain 18.922B -> 11.015B expected profit a year
-    "1gw-2026-2030": 13_528_565_672.6,
-    "1gw-uncertain": 11_014_930_776.3,
+    # then a claim serves only its own speed (issue 20; as 1gw): 13.529B -> 13.539B, and
+    # 1gw-uncertain 11.015B -> 10.889B
+    "1gw-2026-2030": 13_538_670_451.5,
+    "1gw-uncertain": 10_888_835_396.5,
 }
 
 
@@ -293,7 +298,7 @@ def test_the_small_model_instance_is_1gw_with_one_change():
 
 def test_a_small_model_on_the_free_tier_makes_more_tokens_per_mw():
     # README: the free tier's 3.59 million output tok/s take 0.88 MW on gpt-oss-120b against
-    # 1.32 MW on DeepSeek-R1. By hand, one GB300 rack of gpt-oss-120b at 1,500/400 tokens:
+    # 1.33 MW on DeepSeek-R1. By hand, one GB300 rack of gpt-oss-120b at 1,500/400 tokens:
     # 1/911,520 s per output token at 1K/1K (the curve's slowest point, 72 tok/s per user, as
     # the tier asks 20) plus (3.75 - 1) / 11,835,473 s of extra prefill = 1.3294e-6 s, so
     # 752,201 output tok/s per rack of 159.84 kW x PUE 1.15 = 183.816 kW: 4.092 million per MW

@@ -41,6 +41,7 @@ from planner.inputs.catalog import (
     LABEL_RANK,
     Catalog,
     Curve,
+    CurvePoint,
     PrefillCurve,
     set_aside_words,
 )
@@ -121,6 +122,18 @@ def _kept(points: list, weakest_rank: int) -> list:
     return [p for p in points if LABEL_RANK[p.label] <= weakest_rank]
 
 
+def _off_claim_or_too_slow(what: str, curve: Curve, w: Workload, weakest_rank: int) -> NoRoute:
+    """Why a curve gives no rate at the tier's speed: a claim made at another speed, or the
+    curve's fastest point is slower than asked."""
+    elsewhere = claim_elsewhere(curve, w.tok_s_per_user, weakest_rank)
+    if elsewhere is not None:
+        return NoRoute(
+            "min_tok_s_per_user",
+            f"{what}: its rate for {w.tok_s_per_user:g} tok/s per user would be {elsewhere}",
+        )
+    return _too_slow(what, curve.points, w, weakest_rank)
+
+
 def _too_slow(what: str, points: list, w: Workload, weakest_rank: int) -> NoRoute:
     kept = _kept(points, weakest_rank)
     dropped = set_aside_words(weakest_rank) if len(kept) < len(points) else ""
@@ -155,16 +168,47 @@ def _interp(xs: list[float], ys: list[float], labels: list[str], x: float) -> Ra
 
 def at_speed(curve: Curve, tok_s_per_user: float, weakest_rank: int = ALL) -> Rate | None:
     """Output tok/s at `tok_s_per_user`: interpolated; the slowest point's below it (serving
-    faster than asked is allowed); None above the fastest point (never extrapolated)."""
+    faster than asked is allowed); None above the fastest point (never extrapolated), and None
+    where the rate would be a vendor claim made at another speed (`claim_elsewhere`)."""
     points = _kept(curve.points, weakest_rank)
     if not points or tok_s_per_user > points[-1].tok_s_per_user * (1 + 1e-12):
         return None
-    return _interp(
+    rate = _interp(
         [p.tok_s_per_user for p in points],
         [p.tok_s for p in points],
         [p.label for p in points],
         tok_s_per_user,
     )
+    if LABEL_RANK[rate.label] >= CLAIM_RANK and _claim_at(points, tok_s_per_user) is None:
+        return None
+    return rate
+
+
+def _claim_at(points: list[CurvePoint], tok_s_per_user: float) -> CurvePoint | None:
+    """The claimed point made at this speed, if any."""
+    return next(
+        (
+            p
+            for p in points
+            if LABEL_RANK[p.label] >= CLAIM_RANK
+            and abs(p.tok_s_per_user - tok_s_per_user) <= 1e-9 * p.tok_s_per_user
+        ),
+        None,
+    )
+
+
+def claim_elsewhere(curve: Curve, tok_s_per_user: float, weakest_rank: int = ALL) -> str | None:
+    """Why `at_speed` has no rate at a speed its curve covers, when that is the reason: the
+    rate there would be a vendor claim made at another speed. A claim is one operating point
+    for the speed, model and workload it was made for (issue 20): a tier asking 100 tok/s per
+    user is not served on a claim made at 200."""
+    points = _kept(curve.points, weakest_rank)
+    if not points or tok_s_per_user > points[-1].tok_s_per_user * (1 + 1e-12):
+        return None
+    if at_speed(curve, tok_s_per_user, weakest_rank) is not None:
+        return None
+    made = ", ".join(f"{p.tok_s_per_user:g}" for p in points if LABEL_RANK[p.label] >= CLAIM_RANK)
+    return f"a vendor claim made at {made} tok/s per user only"
 
 
 def at_ttft(curve: PrefillCurve, max_ttft_s: float | None, weakest_rank: int = ALL) -> Rate | None:
@@ -229,7 +273,9 @@ def _route(catalog: Catalog, system: str, w: Workload, weakest_rank: int) -> Rou
         else:
             rate = at_speed(curve, w.tok_s_per_user, weakest_rank)
             if rate is None:
-                return _too_slow(f"{system} ({phase} on {rack})", curve.points, w, weakest_rank)
+                return _off_claim_or_too_slow(
+                    f"{system} ({phase} on {rack})", curve, w, weakest_rank
+                )
         rates[phase] = rate
     last = "decode" if "decode" in sy.phases else "decode_ffn"
     labels = [r.label for r in rates.values()]
@@ -275,7 +321,7 @@ def _bundle(
         )
     rate = at_speed(curve, w.tok_s_per_user, weakest_rank)
     if rate is None:
-        return _too_slow(system, curve.points, w, weakest_rank)
+        return _off_claim_or_too_slow(system, curve, w, weakest_rank)
     phases: dict[str, tuple[str, ...]] = {r: ("prefill", "decode") for r in sy.racks}
     context = context_factor(system, curve, w, weakest_rank)
     if context.refused:
