@@ -119,7 +119,7 @@ def render_table(result: PlanResult) -> str:
             [
                 r.tier,
                 f"{r.input_tokens_per_request:,}/{r.output_tokens_per_request:,}",
-                f"{r.price_usd_per_mtok:g}",
+                f"{r.price_usd_per_mtok:,.2f}",
                 f"{r.min_tok_s_per_user:g}",
                 f"{r.facility_power_mw:,.1f}",
                 f"{r.power_share_frac:.1%}",
