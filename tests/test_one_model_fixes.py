@@ -177,9 +177,10 @@ def test_the_time_limit_is_one_budget_for_the_whole_run(tmp_path, monkeypatch):
     real = run.solve_compiled
 
     def slow(compile, settings, solver):
-        calls.append(settings.time_limit_s)
         time.sleep(0.3)
-        return real(compile, settings, solver)
+        given = settings() if callable(settings) else settings  # read after the compile
+        calls.append(given.time_limit_s)
+        return real(compile, given, solver)
 
     monkeypatch.setattr(run, "solve_compiled", slow)
     path = write(tmp_path, {**NEWSVENDOR, "objective": "cost_per_token"})

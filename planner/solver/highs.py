@@ -469,10 +469,14 @@ def solve_model(
 
 
 def solve_compiled(
-    compile: Callable[[], Compiled], settings: SolveSettings, solver: Highs
+    compile: Callable[[], Compiled],
+    settings: SolveSettings | Callable[[], SolveSettings],
+    solver: Highs,
 ) -> SolveReport:
     """Solve the matrix `compile()` gives (its columns a model's variables) and load the
-    incumbent into them; a failure to compile is a status too."""
+    incumbent into them; a failure to compile is a status too. `settings` may be a callable,
+    asked after the compile: a time budget then counts the compile (on a large model it is
+    seconds) instead of handing HiGHS what was left before it."""
     return _solve(compile, settings, solver)[0]
 
 
@@ -492,13 +496,16 @@ def linear_vector(compiled: Compiled, expr: Any) -> tuple[np.ndarray, float]:
 
 
 def _solve(
-    compile: Callable[[], Compiled], settings: SolveSettings, solver: Highs
+    compile: Callable[[], Compiled],
+    settings: SolveSettings | Callable[[], SolveSettings],
+    solver: Highs,
 ) -> tuple[Any, Any]:
     start = time.perf_counter()
     try:
         compiled = compile()
         solver.last_lp, solver.last_columns = compiled.lp, compiled.columns
-        report, h = _run_and_report(compiled, settings, solver.quiet, start)
+        given = settings() if callable(settings) else settings
+        report, h = _run_and_report(compiled, given, solver.quiet, start)
     except Exception as exc:  # noqa: BLE001 - any solver failure becomes a status
         return _failed(exc, start), None
     return report, (h, compiled)
