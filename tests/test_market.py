@@ -413,3 +413,38 @@ def test_a_tiers_margin_is_set_against_compute_at_the_markets_rent(tmp_path):
     ratios = tier_ratios(tables.tiers_by_year, tables.serving_by_year, r.loaded.catalog,
                          inst.site.hours_per_year)  # fmt: skip
     assert ratios["t"]["margin_frac"] == pytest.approx(1 - 250_000 / (20 * C))
+
+
+def test_rental_parity_follows_the_lease_price_year_by_year(tmp_path):
+    # Two years; alpha rents at $5 per GPU-hour in 2027 and 50% less in 2028: a seller's cost
+    # is 8 x 5 / 3.6 = $11.111 per Mtok, then $5.556; at a 20% margin parity is $13.889, then
+    # $6.944. The inelastic curve (e = -0.7, ceiling $20) prices at parity each year.
+    body = parity_site(5.0, 0.2, {"price_elasticity": -0.7})
+    body["lease_out"]["growth_frac_per_year"] = -0.5
+    body["horizon"] = {"start_year": 2027, "years": 2}
+    r = solve(tmp_path, body)
+    prices = r.tables.prices_by_year.set_index("year")
+    caps = [8 * 5 / 3.6 / 0.8, 8 * 2.5 / 3.6 / 0.8]
+    assert prices["parity_price_usd_per_mtok"].tolist() == pytest.approx(caps)
+    assert prices["price_usd_per_mtok"].tolist() == pytest.approx(caps)
+    tiers = r.tables.tiers_by_year.set_index("year")
+    assert tiers["mtok_per_year"].tolist() == pytest.approx(
+        [0.8 * C * (p / 10) ** -0.7 for p in caps]
+    )
+
+
+def test_rental_parity_waits_for_a_rack_to_serve_a_whole_year(tmp_path):
+    # beta makes 3,000 tok/s at 10 tok/s per user and rents at $5 a GPU-hour: 8 x 5 / 10.8 =
+    # $3.70 per Mtok against alpha's $11.11. Available from 2027-Q3, it serves half of 2027,
+    # so 2027's parity is alpha's (13.889 at a 20% margin) and 2028's beta's (4.630).
+    body = parity_site(5.0, 0.2, {"price_elasticity": -0.7})
+    body["systems"] = ["alpha", "beta"]
+    body["lease_out"]["usd_per_gpu_hour"]["beta"] = 5.0
+    body["horizon"] = {"start_year": 2027, "years": 2,
+                       "racks": {"beta": {"first_available": "2027-Q3"}}}  # fmt: skip
+    r = solve(tmp_path, body)
+    prices = r.tables.prices_by_year.set_index("year")
+    assert prices["parity_system"].tolist() == ["alpha", "beta"]
+    assert prices["parity_price_usd_per_mtok"].tolist() == pytest.approx(
+        [8 * 5 / 3.6 / 0.8, 8 * 5 / 10.8 / 0.8]
+    )
