@@ -138,7 +138,7 @@ def solve_loaded(
             stop = lambda: deadline.expired  # noqa: E731
             data = build_plan_data(loaded.instance, loaded.catalog, loaded.path.parent, stop)
             run = PlanRun.build(data, settings, deadline, stop=stop)
-            deadline.keep_for_output(run.model.nvariables())
+            deadline.keep_for_output(run.model.nvariables(), len(data.tiers))
         build_s = time.perf_counter() - start
         clock.lap("build")
         with progress.stage("solving (HiGHS, then the whole-rack check)"):
