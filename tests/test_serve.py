@@ -215,3 +215,19 @@ def test_no_knob_payload_breaks_the_page(served):
             urllib.request.urlopen(request, timeout=60)
         with caught.value:
             assert caught.value.code == 400
+
+
+def test_an_instance_at_rental_parity_gets_a_renters_margin_knob(served):
+    # 1gw.yaml prices its tiers at rental parity with a 70% renters' margin; the page's knob
+    # moves it: 50 is `--set lease_out.entrant_margin_frac=0.5`, a lower cap on every price and
+    # a lower NPV, as that solve gives
+    with urllib.request.urlopen(served, timeout=60) as response:
+        assert 'id="entrant_margin_pct"' in response.read().decode()
+    status, answer = _post(served, {"entrant_margin_pct": 50})
+    assert status == 200 and answer["overrides"] == ["lease_out.entrant_margin_frac=0.5"]
+    direct = planner.solve(ONE_GW, overrides=["lease_out.entrant_margin_frac=0.5"])
+    npv = _figure(answer, "NPV of profit")
+    assert npv["plan"] == money(direct.tables.summary.iloc[0]["npv_usd"])
+    assert npv["change"].startswith("-")
+    status, answer = _post(served, {"entrant_margin_pct": 100})
+    assert status == 400 and "is outside 0 to 99" in answer["error"]

@@ -46,24 +46,41 @@ PRICE_PATH = Knob(
 )
 """Plans over years whose every tier's price is a series: points added to each tier's yearly
 price change (-20: prices fall 20 points a year faster)."""
+PARITY_MARGIN = Knob(
+    "entrant_margin_pct",
+    "Renters' compute margin (%)",
+    "lease_out.entrant_margin_frac",
+    0.01,
+    0.0,
+    99.0,
+)
+"""Instances priced at rental parity: the margin a seller renting the racks keeps, which sets
+the most a tier can charge (70: OpenAI's compute margin)."""
 
 
 def knobs_for(loaded: LoadedInstance) -> tuple[Knob, ...]:
     """The knobs that apply to the instance (the price path only to a plan over years whose
-    tiers' prices all change by a yearly rate)."""
+    tiers' prices all change by a yearly rate; the renters' margin only to an instance priced at
+    rental parity)."""
     horizon = loaded.instance.horizon
     paths = [t.price_usd_per_mtok for t in horizon.tiers.values()] if horizon else []
+    knobs: tuple[Knob, ...] = KNOBS
     if paths and all(p is not None and hasattr(p, "growth_frac_per_year") for p in paths):
-        return (*KNOBS, PRICE_PATH)
-    return KNOBS
+        knobs = (*knobs, PRICE_PATH)
+    lease = loaded.instance.lease_out
+    if lease is not None and lease.entrant_margin_frac is not None:
+        knobs = (*knobs, PARITY_MARGIN)
+    return knobs
 
 
 def base_values(loaded: LoadedInstance) -> dict[str, Any]:
     """The knobs at the instance's own values (scales at 1, added points at 0)."""
-    site = loaded.instance.site
+    site, lease = loaded.instance.site, loaded.instance.lease_out
     budget = site.capex_budget_usd
+    margin = None if lease is None else lease.entrant_margin_frac
     return {
         "price_growth_pts": 0.0,
+        "entrant_margin_pct": None if margin is None else margin * 100,
         "site_mw": site.power_mw,
         "budget_busd": None if budget is None else budget / 1e9,
         "price_scale": 1.0,
