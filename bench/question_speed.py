@@ -14,19 +14,16 @@
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import Row
+from common import PLAN, ROOT, Row, seconds
 
 import planner
 from planner.inputs.load import load_instance
 from planner.results.run import solve_loaded
 
-ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instances" / "1gw-2026-2030.yaml"
 REPEATS = 3
 EXPLAIN_TARGET_RATIO = 10.0
@@ -43,26 +40,16 @@ distributions:
 added to each tier's yearly change), and every tier's demand scaled by one factor."""
 
 
-def _plan() -> str:
-    return str(Path(sys.executable).with_name("plan"))
-
-
-def _seconds(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
-    return time.perf_counter() - start
-
-
 def measure_explain(repeats: int = REPEATS) -> dict[str, float]:
     """Median wall seconds of `plan explain` and `plan solve` of the five-year default."""
     with tempfile.TemporaryDirectory() as tmp:
-        solve = [_plan(), "solve", str(INSTANCE), "--out", f"{tmp}/solve", "--quiet"]
-        explain = [_plan(), "explain", str(INSTANCE), "--out", f"{tmp}/explain", "--quiet"]
-        _seconds(solve)  # warm the disk cache and .pyc files
+        solve = [PLAN, "solve", str(INSTANCE), "--out", f"{tmp}/solve", "--quiet"]
+        explain = [PLAN, "explain", str(INSTANCE), "--out", f"{tmp}/explain", "--quiet"]
+        seconds(solve)  # warm the disk cache and .pyc files
         solves, explains = [], []
         for _ in range(repeats):
-            solves.append(_seconds(solve))
-            explains.append(_seconds(explain))
+            solves.append(seconds(solve))
+            explains.append(seconds(explain))
     s, e = statistics.median(solves), statistics.median(explains)
     return {"solve_s": s, "explain_s": e, "ratio": e / s}
 

@@ -14,17 +14,13 @@ compared. Target (issue 2): ratio at most 1.3.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import Row
+from common import PLAN, ROOT, Row, seconds
 
-ROOT = Path(__file__).resolve().parent.parent
 FLOOR = [
     sys.executable,
     "-c",
@@ -34,20 +30,7 @@ REPEATS = 15
 
 
 def plan_command(out: Path) -> list[str]:
-    plan = Path(sys.executable).with_name("plan")
-    return [str(plan), "solve", str(ROOT / "instances" / "1gw.yaml"), "--out", str(out)]
-
-
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-"""Python writes .pyc files, as on a user's machine: with PYTHONDONTWRITEBYTECODE (set in some
-containers) every planner module would be compiled from source on every run, while the
-libraries of the floor have theirs from pip."""
-
-
-def seconds(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, cwd=ROOT, env=ENV)
-    return time.perf_counter() - start
+    return [PLAN, "solve", str(ROOT / "instances" / "1gw.yaml"), "--out", str(out)]
 
 
 def measure(repeats: int = REPEATS) -> dict[str, float]:

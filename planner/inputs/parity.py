@@ -73,27 +73,34 @@ def parity_prices(
     lease = inst.lease_out
     if lease is None or lease.entrant_margin_frac is None:
         return {}
+    keep = 1 - lease.entrant_margin_frac
+    routes_of: dict[str, list[tuple[str, Route]]] = {}  # one pass over the routes, not per tier
+    for (system, t), r in found.items():
+        if r.tok_s > 0:
+            routes_of.setdefault(t, []).append((system, r))
+    scenarios_of: dict[tuple[str, int], list[str]] = {}
+    for t, y, s in price:
+        scenarios_of.setdefault((t, y), []).append(s)
     out: dict[TierYearScenario, tuple[float, str]] = {}
     for t, tier in inst.tiers.items():
         if tier.demand_curve is None:
             continue
         util = tier.utilisation_frac or inst.site.utilisation_frac
         for y in years:
-            best: tuple[float, str] | None = None
-            for (system, tt), r in found.items():
-                if tt != t or r.tok_s <= 0:
-                    continue
-                if not all(_available(inst, rack, y) for rack in r.racks):
-                    continue
-                hourly = sum(q * seller_usd_per_rack_hour[rack, y] for rack, q in r.racks.items())
-                cost = hourly / (r.tok_s * SECONDS_PER_HOUR * util / 1e6)
-                if best is None or cost < best[0]:
-                    best = (cost, system)
-            if best is None:
+            costs = [
+                (
+                    sum(q * seller_usd_per_rack_hour[rack, y] for rack, q in r.racks.items())
+                    / (r.tok_s * SECONDS_PER_HOUR * util / 1e6),
+                    system,
+                )
+                for system, r in routes_of.get(t, [])
+                if all(_available(inst, rack, y) for rack in r.racks)
+            ]
+            if not costs:
                 continue
-            for (tk, yk, s), realised in price.items():
-                if tk == t and yk == y and list_price[tk, yk, s] > 0 and realised > 0:
-                    per_list = realised / list_price[tk, yk, s]
-                    cap = best[0] / ((1 - lease.entrant_margin_frac) * per_list)
-                    out[t, y, s] = (cap, best[1])
+            cost, system = min(costs, key=lambda c: c[0])  # the first system on a tie
+            for s in scenarios_of.get((t, y), []):
+                realised, listed = price[t, y, s], list_price[t, y, s]
+                if listed > 0 and realised > 0:
+                    out[t, y, s] = (cost / (keep * realised / listed), system)
     return out

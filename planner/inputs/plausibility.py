@@ -32,7 +32,8 @@ class Range(Strict):
 
 
 class Plausibility(Strict):
-    """Ranges for plan ratios and for list prices of tiers by name."""
+    """Ranges for plan ratios, for list prices of tiers by name, and for the public prices of
+    a model's tokens (which take precedence for a tier serving that model)."""
 
     ratios: dict[str, Range]
     tier_output_price_usd_per_mtok: dict[str, Range] = Field(default_factory=dict)

@@ -7,8 +7,9 @@ Ratios (from the plan's summary, per year averaged over the plan and its scenari
 - payback = capex (racks and building) / (revenue - operating cost a year), years;
 - revenue as a share of the market figure;
 - cost per million output tokens;
-- the site's utilisation and price realisation, and each tier's output list price (by name,
-  the price the plan charged);
+- the site's utilisation and price realisation, and each tier's output list price (the
+  price the plan charged) against the public prices of the model it serves where the ranges
+  list that model, else against its name's;
 - per paid tier: revenue per GPU-hour of the GPUs it ties up (set against the rental market)
   and its margin (over its racks in use at market rack-hour prices when the instance has
   `lease_out:`, as the public compute margins are; else over its own cost).
